@@ -1,0 +1,114 @@
+import { status } from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ScheduleServiceService } from '../gen/ts/flights/v1/schedule.js';
+import { HealthCheckResponse_ServingStatus as ServingStatus, HealthService } from '../gen/ts/grpc/health/v1/health.js';
+import { createClient, type ServiceClient } from './clients.js';
+import { errorDetails } from './errors.js';
+import { createLogger } from './logger.js';
+import { bind, ServiceServer, type CallContext, type Handlers } from './server.js';
+
+type Schedule = typeof ScheduleServiceService;
+
+/** Handlers for the methods a test uses; the rest answer UNIMPLEMENTED-like errors. */
+function only(handlers: Partial<Handlers<Schedule>>): Handlers<Schedule> {
+  const all: Record<string, unknown> = {};
+  for (const key of Object.keys(ScheduleServiceService)) {
+    all[key] = handlers[key as keyof Schedule] ?? (async () => Promise.reject(new Error(`${key} is not part of this test`)));
+  }
+  return all as Handlers<Schedule>;
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      reject(new Error('aborted'));
+    });
+  });
+
+describe('client factory over real servers', () => {
+  const log = createLogger('test', 'silent');
+  const seen: { deadline?: Date; cancelled?: boolean } = {};
+  let downstream: ServiceServer;
+  let upstream: ServiceServer;
+  let client: ServiceClient<Schedule>;
+
+  beforeAll(async () => {
+    downstream = await ServiceServer.start({
+      port: 0,
+      log,
+      bindings: [
+        bind(
+          ScheduleServiceService,
+          only({
+            async getHold(_req, ctx: CallContext) {
+              seen.deadline = ctx.deadline;
+              try {
+                await sleep(5_000, ctx.signal);
+              } catch {
+                seen.cancelled = true;
+              }
+              return { hold: undefined };
+            },
+          }),
+        ),
+      ],
+    });
+    const toDownstream = createClient(ScheduleServiceService, {
+      target: `dns:///127.0.0.1:${downstream.port}`,
+      defaultDeadlineMs: 30_000,
+    });
+    upstream = await ServiceServer.start({
+      port: 0,
+      log,
+      bindings: [
+        bind(
+          ScheduleServiceService,
+          only({
+            async getHold(req, ctx) {
+              return toDownstream.getHold(req, { parent: ctx });
+            },
+          }),
+        ),
+      ],
+    });
+    client = createClient(ScheduleServiceService, { target: `dns:///127.0.0.1:${upstream.port}`, defaultDeadlineMs: 300 });
+  });
+  afterAll(async () => {
+    client.close();
+    await upstream.shutdown(100);
+    await downstream.shutdown(100);
+  });
+
+  it('gives every call a deadline and carries the caller’s deadline and cancellation downstream', async () => {
+    const started = Date.now();
+    const err = await client.getHold({ holdId: 'x' }).catch((e: unknown) => e);
+    expect(errorDetails(err).code).toBe(status.DEADLINE_EXCEEDED);
+    // The downstream call got the caller's 300 ms budget, not its own 30 s default...
+    expect(seen.deadline!.getTime() - started).toBeLessThanOrEqual(400);
+    // ...and stopped working when the caller's deadline passed.
+    await sleep(200);
+    expect(seen.cancelled).toBe(true);
+  });
+
+  it('cancels a call when the caller aborts', async () => {
+    seen.cancelled = false;
+    const controller = new AbortController();
+    const call = client.getHold({ holdId: 'y' }, { signal: controller.signal, deadlineMs: 5_000 }).catch((e: unknown) => e);
+    await sleep(100);
+    controller.abort();
+    expect(errorDetails(await call).code).toBe(status.CANCELLED);
+    await sleep(200);
+    expect(seen.cancelled).toBe(true);
+  });
+
+  it('serves health and reports NOT_SERVING during shutdown', async () => {
+    const health = createClient(HealthService, { target: `dns:///127.0.0.1:${downstream.port}`, defaultDeadlineMs: 2_000 });
+    expect((await health.check({ service: 'flights.v1.ScheduleService' })).status).toBe(ServingStatus.SERVING);
+    downstream.setServing(false);
+    expect((await health.check({ service: '' })).status).toBe(ServingStatus.NOT_SERVING);
+    downstream.setServing(true);
+    health.close();
+  });
+});

@@ -1,0 +1,165 @@
+import * as grpc from '@grpc/grpc-js';
+import { retryableMethods } from './contracts.js';
+import type { CallContext } from './server.js';
+import {
+  serviceNameOf,
+  type MethodDef,
+  type RequestOf,
+  type ResponseOf,
+  type ServiceDef,
+} from './rpc-types.js';
+
+export interface CallOptions {
+  /** The incoming call this one serves: its deadline and cancellation carry over. */
+  parent?: CallContext;
+  /** Overrides the method's default deadline (the parent's deadline still wins if sooner). */
+  deadlineMs?: number;
+  signal?: AbortSignal;
+  metadata?: grpc.Metadata;
+}
+
+export type UnaryMethod<M> = (request: RequestOf<M>, options?: CallOptions) => Promise<ResponseOf<M>>;
+export type StreamMethod<M> = (request: RequestOf<M>, options?: CallOptions) => AsyncIterable<ResponseOf<M>>;
+
+/** Every method of the service as a promise (unary) or an async iterable (server stream). */
+export type ServiceClient<D extends ServiceDef> = {
+  [K in keyof D]: D[K] extends { responseStream: true } ? StreamMethod<D[K]> : UnaryMethod<D[K]>;
+} & { readonly grpc: grpc.Client; close(): void };
+
+export interface ClientOptions<D extends ServiceDef> {
+  /** A grpc-js target: "dns:///host:port", "ipv4:a:p,b:p" or "consul:///schedule". */
+  target: string;
+  /** Deadline of every call unless the method has its own below. */
+  defaultDeadlineMs: number;
+  methodDeadlinesMs?: Partial<Record<keyof D, number>>;
+  /** Extra service config (e.g. outlier detection), merged over the defaults. */
+  loadBalancingConfig?: object[];
+  channelOptions?: grpc.ChannelOptions;
+}
+
+const seconds = (n: number) => ({ seconds: n, nanos: 0 });
+
+/**
+ * round_robin over every endpoint, with outlier detection: an endpoint that fails most of its
+ * calls is ejected for a while even before Consul's health check notices it is gone.
+ */
+export const DEFAULT_LOAD_BALANCING = [
+  {
+    outlier_detection: {
+      interval: seconds(1),
+      base_ejection_time: seconds(5),
+      max_ejection_time: seconds(30),
+      max_ejection_percent: 50,
+      failure_percentage_ejection: {
+        threshold: 50,
+        enforcement_percentage: 100,
+        minimum_hosts: 2,
+        request_volume: 5,
+      },
+      child_policy: [{ round_robin: {} }],
+    },
+  },
+];
+
+/**
+ * The service config: the load balancing above, and transparent retries of
+ * UNAVAILABLE only for methods the contract marks idempotent or side-effect free
+ * (`option idempotency_level`), so a retry can never do a thing twice.
+ */
+export function serviceConfig(serviceFullName: string, loadBalancingConfig?: object[]): object {
+  const retryable = retryableMethods(serviceFullName);
+  return {
+    loadBalancingConfig: loadBalancingConfig ?? DEFAULT_LOAD_BALANCING,
+    methodConfig: retryable.length
+      ? [
+          {
+            name: retryable.map((method) => ({ service: serviceFullName, method })),
+            retryPolicy: {
+              maxAttempts: 4,
+              initialBackoff: '0.05s',
+              maxBackoff: '1s',
+              backoffMultiplier: 2,
+              retryableStatusCodes: ['UNAVAILABLE'],
+            },
+          },
+        ]
+      : [],
+    retryThrottling: { maxTokens: 100, tokenRatio: 0.1 },
+  };
+}
+
+function callOptionsFor(defaultMs: number, options: CallOptions | undefined): grpc.CallOptions {
+  let deadline = Date.now() + (options?.deadlineMs ?? defaultMs);
+  const parentDeadline = options?.parent?.deadline?.getTime();
+  if (parentDeadline !== undefined) deadline = Math.min(deadline, parentDeadline);
+  const out: grpc.CallOptions = { deadline };
+  if (options?.parent) {
+    out.parent = options.parent.call;
+    // Cancellation and census only: the deadline is computed above, as the minimum of both.
+    out.propagate_flags = grpc.propagate.CANCELLATION | grpc.propagate.CENSUS_STATS_CONTEXT | grpc.propagate.CENSUS_TRACING_CONTEXT;
+  }
+  return out;
+}
+
+function onAbort(signal: AbortSignal | undefined, cancel: () => void): () => void {
+  if (!signal) return () => {};
+  if (signal.aborted) {
+    cancel();
+    return () => {};
+  }
+  signal.addEventListener('abort', cancel, { once: true });
+  return () => signal.removeEventListener('abort', cancel);
+}
+
+/** A typed client for one service with a deadline on every call. */
+export function createClient<D extends ServiceDef>(
+  definition: D,
+  options: ClientOptions<D>,
+): ServiceClient<D> {
+  const name = serviceNameOf(definition);
+  const client = new grpc.Client(options.target, grpc.credentials.createInsecure(), {
+    'grpc.service_config': JSON.stringify(serviceConfig(name, options.loadBalancingConfig)),
+    'grpc.keepalive_time_ms': 30_000,
+    'grpc.keepalive_timeout_ms': 10_000,
+    ...options.channelOptions,
+  });
+  const methods: Record<string, unknown> = {};
+  for (const [key, def] of Object.entries(definition) as unknown as [keyof D & string, MethodDef][]) {
+    const defaultMs = options.methodDeadlinesMs?.[key] ?? options.defaultDeadlineMs;
+    if (def.responseStream) {
+      methods[key] = (request: unknown, callOptions?: CallOptions) => {
+        const stream = client.makeServerStreamRequest(
+          def.path,
+          def.requestSerialize,
+          def.responseDeserialize,
+          request,
+          callOptions?.metadata ?? new grpc.Metadata(),
+          callOptionsFor(defaultMs, callOptions),
+        );
+        const detach = onAbort(callOptions?.signal, () => stream.cancel());
+        stream.on('close', detach);
+        return stream;
+      };
+    } else {
+      methods[key] = (request: unknown, callOptions?: CallOptions) =>
+        new Promise((resolve, reject) => {
+          let detach = () => {};
+          const call = client.makeUnaryRequest(
+            def.path,
+            def.requestSerialize,
+            def.responseDeserialize,
+            request,
+            callOptions?.metadata ?? new grpc.Metadata(),
+            callOptionsFor(defaultMs, callOptions),
+            (err, response) => {
+              detach();
+              if (err) reject(err);
+              else resolve(response);
+            },
+          );
+          detach = onAbort(callOptions?.signal, () => call.cancel());
+        });
+    }
+  }
+  return Object.assign(methods, { grpc: client, close: () => client.close() }) as ServiceClient<D>;
+}

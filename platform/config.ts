@@ -1,0 +1,90 @@
+import { z } from 'zod';
+
+/** Thrown at start-up when the environment is wrong; the message names every bad variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+/** One host:port, or several separated by commas (static discovery of several instances). */
+const hostPorts = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9.\-[\]:]+:\d{1,5}(,[A-Za-z0-9.\-[\]:]+:\d{1,5})*$/,
+    'expected host:port[,host:port…], e.g. 127.0.0.1:50051',
+  );
+
+/**
+ * Consul's own variable: "host:port" or "http(s)://host:port". Validated here so a typo fails
+ * fast instead of turning into endless registration retries.
+ */
+const consulAddress = z
+  .string()
+  .transform((value, ctx) => {
+    const withScheme = /^https?:\/\//.test(value) ? value : `http://${value}`;
+    try {
+      const url = new URL(withScheme);
+      if (!url.hostname || !url.port || url.pathname !== '/' || url.search) throw new Error();
+      return url.origin;
+    } catch {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected host:port or http(s)://host:port, got "${value}"`,
+      });
+      return z.NEVER;
+    }
+  })
+  .optional();
+
+const duration = z.string().regex(/^\d+(ms|s|m|h)$/, 'expected a duration such as 500ms, 2s or 1m');
+
+const postgresUrl = z
+  .string()
+  .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL')
+  .optional();
+
+/** Variables every service of the mesh reads, with the conventions from ARCHITECTURE.md. */
+export function commonEnv(defaultPort: number) {
+  return {
+    PORT: port.default(defaultPort),
+    /** Address other instances and Consul use to reach this one. */
+    SERVICE_HOST: z.string().min(1).default('127.0.0.1'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    CONSUL_HTTP_ADDR: consulAddress,
+    /** How often Consul runs this instance's gRPC health check. */
+    CONSUL_CHECK_INTERVAL: duration.default('2s'),
+    /** How long a critical instance stays listed before Consul removes it (Consul's minimum is 1m). */
+    CONSUL_DEREGISTER_AFTER: duration.default('1m'),
+    DATABASE_URL: postgresUrl,
+    DATA_DIR: z.string().min(1).optional(),
+    OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+    /** How long in-flight calls may finish after SIGTERM before they are cut off. */
+    SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  };
+}
+
+/** Static addresses of the other services, used when no Consul agent is configured. */
+export const peerEnv = {
+  SCHEDULE_ADDR: hostPorts.default('127.0.0.1:50051'),
+  PRICING_ADDR: hostPorts.default('127.0.0.1:50052'),
+  SEARCH_ADDR: hostPorts.default('127.0.0.1:50053'),
+  BOOKING_ADDR: hostPorts.default('127.0.0.1:50054'),
+};
+
+/**
+ * Parses the environment against a zod shape. Empty strings count as unset, the way a shell
+ * user expects `FOO= npm start` to behave.
+ */
+export function loadConfig<S extends z.ZodRawShape>(
+  shape: S,
+  env: NodeJS.ProcessEnv = process.env,
+): z.infer<z.ZodObject<S>> {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+  const result = z.object(shape).safeParse(cleaned);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return result.data;
+}

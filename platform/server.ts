@@ -1,0 +1,226 @@
+import { once } from 'node:events';
+import * as grpc from '@grpc/grpc-js';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
+import { contracts } from './contracts.js';
+import { toStatusObject } from './errors.js';
+import type { Logger } from './logger.js';
+import { serviceNameOf, type RequestOf, type ResponseOf, type ServiceDef } from './rpc-types.js';
+
+/** The server side of a unary or server-streaming call. */
+export type IncomingCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>;
+
+/** What a handler knows about the call it serves, with no grpc-js plumbing to learn. */
+export interface CallContext {
+  /** "/flights.v1.ScheduleService/GetFlight". */
+  readonly method: string;
+  /** Aborts when the caller cancels or its deadline passes: stop work then. */
+  readonly signal: AbortSignal;
+  readonly deadline: Date | undefined;
+  readonly metadata: grpc.Metadata;
+  /** The incoming call, for deadline and cancellation propagation to outgoing calls. */
+  readonly call: IncomingCall;
+  readonly log: Logger;
+}
+
+export type UnaryHandler<M> = (request: RequestOf<M>, ctx: CallContext) => Promise<ResponseOf<M>>;
+export type StreamHandler<M> = (request: RequestOf<M>, ctx: CallContext) => AsyncIterable<ResponseOf<M>>;
+
+/** Unary methods are async functions; server-streaming methods are async generators. */
+export type Handlers<D extends ServiceDef> = {
+  [K in keyof D]: D[K] extends { responseStream: true } ? StreamHandler<D[K]> : UnaryHandler<D[K]>;
+};
+
+export interface ServiceBinding {
+  definition: ServiceDef;
+  handlers: Record<string, (request: unknown, ctx: CallContext) => unknown>;
+}
+
+export function bind<D extends ServiceDef>(definition: D, handlers: Handlers<D>): ServiceBinding {
+  return { definition, handlers: handlers as ServiceBinding['handlers'] };
+}
+
+function deadlineOf(call: IncomingCall): Date | undefined {
+  const d = call.getDeadline();
+  if (d instanceof Date) return d;
+  return Number.isFinite(d) ? new Date(d) : undefined;
+}
+
+/**
+ * Runs one call: builds its context, logs one line when it ends (method, code, duration, peer;
+ * trace and span ids come from the logger's mixin, because OpenTelemetry's grpc instrumentation
+ * wraps this function and so its server span is active here).
+ */
+function callScope(call: IncomingCall, method: string, log: Logger) {
+  const started = performance.now();
+  const controller = new AbortController();
+  let done = false;
+  // grpc-js 1.14 also emits 'cancelled' after a call completes normally: only a call that is
+  // still running counts as cancelled.
+  call.on('cancelled', () => {
+    if (!done) controller.abort(new Error('call cancelled by the client or its deadline'));
+  });
+  const ctx: CallContext = {
+    method,
+    signal: controller.signal,
+    deadline: deadlineOf(call),
+    metadata: call.metadata,
+    call,
+    log,
+  };
+  const end = (code: grpc.status, err?: unknown) => {
+    done = true;
+    const line = {
+      method,
+      code: grpc.status[code],
+      duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
+      peer: call.getPeer(),
+    };
+    if (code === grpc.status.INTERNAL || code === grpc.status.UNKNOWN) log.error({ ...line, err }, 'rpc failed');
+    else log.info(line, 'rpc');
+  };
+  return { ctx, end };
+}
+
+function adaptUnary(method: string, handler: UnaryHandler<unknown>, log: Logger) {
+  return (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+    const { ctx, end } = callScope(call, method, log);
+    handler(call.request as never, ctx).then(
+      (response) => {
+        end(grpc.status.OK);
+        callback(null, response);
+      },
+      (err: unknown) => {
+        const st = toStatusObject(err);
+        end(st.code, err);
+        callback(st);
+      },
+    );
+  };
+}
+
+function adaptServerStream(method: string, handler: StreamHandler<unknown>, log: Logger) {
+  return async (call: grpc.ServerWritableStream<unknown, unknown>) => {
+    const { ctx, end } = callScope(call, method, log);
+    try {
+      for await (const message of handler(call.request as never, ctx)) {
+        if (ctx.signal.aborted) break;
+        if (!call.write(message)) await once(call, 'drain', { signal: ctx.signal });
+      }
+      if (ctx.signal.aborted) {
+        end(grpc.status.CANCELLED);
+        return;
+      }
+      end(grpc.status.OK);
+      call.end();
+    } catch (err) {
+      if (ctx.signal.aborted) {
+        end(grpc.status.CANCELLED);
+        return;
+      }
+      const st = toStatusObject(err);
+      end(st.code, err);
+      call.emit('error', st);
+    }
+  };
+}
+
+function implementation(binding: ServiceBinding, log: Logger): grpc.UntypedServiceImplementation {
+  const impl: grpc.UntypedServiceImplementation = {};
+  for (const [name, def] of Object.entries(binding.definition)) {
+    const handler = binding.handlers[name];
+    if (!handler) throw new Error(`no handler for ${def.path}`);
+    if (def.requestStream) throw new Error(`client streaming is not supported: ${def.path}`);
+    impl[name] = def.responseStream
+      ? adaptServerStream(def.path, handler as StreamHandler<unknown>, log)
+      : adaptUnary(def.path, handler as UnaryHandler<unknown>, log);
+  }
+  return impl;
+}
+
+export interface ServiceServerOptions {
+  bindings: ServiceBinding[];
+  log: Logger;
+  /** 0 picks a free port (tests). */
+  port: number;
+  host?: string;
+  /** Start NOT_SERVING until markServing() (e.g. search before its index is loaded). */
+  startNotServing?: boolean;
+}
+
+/**
+ * Keepalive keeps idle connections through NATs and proxies alive and detects dead peers;
+ * max connection age makes clients reconnect and re-resolve now and then, so load spreads
+ * onto instances that joined after the connection was made.
+ */
+const SERVER_OPTIONS: grpc.ServerOptions = {
+  'grpc.keepalive_time_ms': 30_000,
+  'grpc.keepalive_timeout_ms': 10_000,
+  'grpc.keepalive_permit_without_calls': 1,
+  'grpc.http2.min_ping_interval_without_data_ms': 10_000,
+  'grpc.max_connection_age_ms': 5 * 60_000,
+  'grpc.max_connection_age_grace_ms': 30_000,
+};
+
+/** A grpc-js server with health, reflection and the handler adapters above. */
+export class ServiceServer {
+  private constructor(
+    readonly server: grpc.Server,
+    readonly port: number,
+    private readonly health: HealthImplementation,
+    private readonly serviceNames: string[],
+    private readonly log: Logger,
+  ) {}
+
+  static async start(options: ServiceServerOptions): Promise<ServiceServer> {
+    const server = new grpc.Server(SERVER_OPTIONS);
+    const names = options.bindings.map((b) => serviceNameOf(b.definition));
+    const initial: ServingStatus = options.startNotServing ? 'NOT_SERVING' : 'SERVING';
+    const health = new HealthImplementation(
+      Object.fromEntries(['', ...names].map((n) => [n, initial])),
+    );
+    health.addToServer(server);
+    new ReflectionService(contracts(), {
+      services: [...names, 'grpc.health.v1.Health'],
+    }).addToServer(server);
+    for (const binding of options.bindings) {
+      server.addService(
+        binding.definition as unknown as grpc.ServiceDefinition,
+        implementation(binding, options.log),
+      );
+    }
+    const address = `${options.host ?? '0.0.0.0'}:${options.port}`;
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, p) =>
+        err ? reject(err) : resolve(p),
+      ),
+    );
+    options.log.info({ port, services: names }, 'grpc server listening');
+    return new ServiceServer(server, port, health, names, options.log);
+  }
+
+  setServing(serving: boolean): void {
+    const value: ServingStatus = serving ? 'SERVING' : 'NOT_SERVING';
+    for (const name of ['', ...this.serviceNames]) this.health.setStatus(name, value);
+  }
+
+  /**
+   * Stops taking calls and lets running ones finish for up to graceMs, then cuts them off.
+   * Health goes NOT_SERVING first so health-checking callers stop sending new calls.
+   */
+  async shutdown(graceMs: number): Promise<void> {
+    this.setServing(false);
+    const drained = new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
+    let timer: NodeJS.Timeout | undefined;
+    const forced = new Promise<'forced'>((resolve) => {
+      timer = setTimeout(() => resolve('forced'), graceMs);
+    });
+    const outcome = await Promise.race([drained.then(() => 'drained' as const), forced]);
+    clearTimeout(timer);
+    if (outcome === 'forced') {
+      this.log.warn({ grace_ms: graceMs }, 'in-flight calls did not finish in time: forcing shutdown');
+      this.server.forceShutdown();
+    }
+    this.log.info({ outcome }, 'grpc server stopped');
+  }
+}

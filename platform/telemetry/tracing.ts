@@ -1,0 +1,44 @@
+import path from 'node:path';
+import { trace } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  BatchSpanProcessor,
+  NodeTracerProvider,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-node';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+
+/** OTEL_SERVICE_NAME, else the folder of the entry point: services/schedule/main.ts → schedule. */
+export function inferServiceName(argv1 = process.argv[1] ?? ''): string {
+  if (process.env.OTEL_SERVICE_NAME) return process.env.OTEL_SERVICE_NAME;
+  return path.basename(path.dirname(argv1)) || 'flight-mesh';
+}
+
+/**
+ * A tracer provider is always installed, so W3C trace context flows through every hop and log
+ * lines carry trace ids; spans leave the process only when OTEL_EXPORTER_OTLP_ENDPOINT is set
+ * (OTLP/HTTP, the exporter reads OpenTelemetry's own variables).
+ */
+export function startTracing(serviceName = inferServiceName()): NodeTracerProvider {
+  const spanProcessors: SpanProcessor[] = [];
+  if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT) {
+    spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter()));
+  }
+  const provider = new NodeTracerProvider({
+    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName }),
+    spanProcessors,
+  });
+  provider.register();
+  registerInstrumentations({ instrumentations: [new GrpcInstrumentation()] });
+  return provider;
+}
+
+/** Exports what is still buffered; called on shutdown. */
+export async function flushTracing(): Promise<void> {
+  const provider = trace.getTracerProvider() as { getDelegate?: () => unknown };
+  const delegate = (provider.getDelegate?.() ?? provider) as { shutdown?: () => Promise<void> };
+  await delegate.shutdown?.();
+}

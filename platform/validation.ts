@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { invalidArgument, type FieldViolation } from './errors.js';
+
+const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/** A zod issue path as a proto field path: ["items", 0, "flightId"] → "items[0].flight_id". */
+export function fieldPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((p, i) =>
+      typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${snake(String(p))}`,
+    )
+    .join('');
+}
+
+/**
+ * Validates a decoded request with a zod schema. Every problem becomes a BadRequest field
+ * violation naming the proto field, so the caller gets INVALID_ARGUMENT and never a crash.
+ */
+export function validate<S extends z.ZodType>(schema: S, request: unknown): z.infer<S> {
+  const result = schema.safeParse(request);
+  if (result.success) return result.data;
+  // One violation per field: the first problem found is the one worth fixing first.
+  const byField = new Map<string, FieldViolation>();
+  for (const issue of result.error.issues) {
+    const field = fieldPath(issue.path) || '(request)';
+    if (!byField.has(field)) byField.set(field, { field, description: issue.message });
+  }
+  throw invalidArgument([...byField.values()]);
+}
+
+/** Building blocks shared by every service's request schemas. */
+export const fields = {
+  /** IATA airport code; lower case is accepted and upper-cased. */
+  iataCode: z
+    .string()
+    .transform((s) => s.trim().toUpperCase())
+    .pipe(z.string().regex(/^[A-Z]{3}$/, 'must be a 3-letter IATA airport code')),
+  /** A calendar date "YYYY-MM-DD" that exists. */
+  localDate: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD')
+    .refine((s) => {
+      const d = new Date(`${s}T00:00:00Z`);
+      return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
+    }, 'is not a calendar date'),
+  /** A client-chosen id or idempotency key. */
+  clientId: z
+    .string()
+    .min(1, 'is required')
+    .max(128, 'must be at most 128 characters')
+    .regex(/^[A-Za-z0-9._:~-]+$/, 'may contain only letters, digits and . _ : ~ -'),
+};

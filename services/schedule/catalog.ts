@@ -1,0 +1,139 @@
+import { DateTime } from 'luxon';
+import { datedFlightFor, datedFlights, parseFlightId, type DatedFlight } from './domain/dated-flights.js';
+import { loadReferenceData, type Airport, type ReferenceData } from './domain/reference-data.js';
+import {
+  generateTimetable,
+  type CabinCode,
+  type FlightPattern,
+  type TimetableSize,
+} from './domain/timetable.js';
+import type { FlightOverride } from './store.js';
+
+export interface CatalogOptions {
+  seed: number;
+  size: TimetableSize;
+  /** First local date of the rolling horizon, "YYYY-MM-DD". */
+  startDate: string;
+  days: number;
+}
+
+/** A dated flight as it operates now: the timetable plus any retime or cancellation. */
+export interface OperatedFlight extends DatedFlight {
+  status: 'SCHEDULED' | 'RETIMED' | 'CANCELLED';
+  version: number;
+}
+
+/**
+ * The timetable in memory: patterns (a flight number on days of the week over a period, as in
+ * SSIM) from which dated flights are made when asked for, so even the world-size schedule needs
+ * no row per dated flight. Only what changes — seats, holds, retimes — lives in the database.
+ */
+export class Catalog {
+  private readonly patternsByFlightNumber = new Map<string, FlightPattern[]>();
+  readonly servedAirports: Airport[];
+  readonly fromDate: string;
+  readonly toDate: string;
+
+  constructor(
+    readonly ref: ReferenceData,
+    readonly patterns: FlightPattern[],
+    options: Pick<CatalogOptions, 'startDate' | 'days'>,
+  ) {
+    this.fromDate = options.startDate;
+    this.toDate = DateTime.fromISO(options.startDate, { zone: 'utc' })
+      .plus({ days: options.days - 1 })
+      .toISODate()!;
+    const served = new Set<string>();
+    for (const p of patterns) {
+      const key = `${p.carrier}${p.flightNumber}`;
+      const list = this.patternsByFlightNumber.get(key) ?? [];
+      list.push(p);
+      this.patternsByFlightNumber.set(key, list);
+      served.add(p.origin);
+      served.add(p.destination);
+    }
+    this.servedAirports = [...served]
+      .map((code) => ref.airports.get(code))
+      .filter((a): a is Airport => Boolean(a))
+      .sort((a, b) => a.iata.localeCompare(b.iata));
+  }
+
+  static build(options: CatalogOptions): Catalog {
+    const ref = loadReferenceData();
+    return new Catalog(ref, generateTimetable(ref, options), options);
+  }
+
+  airport(code: string): Airport | undefined {
+    return this.ref.airports.get(code);
+  }
+
+  carrierName(code: string): string {
+    return this.ref.carriers.get(code)?.name ?? code;
+  }
+
+  /** Exact IATA code first, then city, then airport name matches; served airports only. */
+  searchAirports(query: string): Airport[] {
+    const q = query.trim().toLowerCase();
+    if (!q) return this.servedAirports;
+    const rank = (a: Airport): number => {
+      if (a.iata.toLowerCase() === q) return 0;
+      if (a.city.toLowerCase().startsWith(q)) return 1;
+      if (a.name.toLowerCase().startsWith(q)) return 2;
+      if (a.city.toLowerCase().includes(q)) return 3;
+      if (a.name.toLowerCase().includes(q)) return 4;
+      return -1;
+    };
+    return this.servedAirports
+      .map((a) => ({ a, r: rank(a) }))
+      .filter((x) => x.r >= 0)
+      .sort((x, y) => x.r - y.r || x.a.iata.localeCompare(y.a.iata))
+      .map((x) => x.a);
+  }
+
+  inHorizon(date: string): boolean {
+    return date >= this.fromDate && date <= this.toDate;
+  }
+
+  /** The timetabled flight with this id, or null if no such flight operates. */
+  scheduled(flightId: string): DatedFlight | null {
+    const id = parseFlightId(flightId);
+    if (!id || !this.inHorizon(id.departureDate)) return null;
+    for (const pattern of this.patternsByFlightNumber.get(`${id.carrier}${id.flightNumber}`) ?? []) {
+      const flight = datedFlightFor(pattern, this.ref, id.departureDate);
+      if (flight) return flight;
+    }
+    return null;
+  }
+
+  scheduledFlights(range: { fromDate: string; toDate: string; origin?: string; destination?: string }) {
+    return datedFlights(this.patterns, this.ref, {
+      ...range,
+      fromDate: range.fromDate < this.fromDate ? this.fromDate : range.fromDate,
+      toDate: range.toDate > this.toDate ? this.toDate : range.toDate,
+    });
+  }
+
+  /** Seats a cabin of a flight has (0 when the aircraft has no such cabin or no such flight). */
+  capacity(flightId: string, cabin: CabinCode): number {
+    return this.scheduled(flightId)?.cabins[cabin] ?? 0;
+  }
+
+  /** Applies an operational override to a timetabled flight. */
+  operated(flight: DatedFlight, override: FlightOverride | null | undefined): OperatedFlight {
+    if (!override) return { ...flight, status: 'SCHEDULED', version: 1 };
+    const origin = this.ref.airports.get(flight.origin)?.timeZone ?? 'utc';
+    const destination = this.ref.airports.get(flight.destination)?.timeZone ?? 'utc';
+    const local = (d: Date, zone: string) =>
+      DateTime.fromJSDate(d, { zone }).toISO({ suppressMilliseconds: true })!;
+    return {
+      ...flight,
+      departureUtc: override.departureUtc,
+      arrivalUtc: override.arrivalUtc,
+      departureLocal: local(override.departureUtc, origin),
+      arrivalLocal: local(override.arrivalUtc, destination),
+      arrivalDate: DateTime.fromJSDate(override.arrivalUtc, { zone: destination }).toISODate()!,
+      status: override.status,
+      version: override.version,
+    };
+  }
+}

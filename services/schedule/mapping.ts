@@ -1,0 +1,78 @@
+import { Cabin, FlightStatus, type Airport as AirportProto, type Flight } from '../../gen/ts/flights/v1/common.js';
+import { HoldStatus, type Hold } from '../../gen/ts/flights/v1/schedule.js';
+import type { Catalog, OperatedFlight } from './catalog.js';
+import type { Airport } from './domain/reference-data.js';
+import type { CabinCode } from './domain/timetable.js';
+import type { HoldRecord } from './store.js';
+
+const CABINS: Array<[CabinCode, Cabin]> = [
+  ['economy', Cabin.CABIN_ECONOMY],
+  ['premium_economy', Cabin.CABIN_PREMIUM_ECONOMY],
+  ['business', Cabin.CABIN_BUSINESS],
+  ['first', Cabin.CABIN_FIRST],
+];
+
+export const cabinCode = (cabin: Cabin): CabinCode | undefined => CABINS.find(([, c]) => c === cabin)?.[0];
+export const cabinProto = (code: CabinCode): Cabin => CABINS.find(([c]) => c === code)?.[1] ?? Cabin.CABIN_UNSPECIFIED;
+
+export function toAirportProto(a: Airport): AirportProto {
+  return {
+    iataCode: a.iata,
+    icaoCode: a.icao ?? '',
+    name: a.name,
+    city: a.city,
+    country: a.country,
+    latitude: a.latitude,
+    longitude: a.longitude,
+    timeZone: a.timeZone,
+  };
+}
+
+const STATUS: Record<OperatedFlight['status'], FlightStatus> = {
+  SCHEDULED: FlightStatus.FLIGHT_STATUS_SCHEDULED,
+  RETIMED: FlightStatus.FLIGHT_STATUS_RETIMED,
+  CANCELLED: FlightStatus.FLIGHT_STATUS_CANCELLED,
+};
+
+export function toFlightProto(f: OperatedFlight, catalog: Catalog): Flight {
+  return {
+    flightId: f.flightId,
+    carrierCode: f.carrier,
+    carrierName: catalog.carrierName(f.carrier),
+    flightNumber: f.flightNumber,
+    origin: f.origin,
+    destination: f.destination,
+    departureDate: f.departureDate,
+    departureTime: f.departureUtc,
+    arrivalTime: f.arrivalUtc,
+    departureLocal: f.departureLocal,
+    arrivalLocal: f.arrivalLocal,
+    durationMinutes: f.durationMinutes,
+    distanceKm: f.distanceKm,
+    aircraftCode: f.aircraft,
+    status: STATUS[f.status],
+    cabins: CABINS.filter(([code]) => f.cabins[code] > 0).map(([code, cabin]) => ({
+      cabin,
+      capacity: f.cabins[code],
+    })),
+    version: f.version,
+  };
+}
+
+const HOLD_STATUS: Record<HoldRecord['status'], HoldStatus> = {
+  HELD: HoldStatus.HOLD_STATUS_HELD,
+  CONFIRMED: HoldStatus.HOLD_STATUS_CONFIRMED,
+  RELEASED: HoldStatus.HOLD_STATUS_RELEASED,
+  EXPIRED: HoldStatus.HOLD_STATUS_EXPIRED,
+  RETURNED: HoldStatus.HOLD_STATUS_RETURNED,
+};
+
+export function toHoldProto(h: HoldRecord): Hold {
+  return {
+    holdId: h.holdId,
+    items: h.items.map((i) => ({ flightId: i.flightId, cabin: cabinProto(i.cabin), seats: i.seats })),
+    status: HOLD_STATUS[h.status],
+    createdAt: h.createdAt,
+    expiresAt: h.expiresAt,
+  };
+}

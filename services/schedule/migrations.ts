@@ -1,0 +1,64 @@
+import type { Migration } from '../../platform/db.js';
+
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    sql: `
+CREATE TABLE inventory (
+  flight_id text NOT NULL,
+  cabin text NOT NULL,
+  capacity integer NOT NULL CHECK (capacity >= 0),
+  sold integer NOT NULL DEFAULT 0 CHECK (sold >= 0),
+  held integer NOT NULL DEFAULT 0 CHECK (held >= 0),
+  PRIMARY KEY (flight_id, cabin),
+  -- The database itself refuses an oversold cabin, whatever the code above it does.
+  CONSTRAINT not_oversold CHECK (sold + held <= capacity)
+);
+
+CREATE TABLE holds (
+  hold_id text PRIMARY KEY,
+  status text NOT NULL,
+  created_at timestamptz NOT NULL,
+  expires_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL
+);
+
+CREATE INDEX holds_due ON holds (expires_at) WHERE status = 'HELD';
+
+CREATE TABLE hold_items (
+  hold_id text NOT NULL REFERENCES holds (hold_id),
+  flight_id text NOT NULL,
+  cabin text NOT NULL,
+  seats integer NOT NULL CHECK (seats > 0),
+  PRIMARY KEY (hold_id, flight_id, cabin)
+);
+
+CREATE INDEX hold_items_flight ON hold_items (flight_id, cabin);
+
+-- Operational changes to the generated timetable: a retimed or cancelled dated flight.
+CREATE TABLE flight_overrides (
+  flight_id text PRIMARY KEY,
+  departure_date text NOT NULL,
+  status text NOT NULL,
+  departure_utc timestamptz NOT NULL,
+  arrival_utc timestamptz NOT NULL,
+  version integer NOT NULL,
+  updated_at timestamptz NOT NULL
+);
+
+CREATE INDEX flight_overrides_date ON flight_overrides (departure_date);
+
+-- The change feed. seq is the cursor; writers take an advisory lock so seqs commit in order
+-- and a reader never skips an event that commits late.
+CREATE TABLE schedule_events (
+  seq bigserial PRIMARY KEY,
+  request_id text NOT NULL UNIQUE,
+  flight_id text NOT NULL,
+  type text NOT NULL,
+  reason text NOT NULL,
+  flight jsonb NOT NULL,
+  occurred_at timestamptz NOT NULL
+);
+`,
+  },
+];

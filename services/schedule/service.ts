@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { ScheduleServiceService } from '../../gen/ts/flights/v1/schedule.js';
+import { bind } from '../../platform/server.js';
+import type { ServiceSpec } from '../../platform/service.js';
+import { fields } from '../../platform/validation.js';
+import { Catalog } from './catalog.js';
+import { scheduleHandlers } from './handlers.js';
+import { migrations } from './migrations.js';
+import { ScheduleStore } from './store.js';
+
+export const scheduleEnv = {
+  /** Same seed, same timetable: every machine sees the same flights. */
+  SCHEDULE_SEED: z.coerce.number().int().default(1),
+  /** small: major hubs, for development; world: every route, for benchmarks. */
+  SCHEDULE_SIZE: z.enum(['small', 'world']).default('small'),
+  /** First date of the rolling horizon (default: today, UTC). */
+  SCHEDULE_START_DATE: fields.localDate.optional(),
+  /** Length of the horizon: today through the next 60 days by default. */
+  SCHEDULE_DAYS: z.coerce.number().int().min(1).max(400).default(61),
+  HOLD_TTL_SECONDS: z.coerce.number().int().min(1).max(3600).default(600),
+  HOLD_SWEEP_MS: z.coerce.number().int().min(50).default(1000),
+  FEED_POLL_MS: z.coerce.number().int().min(10).default(500),
+  FEED_HEARTBEAT_MS: z.coerce.number().int().min(100).default(10_000),
+};
+
+export const scheduleService: ServiceSpec<typeof scheduleEnv> = {
+  name: 'schedule',
+  env: scheduleEnv,
+  async start({ config, log, database, onStop }) {
+    const started = performance.now();
+    const catalog = Catalog.build({
+      seed: config.SCHEDULE_SEED,
+      size: config.SCHEDULE_SIZE,
+      startDate: config.SCHEDULE_START_DATE ?? new Date().toISOString().slice(0, 10),
+      days: config.SCHEDULE_DAYS,
+    });
+    log.info(
+      {
+        size: config.SCHEDULE_SIZE,
+        patterns: catalog.patterns.length,
+        airports: catalog.servedAirports.length,
+        from: catalog.fromDate,
+        to: catalog.toDate,
+        ms: Math.round(performance.now() - started),
+      },
+      'timetable generated',
+    );
+    const db = await database(migrations);
+    const store = new ScheduleStore(db, (flightId, cabin) => catalog.capacity(flightId, cabin));
+
+    // Holds nobody confirms give their seats back on their own.
+    const sweeper = setInterval(() => {
+      store.expireDue(new Date()).then(
+        (n) => n > 0 && log.info({ expired: n }, 'expired holds released'),
+        (err: unknown) => log.warn({ err }, 'hold sweep failed'),
+      );
+    }, config.HOLD_SWEEP_MS);
+    sweeper.unref();
+    onStop(() => clearInterval(sweeper));
+
+    const handlers = scheduleHandlers({
+      catalog,
+      store,
+      now: () => new Date(),
+      defaultHoldTtlSeconds: config.HOLD_TTL_SECONDS,
+      feed: { pollMs: config.FEED_POLL_MS, heartbeatMs: config.FEED_HEARTBEAT_MS },
+    });
+    return { bindings: [bind(ScheduleServiceService, handlers)] };
+  },
+};

@@ -1,0 +1,161 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ScheduleServiceService } from '../gen/ts/flights/v1/schedule.js';
+import { createClient, type ServiceClient } from '../platform/clients.js';
+import { useConsul } from '../platform/consul.js';
+import { startConsul, waitPassing, type ConsulAgent } from './support/consul.js';
+import { createTestDatabase, type TestDatabase } from './support/postgres.js';
+import { freePort, jsonLines, spawnEntry, type Spawned } from './support/processes.js';
+import { TEST_START_DATE } from './support/schedule.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Instance {
+  port: number;
+  id: string;
+  proc: Spawned;
+  /** Calls this instance has served, from its own per-call log lines. */
+  served(): number;
+}
+
+/**
+ * Discovery with a real Consul agent in dev mode and real schedule processes: registration,
+ * deregistration, client-side balancing over `consul:///schedule`, failover and agent restarts.
+ */
+describe('consul discovery', () => {
+  let consul: ConsulAgent;
+  let db: TestDatabase;
+  let client: ServiceClient<typeof ScheduleServiceService>;
+  const instances: Instance[] = [];
+
+  async function startInstance(): Promise<Instance> {
+    const port = await freePort();
+    const proc = spawnEntry('services/schedule/main.ts', {
+      PORT: String(port),
+      SERVICE_HOST: '127.0.0.1',
+      CONSUL_HTTP_ADDR: consul.address,
+      CONSUL_CHECK_INTERVAL: '500ms',
+      DATABASE_URL: db.url,
+      SCHEDULE_START_DATE: TEST_START_DATE,
+      SHUTDOWN_GRACE_MS: '2000',
+    });
+    await proc.waitForLine((l) => l.includes('registered in consul'));
+    const instance: Instance = {
+      port,
+      id: `schedule-127.0.0.1-${port}`,
+      proc,
+      served: () => jsonLines(proc.lines).filter((l) => l.method === '/flights.v1.ScheduleService/GetAirport').length,
+    };
+    instances.push(instance);
+    return instance;
+  }
+
+  /** Idempotent calls in a steady stream until stopped; counts successes and failures. */
+  function steadyCalls() {
+    let running = true;
+    const outcome = { ok: 0, failed: [] as string[] };
+    const done = (async () => {
+      while (running) {
+        await client.getAirport({ iataCode: 'JFK' }, { deadlineMs: 5_000 }).then(
+          () => outcome.ok++,
+          (err: Error) => outcome.failed.push(err.message),
+        );
+        await sleep(10);
+      }
+    })();
+    return {
+      outcome,
+      async stop() {
+        running = false;
+        await done;
+        return outcome;
+      },
+    };
+  }
+
+  beforeAll(async () => {
+    consul = await startConsul();
+    db = await createTestDatabase('discovery_test');
+    useConsul(consul.address);
+    client = createClient(ScheduleServiceService, { target: 'consul:///schedule', defaultDeadlineMs: 5_000 });
+  });
+  afterAll(async () => {
+    client?.close();
+    await Promise.all(instances.map((i) => i.proc.stop('SIGKILL')));
+    await consul?.stop();
+    await db?.drop();
+  });
+
+  it('registers an instance with a passing gRPC health check, and deregisters it on SIGTERM', async () => {
+    const a = await startInstance();
+    const [entry] = await waitPassing(consul, 'schedule', (list) => list.some((i) => i.Service.ID === a.id));
+    expect(entry!.Service).toMatchObject({ Address: '127.0.0.1', Port: a.port, Meta: { protocol: 'grpc' } });
+    expect(entry!.Service.Meta.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(entry!.Checks.find((c) => c.Type === 'grpc')?.Status).toBe('passing');
+
+    expect((await a.proc.stop('SIGTERM')).code).toBe(0);
+    const services = await consul.get<Record<string, unknown>>('/v1/agent/services');
+    expect(Object.keys(services)).not.toContain(a.id);
+    const messages = jsonLines(a.proc.lines).map((l) => l.msg);
+    // Deregistered before the server drained and stopped.
+    expect(messages.indexOf('deregistered from consul')).toBeLessThan(messages.indexOf('grpc server stopped'));
+  });
+
+  it('balances over two instances, survives a SIGKILL of one, and picks up a third', async () => {
+    const b = await startInstance();
+    const c = await startInstance();
+    await waitPassing(consul, 'schedule', (list) => [b.id, c.id].every((id) => list.some((i) => i.Service.ID === id)));
+
+    for (let i = 0; i < 40; i++) await client.getAirport({ iataCode: 'JFK' });
+    expect(b.served()).toBeGreaterThan(5);
+    expect(c.served()).toBeGreaterThan(5);
+
+    const stream = steadyCalls();
+    await sleep(500);
+    await b.proc.stop('SIGKILL');
+    // The killed instance turns critical and leaves the passing set.
+    await waitPassing(consul, 'schedule', (list) => !list.some((i) => i.Service.ID === b.id) && list.length === 1);
+    const checks = await consul.get<Array<{ ServiceID: string; Status: string }>>('/v1/health/checks/schedule');
+    expect(checks.find((ch) => ch.ServiceID === b.id)?.Status).toBe('critical');
+
+    const servedByC = c.served();
+    await sleep(1_000);
+    expect(c.served()).toBeGreaterThan(servedByC);
+
+    const d = await startInstance();
+    const registeredAt = Date.now();
+    while (d.served() === 0 && Date.now() - registeredAt < 15_000) await sleep(50);
+    const outcome = await stream.stop();
+    expect(d.served()).toBeGreaterThan(0);
+    console.info(`third instance: first call ${Date.now() - registeredAt} ms after it registered; ${outcome.ok} calls ok, ${outcome.failed.length} failed`);
+    expect(outcome.failed).toEqual([]);
+  });
+
+  it('keeps routing while the agent restarts and picks up registrations when it returns', async () => {
+    const stream = steadyCalls();
+    await consul.stop();
+    await sleep(1_500);
+    const during = stream.outcome.ok;
+    await sleep(1_000);
+    expect(stream.outcome.ok).toBeGreaterThan(during);
+
+    await consul.restart();
+    // The dev agent came back empty: running instances register again on their own...
+    const survivors = instances.filter((i) => i.proc.child.exitCode === null && i.proc.child.signalCode === null);
+    await waitPassing(consul, 'schedule', (list) => survivors.every((s) => list.some((i) => i.Service.ID === s.id)));
+    // ...and a new instance is found and called.
+    const e = await startInstance();
+    await waitPassing(consul, 'schedule', (list) => list.some((i) => i.Service.ID === e.id));
+    const started = Date.now();
+    while (e.served() === 0 && Date.now() - started < 15_000) await sleep(50);
+    const outcome = await stream.stop();
+    expect(e.served()).toBeGreaterThan(0);
+    expect(outcome.failed).toEqual([]);
+  });
+
+  it('fails fast with a clear message on a malformed CONSUL_HTTP_ADDR', async () => {
+    const proc = spawnEntry('services/schedule/main.ts', { PORT: String(await freePort()), CONSUL_HTTP_ADDR: 'consul:eighty' });
+    const { code } = await proc.exited;
+    expect(code).toBe(2);
+    expect(proc.lines.join('\n')).toMatch(/CONSUL_HTTP_ADDR: expected host:port/);
+  });
+});
