@@ -1,0 +1,122 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'csv-parse/sync';
+import { IANAZone, Info } from 'luxon';
+
+export interface Airport {
+  iata: string;
+  icao: string | null;
+  name: string;
+  city: string;
+  country: string;
+  latitude: number;
+  longitude: number;
+  /** IANA time zone, e.g. "Europe/London". */
+  timeZone: string;
+}
+
+export interface Carrier {
+  iata: string;
+  name: string;
+}
+
+/** A non-stop city pair a carrier flies, with the aircraft types seen on it. */
+export interface Route {
+  carrier: string;
+  origin: string;
+  destination: string;
+  equipment: string[];
+}
+
+export interface ReferenceData {
+  airports: Map<string, Airport>;
+  carriers: Map<string, Carrier>;
+  routes: Route[];
+}
+
+const DEFAULT_DIR = fileURLToPath(new URL('../reference-data/openflights/', import.meta.url));
+const NULL = '\\N';
+
+function readRows(dir: string, file: string): string[][] {
+  return parse(readFileSync(`${dir}/${file}`, 'utf8'), {
+    relaxQuotes: true,
+    relaxColumnCount: true,
+    skipEmptyLines: true,
+  }) as string[][];
+}
+
+const value = (field: string | undefined): string | null =>
+  field === undefined || field === NULL || field.trim() === '' ? null : field.trim();
+
+/**
+ * The airport's IANA zone; for the few airports the snapshot gives only a standard UTC offset,
+ * a fixed-offset zone ("UTC+5:45") so they keep their flights (without DST, which they lack data for).
+ */
+function timeZoneOf(tz: string | null, utcOffset: string | null): string | null {
+  if (tz && IANAZone.isValidZone(tz)) return tz;
+  const hours = Number(utcOffset);
+  if (utcOffset === null || !Number.isFinite(hours)) return null;
+  const minutes = Math.round(Math.abs(hours) * 60);
+  const zone = `UTC${hours < 0 ? '-' : '+'}${Math.floor(minutes / 60)}:${String(minutes % 60).padStart(2, '0')}`;
+  return Info.normalizeZone(zone).isValid ? zone : null;
+}
+
+/**
+ * Loads the vendored OpenFlights snapshot, keeping only what a timetable can use: airports
+ * with an IATA code, coordinates and a valid IANA zone; airlines with an IATA code; non-stop,
+ * non-codeshare routes between such airports (codeshares would duplicate the operating flight).
+ */
+export function loadReferenceData(dir: string = DEFAULT_DIR): ReferenceData {
+  const airports = new Map<string, Airport>();
+  for (const row of readRows(dir, 'airports.dat')) {
+    const [, name, city, country, iata, icao, lat, lon, , utcOffset, , tz] = row;
+    const code = value(iata);
+    const zone = timeZoneOf(value(tz), value(utcOffset));
+    if (!code || !/^[A-Z]{3}$/.test(code) || !zone) continue;
+    const latitude = Number(lat);
+    const longitude = Number(lon);
+    if (!Number.isFinite(latitude) || !Number.isFinite(longitude)) continue;
+    airports.set(code, {
+      iata: code,
+      icao: value(icao),
+      name: value(name) ?? code,
+      city: value(city) ?? value(name) ?? code,
+      country: value(country) ?? '',
+      latitude,
+      longitude,
+      timeZone: zone,
+    });
+  }
+
+  // Several airlines share an IATA code over time; the active one names it.
+  const carriers = new Map<string, Carrier>();
+  for (const row of readRows(dir, 'airlines.dat')) {
+    const [, name, , iata, , , , active] = row;
+    const code = value(iata);
+    if (!code || !/^[A-Z0-9]{2}$/.test(code) || !name) continue;
+    if (!carriers.has(code) || active === 'Y')
+      carriers.set(code, { iata: code, name: name.trim() });
+  }
+
+  const seen = new Set<string>();
+  const routes: Route[] = [];
+  for (const row of readRows(dir, 'routes.dat')) {
+    const [carrier, , origin, , destination, , codeshare, stops, equipment] = row;
+    if (!carrier || !origin || !destination || codeshare === 'Y' || stops !== '0') continue;
+    if (!/^[A-Z0-9]{2}$/.test(carrier) || !airports.has(origin) || !airports.has(destination))
+      continue;
+    // Some operating carriers are missing from airlines.dat; their code is the best name we have.
+    if (!carriers.has(carrier)) carriers.set(carrier, { iata: carrier, name: carrier });
+    if (origin === destination) continue;
+    const key = `${carrier}:${origin}:${destination}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    routes.push({
+      carrier,
+      origin,
+      destination,
+      equipment: (equipment ?? '').split(' ').filter(Boolean),
+    });
+  }
+  return { airports, carriers, routes };
+}

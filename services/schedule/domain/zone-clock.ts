@@ -1,0 +1,81 @@
+import { DateTime } from 'luxon';
+
+/**
+ * Local ↔ UTC conversion for bulk use. Materialising millions of dated flights through luxon
+ * costs ~50 µs each, dominated by Intl time-zone lookups; but a zone's offset changes at most
+ * a couple of times a year, so we ask luxon once per zone and day and do plain arithmetic
+ * whenever that day has a single offset. Days with a DST transition go through luxon itself,
+ * so gaps and overlaps resolve exactly as luxon resolves them.
+ */
+const DAY_MS = 86_400_000;
+const MINUTE_MS = 60_000;
+
+/** Offset in minutes when constant over the UTC day starting at dayMs; null on transition days. */
+const steadyOffsets = new Map<string, number | null>();
+
+function steadyOffset(zone: string, dayMs: number): number | null {
+  const key = `${zone}|${dayMs}`;
+  let offset = steadyOffsets.get(key);
+  if (offset === undefined) {
+    const start = DateTime.fromMillis(dayMs, { zone }).offset;
+    const end = DateTime.fromMillis(dayMs + DAY_MS - 1, { zone }).offset;
+    offset = start === end ? start : null;
+    steadyOffsets.set(key, offset);
+  }
+  return offset;
+}
+
+const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+
+function formatOffset(minutes: number): string {
+  if (minutes === 0) return '+00:00';
+  const abs = Math.abs(minutes);
+  return `${minutes < 0 ? '-' : '+'}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+}
+
+export interface LocalTime {
+  utcMs: number;
+  /** ISO-8601 with offset, seconds precision: "2026-12-01T09:30:00-05:00". */
+  iso: string;
+  /** Local calendar date "YYYY-MM-DD". */
+  date: string;
+  /** ISO weekday of the local date, 1 = Monday. */
+  weekday: number;
+}
+
+function describe(utcMs: number, offset: number): LocalTime {
+  const local = new Date(utcMs + offset * MINUTE_MS);
+  const date = `${pad(local.getUTCFullYear(), 4)}-${pad(local.getUTCMonth() + 1)}-${pad(local.getUTCDate())}`;
+  return {
+    utcMs,
+    iso: `${date}T${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}:${pad(local.getUTCSeconds())}${formatOffset(offset)}`,
+    date,
+    weekday: local.getUTCDay() === 0 ? 7 : local.getUTCDay(),
+  };
+}
+
+function viaLuxon(t: DateTime): LocalTime {
+  return describe(t.toMillis(), t.offset);
+}
+
+/** The instant a local wall-clock time ("YYYY-MM-DD", "HH:MM") names in a zone. */
+export function fromLocal(zone: string, date: string, time: string): LocalTime | null {
+  const wallMs = Date.parse(`${date}T${time}:00Z`);
+  if (Number.isNaN(wallMs)) return null;
+  const dayMs = Math.floor(wallMs / DAY_MS) * DAY_MS;
+  // The neighbouring UTC days cover every instant this local day can map to.
+  const offset =
+    steadyOffset(zone, dayMs - DAY_MS) === steadyOffset(zone, dayMs) &&
+    steadyOffset(zone, dayMs) === steadyOffset(zone, dayMs + DAY_MS)
+      ? steadyOffset(zone, dayMs)
+      : null;
+  if (offset !== null) return describe(wallMs - offset * MINUTE_MS, offset);
+  const t = DateTime.fromISO(`${date}T${time}`, { zone });
+  return t.isValid ? viaLuxon(t) : null;
+}
+
+/** The local time in a zone at an instant. */
+export function toLocal(zone: string, utcMs: number): LocalTime {
+  const offset = steadyOffset(zone, Math.floor(utcMs / DAY_MS) * DAY_MS);
+  return offset !== null ? describe(utcMs, offset) : viaLuxon(DateTime.fromMillis(utcMs, { zone }));
+}
