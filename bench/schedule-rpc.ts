@@ -36,8 +36,18 @@ const mesh = spawnEntry('services/schedule/main.ts', {
 });
 await mesh.waitForLine((l) => l.includes('grpc server listening'));
 
-const client = createClient(ScheduleServiceService, { target: `dns:///127.0.0.1:${meshPort}`, defaultDeadlineMs: 10_000 });
-const first = await client.listFlights({ origin: 'JFK', destination: 'LHR', fromDate: new Date().toISOString().slice(0, 10), toDate: '', includeCancelled: false })[Symbol.asyncIterator]().next();
+const client = createClient(ScheduleServiceService, {
+  target: `dns:///127.0.0.1:${meshPort}`,
+  defaultDeadlineMs: 10_000,
+});
+const flights = client.listFlights({
+  origin: 'JFK',
+  destination: 'LHR',
+  fromDate: new Date().toISOString().slice(0, 10),
+  toDate: '',
+  includeCancelled: false,
+});
+const first = await flights[Symbol.asyncIterator]().next();
 const flightId = (first.value as { flight: { flightId: string } }).flight.flightId;
 const response = await client.getFlight({ flightId });
 client.close();
@@ -45,7 +55,10 @@ const responseFile = path.join(work, 'response.json');
 writeFileSync(responseFile, JSON.stringify(GetFlightResponse.toJSON(response)));
 
 const barePort = await freePort();
-const bare = spawnEntry('bench/bare-schedule-server.ts', { PORT: String(barePort), RESPONSE_FILE: responseFile });
+const bare = spawnEntry('bench/bare-schedule-server.ts', {
+  PORT: String(barePort),
+  RESPONSE_FILE: responseFile,
+});
 await bare.waitForLine((l) => l.includes('bare server listening'));
 
 const load = (port: number) =>
@@ -58,11 +71,30 @@ const load = (port: number) =>
     seconds,
   });
 
-process.stdout.write(`GetFlight ${flightId}, ${response.flight ? GetFlightResponse.encode(response).finish().length : 0} bytes, ${concurrency} concurrent calls for ${seconds}s each (warm-up 2s)\n`);
-await Promise.all([ghzLoad(ghz, { target: `127.0.0.1:${barePort}`, call: 'flights.v1.ScheduleService.GetFlight', data: { flight_id: flightId }, protoset, concurrency, seconds: 2 }), load(meshPort).catch(() => undefined)]);
+process.stdout.write(
+  `GetFlight ${flightId}, ${response.flight ? GetFlightResponse.encode(response).finish().length : 0} bytes, ${concurrency} concurrent calls for ${seconds}s each (warm-up 2s)\n`,
+);
+await Promise.all([
+  ghzLoad(ghz, {
+    target: `127.0.0.1:${barePort}`,
+    call: 'flights.v1.ScheduleService.GetFlight',
+    data: { flight_id: flightId },
+    protoset,
+    concurrency,
+    seconds: 2,
+  }),
+  load(meshPort).catch(() => undefined),
+]);
 const baseline: LoadResult = await load(barePort);
 const full: LoadResult = await load(meshPort);
-printComparison('schedule GetFlight: shared runtime vs bare grpc-js', [['bare grpc-js (baseline)', baseline], ['schedule service (runtime)', full]], baseline);
+printComparison(
+  'schedule GetFlight: shared runtime vs bare grpc-js',
+  [
+    ['bare grpc-js (baseline)', baseline],
+    ['schedule service (runtime)', full],
+  ],
+  baseline,
+);
 
 await Promise.all([mesh.stop(), bare.stop()]);
 sink.close();

@@ -1,7 +1,10 @@
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScheduleServiceService } from '../gen/ts/flights/v1/schedule.js';
-import { HealthCheckResponse_ServingStatus as ServingStatus, HealthService } from '../gen/ts/grpc/health/v1/health.js';
+import {
+  HealthCheckResponse_ServingStatus as ServingStatus,
+  HealthService,
+} from '../gen/ts/grpc/health/v1/health.js';
 import { createClient, type ServiceClient } from './clients.js';
 import { errorDetails } from './errors.js';
 import { createLogger } from './logger.js';
@@ -13,7 +16,9 @@ type Schedule = typeof ScheduleServiceService;
 function only(handlers: Partial<Handlers<Schedule>>): Handlers<Schedule> {
   const all: Record<string, unknown> = {};
   for (const key of Object.keys(ScheduleServiceService)) {
-    all[key] = handlers[key as keyof Schedule] ?? (async () => Promise.reject(new Error(`${key} is not part of this test`)));
+    all[key] =
+      handlers[key as keyof Schedule] ??
+      (async () => Promise.reject(new Error(`${key} is not part of this test`)));
   }
   return all as Handlers<Schedule>;
 }
@@ -73,7 +78,10 @@ describe('client factory over real servers', () => {
         ),
       ],
     });
-    client = createClient(ScheduleServiceService, { target: `dns:///127.0.0.1:${upstream.port}`, defaultDeadlineMs: 300 });
+    client = createClient(ScheduleServiceService, {
+      target: `dns:///127.0.0.1:${upstream.port}`,
+      defaultDeadlineMs: 300,
+    });
   });
   afterAll(async () => {
     client.close();
@@ -95,7 +103,9 @@ describe('client factory over real servers', () => {
   it('cancels a call when the caller aborts', async () => {
     seen.cancelled = false;
     const controller = new AbortController();
-    const call = client.getHold({ holdId: 'y' }, { signal: controller.signal, deadlineMs: 5_000 }).catch((e: unknown) => e);
+    const call = client
+      .getHold({ holdId: 'y' }, { signal: controller.signal, deadlineMs: 5_000 })
+      .catch((e: unknown) => e);
     await sleep(100);
     controller.abort();
     expect(errorDetails(await call).code).toBe(status.CANCELLED);
@@ -104,8 +114,13 @@ describe('client factory over real servers', () => {
   });
 
   it('serves health and reports NOT_SERVING during shutdown', async () => {
-    const health = createClient(HealthService, { target: `dns:///127.0.0.1:${downstream.port}`, defaultDeadlineMs: 2_000 });
-    expect((await health.check({ service: 'flights.v1.ScheduleService' })).status).toBe(ServingStatus.SERVING);
+    const health = createClient(HealthService, {
+      target: `dns:///127.0.0.1:${downstream.port}`,
+      defaultDeadlineMs: 2_000,
+    });
+    expect((await health.check({ service: 'flights.v1.ScheduleService' })).status).toBe(
+      ServingStatus.SERVING,
+    );
     downstream.setServing(false);
     expect((await health.check({ service: '' })).status).toBe(ServingStatus.NOT_SERVING);
     downstream.setServing(true);

@@ -18,8 +18,14 @@ export interface CallOptions {
   metadata?: grpc.Metadata;
 }
 
-export type UnaryMethod<M> = (request: RequestOf<M>, options?: CallOptions) => Promise<ResponseOf<M>>;
-export type StreamMethod<M> = (request: RequestOf<M>, options?: CallOptions) => AsyncIterable<ResponseOf<M>>;
+export type UnaryMethod<M> = (
+  request: RequestOf<M>,
+  options?: CallOptions,
+) => Promise<ResponseOf<M>>;
+export type StreamMethod<M> = (
+  request: RequestOf<M>,
+  options?: CallOptions,
+) => AsyncIterable<ResponseOf<M>>;
 
 /** Every method of the service as a promise (unary) or an async iterable (server stream). */
 export type ServiceClient<D extends ServiceDef> = {
@@ -96,7 +102,10 @@ function callOptionsFor(defaultMs: number, options: CallOptions | undefined): gr
   if (options?.parent) {
     out.parent = options.parent.call;
     // Cancellation and census only: the deadline is computed above, as the minimum of both.
-    out.propagate_flags = grpc.propagate.CANCELLATION | grpc.propagate.CENSUS_STATS_CONTEXT | grpc.propagate.CENSUS_TRACING_CONTEXT;
+    out.propagate_flags =
+      grpc.propagate.CANCELLATION |
+      grpc.propagate.CENSUS_STATS_CONTEXT |
+      grpc.propagate.CENSUS_TRACING_CONTEXT;
   }
   return out;
 }
@@ -124,7 +133,10 @@ export function createClient<D extends ServiceDef>(
     ...options.channelOptions,
   });
   const methods: Record<string, unknown> = {};
-  for (const [key, def] of Object.entries(definition) as unknown as [keyof D & string, MethodDef][]) {
+  for (const [key, def] of Object.entries(definition) as unknown as [
+    keyof D & string,
+    MethodDef,
+  ][]) {
     const defaultMs = options.methodDeadlinesMs?.[key] ?? options.defaultDeadlineMs;
     if (def.responseStream) {
       methods[key] = (request: unknown, callOptions?: CallOptions) => {

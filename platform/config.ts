@@ -50,7 +50,9 @@ export function commonEnv(defaultPort: number) {
     PORT: port.default(defaultPort),
     /** Address other instances and Consul use to reach this one. */
     SERVICE_HOST: z.string().min(1).default('127.0.0.1'),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
     CONSUL_HTTP_ADDR: consulAddress,
     /** How often Consul runs this instance's gRPC health check. */
     CONSUL_CHECK_INTERVAL: duration.default('2s'),

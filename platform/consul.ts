@@ -9,7 +9,11 @@ type ConsulClient = InstanceType<typeof Consul>;
 
 function clientFor(address: string): ConsulClient {
   const url = new URL(address);
-  return new Consul({ host: url.hostname, port: Number(url.port), secure: url.protocol === 'https:' });
+  return new Consul({
+    host: url.hostname,
+    port: Number(url.port),
+    secure: url.protocol === 'https:',
+  });
 }
 
 export interface RegistrationOptions {
@@ -71,14 +75,20 @@ export class ConsulRegistration {
             deregistercriticalserviceafter: this.options.deregisterCriticalAfter,
           },
         } as never);
-        log.info({ consul: this.options.consulAddress, id: this.id, again: this.registered }, 'registered in consul');
+        log.info(
+          { consul: this.options.consulAddress, id: this.id, again: this.registered },
+          'registered in consul',
+        );
         this.registered = true;
       }
       // Re-check now and then: a restarted dev agent forgets its services.
       this.schedule(0, 5_000);
     } catch (err) {
       const delay = Math.min(10_000, 200 * 2 ** attempt);
-      log.warn({ err: (err as Error).message, consul: this.options.consulAddress, retry_in_ms: delay }, 'consul unreachable: will retry registration');
+      log.warn(
+        { err: (err as Error).message, consul: this.options.consulAddress, retry_in_ms: delay },
+        'consul unreachable: will retry registration',
+      );
       this.schedule(attempt + 1, delay);
     }
   }
@@ -92,7 +102,10 @@ export class ConsulRegistration {
       await this.consul.agent.service.deregister(this.id);
       this.options.log.info({ id: this.id }, 'deregistered from consul');
     } catch (err) {
-      this.options.log.warn({ err: (err as Error).message }, 'could not deregister from consul; its health check will');
+      this.options.log.warn(
+        { err: (err as Error).message },
+        'could not deregister from consul; its health check will',
+      );
     }
   }
 }
@@ -122,7 +135,8 @@ class ConsulResolver implements grpc.experimental.Resolver {
   ) {
     this.service = target.path.replace(/^\//, '');
     const agent = target.authority ? `http://${target.authority}` : consulAddress;
-    if (!agent) throw new Error('consul:/// targets need CONSUL_HTTP_ADDR (or consul://host:port/service)');
+    if (!agent)
+      throw new Error('consul:/// targets need CONSUL_HTTP_ADDR (or consul://host:port/service)');
     this.consul = clientFor(agent);
   }
 

@@ -40,7 +40,10 @@ export function retryableMethods(serviceFullName: string): string[] {
       if (`${file.package}.${service.name}` !== serviceFullName) continue;
       return service.method
         .filter((m) =>
-          [MethodOptions_IdempotencyLevel.IDEMPOTENT, MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS].includes(
+          [
+            MethodOptions_IdempotencyLevel.IDEMPOTENT,
+            MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS,
+          ].includes(
             m.options?.idempotencyLevel ?? MethodOptions_IdempotencyLevel.IDEMPOTENCY_UNKNOWN,
           ),
         )

@@ -79,7 +79,10 @@ class EmbeddedDatabase implements Database {
 
   transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
     return this.db.transaction((tx) =>
-      fn({ query: async <R extends object>(text: string, params?: unknown[]) => (await tx.query<R>(text, params)).rows }),
+      fn({
+        query: async <R extends object>(text: string, params?: unknown[]) =>
+          (await tx.query<R>(text, params)).rows,
+      }),
     );
   }
 
@@ -99,11 +102,16 @@ async function migrate(db: Database, migrations: Migration[], log: Logger): Prom
       'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
     );
     const done = new Set(
-      (await tx.query<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => r.version),
+      (await tx.query<{ version: number }>('SELECT version FROM schema_migrations')).map(
+        (r) => r.version,
+      ),
     );
     for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
       if (done.has(m.version)) continue;
-      for (const statement of m.sql.split(/;\s*$/m).map((s) => s.trim()).filter(Boolean)) {
+      for (const statement of m.sql
+        .split(/;\s*$/m)
+        .map((s) => s.trim())
+        .filter(Boolean)) {
         await tx.query(statement);
       }
       await tx.query('INSERT INTO schema_migrations (version) VALUES ($1)', [m.version]);

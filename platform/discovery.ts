@@ -14,7 +14,10 @@ export interface DiscoveryConfig {
  */
 export function targetFor(service: ServiceName, config: DiscoveryConfig): string {
   if (config.CONSUL_HTTP_ADDR) return `consul:///${service}`;
-  const addresses = config[MESH[service].addrEnv].split(',').map((a) => a.trim()).filter(Boolean);
+  const addresses = config[MESH[service].addrEnv]
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
   if (addresses.length === 1) return `dns:///${addresses[0]}`;
   return `ipv4:${addresses.join(',')}`;
 }

@@ -1,6 +1,6 @@
 import { Metadata, status, type ServiceError, type StatusObject } from '@grpc/grpc-js';
 import { ErrorReason, errorReasonToJSON } from '../gen/ts/flights/v1/common.js';
-import { Any } from '../gen/ts/google/protobuf/any.js';
+import type { Any } from '../gen/ts/google/protobuf/any.js';
 import { BadRequest, ErrorInfo, RetryInfo } from '../gen/ts/google/rpc/error_details.js';
 import { Status } from '../gen/ts/google/rpc/status.js';
 

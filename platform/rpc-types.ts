@@ -14,7 +14,9 @@ export interface MethodDef<Req = unknown, Res = unknown> {
 export type ServiceDef = Record<string, MethodDef<any, any>>;
 
 export type RequestOf<M> = M extends { requestDeserialize: (value: Buffer) => infer R } ? R : never;
-export type ResponseOf<M> = M extends { responseDeserialize: (value: Buffer) => infer R } ? R : never;
+export type ResponseOf<M> = M extends { responseDeserialize: (value: Buffer) => infer R }
+  ? R
+  : never;
 
 /** "/flights.v1.ScheduleService/GetFlight" → "flights.v1.ScheduleService". */
 export function serviceNameOf(definition: ServiceDef): string {

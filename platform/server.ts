@@ -8,7 +8,8 @@ import type { Logger } from './logger.js';
 import { serviceNameOf, type RequestOf, type ResponseOf, type ServiceDef } from './rpc-types.js';
 
 /** The server side of a unary or server-streaming call. */
-export type IncomingCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>;
+export type IncomingCall =
+  grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>;
 
 /** What a handler knows about the call it serves, with no grpc-js plumbing to learn. */
 export interface CallContext {
@@ -24,7 +25,10 @@ export interface CallContext {
 }
 
 export type UnaryHandler<M> = (request: RequestOf<M>, ctx: CallContext) => Promise<ResponseOf<M>>;
-export type StreamHandler<M> = (request: RequestOf<M>, ctx: CallContext) => AsyncIterable<ResponseOf<M>>;
+export type StreamHandler<M> = (
+  request: RequestOf<M>,
+  ctx: CallContext,
+) => AsyncIterable<ResponseOf<M>>;
 
 /** Unary methods are async functions; server-streaming methods are async generators. */
 export type Handlers<D extends ServiceDef> = {
@@ -76,7 +80,8 @@ function callScope(call: IncomingCall, method: string, log: Logger) {
       duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
       peer: call.getPeer(),
     };
-    if (code === grpc.status.INTERNAL || code === grpc.status.UNKNOWN) log.error({ ...line, err }, 'rpc failed');
+    if (code === grpc.status.INTERNAL || code === grpc.status.UNKNOWN)
+      log.error({ ...line, err }, 'rpc failed');
     else log.info(line, 'rpc');
   };
   return { ctx, end };
@@ -218,7 +223,10 @@ export class ServiceServer {
     const outcome = await Promise.race([drained.then(() => 'drained' as const), forced]);
     clearTimeout(timer);
     if (outcome === 'forced') {
-      this.log.warn({ grace_ms: graceMs }, 'in-flight calls did not finish in time: forcing shutdown');
+      this.log.warn(
+        { grace_ms: graceMs },
+        'in-flight calls did not finish in time: forcing shutdown',
+      );
       this.server.forceShutdown();
     }
     this.log.info({ outcome }, 'grpc server stopped');

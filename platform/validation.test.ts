@@ -10,7 +10,11 @@ describe('validation', () => {
   });
 
   it('turns every problem into a field violation', () => {
-    const schema = z.object({ origin: fields.iataCode, date: fields.localDate, key: fields.clientId });
+    const schema = z.object({
+      origin: fields.iataCode,
+      date: fields.localDate,
+      key: fields.clientId,
+    });
     let thrown: unknown;
     try {
       validate(schema, { origin: 'LONDON', date: '2026-02-30', key: '' });
@@ -19,6 +23,10 @@ describe('validation', () => {
     }
     const d = errorDetails(Object.assign(new Error(), toStatusObject(thrown)));
     expect(d.fieldViolations.map((v) => v.field).sort()).toEqual(['date', 'key', 'origin']);
-    expect(validate(schema, { origin: 'jfk', date: '2028-02-29', key: 'abc-1' })).toEqual({ origin: 'JFK', date: '2028-02-29', key: 'abc-1' });
+    expect(validate(schema, { origin: 'jfk', date: '2028-02-29', key: 'abc-1' })).toEqual({
+      origin: 'JFK',
+      date: '2028-02-29',
+      key: 'abc-1',
+    });
   });
 });

@@ -6,9 +6,7 @@ const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}
 /** A zod issue path as a proto field path: ["items", 0, "flightId"] → "items[0].flight_id". */
 export function fieldPath(path: readonly PropertyKey[]): string {
   return path
-    .map((p, i) =>
-      typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${snake(String(p))}`,
-    )
+    .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${snake(String(p))}`))
     .join('');
 }
 

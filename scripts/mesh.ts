@@ -9,24 +9,34 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { prettyFactory } from 'pino-pretty';
-import { HealthCheckResponse_ServingStatus, HealthService } from '../gen/ts/grpc/health/v1/health.js';
+import {
+  HealthCheckResponse_ServingStatus,
+  HealthService,
+} from '../gen/ts/grpc/health/v1/health.js';
 import { createClient } from '../platform/clients.js';
 import { BFF_PORT, MESH, type ServiceName } from '../platform/mesh.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ORDER: ServiceName[] = ['schedule', 'pricing', 'search', 'booking'];
-const pretty = process.stdout.isTTY ? prettyFactory({ colorize: true, ignore: 'pid,hostname,service' }) : undefined;
+const pretty = process.stdout.isTTY
+  ? prettyFactory({ colorize: true, ignore: 'pid,hostname,service' })
+  : undefined;
 const children: Array<{ name: string; child: ChildProcess }> = [];
 
 function launch(name: string, entry: string, env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--import', './platform/telemetry/register.ts', entry], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--import', './platform/telemetry/register.ts', entry],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   for (const stream of [child.stdout!, child.stderr!]) {
     createInterface({ input: stream }).on('line', (line) => {
-      if (!pretty || !line.startsWith('{')) process.stdout.write(pretty ? `[${name}] ${line}\n` : `${line}\n`);
+      if (!pretty || !line.startsWith('{'))
+        process.stdout.write(pretty ? `[${name}] ${line}\n` : `${line}\n`);
       else process.stdout.write(`[${name.padEnd(8)}] ${pretty(line)}`);
     });
   }
@@ -41,13 +51,20 @@ function launch(name: string, entry: string, env: NodeJS.ProcessEnv): ChildProce
 }
 
 async function waitServing(name: ServiceName, port: number, timeoutMs = 120_000): Promise<void> {
-  const health = createClient(HealthService, { target: `dns:///127.0.0.1:${port}`, defaultDeadlineMs: 1_000 });
+  const health = createClient(HealthService, {
+    target: `dns:///127.0.0.1:${port}`,
+    defaultDeadlineMs: 1_000,
+  });
   const until = Date.now() + timeoutMs;
   try {
     for (;;) {
-      const status = await health.check({ service: '' }).then((r) => r.status, () => undefined);
+      const status = await health.check({ service: '' }).then(
+        (r) => r.status,
+        () => undefined,
+      );
       if (status === HealthCheckResponse_ServingStatus.SERVING) return;
-      if (Date.now() > until) throw new Error(`${name} did not become SERVING within ${timeoutMs} ms`);
+      if (Date.now() > until)
+        throw new Error(`${name} did not become SERVING within ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 250));
     }
   } finally {
@@ -77,7 +94,9 @@ for (const name of ORDER) {
   const port = MESH[name].port;
   launch(name, entry, { PORT: String(port), DATA_DIR: path.join(ROOT, 'data', name) });
   await waitServing(name, port);
-  started.push(`  ${name.padEnd(9)} grpc://127.0.0.1:${port}   (grpcurl -plaintext 127.0.0.1:${port} list)`);
+  started.push(
+    `  ${name.padEnd(9)} grpc://127.0.0.1:${port}   (grpcurl -plaintext 127.0.0.1:${port} list)`,
+  );
 }
 if (existsSync(path.join(ROOT, 'bff', 'main.ts'))) {
   launch('bff', 'bff/main.ts', { PORT: String(BFF_PORT) });

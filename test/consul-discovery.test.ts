@@ -43,7 +43,9 @@ describe('consul discovery', () => {
       port,
       id: `schedule-127.0.0.1-${port}`,
       proc,
-      served: () => jsonLines(proc.lines).filter((l) => l.method === '/flights.v1.ScheduleService/GetAirport').length,
+      served: () =>
+        jsonLines(proc.lines).filter((l) => l.method === '/flights.v1.ScheduleService/GetAirport')
+          .length,
     };
     instances.push(instance);
     return instance;
@@ -76,7 +78,10 @@ describe('consul discovery', () => {
     consul = await startConsul();
     db = await createTestDatabase('discovery_test');
     useConsul(consul.address);
-    client = createClient(ScheduleServiceService, { target: 'consul:///schedule', defaultDeadlineMs: 5_000 });
+    client = createClient(ScheduleServiceService, {
+      target: 'consul:///schedule',
+      defaultDeadlineMs: 5_000,
+    });
   });
   afterAll(async () => {
     client?.close();
@@ -87,8 +92,14 @@ describe('consul discovery', () => {
 
   it('registers an instance with a passing gRPC health check, and deregisters it on SIGTERM', async () => {
     const a = await startInstance();
-    const [entry] = await waitPassing(consul, 'schedule', (list) => list.some((i) => i.Service.ID === a.id));
-    expect(entry!.Service).toMatchObject({ Address: '127.0.0.1', Port: a.port, Meta: { protocol: 'grpc' } });
+    const [entry] = await waitPassing(consul, 'schedule', (list) =>
+      list.some((i) => i.Service.ID === a.id),
+    );
+    expect(entry!.Service).toMatchObject({
+      Address: '127.0.0.1',
+      Port: a.port,
+      Meta: { protocol: 'grpc' },
+    });
     expect(entry!.Service.Meta.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(entry!.Checks.find((c) => c.Type === 'grpc')?.Status).toBe('passing');
 
@@ -97,13 +108,17 @@ describe('consul discovery', () => {
     expect(Object.keys(services)).not.toContain(a.id);
     const messages = jsonLines(a.proc.lines).map((l) => l.msg);
     // Deregistered before the server drained and stopped.
-    expect(messages.indexOf('deregistered from consul')).toBeLessThan(messages.indexOf('grpc server stopped'));
+    expect(messages.indexOf('deregistered from consul')).toBeLessThan(
+      messages.indexOf('grpc server stopped'),
+    );
   });
 
   it('balances over two instances, survives a SIGKILL of one, and picks up a third', async () => {
     const b = await startInstance();
     const c = await startInstance();
-    await waitPassing(consul, 'schedule', (list) => [b.id, c.id].every((id) => list.some((i) => i.Service.ID === id)));
+    await waitPassing(consul, 'schedule', (list) =>
+      [b.id, c.id].every((id) => list.some((i) => i.Service.ID === id)),
+    );
 
     for (let i = 0; i < 40; i++) await client.getAirport({ iataCode: 'JFK' });
     expect(b.served()).toBeGreaterThan(5);
@@ -113,8 +128,14 @@ describe('consul discovery', () => {
     await sleep(500);
     await b.proc.stop('SIGKILL');
     // The killed instance turns critical and leaves the passing set.
-    await waitPassing(consul, 'schedule', (list) => !list.some((i) => i.Service.ID === b.id) && list.length === 1);
-    const checks = await consul.get<Array<{ ServiceID: string; Status: string }>>('/v1/health/checks/schedule');
+    await waitPassing(
+      consul,
+      'schedule',
+      (list) => !list.some((i) => i.Service.ID === b.id) && list.length === 1,
+    );
+    const checks = await consul.get<Array<{ ServiceID: string; Status: string }>>(
+      '/v1/health/checks/schedule',
+    );
     expect(checks.find((ch) => ch.ServiceID === b.id)?.Status).toBe('critical');
 
     const servedByC = c.served();
@@ -126,7 +147,9 @@ describe('consul discovery', () => {
     while (d.served() === 0 && Date.now() - registeredAt < 15_000) await sleep(50);
     const outcome = await stream.stop();
     expect(d.served()).toBeGreaterThan(0);
-    console.info(`third instance: first call ${Date.now() - registeredAt} ms after it registered; ${outcome.ok} calls ok, ${outcome.failed.length} failed`);
+    console.info(
+      `third instance: first call ${Date.now() - registeredAt} ms after it registered; ${outcome.ok} calls ok, ${outcome.failed.length} failed`,
+    );
     expect(outcome.failed).toEqual([]);
   });
 
@@ -140,8 +163,12 @@ describe('consul discovery', () => {
 
     await consul.restart();
     // The dev agent came back empty: running instances register again on their own...
-    const survivors = instances.filter((i) => i.proc.child.exitCode === null && i.proc.child.signalCode === null);
-    await waitPassing(consul, 'schedule', (list) => survivors.every((s) => list.some((i) => i.Service.ID === s.id)));
+    const survivors = instances.filter(
+      (i) => i.proc.child.exitCode === null && i.proc.child.signalCode === null,
+    );
+    await waitPassing(consul, 'schedule', (list) =>
+      survivors.every((s) => list.some((i) => i.Service.ID === s.id)),
+    );
     // ...and a new instance is found and called.
     const e = await startInstance();
     await waitPassing(consul, 'schedule', (list) => list.some((i) => i.Service.ID === e.id));
@@ -153,7 +180,10 @@ describe('consul discovery', () => {
   });
 
   it('fails fast with a clear message on a malformed CONSUL_HTTP_ADDR', async () => {
-    const proc = spawnEntry('services/schedule/main.ts', { PORT: String(await freePort()), CONSUL_HTTP_ADDR: 'consul:eighty' });
+    const proc = spawnEntry('services/schedule/main.ts', {
+      PORT: String(await freePort()),
+      CONSUL_HTTP_ADDR: 'consul:eighty',
+    });
     const { code } = await proc.exited;
     expect(code).toBe(2);
     expect(proc.lines.join('\n')).toMatch(/CONSUL_HTTP_ADDR: expected host:port/);

@@ -45,17 +45,37 @@ describe('schedule service process', () => {
   it('lists and describes every service by reflection', async () => {
     const { stdout: list } = await call(`127.0.0.1:${port}`, 'list');
     expect(list.split('\n')).toEqual(
-      expect.arrayContaining(['flights.v1.ScheduleService', 'grpc.health.v1.Health', 'grpc.reflection.v1.ServerReflection']),
+      expect.arrayContaining([
+        'flights.v1.ScheduleService',
+        'grpc.health.v1.Health',
+        'grpc.reflection.v1.ServerReflection',
+      ]),
     );
-    const { stdout: described } = await call(`127.0.0.1:${port}`, 'describe', 'flights.v1.ScheduleService');
-    for (const rpc of ['ListFlights', 'HoldSeats', 'WatchSchedule', 'RetimeFlight']) expect(described).toContain(`rpc ${rpc}`);
-    const { stdout: message } = await call(`127.0.0.1:${port}`, 'describe', 'flights.v1.HoldSeatsRequest');
+    const { stdout: described } = await call(
+      `127.0.0.1:${port}`,
+      'describe',
+      'flights.v1.ScheduleService',
+    );
+    for (const rpc of ['ListFlights', 'HoldSeats', 'WatchSchedule', 'RetimeFlight'])
+      expect(described).toContain(`rpc ${rpc}`);
+    const { stdout: message } = await call(
+      `127.0.0.1:${port}`,
+      'describe',
+      'flights.v1.HoldSeatsRequest',
+    );
     expect(message).toContain('ttl_seconds');
   });
 
   it('answers a method call and the health check', async () => {
-    const { stdout } = await call('-d', '{"iata_code":"JFK"}', `127.0.0.1:${port}`, 'flights.v1.ScheduleService/GetAirport');
-    expect(JSON.parse(stdout)).toMatchObject({ airport: { iataCode: 'JFK', timeZone: 'America/New_York' } });
+    const { stdout } = await call(
+      '-d',
+      '{"iata_code":"JFK"}',
+      `127.0.0.1:${port}`,
+      'flights.v1.ScheduleService/GetAirport',
+    );
+    expect(JSON.parse(stdout)).toMatchObject({
+      airport: { iataCode: 'JFK', timeZone: 'America/New_York' },
+    });
     const { stdout: health } = await call(`127.0.0.1:${port}`, 'grpc.health.v1.Health/Check');
     expect(JSON.parse(health)).toEqual({ status: 'SERVING' });
     const { stdout: flights } = await call(
@@ -68,9 +88,12 @@ describe('schedule service process', () => {
   });
 
   it('reports bad input as InvalidArgument naming the field', async () => {
-    const failed = await call('-d', '{"flight_id":"nope"}', `127.0.0.1:${port}`, 'flights.v1.ScheduleService/GetFlight').catch(
-      (e: { stdout: string; stderr: string }) => e,
-    );
+    const failed = await call(
+      '-d',
+      '{"flight_id":"nope"}',
+      `127.0.0.1:${port}`,
+      'flights.v1.ScheduleService/GetFlight',
+    ).catch((e: { stdout: string; stderr: string }) => e);
     expect('stderr' in failed ? failed.stderr : '').toMatch(/InvalidArgument[\s\S]*flight_id/);
   });
 
@@ -83,17 +106,24 @@ describe('schedule service process', () => {
     });
     expect((await client.exited).code).toBe(0);
     const find = (pred: (s: CollectedSpan) => boolean) => collector.spans.find(pred);
-    const clientSpan = find((s) => s.service === 'test-client' && s.kind === 3 && s.name.includes('GetAirport'));
+    const clientSpan = find(
+      (s) => s.service === 'test-client' && s.kind === 3 && s.name.includes('GetAirport'),
+    );
     expect(clientSpan, JSON.stringify(collector.spans)).toBeDefined();
     let serverSpan: CollectedSpan | undefined;
     for (let i = 0; i < 50 && !serverSpan; i++) {
-      serverSpan = find((s) => s.service === 'schedule' && s.kind === 2 && s.traceId === clientSpan!.traceId);
+      serverSpan = find(
+        (s) => s.service === 'schedule' && s.kind === 2 && s.traceId === clientSpan!.traceId,
+      );
       if (!serverSpan) await new Promise((r) => setTimeout(r, 100));
     }
     expect(serverSpan, JSON.stringify(collector.spans)).toBeDefined();
     expect(serverSpan!.parentSpanId).toBe(clientSpan!.spanId);
 
-    const logLine = jsonLines(service.lines).find((l) => l.method === '/flights.v1.ScheduleService/GetAirport' && l.trace_id === clientSpan!.traceId);
+    const logLine = jsonLines(service.lines).find(
+      (l) =>
+        l.method === '/flights.v1.ScheduleService/GetAirport' && l.trace_id === clientSpan!.traceId,
+    );
     expect(logLine).toMatchObject({ service: 'schedule', code: 'OK', span_id: serverSpan!.spanId });
     expect(logLine).toHaveProperty('duration_ms');
     expect(logLine).toHaveProperty('peer');

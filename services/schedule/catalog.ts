@@ -1,5 +1,10 @@
 import { DateTime } from 'luxon';
-import { datedFlightFor, datedFlights, parseFlightId, type DatedFlight } from './domain/dated-flights.js';
+import {
+  datedFlightFor,
+  datedFlights,
+  parseFlightId,
+  type DatedFlight,
+} from './domain/dated-flights.js';
 import { loadReferenceData, type Airport, type ReferenceData } from './domain/reference-data.js';
 import {
   generateTimetable,
@@ -98,14 +103,20 @@ export class Catalog {
   scheduled(flightId: string): DatedFlight | null {
     const id = parseFlightId(flightId);
     if (!id || !this.inHorizon(id.departureDate)) return null;
-    for (const pattern of this.patternsByFlightNumber.get(`${id.carrier}${id.flightNumber}`) ?? []) {
+    for (const pattern of this.patternsByFlightNumber.get(`${id.carrier}${id.flightNumber}`) ??
+      []) {
       const flight = datedFlightFor(pattern, this.ref, id.departureDate);
       if (flight) return flight;
     }
     return null;
   }
 
-  scheduledFlights(range: { fromDate: string; toDate: string; origin?: string; destination?: string }) {
+  scheduledFlights(range: {
+    fromDate: string;
+    toDate: string;
+    origin?: string;
+    destination?: string;
+  }) {
     return datedFlights(this.patterns, this.ref, {
       ...range,
       fromDate: range.fromDate < this.fromDate ? this.fromDate : range.fromDate,

@@ -1,9 +1,6 @@
 import { once } from 'node:events';
 import { Flight } from '../../gen/ts/flights/v1/common.js';
-import {
-  ScheduleEventType,
-  type WatchScheduleResponse,
-} from '../../gen/ts/flights/v1/schedule.js';
+import { ScheduleEventType, type WatchScheduleResponse } from '../../gen/ts/flights/v1/schedule.js';
 import { ErrorReason, failedPrecondition, invalidField } from '../../platform/errors.js';
 import type { ScheduleStore, StoredEvent } from './store.js';
 
@@ -27,7 +24,9 @@ export function parseCursor(cursor: string): number {
 /** Resolves after an event commits in this process, after pollMs, or when the call ends. */
 async function nextWake(store: ScheduleStore, pollMs: number, signal: AbortSignal): Promise<void> {
   try {
-    await once(store.events, 'event', { signal: AbortSignal.any([signal, AbortSignal.timeout(pollMs)]) });
+    await once(store.events, 'event', {
+      signal: AbortSignal.any([signal, AbortSignal.timeout(pollMs)]),
+    });
   } catch {
     // A timeout or the end of the call: both just mean "look again" (or stop, if aborted).
   }

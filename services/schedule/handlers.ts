@@ -1,7 +1,8 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { Cabin, Flight } from '../../gen/ts/flights/v1/common.js';
-import { ScheduleServiceService, type ListFlightsResponse } from '../../gen/ts/flights/v1/schedule.js';
+import type { ScheduleServiceService } from '../../gen/ts/flights/v1/schedule.js';
+import { type ListFlightsResponse } from '../../gen/ts/flights/v1/schedule.js';
 import { ErrorReason, failedPrecondition, invalidField, notFound } from '../../platform/errors.js';
 import type { Handlers } from '../../platform/server.js';
 import { fields, validate } from '../../platform/validation.js';
@@ -21,10 +22,15 @@ export interface ScheduleDeps {
 const MAX_LIST_DAYS = 62;
 const MAX_RETIME_HOURS = 72;
 
-const flightId = z.string().regex(/^[A-Z0-9]{2}\d{1,4}-\d{4}-\d{2}-\d{2}$/, 'must be a flight id like BA117-2026-12-01');
+const flightId = z
+  .string()
+  .regex(/^[A-Z0-9]{2}\d{1,4}-\d{4}-\d{2}-\d{2}$/, 'must be a flight id like BA117-2026-12-01');
 const cabin = z
   .nativeEnum(Cabin)
-  .refine((c) => c !== Cabin.CABIN_UNSPECIFIED && c !== Cabin.UNRECOGNIZED, 'must be a cabin (economy, premium economy, business or first)');
+  .refine(
+    (c) => c !== Cabin.CABIN_UNSPECIFIED && c !== Cabin.UNRECOGNIZED,
+    'must be a cabin (economy, premium economy, business or first)',
+  );
 const pageToken = z.string().regex(/^\d*$/, 'is not a page token this service issued');
 
 const listAirports = z.object({
@@ -43,20 +49,37 @@ const listFlights = z
   .transform((r) => ({ ...r, toDate: r.toDate || r.fromDate }))
   .superRefine((r, ctx) => {
     const days = DateTime.fromISO(r.toDate).diff(DateTime.fromISO(r.fromDate), 'days').days;
-    if (days < 0) ctx.addIssue({ code: 'custom', path: ['toDate'], message: 'must not be before from_date' });
-    if (days >= MAX_LIST_DAYS) ctx.addIssue({ code: 'custom', path: ['toDate'], message: `range must be at most ${MAX_LIST_DAYS} days` });
+    if (days < 0)
+      ctx.addIssue({ code: 'custom', path: ['toDate'], message: 'must not be before from_date' });
+    if (days >= MAX_LIST_DAYS)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['toDate'],
+        message: `range must be at most ${MAX_LIST_DAYS} days`,
+      });
   });
 const holdSeats = z.object({
   holdId: fields.clientId,
   items: z
-    .array(z.object({ flightId, cabin, seats: z.number().int().min(1, 'must be at least 1').max(9, 'must be at most 9') }))
+    .array(
+      z.object({
+        flightId,
+        cabin,
+        seats: z.number().int().min(1, 'must be at least 1').max(9, 'must be at most 9'),
+      }),
+    )
     .min(1, 'must hold at least one flight')
     .max(8, 'must be at most 8 flights')
     .superRefine((items, ctx) => {
       const seen = new Set<string>();
       items.forEach((i, index) => {
         const key = `${i.flightId}/${i.cabin}`;
-        if (seen.has(key)) ctx.addIssue({ code: 'custom', path: [index], message: 'repeats a flight and cabin of an earlier item' });
+        if (seen.has(key))
+          ctx.addIssue({
+            code: 'custom',
+            path: [index],
+            message: 'repeats a flight and cabin of an earlier item',
+          });
         seen.add(key);
       });
     }),
@@ -83,7 +106,10 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
 
   async function operated(id: string): Promise<OperatedFlight> {
     const flight = catalog.scheduled(id);
-    if (!flight) throw notFound(ErrorReason.ERROR_REASON_FLIGHT_NOT_FOUND, `no flight ${id}`, { flight_id: id });
+    if (!flight)
+      throw notFound(ErrorReason.ERROR_REASON_FLIGHT_NOT_FOUND, `no flight ${id}`, {
+        flight_id: id,
+      });
     return catalog.operated(flight, await store.override(id));
   }
 
@@ -105,7 +131,8 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
       {
         type: next.status,
         reason,
-        flight: (version) => Flight.toJSON(toFlightProto(catalog.operated(flight, { ...override, version }), catalog)),
+        flight: (version) =>
+          Flight.toJSON(toFlightProto(catalog.operated(flight, { ...override, version }), catalog)),
       },
       deps.now(),
     );
@@ -123,7 +150,10 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
     async getAirport(request) {
       const { iataCode } = validate(z.object({ iataCode: fields.iataCode }), request);
       const airport = catalog.airport(iataCode);
-      if (!airport) throw notFound(ErrorReason.ERROR_REASON_AIRPORT_NOT_FOUND, `no airport ${iataCode}`, { iata_code: iataCode });
+      if (!airport)
+        throw notFound(ErrorReason.ERROR_REASON_AIRPORT_NOT_FOUND, `no airport ${iataCode}`, {
+          iata_code: iataCode,
+        });
       return { airport: toAirportProto(airport) };
     },
 
@@ -138,10 +168,25 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
       // seq, so a client that watches from this cursor sees it again (and versions dedupe it).
       const cursor = String(await store.head());
       const overrides = await store.overridesBetween(r.fromDate, r.toDate);
-      for (let date = DateTime.fromISO(r.fromDate); date.toISODate()! <= r.toDate; date = date.plus({ days: 1 })) {
+      for (
+        let date = DateTime.fromISO(r.fromDate);
+        date.toISODate()! <= r.toDate;
+        date = date.plus({ days: 1 })
+      ) {
         const day = date.toISODate()!;
-        const flights = [...catalog.scheduledFlights({ fromDate: day, toDate: day, origin: r.origin || undefined, destination: r.destination || undefined })];
-        flights.sort((a, b) => a.departureUtc.getTime() - b.departureUtc.getTime() || a.flightId.localeCompare(b.flightId));
+        const flights = [
+          ...catalog.scheduledFlights({
+            fromDate: day,
+            toDate: day,
+            origin: r.origin || undefined,
+            destination: r.destination || undefined,
+          }),
+        ];
+        flights.sort(
+          (a, b) =>
+            a.departureUtc.getTime() - b.departureUtc.getTime() ||
+            a.flightId.localeCompare(b.flightId),
+        );
         for (const f of flights) {
           if (ctx.signal.aborted) return;
           const op = catalog.operated(f, overrides.get(f.flightId));
@@ -153,7 +198,12 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
 
     async getAvailability(request) {
       const r = validate(
-        z.object({ flightIds: z.array(flightId).min(1, 'must name at least one flight').max(200, 'must be at most 200 flights') }),
+        z.object({
+          flightIds: z
+            .array(flightId)
+            .min(1, 'must name at least one flight')
+            .max(200, 'must be at most 200 flights'),
+        }),
         request,
       );
       const ids = [...new Set(r.flightIds)];
@@ -161,10 +211,16 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
       const overrides = await store.overrides(ids);
       for (const id of ids) {
         const f = catalog.scheduled(id);
-        if (!f) throw notFound(ErrorReason.ERROR_REASON_FLIGHT_NOT_FOUND, `no flight ${id}`, { flight_id: id });
+        if (!f)
+          throw notFound(ErrorReason.ERROR_REASON_FLIGHT_NOT_FOUND, `no flight ${id}`, {
+            flight_id: id,
+          });
         flights.set(id, catalog.operated(f, overrides.get(id)));
       }
-      await store.expireDue(deps.now(), ids.map((id) => ({ flightId: id, cabin: 'economy', seats: 1 })));
+      await store.expireDue(
+        deps.now(),
+        ids.map((id) => ({ flightId: id, cabin: 'economy', seats: 1 })),
+      );
       const seats = await store.seats(ids);
       return {
         flights: r.flightIds.map((id) => {
@@ -179,7 +235,8 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
                 const capacity = f.cabins[c];
                 const sold = row?.sold ?? 0;
                 const held = row?.held ?? 0;
-                const available = f.status === 'CANCELLED' ? 0 : Math.max(0, capacity - sold - held);
+                const available =
+                  f.status === 'CANCELLED' ? 0 : Math.max(0, capacity - sold - held);
                 return { cabin: cabinProto(c), capacity, sold, held, available };
               }),
           };
@@ -194,14 +251,26 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
         const flight = await operated(item.flightId);
         const code = cabinCode(item.cabin)!;
         if (flight.cabins[code] === 0) {
-          throw invalidField(`items[${index}].cabin`, `flight ${item.flightId} (${flight.aircraft}) has no ${code.replace('_', ' ')} cabin`);
+          throw invalidField(
+            `items[${index}].cabin`,
+            `flight ${item.flightId} (${flight.aircraft}) has no ${code.replace('_', ' ')} cabin`,
+          );
         }
         if (flight.status === 'CANCELLED') {
-          throw failedPrecondition(ErrorReason.ERROR_REASON_FLIGHT_CANCELLED, `flight ${item.flightId} is cancelled`, { flight_id: item.flightId });
+          throw failedPrecondition(
+            ErrorReason.ERROR_REASON_FLIGHT_CANCELLED,
+            `flight ${item.flightId} is cancelled`,
+            { flight_id: item.flightId },
+          );
         }
         items.push({ flightId: item.flightId, cabin: code, seats: item.seats });
       }
-      const hold = await store.holdSeats(r.holdId, items, r.ttlSeconds || deps.defaultHoldTtlSeconds, deps.now());
+      const hold = await store.holdSeats(
+        r.holdId,
+        items,
+        r.ttlSeconds || deps.defaultHoldTtlSeconds,
+        deps.now(),
+      );
       return { hold: toHoldProto(hold) };
     },
 
@@ -233,16 +302,29 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
       const r = validate(retime, request);
       const flight = await operated(r.flightId);
       if (flight.status === 'CANCELLED') {
-        throw failedPrecondition(ErrorReason.ERROR_REASON_FLIGHT_CANCELLED, `flight ${r.flightId} is cancelled`, { flight_id: r.flightId });
+        throw failedPrecondition(
+          ErrorReason.ERROR_REASON_FLIGHT_CANCELLED,
+          `flight ${r.flightId} is cancelled`,
+          { flight_id: r.flightId },
+        );
       }
       const scheduled = catalog.scheduled(r.flightId)!;
-      const shiftHours = Math.abs(r.newDepartureTime.getTime() - scheduled.departureUtc.getTime()) / 3_600_000;
+      const shiftHours =
+        Math.abs(r.newDepartureTime.getTime() - scheduled.departureUtc.getTime()) / 3_600_000;
       if (shiftHours > MAX_RETIME_HOURS) {
-        throw invalidField('new_departure_time', `must be within ${MAX_RETIME_HOURS} hours of the scheduled departure`);
+        throw invalidField(
+          'new_departure_time',
+          `must be within ${MAX_RETIME_HOURS} hours of the scheduled departure`,
+        );
       }
       const departureUtc = r.newDepartureTime;
       const arrivalUtc = new Date(departureUtc.getTime() + flight.durationMinutes * 60_000);
-      const updated = await change(r.requestId, flight, { status: 'RETIMED', departureUtc, arrivalUtc }, r.reason);
+      const updated = await change(
+        r.requestId,
+        flight,
+        { status: 'RETIMED', departureUtc, arrivalUtc },
+        r.reason,
+      );
       return { flight: updated };
     },
 

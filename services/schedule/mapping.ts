@@ -1,4 +1,9 @@
-import { Cabin, FlightStatus, type Airport as AirportProto, type Flight } from '../../gen/ts/flights/v1/common.js';
+import {
+  Cabin,
+  FlightStatus,
+  type Airport as AirportProto,
+  type Flight,
+} from '../../gen/ts/flights/v1/common.js';
 import { HoldStatus, type Hold } from '../../gen/ts/flights/v1/schedule.js';
 import type { Catalog, OperatedFlight } from './catalog.js';
 import type { Airport } from './domain/reference-data.js';
@@ -12,8 +17,10 @@ const CABINS: Array<[CabinCode, Cabin]> = [
   ['first', Cabin.CABIN_FIRST],
 ];
 
-export const cabinCode = (cabin: Cabin): CabinCode | undefined => CABINS.find(([, c]) => c === cabin)?.[0];
-export const cabinProto = (code: CabinCode): Cabin => CABINS.find(([c]) => c === code)?.[1] ?? Cabin.CABIN_UNSPECIFIED;
+export const cabinCode = (cabin: Cabin): CabinCode | undefined =>
+  CABINS.find(([, c]) => c === cabin)?.[0];
+export const cabinProto = (code: CabinCode): Cabin =>
+  CABINS.find(([c]) => c === code)?.[1] ?? Cabin.CABIN_UNSPECIFIED;
 
 export function toAirportProto(a: Airport): AirportProto {
   return {
@@ -70,7 +77,11 @@ const HOLD_STATUS: Record<HoldRecord['status'], HoldStatus> = {
 export function toHoldProto(h: HoldRecord): Hold {
   return {
     holdId: h.holdId,
-    items: h.items.map((i) => ({ flightId: i.flightId, cabin: cabinProto(i.cabin), seats: i.seats })),
+    items: h.items.map((i) => ({
+      flightId: i.flightId,
+      cabin: cabinProto(i.cabin),
+      seats: i.seats,
+    })),
     status: HOLD_STATUS[h.status],
     createdAt: h.createdAt,
     expiresAt: h.expiresAt,

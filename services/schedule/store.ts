@@ -134,7 +134,12 @@ export class ScheduleStore {
    * Holds all items or none. Idempotent by hold id: the same id with the same items returns the
    * hold as it is; with other items it is an IDEMPOTENCY_CONFLICT.
    */
-  async holdSeats(holdId: string, items: HoldItem[], ttlSeconds: number, now: Date): Promise<HoldRecord> {
+  async holdSeats(
+    holdId: string,
+    items: HoldItem[],
+    ttlSeconds: number,
+    now: Date,
+  ): Promise<HoldRecord> {
     const ordered = canonicalItems(items);
     // Expired holds on these cabins give their seats back first, so a full cabin with a stale
     // hold does not turn a buyer away.
@@ -185,29 +190,47 @@ export class ScheduleStore {
           [holdId, item.flightId, item.cabin, item.seats],
         );
       }
-      return { holdId, status: 'HELD', items: ordered, createdAt: now, expiresAt: new Date(now.getTime() + ttlSeconds * 1000) };
+      return {
+        holdId,
+        status: 'HELD',
+        items: ordered,
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + ttlSeconds * 1000),
+      };
     });
   }
 
   async getHold(holdId: string): Promise<HoldRecord> {
     const hold = await this.loadHold(this.db, holdId, false);
-    if (!hold) throw notFound(ErrorReason.ERROR_REASON_HOLD_NOT_FOUND, `no hold ${holdId}`, { hold_id: holdId });
+    if (!hold)
+      throw notFound(ErrorReason.ERROR_REASON_HOLD_NOT_FOUND, `no hold ${holdId}`, {
+        hold_id: holdId,
+      });
     return hold;
   }
 
   async confirmHold(holdId: string, now: Date): Promise<HoldRecord> {
     const outcome = await this.db.transaction(async (tx) => {
       const hold = await this.loadHold(tx, holdId, true);
-      if (!hold) throw notFound(ErrorReason.ERROR_REASON_HOLD_NOT_FOUND, `no hold ${holdId}`, { hold_id: holdId });
+      if (!hold)
+        throw notFound(ErrorReason.ERROR_REASON_HOLD_NOT_FOUND, `no hold ${holdId}`, {
+          hold_id: holdId,
+        });
       if (hold.status === 'HELD' && hold.expiresAt <= now) {
         // Expire it here and report after commit: the seats must go back even though the call fails.
         await this.moveSeats(tx, hold.items, 'release');
-        await tx.query(`UPDATE holds SET status = 'EXPIRED', updated_at = $2 WHERE hold_id = $1`, [holdId, now]);
+        await tx.query(`UPDATE holds SET status = 'EXPIRED', updated_at = $2 WHERE hold_id = $1`, [
+          holdId,
+          now,
+        ]);
         return { hold: { ...hold, status: 'EXPIRED' as const } };
       }
       if (hold.status === 'HELD') {
         await this.moveSeats(tx, hold.items, 'confirm');
-        await tx.query(`UPDATE holds SET status = 'CONFIRMED', updated_at = $2 WHERE hold_id = $1`, [holdId, now]);
+        await tx.query(
+          `UPDATE holds SET status = 'CONFIRMED', updated_at = $2 WHERE hold_id = $1`,
+          [holdId, now],
+        );
         return { hold: { ...hold, status: 'CONFIRMED' as const } };
       }
       return { hold };
@@ -215,21 +238,32 @@ export class ScheduleStore {
     const { hold } = outcome;
     if (hold.status === 'CONFIRMED') return hold;
     if (hold.status === 'EXPIRED') {
-      throw failedPrecondition(ErrorReason.ERROR_REASON_HOLD_EXPIRED, `hold ${holdId} expired at ${hold.expiresAt.toISOString()}`, {
-        hold_id: holdId,
-      });
+      throw failedPrecondition(
+        ErrorReason.ERROR_REASON_HOLD_EXPIRED,
+        `hold ${holdId} expired at ${hold.expiresAt.toISOString()}`,
+        {
+          hold_id: holdId,
+        },
+      );
     }
-    throw failedPrecondition(ErrorReason.ERROR_REASON_HOLD_STATE_CONFLICT, `hold ${holdId} is ${hold.status} and cannot be confirmed`, {
-      hold_id: holdId,
-      status: hold.status,
-    });
+    throw failedPrecondition(
+      ErrorReason.ERROR_REASON_HOLD_STATE_CONFLICT,
+      `hold ${holdId} is ${hold.status} and cannot be confirmed`,
+      {
+        hold_id: holdId,
+        status: hold.status,
+      },
+    );
   }
 
   /** Gives back the seats of an unconfirmed hold. Releasing twice (or after expiry) is fine. */
   async releaseHold(holdId: string, now: Date): Promise<HoldRecord> {
     return this.db.transaction(async (tx) => {
       const hold = await this.loadHold(tx, holdId, true);
-      if (!hold) throw notFound(ErrorReason.ERROR_REASON_HOLD_NOT_FOUND, `no hold ${holdId}`, { hold_id: holdId });
+      if (!hold)
+        throw notFound(ErrorReason.ERROR_REASON_HOLD_NOT_FOUND, `no hold ${holdId}`, {
+          hold_id: holdId,
+        });
       if (hold.status === 'CONFIRMED') {
         throw failedPrecondition(
           ErrorReason.ERROR_REASON_HOLD_STATE_CONFLICT,
@@ -239,7 +273,10 @@ export class ScheduleStore {
       }
       if (hold.status !== 'HELD') return hold;
       await this.moveSeats(tx, hold.items, 'release');
-      await tx.query(`UPDATE holds SET status = 'RELEASED', updated_at = $2 WHERE hold_id = $1`, [holdId, now]);
+      await tx.query(`UPDATE holds SET status = 'RELEASED', updated_at = $2 WHERE hold_id = $1`, [
+        holdId,
+        now,
+      ]);
       return { ...hold, status: 'RELEASED' };
     });
   }
@@ -248,11 +285,19 @@ export class ScheduleStore {
   async releaseSeats(holdId: string, now: Date): Promise<HoldRecord> {
     return this.db.transaction(async (tx) => {
       const hold = await this.loadHold(tx, holdId, true);
-      if (!hold) throw notFound(ErrorReason.ERROR_REASON_HOLD_NOT_FOUND, `no hold ${holdId}`, { hold_id: holdId });
-      const next = hold.status === 'CONFIRMED' ? 'RETURNED' : hold.status === 'HELD' ? 'RELEASED' : null;
+      if (!hold)
+        throw notFound(ErrorReason.ERROR_REASON_HOLD_NOT_FOUND, `no hold ${holdId}`, {
+          hold_id: holdId,
+        });
+      const next =
+        hold.status === 'CONFIRMED' ? 'RETURNED' : hold.status === 'HELD' ? 'RELEASED' : null;
       if (!next) return hold;
       await this.moveSeats(tx, hold.items, hold.status === 'CONFIRMED' ? 'return' : 'release');
-      await tx.query(`UPDATE holds SET status = $2, updated_at = $3 WHERE hold_id = $1`, [holdId, next, now]);
+      await tx.query(`UPDATE holds SET status = $2, updated_at = $3 WHERE hold_id = $1`, [
+        holdId,
+        next,
+        now,
+      ]);
       return { ...hold, status: next };
     });
   }
@@ -278,7 +323,10 @@ export class ScheduleStore {
         const hold = await this.loadHold(tx, hold_id, false);
         if (!hold) continue;
         await this.moveSeats(tx, hold.items, 'release');
-        await tx.query(`UPDATE holds SET status = 'EXPIRED', updated_at = $2 WHERE hold_id = $1`, [hold_id, now]);
+        await tx.query(`UPDATE holds SET status = 'EXPIRED', updated_at = $2 WHERE hold_id = $1`, [
+          hold_id,
+          now,
+        ]);
       }
       return due.length;
     });
@@ -286,14 +334,24 @@ export class ScheduleStore {
 
   /** Sold and held seats per cabin for the given flights (cabins never touched have none). */
   async seats(flightIds: string[]): Promise<Map<string, CabinSeats[]>> {
-    const rows = await this.db.query<{ flight_id: string; cabin: CabinCode; capacity: number; sold: number; held: number }>(
-      'SELECT flight_id, cabin, capacity, sold, held FROM inventory WHERE flight_id = ANY($1)',
-      [flightIds],
-    );
+    const rows = await this.db.query<{
+      flight_id: string;
+      cabin: CabinCode;
+      capacity: number;
+      sold: number;
+      held: number;
+    }>('SELECT flight_id, cabin, capacity, sold, held FROM inventory WHERE flight_id = ANY($1)', [
+      flightIds,
+    ]);
     const out = new Map<string, CabinSeats[]>();
     for (const r of rows) {
       const list = out.get(r.flight_id) ?? [];
-      list.push({ cabin: r.cabin, capacity: Number(r.capacity), sold: Number(r.sold), held: Number(r.held) });
+      list.push({
+        cabin: r.cabin,
+        capacity: Number(r.capacity),
+        sold: Number(r.sold),
+        held: Number(r.held),
+      });
       out.set(r.flight_id, list);
     }
     return out;
@@ -311,7 +369,10 @@ export class ScheduleStore {
 
   async overridesBetween(fromDate: string, toDate: string): Promise<Map<string, FlightOverride>> {
     return this.toOverrideMap(
-      await this.db.query('SELECT * FROM flight_overrides WHERE departure_date BETWEEN $1 AND $2', [fromDate, toDate]),
+      await this.db.query('SELECT * FROM flight_overrides WHERE departure_date BETWEEN $1 AND $2', [
+        fromDate,
+        toDate,
+      ]),
     );
   }
 
@@ -343,7 +404,9 @@ export class ScheduleStore {
   ): Promise<{ version: number } | null> {
     const result = await this.db.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock(4242)');
-      const seen = await tx.query('SELECT seq FROM schedule_events WHERE request_id = $1', [requestId]);
+      const seen = await tx.query('SELECT seq FROM schedule_events WHERE request_id = $1', [
+        requestId,
+      ]);
       if (seen.length) return null;
       const [row] = await tx.query<{ version: number }>(
         `INSERT INTO flight_overrides (flight_id, departure_date, status, departure_utc, arrival_utc, version, updated_at)
@@ -351,12 +414,27 @@ export class ScheduleStore {
          ON CONFLICT (flight_id) DO UPDATE SET status = EXCLUDED.status, departure_utc = EXCLUDED.departure_utc,
            arrival_utc = EXCLUDED.arrival_utc, version = flight_overrides.version + 1, updated_at = EXCLUDED.updated_at
          RETURNING version`,
-        [change.flightId, change.departureDate, change.status, change.departureUtc, change.arrivalUtc, change.version, now],
+        [
+          change.flightId,
+          change.departureDate,
+          change.status,
+          change.departureUtc,
+          change.arrivalUtc,
+          change.version,
+          now,
+        ],
       );
       const version = Number(row?.version);
       await tx.query(
         'INSERT INTO schedule_events (request_id, flight_id, type, reason, flight, occurred_at) VALUES ($1, $2, $3, $4, $5, $6)',
-        [requestId, change.flightId, event.type, event.reason, JSON.stringify(event.flight(version)), now],
+        [
+          requestId,
+          change.flightId,
+          event.type,
+          event.reason,
+          JSON.stringify(event.flight(version)),
+          now,
+        ],
       );
       return { version };
     });
@@ -366,7 +444,9 @@ export class ScheduleStore {
 
   /** The newest event's seq (0 when the feed is empty): a cursor that means "from now". */
   async head(): Promise<number> {
-    const [row] = await this.db.query<{ head: number | null }>('SELECT max(seq) AS head FROM schedule_events');
+    const [row] = await this.db.query<{ head: number | null }>(
+      'SELECT max(seq) AS head FROM schedule_events',
+    );
     return Number(row?.head ?? 0);
   }
 

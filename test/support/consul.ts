@@ -18,15 +18,43 @@ export interface ConsulAgent {
 /** A real Consul agent in dev mode on free loopback ports, with no DNS listener. */
 export async function startConsul(): Promise<ConsulAgent> {
   const consul = toolPath('consul');
-  const ports = { http: await freePort(), grpc: await freePort(), server: await freePort(), lan: await freePort(), wan: await freePort() };
+  const ports = {
+    http: await freePort(),
+    grpc: await freePort(),
+    server: await freePort(),
+    lan: await freePort(),
+    wan: await freePort(),
+  };
   const dataDir = mkdtempSync(path.join(tmpdir(), 'consul-'));
   const address = `http://127.0.0.1:${ports.http}`;
   const launch = () =>
     spawnProcess(consul, [
-      'agent', '-dev', '-bind', '127.0.0.1', '-client', '127.0.0.1', '-node', 'test-node',
-      '-http-port', String(ports.http), '-grpc-port', String(ports.grpc), '-grpc-tls-port', '-1',
-      '-dns-port', '-1', '-server-port', String(ports.server), '-serf-lan-port', String(ports.lan),
-      '-serf-wan-port', String(ports.wan), '-data-dir', dataDir, '-log-level', 'warn',
+      'agent',
+      '-dev',
+      '-bind',
+      '127.0.0.1',
+      '-client',
+      '127.0.0.1',
+      '-node',
+      'test-node',
+      '-http-port',
+      String(ports.http),
+      '-grpc-port',
+      String(ports.grpc),
+      '-grpc-tls-port',
+      '-1',
+      '-dns-port',
+      '-1',
+      '-server-port',
+      String(ports.server),
+      '-serf-lan-port',
+      String(ports.lan),
+      '-serf-wan-port',
+      String(ports.wan),
+      '-data-dir',
+      dataDir,
+      '-log-level',
+      'warn',
     ]);
   const get = async <T>(apiPath: string): Promise<T> => {
     const res = await fetch(`${address}${apiPath}`);
@@ -58,7 +86,13 @@ export async function startConsul(): Promise<ConsulAgent> {
 }
 
 export interface PassingInstance {
-  Service: { ID: string; Address: string; Port: number; Tags: string[]; Meta: Record<string, string> };
+  Service: {
+    ID: string;
+    Address: string;
+    Port: number;
+    Tags: string[];
+    Meta: Record<string, string>;
+  };
   Checks: Array<{ CheckID: string; Status: string; Type: string }>;
 }
 
@@ -72,9 +106,13 @@ export async function waitPassing(
   const until = Date.now() + timeoutMs;
   let last: PassingInstance[] = [];
   while (Date.now() < until) {
-    last = await agent.get<PassingInstance[]>(`/v1/health/service/${service}?passing=true`).catch(() => []);
+    last = await agent
+      .get<PassingInstance[]>(`/v1/health/service/${service}?passing=true`)
+      .catch(() => []);
     if (predicate(last)) return last;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`passing set of ${service} never matched: ${JSON.stringify(last.map((i) => i.Service.ID))}`);
+  throw new Error(
+    `passing set of ${service} never matched: ${JSON.stringify(last.map((i) => i.Service.ID))}`,
+  );
 }

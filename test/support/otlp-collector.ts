@@ -11,7 +11,11 @@ export interface CollectedSpan {
 }
 
 /** A minimal OTLP/HTTP JSON receiver, so a test can see the spans real processes export. */
-export async function startCollector(): Promise<{ url: string; spans: CollectedSpan[]; close(): Promise<void> }> {
+export async function startCollector(): Promise<{
+  url: string;
+  spans: CollectedSpan[];
+  close(): Promise<void>;
+}> {
   const spans: CollectedSpan[] = [];
   const server: Server = createServer((req, res) => {
     let body = '';
@@ -24,7 +28,8 @@ export async function startCollector(): Promise<{ url: string; spans: CollectedS
         }>;
       };
       for (const rs of doc.resourceSpans) {
-        const service = rs.resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue ?? '';
+        const service =
+          rs.resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue ?? '';
         for (const ss of rs.scopeSpans) for (const s of ss.spans) spans.push({ ...s, service });
       }
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');

@@ -9,7 +9,11 @@ export async function freePort(): Promise<number> {
     const server = createServer();
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -25,12 +29,24 @@ export interface Spawned {
 
 /** Runs a TypeScript entry point the way `npm run start:<service>` does (tsx + tracing hook). */
 export function spawnEntry(entry: string, env: NodeJS.ProcessEnv): Spawned {
-  return spawnProcess(process.execPath, ['--import', 'tsx', '--import', './platform/telemetry/register.ts', entry], env);
+  return spawnProcess(
+    process.execPath,
+    ['--import', 'tsx', '--import', './platform/telemetry/register.ts', entry],
+    env,
+  );
 }
 
 /** Runs a program with its output captured line by line. */
-export function spawnProcess(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Spawned {
-  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnProcess(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Spawned {
+  const child = spawn(command, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const lines: string[] = [];
   const waiters: Array<{ predicate: (l: string) => boolean; resolve: (l: string) => void }> = [];
   let buffer = '';
@@ -63,7 +79,10 @@ export function spawnProcess(command: string, args: string[], env: NodeJS.Proces
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
         const timer = setTimeout(
-          () => reject(new Error(`no matching line within ${timeoutMs} ms; output:\n${lines.join('\n')}`)),
+          () =>
+            reject(
+              new Error(`no matching line within ${timeoutMs} ms; output:\n${lines.join('\n')}`),
+            ),
           timeoutMs,
         );
         waiters.push({
@@ -88,5 +107,7 @@ export function spawnProcess(command: string, args: string[], env: NodeJS.Proces
 
 /** The JSON log lines among a process's output (other lines, such as runtime warnings, skipped). */
 export function jsonLines(lines: string[]): Array<Record<string, unknown>> {
-  return lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  return lines
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }

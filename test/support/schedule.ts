@@ -4,7 +4,8 @@ import { ScheduleServiceService } from '../../gen/ts/flights/v1/schedule.js';
 import { createClient, type ServiceClient } from '../../platform/clients.js';
 import { errorDetails, type ErrorDetails } from '../../platform/errors.js';
 import { startService, type RunningService } from '../../platform/service.js';
-import { scheduleEnv, scheduleService } from '../../services/schedule/service.js';
+import type { scheduleEnv } from '../../services/schedule/service.js';
+import { scheduleService } from '../../services/schedule/service.js';
 import { createTestDatabase, type TestDatabase } from './postgres.js';
 
 /** A fixed horizon keeps tests independent of today's date. */
@@ -19,7 +20,10 @@ export interface ScheduleFixture {
 }
 
 /** A real schedule service on an ephemeral port, on a fresh PostgreSQL database or embedded store. */
-export async function startSchedule(store: StoreKind, env: Record<string, string> = {}): Promise<ScheduleFixture> {
+export async function startSchedule(
+  store: StoreKind,
+  env: Record<string, string> = {},
+): Promise<ScheduleFixture> {
   let db: TestDatabase | undefined;
   const storeEnv: Record<string, string> = {};
   if (store === 'postgres') {
