@@ -1,5 +1,9 @@
 import { Metadata, status, type ServiceError, type StatusObject } from '@grpc/grpc-js';
-import { ErrorReason, errorReasonToJSON } from '../gen/ts/flights/v1/common.js';
+import {
+  ErrorReason,
+  errorReasonFromJSON,
+  errorReasonToJSON,
+} from '../gen/ts/flights/v1/common.js';
 import type { Any } from '../gen/ts/google/protobuf/any.js';
 import { BadRequest, ErrorInfo, RetryInfo } from '../gen/ts/google/rpc/error_details.js';
 import { Status } from '../gen/ts/google/rpc/status.js';
@@ -163,4 +167,39 @@ export function errorDetails(err: unknown): ErrorDetails {
     }
   }
   return out;
+}
+
+/**
+ * A peer's error, re-raised as ours with its code, reason and metadata: for failures the
+ * caller should see unchanged (a flight that does not exist, seats that are sold out).
+ */
+export function relayed(err: unknown): DomainError {
+  const d = errorDetails(err);
+  const reason = d.reason
+    ? errorReasonFromJSON(`ERROR_REASON_${d.reason}`)
+    : ErrorReason.ERROR_REASON_UNSPECIFIED;
+  return new DomainError(
+    d.code,
+    reason === ErrorReason.UNRECOGNIZED ? ErrorReason.ERROR_REASON_UNSPECIFIED : reason,
+    d.message,
+    {
+      metadata: d.metadata,
+      violations: d.fieldViolations.length ? d.fieldViolations : undefined,
+      retryAfterMs: d.retryDelayMs,
+    },
+  );
+}
+
+/** Codes that say the peer could not answer (as opposed to answering "no"). */
+const UNREACHABLE = new Set([
+  status.UNAVAILABLE,
+  status.DEADLINE_EXCEEDED,
+  status.RESOURCE_EXHAUSTED,
+  status.INTERNAL,
+  status.UNKNOWN,
+]);
+
+/** True when a call failed because the peer was down, slow or broken, not because of the request. */
+export function isUnreachable(err: unknown): boolean {
+  return !isServiceError(err) || UNREACHABLE.has(err.code);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Cabin } from '../gen/ts/flights/v1/common.js';
 import { invalidArgument, type FieldViolation } from './errors.js';
 
 const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
@@ -47,4 +48,34 @@ export const fields = {
     .min(1, 'is required')
     .max(128, 'must be at most 128 characters')
     .regex(/^[A-Za-z0-9._:~-]+$/, 'may contain only letters, digits and . _ : ~ -'),
+  /** A dated flight id as schedule issues them: carrier, number and local departure date. */
+  flightId: z
+    .string()
+    .regex(/^[A-Z0-9]{2}\d{1,4}-\d{4}-\d{2}-\d{2}$/, 'must be a flight id like BA117-2026-12-01'),
+  cabin: z
+    .nativeEnum(Cabin)
+    .refine(
+      (c) => c !== Cabin.CABIN_UNSPECIFIED && c !== Cabin.UNRECOGNIZED,
+      'must be a cabin (economy, premium economy, business or first)',
+    ),
+  /** At least one adult, at most 9 seats, an infant travels on an adult's lap. */
+  passengers: z
+    .object(
+      {
+        adults: z.number().int().min(1, 'must be at least 1'),
+        children: z.number().int(),
+        infants: z.number().int(),
+      },
+      { error: 'is required' },
+    )
+    .superRefine((p, ctx) => {
+      if (p.adults + p.children > 9)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['children'],
+          message: 'at most 9 seated passengers',
+        });
+      if (p.infants > p.adults)
+        ctx.addIssue({ code: 'custom', path: ['infants'], message: 'must not exceed adults' });
+    }),
 };

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
-import { Cabin, Flight } from '../../gen/ts/flights/v1/common.js';
+import { Flight } from '../../gen/ts/flights/v1/common.js';
 import type { ScheduleServiceService } from '../../gen/ts/flights/v1/schedule.js';
 import { type ListFlightsResponse } from '../../gen/ts/flights/v1/schedule.js';
 import { ErrorReason, failedPrecondition, invalidField, notFound } from '../../platform/errors.js';
@@ -22,15 +22,7 @@ export interface ScheduleDeps {
 const MAX_LIST_DAYS = 62;
 const MAX_RETIME_HOURS = 72;
 
-const flightId = z
-  .string()
-  .regex(/^[A-Z0-9]{2}\d{1,4}-\d{4}-\d{2}-\d{2}$/, 'must be a flight id like BA117-2026-12-01');
-const cabin = z
-  .nativeEnum(Cabin)
-  .refine(
-    (c) => c !== Cabin.CABIN_UNSPECIFIED && c !== Cabin.UNRECOGNIZED,
-    'must be a cabin (economy, premium economy, business or first)',
-  );
+const { flightId, cabin } = fields;
 const pageToken = z.string().regex(/^\d*$/, 'is not a page token this service issued');
 
 const listAirports = z.object({
@@ -202,7 +194,7 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
           flightIds: z
             .array(flightId)
             .min(1, 'must name at least one flight')
-            .max(200, 'must be at most 200 flights'),
+            .max(1000, 'must be at most 1000 flights'),
         }),
         request,
       );

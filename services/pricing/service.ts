@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { PricingServiceService } from '../../gen/ts/flights/v1/pricing.js';
+import { ScheduleServiceService } from '../../gen/ts/flights/v1/schedule.js';
+import { bind } from '../../platform/server.js';
+import type { ServiceSpec } from '../../platform/service.js';
+import { AvailabilityCache } from './availability.js';
+import { pricingHandlers } from './handlers.js';
+import { migrations } from './migrations.js';
+import { QuoteStore } from './quote-store.js';
+
+export const pricingEnv = {
+  /** How long a quoted price is guaranteed. */
+  QUOTE_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+  /** How long search pricing reuses a flight's load factor before asking schedule again. */
+  LOAD_FACTOR_TTL_MS: z.coerce.number().int().min(0).default(5_000),
+  /** Deadline of calls to schedule (the caller's own deadline wins when sooner). */
+  SCHEDULE_DEADLINE_MS: z.coerce.number().int().min(50).default(2_000),
+};
+
+/** The pricing service; `now` is injectable so tests can move the clock past a quote's expiry. */
+export function createPricingService(
+  options: { now?: () => Date } = {},
+): ServiceSpec<typeof pricingEnv> {
+  const now = options.now ?? (() => new Date());
+  return {
+    name: 'pricing',
+    env: pricingEnv,
+    async start({ config, database, client }) {
+      const store = new QuoteStore(await database(migrations));
+      const schedule = client('schedule', ScheduleServiceService, {
+        defaultDeadlineMs: config.SCHEDULE_DEADLINE_MS,
+      });
+      const handlers = pricingHandlers({
+        store,
+        cache: new AvailabilityCache(config.LOAD_FACTOR_TTL_MS, 200_000, () => now().getTime()),
+        availability: async (flightIds, parent) =>
+          (await schedule.getAvailability({ flightIds }, { parent })).flights,
+        now,
+        quoteTtlSeconds: config.QUOTE_TTL_SECONDS,
+      });
+      return { bindings: [bind(PricingServiceService, handlers)] };
+    },
+  };
+}
+
+export const pricingService = createPricingService();
