@@ -117,7 +117,8 @@ export async function startService<S extends z.ZodRawShape>(
   // Registered at once even when not ready yet: Consul's gRPC check keeps it out of the
   // passing set until health says SERVING.
   registration?.start();
-  started.ready?.then(
+  // One line every launcher and test can wait for, whether or not the service has a warm-up.
+  (started.ready ?? Promise.resolve()).then(
     () => {
       server.setServing(true);
       log.info('ready: serving');

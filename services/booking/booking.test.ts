@@ -1,0 +1,467 @@
+import { status } from '@grpc/grpc-js';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BookingServiceService, BookingStatus } from '../../gen/ts/flights/v1/booking.js';
+import { Cabin, PassengerType } from '../../gen/ts/flights/v1/common.js';
+import { ScheduleServiceService } from '../../gen/ts/flights/v1/schedule.js';
+import { createClient } from '../../platform/clients.js';
+import { errorDetails } from '../../platform/errors.js';
+import { startBooking, type BookingFixture } from '../../test/support/booking.js';
+import { startFaultProxy } from '../../test/support/fault-proxy.js';
+import { createTestDatabase } from '../../test/support/postgres.js';
+import { startPricing, type PricingFixture } from '../../test/support/pricing.js';
+import { freePort, spawnEntry } from '../../test/support/processes.js';
+import {
+  expectInvalidField,
+  failure,
+  startSchedule,
+  type ScheduleFixture,
+} from '../../test/support/schedule.js';
+
+const adult = { adults: 1, children: 0, infants: 0 };
+const ada = {
+  givenName: 'Ada',
+  familyName: 'Lovelace',
+  type: PassengerType.PASSENGER_TYPE_ADULT,
+  dateOfBirth: '1985-12-10',
+};
+
+let schedule: ScheduleFixture;
+let pricing: PricingFixture;
+let booking: BookingFixture;
+let clockOffsetMs = 0;
+const flights: string[] = [];
+let keys = 0;
+const key = () => `key-${++keys}-${Date.now()}`;
+
+beforeAll(async () => {
+  schedule = await startSchedule('postgres');
+  pricing = await startPricing(schedule.address, {
+    now: () => new Date(Date.now() + clockOffsetMs),
+  });
+  booking = await startBooking({ schedule: schedule.address, pricing: pricing.address });
+  for await (const r of schedule.client.listFlights({
+    origin: 'LHR',
+    destination: 'JFK',
+    fromDate: '2026-12-02',
+    toDate: '2026-12-12',
+    includeCancelled: false,
+  }))
+    flights.push(r.flight!.flightId);
+});
+
+afterAll(async () => {
+  await booking?.stop();
+  await pricing?.stop();
+  await schedule?.stop();
+});
+
+async function quote(
+  flightId: string,
+  passengers = adult,
+  cabin = Cabin.CABIN_ECONOMY,
+  p: PricingFixture = pricing,
+) {
+  return (await p.client.createQuote({ flightIds: [flightId], passengers, cabin, requestId: '' }))
+    .quote!;
+}
+
+async function seats(flightId: string, cabin = Cabin.CABIN_ECONOMY) {
+  const {
+    flights: [f],
+  } = await schedule.client.getAvailability({ flightIds: [flightId] });
+  return f!.cabins.find((c) => c.cabin === cabin)!;
+}
+
+describe('booking saga with real schedule, pricing and PostgreSQL', () => {
+  it('books a quote: CONFIRMED with a 6-character reference, seats sold, readable and listed', async () => {
+    const flightId = flights.shift()!;
+    const before = await seats(flightId);
+    const q = await quote(flightId, { adults: 1, children: 1, infants: 1 });
+    const passengers = [
+      ada,
+      {
+        givenName: 'Byron',
+        familyName: 'Lovelace',
+        type: PassengerType.PASSENGER_TYPE_CHILD,
+        dateOfBirth: '2018-05-01',
+      },
+      {
+        givenName: 'Anne',
+        familyName: 'Lovelace',
+        type: PassengerType.PASSENGER_TYPE_INFANT,
+        dateOfBirth: '2026-01-01',
+      },
+    ];
+    const { booking: b } = await booking.client.createBooking({
+      idempotencyKey: key(),
+      quoteId: q.quoteId,
+      customerId: 'alice',
+      passengers,
+      contactEmail: 'ada@example.com',
+    });
+    expect(b!.status).toBe(BookingStatus.BOOKING_STATUS_CONFIRMED);
+    expect(b!.bookingReference).toMatch(/^[A-HJKMNP-Z2-9]{6}$/);
+    expect(b!.price).toEqual(q.price);
+    const after = await seats(flightId);
+    expect(after.sold - before.sold).toBe(2); // the infant sits on a lap
+    expect(after.held).toBe(before.held);
+
+    expect(
+      (
+        await booking.client.getBooking({
+          bookingReference: b!.bookingReference.toLowerCase(),
+          customerId: 'alice',
+        })
+      ).booking!.bookingId,
+    ).toBe(b!.bookingId);
+    expect(
+      (
+        await booking.client.listBookings({ customerId: 'alice', pageSize: 0, pageToken: '' })
+      ).bookings.map((x) => x.bookingReference),
+    ).toContain(b!.bookingReference);
+    const other = await failure(
+      booking.client.getBooking({ bookingReference: b!.bookingReference, customerId: 'mallory' }),
+    );
+    expect(other.code).toBe(status.NOT_FOUND);
+  });
+
+  it('cancels a confirmed booking once, gives the seats back, and refuses to cancel a failed one', async () => {
+    const flightId = flights.shift()!;
+    const before = await seats(flightId);
+    const { booking: b } = await booking.client.createBooking({
+      idempotencyKey: key(),
+      quoteId: (await quote(flightId)).quoteId,
+      customerId: 'alice',
+      passengers: [ada],
+      contactEmail: 'ada@example.com',
+    });
+    const request = {
+      bookingReference: b!.bookingReference,
+      customerId: 'alice',
+      reason: 'plans changed',
+    };
+    const [first, second] = [
+      await booking.client.cancelBooking(request),
+      await booking.client.cancelBooking(request),
+    ];
+    expect(first.booking!.status).toBe(BookingStatus.BOOKING_STATUS_CANCELLED);
+    expect(second.booking!.status).toBe(BookingStatus.BOOKING_STATUS_CANCELLED);
+    expect((await seats(flightId)).sold).toBe(before.sold);
+    const stranger = await failure(
+      booking.client.cancelBooking({ ...request, customerId: 'mallory' }),
+    );
+    expect(stranger.reason).toBe('BOOKING_NOT_FOUND');
+  });
+
+  it('turns an expired quote into QUOTE_EXPIRED and books nothing', async () => {
+    const q = await quote(flights.shift()!);
+    clockOffsetMs = 16 * 60_000;
+    try {
+      const expired = await failure(
+        booking.client.createBooking({
+          idempotencyKey: key(),
+          quoteId: q.quoteId,
+          customerId: 'alice',
+          passengers: [ada],
+          contactEmail: 'ada@example.com',
+        }),
+      );
+      expect(expired.code).toBe(status.FAILED_PRECONDITION);
+      expect(expired.reason).toBe('QUOTE_EXPIRED');
+    } finally {
+      clockOffsetMs = 0;
+    }
+  });
+
+  it('makes one booking of a request sent five times at once, and refuses the key for another request', async () => {
+    const q = await quote(flights.shift()!);
+    const request = {
+      idempotencyKey: key(),
+      quoteId: q.quoteId,
+      customerId: 'alice',
+      passengers: [ada],
+      contactEmail: 'ada@example.com',
+    };
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => booking.client.createBooking(request)),
+    );
+    expect(new Set(results.map((r) => r.booking!.bookingId)).size).toBe(1);
+    expect(results.every((r) => r.booking!.status === BookingStatus.BOOKING_STATUS_CONFIRMED)).toBe(
+      true,
+    );
+    const list = await booking.client.listBookings({
+      customerId: 'alice',
+      pageSize: 100,
+      pageToken: '',
+    });
+    expect(list.bookings.filter((b) => b.quoteId === q.quoteId)).toHaveLength(1);
+    const conflict = await failure(
+      booking.client.createBooking({ ...request, contactEmail: 'other@example.com' }),
+    );
+    expect(conflict.code).toBe(status.ALREADY_EXISTS);
+    expect(conflict.reason).toBe('IDEMPOTENCY_CONFLICT');
+  });
+
+  it('sells exactly the seats there are when 500 buyers race for 50', async () => {
+    const flightId = flights.shift()!;
+    const cabin = await seats(flightId);
+    // Leave exactly 50 seats: the rest are held by someone else for the whole test.
+    let away = cabin.available - 50;
+    for (let i = 0; away > 0; i++, away -= Math.min(9, away))
+      await schedule.client.holdSeats({
+        holdId: `away-${flightId}-${i}`,
+        items: [{ flightId, cabin: Cabin.CABIN_ECONOMY, seats: Math.min(9, away) }],
+        ttlSeconds: 3600,
+      });
+    const heldAway = (await seats(flightId)).held;
+    const quotes = [];
+    for (let i = 0; i < 500; i += 50)
+      quotes.push(...(await Promise.all(Array.from({ length: 50 }, () => quote(flightId)))));
+
+    const outcomes = await Promise.all(
+      quotes.map((q, i) =>
+        booking.client
+          .createBooking(
+            {
+              idempotencyKey: `race-${i}`,
+              quoteId: q.quoteId,
+              customerId: `buyer-${i}`,
+              passengers: [ada],
+              contactEmail: 'ada@example.com',
+            },
+            { deadlineMs: 120_000 },
+          )
+          .then(
+            (r) => ({ ok: r.booking!.status }),
+            (err: unknown) => ({ failed: errorDetails(err) }),
+          ),
+      ),
+    );
+    const confirmed = outcomes.filter(
+      (o) => 'ok' in o && o.ok === BookingStatus.BOOKING_STATUS_CONFIRMED,
+    );
+    const failed = outcomes.flatMap((o) => ('failed' in o ? [o.failed] : []));
+    expect(confirmed).toHaveLength(50);
+    expect(failed).toHaveLength(450);
+    for (const f of failed) {
+      expect(f.code).toBe(status.FAILED_PRECONDITION);
+      expect(f.reason).toBe('SOLD_OUT');
+    }
+    const after = await seats(flightId);
+    expect(after.sold - cabin.sold).toBe(50);
+    expect(after.held).toBe(heldAway);
+  }, 300_000);
+
+  it('answers bad input with INVALID_ARGUMENT naming the field', async () => {
+    const q = await quote(flights.shift()!);
+    const base = {
+      idempotencyKey: key(),
+      quoteId: q.quoteId,
+      customerId: 'alice',
+      passengers: [ada],
+      contactEmail: 'ada@example.com',
+    };
+    expectInvalidField(
+      await failure(booking.client.createBooking({ ...base, contactEmail: 'not-an-email' })),
+      'contact_email',
+    );
+    expectInvalidField(
+      await failure(booking.client.createBooking({ ...base, idempotencyKey: '' })),
+      'idempotency_key',
+    );
+    expectInvalidField(
+      await failure(
+        booking.client.createBooking({ ...base, passengers: [{ ...ada, givenName: '' }] }),
+      ),
+      'passengers[0].given_name',
+    );
+    expectInvalidField(
+      await failure(
+        booking.client.createBooking({
+          ...base,
+          passengers: [{ ...ada, dateOfBirth: '1985-02-30' }],
+        }),
+      ),
+      'passengers[0].date_of_birth',
+    );
+    expectInvalidField(
+      await failure(
+        booking.client.createBooking({
+          ...base,
+          passengers: [{ ...ada, dateOfBirth: '2020-01-01' }],
+        }),
+      ),
+      'passengers[0].date_of_birth',
+    );
+    expectInvalidField(
+      await failure(booking.client.createBooking({ ...base, passengers: [ada, ada] })),
+      'passengers',
+    );
+    expectInvalidField(
+      await failure(booking.client.getBooking({ bookingReference: 'O0O0O0', customerId: '' })),
+      'booking_reference',
+    );
+    expectInvalidField(
+      await failure(booking.client.listBookings({ customerId: '', pageSize: 0, pageToken: '' })),
+      'customer_id',
+    );
+  });
+});
+
+describe('booking when a dependency fails', () => {
+  it('answers UNAVAILABLE when pricing is down, and leaves no hold behind', async () => {
+    const ownPricing = await startPricing(schedule.address, { store: 'embedded' });
+    const b = await startBooking(
+      { schedule: schedule.address, pricing: ownPricing.address },
+      { store: 'embedded', env: { DOWNSTREAM_DEADLINE_MS: '500' } },
+    );
+    try {
+      const flightId = flights.shift()!;
+      const q = await quote(flightId, adult, Cabin.CABIN_ECONOMY, ownPricing);
+      const before = await seats(flightId);
+      await ownPricing.stop();
+      const down = await failure(
+        b.client.createBooking({
+          idempotencyKey: key(),
+          quoteId: q.quoteId,
+          customerId: 'alice',
+          passengers: [ada],
+          contactEmail: 'ada@example.com',
+        }),
+      );
+      expect(down.code).toBe(status.UNAVAILABLE);
+      expect(down.reason).toBe('DEPENDENCY_UNAVAILABLE');
+      expect(await seats(flightId)).toEqual(before);
+    } finally {
+      await b.stop();
+    }
+  });
+
+  it('gives the seats back when schedule fails after the hold', async () => {
+    const proxy = await startFaultProxy(ScheduleServiceService, schedule.address);
+    const b = await startBooking(
+      { schedule: proxy.address, pricing: pricing.address },
+      { store: 'embedded' },
+    );
+    try {
+      const flightId = flights.shift()!;
+      const before = await seats(flightId);
+      proxy.failing.add('confirmHold');
+      const q = await quote(flightId);
+      const failed = await failure(
+        b.client.createBooking({
+          idempotencyKey: key(),
+          quoteId: q.quoteId,
+          customerId: 'alice',
+          passengers: [ada],
+          contactEmail: 'ada@example.com',
+        }),
+      );
+      expect(failed.code).toBe(status.UNAVAILABLE);
+      const reference = failed.metadata.booking_reference!;
+      expect(
+        (await b.client.getBooking({ bookingReference: reference, customerId: 'alice' })).booking!
+          .status,
+      ).toBe(BookingStatus.BOOKING_STATUS_FAILED);
+      const after = await seats(flightId);
+      expect([after.sold, after.held]).toEqual([before.sold, before.held]);
+    } finally {
+      await b.stop();
+      await proxy.close();
+    }
+  });
+});
+
+describe('booking crash recovery', () => {
+  it('finishes or compensates every saga after a SIGKILL mid-flight; seat counts match the bookings', async () => {
+    const db = await createTestDatabase('booking_crash');
+    const port = await freePort();
+    const env = {
+      PORT: String(port),
+      DATABASE_URL: db.url,
+      SCHEDULE_ADDR: schedule.address,
+      PRICING_ADDR: pricing.address,
+      SAGA_LEASE_MS: '1000',
+      RECOVERY_INTERVAL_MS: '200',
+      LOG_LEVEL: 'info',
+    };
+    const client = createClient(BookingServiceService, {
+      target: `dns:///127.0.0.1:${port}`,
+      defaultDeadlineMs: 30_000,
+    });
+    const flightIds = flights.splice(0, 3);
+    const before = await Promise.all(flightIds.map((f) => seats(f)));
+    try {
+      let proc = spawnEntry('services/booking/main.ts', env);
+      await proc.waitForLine((l) => l.includes('ready: serving'), 60_000);
+      const quotes = await Promise.all(
+        Array.from({ length: 60 }, (_, i) => quote(flightIds[i % 3]!)),
+      );
+      const calls = quotes.map((q, i) =>
+        client
+          .createBooking({
+            idempotencyKey: `crash-${i}`,
+            quoteId: q.quoteId,
+            customerId: 'crash',
+            passengers: [ada],
+            contactEmail: 'ada@example.com',
+          })
+          .catch(() => null),
+      );
+      // Kill it while sagas are in flight: some done, some recorded but not held, some held.
+      await proc.waitForLine((l) => l.includes('booking recorded'), 30_000);
+      await new Promise((r) => setTimeout(r, 150));
+      proc.child.kill('SIGKILL');
+      await proc.exited;
+      await Promise.all(calls);
+
+      const admin = new pg.Client({ connectionString: db.url });
+      await admin.connect();
+      // The kill must have cut sagas short, or this test would prove nothing.
+      const cut = (
+        await admin.query<{ step: string; n: string }>(
+          'SELECT step, count(*) AS n FROM bookings GROUP BY step',
+        )
+      ).rows;
+      expect(
+        cut.filter((r) => r.step !== 'DONE').reduce((n, r) => n + Number(r.n), 0),
+      ).toBeGreaterThan(0);
+      proc = spawnEntry('services/booking/main.ts', env);
+      try {
+        const until = Date.now() + 60_000;
+        let unfinished = -1;
+        while (Date.now() < until) {
+          unfinished = Number(
+            (await admin.query("SELECT count(*) AS n FROM bookings WHERE step <> 'DONE'")).rows[0]
+              .n,
+          );
+          if (unfinished === 0) break;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        expect(unfinished).toBe(0);
+        const rows = (
+          await admin.query<{ status: string; flight: string }>(
+            "SELECT status, body->'holdItems'->0->>'flightId' AS flight FROM bookings",
+          )
+        ).rows;
+        expect(rows.length).toBeGreaterThan(0);
+        expect(rows.every((r) => ['CONFIRMED', 'FAILED', 'CANCELLED'].includes(r.status))).toBe(
+          true,
+        );
+        const after = await Promise.all(flightIds.map((f) => seats(f)));
+        flightIds.forEach((f, i) => {
+          const confirmed = rows.filter((r) => r.flight === f && r.status === 'CONFIRMED').length;
+          expect(after[i]!.sold - before[i]!.sold, f).toBe(confirmed);
+          expect(after[i]!.held, f).toBe(before[i]!.held);
+        });
+      } finally {
+        await admin.end();
+        await proc.stop();
+      }
+    } finally {
+      client.close();
+      await db.drop();
+    }
+  }, 180_000);
+});

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { kindForAge, passengerViolations } from './passengers.js';
+import { newBookingReference, REFERENCE_PATTERN } from './reference.js';
+
+describe('passenger rules', () => {
+  it('derives the passenger type from the age on the date of travel', () => {
+    expect(kindForAge('2024-12-02', '2026-12-01')).toBe('infant'); // turns 2 the next day
+    expect(kindForAge('2024-12-01', '2026-12-01')).toBe('child');
+    expect(kindForAge('2014-12-02', '2026-12-01')).toBe('child');
+    expect(kindForAge('2014-12-01', '2026-12-01')).toBe('adult');
+    expect(kindForAge('2027-01-01', '2026-12-01')).toBeNull();
+  });
+
+  it('names each passenger whose date of birth disagrees with the type, and a count mismatch', () => {
+    const violations = passengerViolations(
+      [
+        { givenName: 'Ada', familyName: 'L', kind: 'adult', dateOfBirth: '1990-01-01' },
+        { givenName: 'Tom', familyName: 'L', kind: 'child', dateOfBirth: '1990-01-01' },
+      ],
+      { adults: 1, children: 0, infants: 0 },
+      '2026-12-01',
+    );
+    expect(violations.map((v) => v.field)).toEqual(['passengers[1].date_of_birth', 'passengers']);
+  });
+});
+
+describe('booking references', () => {
+  it('are 6 characters of an unambiguous alphabet', () => {
+    const refs = Array.from({ length: 2000 }, newBookingReference);
+    for (const r of refs) expect(r).toMatch(REFERENCE_PATTERN);
+    expect(refs.join('')).not.toMatch(/[01OIL]/);
+    expect(new Set(refs).size).toBeGreaterThan(1990);
+  });
+});

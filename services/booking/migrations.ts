@@ -1,0 +1,31 @@
+import type { Migration } from '../../platform/db.js';
+
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    sql: `
+CREATE TABLE bookings (
+  booking_id uuid PRIMARY KEY,
+  booking_reference text NOT NULL UNIQUE,
+  customer_id text NOT NULL,
+  idempotency_key text NOT NULL,
+  request_fingerprint text NOT NULL,
+  status text NOT NULL CHECK (status IN ('PENDING', 'CONFIRMED', 'FAILED', 'CANCELLED')),
+  -- The saga's next step, durable so a crash loses nothing: HOLD → CONFIRM → DONE, or
+  -- RELEASE (give the seats back) → DONE after a failure or a cancellation.
+  step text NOT NULL CHECK (step IN ('HOLD', 'CONFIRM', 'RELEASE', 'DONE')),
+  quote_id text NOT NULL,
+  body jsonb NOT NULL,
+  failure_reason text,
+  -- Whoever runs the saga holds it until then; recovery takes over sagas whose lease ran out.
+  lease_until timestamptz NOT NULL,
+  created_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL,
+  UNIQUE (customer_id, idempotency_key)
+);
+
+CREATE INDEX bookings_unfinished ON bookings (lease_until) WHERE step <> 'DONE';
+CREATE INDEX bookings_by_customer ON bookings (customer_id, created_at DESC, booking_id);
+`,
+  },
+];

@@ -1,0 +1,63 @@
+import * as grpc from '@grpc/grpc-js';
+import { createClient } from '../../platform/clients.js';
+import { DomainError } from '../../platform/errors.js';
+import type { ServiceDef } from '../../platform/rpc-types.js';
+import { ErrorReason } from '../../gen/ts/flights/v1/common.js';
+
+export interface FaultProxy {
+  address: string;
+  /** Methods (e.g. "confirmHold") that answer UNAVAILABLE instead of reaching the service. */
+  failing: Set<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * A gRPC proxy in front of a real service that forwards every unary call unchanged, except the
+ * methods a test marks as failing: for tests about how a caller reacts to a fault mid-flow.
+ */
+export async function startFaultProxy<D extends ServiceDef>(
+  definition: D,
+  target: string,
+): Promise<FaultProxy> {
+  const upstream = createClient(definition, {
+    target: `dns:///${target}`,
+    defaultDeadlineMs: 10_000,
+  });
+  const failing = new Set<string>();
+  const server = new grpc.Server();
+  const implementation: grpc.UntypedServiceImplementation = {};
+  for (const [name, def] of Object.entries(definition)) {
+    if (def.responseStream) continue;
+    implementation[name] = (
+      call: grpc.ServerUnaryCall<unknown, unknown>,
+      callback: grpc.sendUnaryData<unknown>,
+    ) => {
+      if (failing.has(name)) {
+        const err = new DomainError(
+          grpc.status.UNAVAILABLE,
+          ErrorReason.ERROR_REASON_DEPENDENCY_UNAVAILABLE,
+          `injected fault in ${name}`,
+        );
+        return callback({ code: err.code, details: err.message });
+      }
+      (upstream[name] as (r: unknown) => Promise<unknown>)(call.request).then(
+        (response) => callback(null, response),
+        (err: grpc.ServiceError) => callback(err),
+      );
+    };
+  }
+  server.addService(definition as unknown as grpc.ServiceDefinition, implementation);
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(err) : resolve(p),
+    ),
+  );
+  return {
+    address: `127.0.0.1:${port}`,
+    failing,
+    async close() {
+      upstream.close();
+      server.forceShutdown();
+    },
+  };
+}
