@@ -120,6 +120,18 @@ export function bookingHandlers(deps: BookingDeps): Handlers<typeof BookingServi
     return b;
   }
 
+  async function insertWithFreshReference(
+    b: Omit<Parameters<BookingStore['insertPending']>[0], 'reference'>,
+  ): Promise<BookingRecord | null> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await store.insertPending({ ...b, reference: newBookingReference() });
+      } catch (err) {
+        if (!(err instanceof ReferenceTaken) || attempt >= 5) throw err;
+      }
+    }
+  }
+
   async function owned(ref: string, customer: string): Promise<BookingRecord> {
     const b = await store.byReference(ref);
     // Another customer's booking looks exactly like a missing one.
@@ -160,35 +172,26 @@ export function bookingHandlers(deps: BookingDeps): Handlers<typeof BookingServi
       if (violations.length) throw invalidArgument(violations);
 
       const seated = quote.passengers!.adults + quote.passengers!.children;
-      let created: BookingRecord | null = null;
-      for (let attempt = 0; ; attempt++) {
-        try {
-          created = await store.insertPending({
-            bookingId: randomUUID(),
-            reference: newBookingReference(),
-            customerId: r.customerId,
-            idempotencyKey: r.idempotencyKey,
-            fingerprint,
-            quoteId: r.quoteId,
-            body: {
-              segments: segments.map((s) => FlightSegment.toJSON(s)),
-              cabin: quote.cabin,
-              passengers: r.passengers,
-              contactEmail: r.contactEmail,
-              price: PriceBreakdown.toJSON(quote.price!),
-              holdItems: segments.map((s) => ({
-                flightId: s.flightId,
-                cabin: quote.cabin,
-                seats: seated,
-              })),
-            },
-            createdAt: deps.now(),
-          });
-          break;
-        } catch (err) {
-          if (!(err instanceof ReferenceTaken) || attempt >= 5) throw err;
-        }
-      }
+      const created = await insertWithFreshReference({
+        bookingId: randomUUID(),
+        customerId: r.customerId,
+        idempotencyKey: r.idempotencyKey,
+        fingerprint,
+        quoteId: r.quoteId,
+        body: {
+          segments: segments.map((s) => FlightSegment.toJSON(s)),
+          cabin: quote.cabin,
+          passengers: r.passengers,
+          contactEmail: r.contactEmail,
+          price: PriceBreakdown.toJSON(quote.price!),
+          holdItems: segments.map((s) => ({
+            flightId: s.flightId,
+            cabin: quote.cabin,
+            seats: seated,
+          })),
+        },
+        createdAt: deps.now(),
+      });
       if (!created) {
         // A twin request with the same key got there first.
         const twin = (await store.byKey(r.customerId, r.idempotencyKey))!;
