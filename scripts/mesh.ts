@@ -3,7 +3,7 @@
  * dependency order, waits until each reports SERVING, prints the endpoints, and stops them all
  * on Ctrl-C. Logs are pretty-printed with a per-service prefix in a terminal, JSON otherwise.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -87,19 +87,108 @@ async function stopAll(code: number): Promise<never> {
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 
+const CONSUL_DEV_ADDR = 'http://127.0.0.1:8500';
+
+async function consulAnswers(address: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${address}/v1/status/leader`, { signal: AbortSignal.timeout(1_000) });
+    return res.ok && ((await res.json()) as string) !== '';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Discovery for the local mesh: the agent named by CONSUL_HTTP_ADDR if set; else a Consul dev
+ * agent (found or built by scripts/ensure-tools.sh); else static addresses. MESH_DISCOVERY=static
+ * skips Consul altogether.
+ */
+async function startDiscovery(): Promise<{ consul?: string; note: string }> {
+  if (process.env.MESH_DISCOVERY === 'static')
+    return { note: 'static addresses (MESH_DISCOVERY=static)' };
+  if (process.env.CONSUL_HTTP_ADDR)
+    return {
+      consul: process.env.CONSUL_HTTP_ADDR,
+      note: `Consul at ${process.env.CONSUL_HTTP_ADDR}`,
+    };
+  if (await consulAnswers(CONSUL_DEV_ADDR))
+    return { consul: CONSUL_DEV_ADDR, note: `Consul already running, UI ${CONSUL_DEV_ADDR}/ui` };
+  const tools = spawnSync('bash', [path.join(ROOT, 'scripts', 'ensure-tools.sh'), 'consul'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const consul = tools.stdout
+    ?.split('\n')
+    .find((l) => l.startsWith('consul='))
+    ?.slice('consul='.length);
+  if (tools.status !== 0 || !consul)
+    return { note: 'static addresses (no consul binary; see above)' };
+  const agent = spawn(
+    consul,
+    ['agent', '-dev', '-ui', '-bind', '127.0.0.1', '-client', '127.0.0.1', '-log-level', 'warn'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  for (const stream of [agent.stdout, agent.stderr])
+    createInterface({ input: stream }).on('line', (l) => process.stdout.write(`[consul  ] ${l}\n`));
+  children.push({ name: 'consul', child: agent });
+  for (let i = 0; i < 200 && !(await consulAnswers(CONSUL_DEV_ADDR)); i++)
+    await new Promise((r) => setTimeout(r, 100));
+  return { consul: CONSUL_DEV_ADDR, note: `Consul dev agent, UI ${CONSUL_DEV_ADDR}/ui` };
+}
+
+async function waitRegistered(consul: string, name: string, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const res = await fetch(`${consul}/v1/health/service/${name}?passing=true`).catch(
+      () => undefined,
+    );
+    if (res?.ok && ((await res.json()) as unknown[]).length > 0) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${name} did not turn passing in Consul within ${timeoutMs} ms`);
+}
+
+const discovery = await startDiscovery();
+const discoveryEnv = discovery.consul
+  ? { CONSUL_HTTP_ADDR: discovery.consul, SERVICE_HOST: '127.0.0.1' }
+  : {};
 const started: string[] = [];
 for (const name of ORDER) {
   const entry = path.join('services', name, 'main.ts');
   if (!existsSync(path.join(ROOT, entry))) continue;
   const port = MESH[name].port;
-  launch(name, entry, { PORT: String(port), DATA_DIR: path.join(ROOT, 'data', name) });
+  launch(name, entry, {
+    PORT: String(port),
+    DATA_DIR: path.join(ROOT, 'data', name),
+    ...discoveryEnv,
+  });
   await waitServing(name, port);
+  if (discovery.consul) await waitRegistered(discovery.consul, name);
   started.push(
     `  ${name.padEnd(9)} grpc://127.0.0.1:${port}   (grpcurl -plaintext 127.0.0.1:${port} list)`,
   );
 }
 if (existsSync(path.join(ROOT, 'bff', 'main.ts'))) {
-  launch('bff', 'bff/main.ts', { PORT: String(BFF_PORT) });
-  started.push(`  bff       http://127.0.0.1:${BFF_PORT}/docs`);
+  launch('bff', 'bff/main.ts', { PORT: String(BFF_PORT), ...discoveryEnv });
+  await waitHttp(`http://127.0.0.1:${BFF_PORT}/healthz`);
+  started.push(
+    `  bff       http://127.0.0.1:${BFF_PORT}/api/v1   (docs: http://127.0.0.1:${BFF_PORT}/docs)`,
+  );
 }
+started.push(`  discovery ${discovery.note}`);
 process.stdout.write(`\nflight mesh is up:\n${started.join('\n')}\n\nCtrl-C stops everything.\n\n`);
+
+async function waitHttp(url: string, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}
