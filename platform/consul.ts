@@ -126,6 +126,8 @@ let consulAddress: string | undefined;
 class ConsulResolver implements grpc.experimental.Resolver {
   private watch: ReturnType<ConsulClient['watch']> | undefined;
   private last: grpc.experimental.Endpoint[] | undefined;
+  private retry: NodeJS.Timeout | undefined;
+  private failures = 0;
   private readonly service: string;
   private readonly consul: ConsulClient;
 
@@ -158,24 +160,33 @@ class ConsulResolver implements grpc.experimental.Resolver {
   }
 
   updateResolution(): void {
-    if (this.watch) {
+    if (this.watch || this.retry) {
       // grpc-js asks again after connection failures: the watch already pushes every change.
       if (this.last) setImmediate(() => this.report(this.last!));
       return;
     }
-    this.watch = this.consul.watch({
+    this.startWatch();
+  }
+
+  private startWatch(): void {
+    this.retry = undefined;
+    const watch = this.consul.watch({
       method: this.consul.health.service,
       options: { service: this.service, passing: true, wait: '30s' } as never,
-      backoffFactor: 100,
-      backoffMax: 5_000,
     });
-    this.watch.on('change', (entries: HealthEntry[]) => {
+    this.watch = watch;
+    watch.on('change', (entries: HealthEntry[]) => {
+      this.failures = 0;
+      // An empty passing set after a non-empty one is more often Consul itself going away (an
+      // agent that leaves answers "none") than every instance dying at once. Like Envoy's panic
+      // threshold, keep the last endpoints: outlier detection and retries cope with dead ones.
+      if (entries.length === 0 && this.last?.length) return;
       this.last = entries.map((e) => ({
         addresses: [{ host: e.Service.Address || e.Node.Address, port: e.Service.Port }],
       }));
       this.report(this.last);
     });
-    this.watch.on('error', () => {
+    watch.on('error', () => {
       // Keep routing to the last known endpoints; only a channel that never had any fails.
       if (!this.last) {
         this.listener(
@@ -189,10 +200,21 @@ class ConsulResolver implements grpc.experimental.Resolver {
           '',
         );
       }
+      // A fresh watch rather than node-consul's own retry: that one keeps the old index, and a
+      // restarted agent (whose index starts low again) would hold the query for the whole wait
+      // before anything new — a re-registered instance, say — reaches the channel.
+      watch.end();
+      if (this.watch !== watch) return;
+      this.watch = undefined;
+      this.failures++;
+      this.retry = setTimeout(() => this.startWatch(), Math.min(5_000, 100 * 2 ** this.failures));
+      this.retry.unref();
     });
   }
 
   destroy(): void {
+    clearTimeout(this.retry);
+    this.retry = undefined;
     this.watch?.end();
     this.watch = undefined;
   }

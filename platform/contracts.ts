@@ -1,41 +1,51 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { fromBinary } from '@bufbuild/protobuf';
+import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import {
+  FileDescriptorProtoSchema,
   FileDescriptorSetSchema,
   MethodOptions_IdempotencyLevel,
   type FileDescriptorSet,
 } from '@bufbuild/protobuf/wkt';
-import { loadFileDescriptorSetFromBuffer, type PackageDefinition } from '@grpc/proto-loader';
+import type { PackageDefinition } from '@grpc/proto-loader';
 
 /**
  * The descriptor set `buf build` makes from proto/ (npm run generate). Reflection serves it, and
  * the client factory reads each method's idempotency_level from it to decide what may be retried.
- * proto-loader's own loading of .proto files is avoided on purpose: the map-entry names it makes
- * for health.proto are rejected by grpcurl.
  */
 const DESCRIPTORS = fileURLToPath(new URL('../gen/descriptors.binpb', import.meta.url));
 
-let cached: PackageDefinition | undefined;
-
-export function contracts(): PackageDefinition {
-  cached ??= loadFileDescriptorSetFromBuffer(readFileSync(DESCRIPTORS), {
-    longs: Number,
-    enums: String,
-    defaults: true,
-  });
-  return cached;
-}
-
 let descriptorSet: FileDescriptorSet | undefined;
+const descriptors = () =>
+  (descriptorSet ??= fromBinary(FileDescriptorSetSchema, readFileSync(DESCRIPTORS)));
 
 /**
- * Methods of a service marked idempotent or side-effect free in the contract. Read with
- * @bufbuild/protobuf because proto-loader does not carry method options over from descriptor sets.
+ * What @grpc/reflection needs: every file of the contracts, encoded exactly as buf built it.
+ * Not proto-loader's package definition: it re-serialises descriptors with types moved between
+ * files, dependencies dropped and relative type names, which grpcurl cannot resolve
+ * ("cannot resolve type *.google.protobuf.Timestamp"); its own .proto loading also gives
+ * map-entry names grpcurl rejects.
+ */
+export function reflectionDefinition(): PackageDefinition {
+  const fileDescriptorProtos = descriptors().file.map((f) =>
+    Buffer.from(toBinary(FileDescriptorProtoSchema, f)),
+  );
+  // Reflection only reads fileDescriptorProtos from the entries, so one entry carries all files.
+  return {
+    'flights.contracts': {
+      format: 'Protocol Buffer 3 DescriptorProto',
+      type: {},
+      fileDescriptorProtos,
+    },
+  } as unknown as PackageDefinition;
+}
+
+/**
+ * Methods of a service marked idempotent or side-effect free in the contract
+ * (`option idempotency_level`), read from the descriptor set.
  */
 export function retryableMethods(serviceFullName: string): string[] {
-  descriptorSet ??= fromBinary(FileDescriptorSetSchema, readFileSync(DESCRIPTORS));
-  for (const file of descriptorSet.file) {
+  for (const file of descriptors().file) {
     for (const service of file.service) {
       if (`${file.package}.${service.name}` !== serviceFullName) continue;
       return service.method

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
-import { contracts } from './contracts.js';
+import { reflectionDefinition } from './contracts.js';
 import { toStatusObject } from './errors.js';
 import type { Logger } from './logger.js';
 import { serviceNameOf, type RequestOf, type ResponseOf, type ServiceDef } from './rpc-types.js';
@@ -185,7 +185,7 @@ export class ServiceServer {
       Object.fromEntries(['', ...names].map((n) => [n, initial])),
     );
     health.addToServer(server);
-    new ReflectionService(contracts(), {
+    new ReflectionService(reflectionDefinition(), {
       services: [...names, 'grpc.health.v1.Health'],
     }).addToServer(server);
     for (const binding of options.bindings) {

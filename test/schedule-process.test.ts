@@ -44,13 +44,10 @@ describe('schedule service process', () => {
 
   it('lists and describes every service by reflection', async () => {
     const { stdout: list } = await call(`127.0.0.1:${port}`, 'list');
-    expect(list.split('\n')).toEqual(
-      expect.arrayContaining([
-        'flights.v1.ScheduleService',
-        'grpc.health.v1.Health',
-        'grpc.reflection.v1.ServerReflection',
-      ]),
-    );
+    expect(list.split('\n').filter(Boolean)).toEqual([
+      'flights.v1.ScheduleService',
+      'grpc.health.v1.Health',
+    ]);
     const { stdout: described } = await call(
       `127.0.0.1:${port}`,
       'describe',
