@@ -8,6 +8,8 @@ export interface FaultProxy {
   address: string;
   /** Methods (e.g. "confirmHold") that answer UNAVAILABLE instead of reaching the service. */
   failing: Set<string>;
+  /** Methods that answer only after this many milliseconds (a slow dependency). */
+  delays: Map<string, number>;
   close(): Promise<void>;
 }
 
@@ -24,6 +26,7 @@ export async function startFaultProxy<D extends ServiceDef>(
     defaultDeadlineMs: 10_000,
   });
   const failing = new Set<string>();
+  const delays = new Map<string, number>();
   const server = new grpc.Server();
   const implementation: grpc.UntypedServiceImplementation = {};
   for (const [name, def] of Object.entries(definition)) {
@@ -40,7 +43,9 @@ export async function startFaultProxy<D extends ServiceDef>(
         );
         return callback({ code: err.code, details: err.message });
       }
-      (upstream[name] as (r: unknown) => Promise<unknown>)(call.request).then(
+      const delay = delays.get(name) ?? 0;
+      const forward = () => (upstream[name] as (r: unknown) => Promise<unknown>)(call.request);
+      (delay ? new Promise((r) => setTimeout(r, delay)).then(forward) : forward()).then(
         (response) => callback(null, response),
         (err: grpc.ServiceError) => callback(err),
       );
@@ -55,6 +60,7 @@ export async function startFaultProxy<D extends ServiceDef>(
   return {
     address: `127.0.0.1:${port}`,
     failing,
+    delays,
     async close() {
       upstream.close();
       server.forceShutdown();
