@@ -38,8 +38,14 @@ beforeAll(async () => {
   schedule = await startSchedule('postgres');
   pricing = await startPricing(schedule.address, {
     now: () => new Date(Date.now() + clockOffsetMs),
+    env: { SCHEDULE_DEADLINE_MS: '60000' },
   });
-  booking = await startBooking({ schedule: schedule.address, pricing: pricing.address });
+  // Generous downstream deadlines: the contention test loads two cores with 500 sagas at once,
+  // and is about who gets the seats, not about latency.
+  booking = await startBooking(
+    { schedule: schedule.address, pricing: pricing.address },
+    { env: { DOWNSTREAM_DEADLINE_MS: '60000' } },
+  );
   for await (const r of schedule.client.listFlights({
     origin: 'LHR',
     destination: 'JFK',
