@@ -65,13 +65,16 @@ console.log(
   `world schedule: ${index.size.toLocaleString()} flights over ${DAYS} days; index built in ${ms(buildMs)}, ~${heapMb.toFixed(0)} MB heap`,
 );
 
-// 2. Random real pairs: airports that have departures, drawn with a fixed seed.
-const airports = [...index.airports()].sort();
+// 2. Random real pairs, weighted by traffic as travellers are: the origin of one random flight
+//    and the destination of another (so busy airports come up often, as they do in real queries).
+const all = [...index.airports()].flatMap((a) => [
+  ...index.departures(a, 0, Number.MAX_SAFE_INTEGER),
+]);
 const rng = xoroshiro128plus(42);
 const pairs: Array<[string, string]> = [];
 while (pairs.length < PAIRS) {
-  const o = airports[uniformInt(rng, 0, airports.length - 1)]!;
-  const d = airports[uniformInt(rng, 0, airports.length - 1)]!;
+  const o = all[uniformInt(rng, 0, all.length - 1)]!.origin;
+  const d = all[uniformInt(rng, 0, all.length - 1)]!.destination;
   if (o !== d) pairs.push([o, d]);
 }
 
