@@ -3,6 +3,7 @@ import { trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   BatchSpanProcessor,
@@ -32,7 +33,14 @@ export function startTracing(serviceName = inferServiceName()): NodeTracerProvid
     spanProcessors,
   });
   provider.register();
-  registerInstrumentations({ instrumentations: [new GrpcInstrumentation()] });
+  registerInstrumentations({
+    instrumentations: [
+      new GrpcInstrumentation(),
+      // Incoming HTTP only (the BFF's requests, with their traceparent); outgoing HTTP is Consul
+      // and OTLP chatter that would bury the traces worth reading.
+      new HttpInstrumentation({ ignoreOutgoingRequestHook: () => true }),
+    ],
+  });
   return provider;
 }
 

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { commonEnv, peerEnv } from '../platform/config.js';
+import { BFF_PORT } from '../platform/mesh.js';
+import { DEV_JWT_SECRET } from './auth.js';
+
+const ms = z.coerce.number().int().min(1);
+
+export const bffEnv = {
+  ...commonEnv(BFF_PORT),
+  ...peerEnv,
+  /** HS256 secret for bearer tokens (≥ 32 characters); JWT_JWKS_URL takes precedence. */
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_JWT_SECRET),
+  JWT_JWKS_URL: z.string().url().optional(),
+  JWT_ISSUER: z.string().min(1).default('flight-mesh-dev'),
+  JWT_AUDIENCE: z.string().min(1).default('flight-mesh'),
+  /** Requests per client per minute; Envoy limits first, this is the second line. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  /** Deadline budgets per kind of route; X-Request-Timeout may only shorten them. */
+  READ_TIMEOUT_MS: ms.default(3_000),
+  SEARCH_TIMEOUT_MS: ms.default(5_000),
+  STREAM_TIMEOUT_MS: ms.default(30_000),
+  BOOKING_TIMEOUT_MS: ms.default(15_000),
+};
+
+export type BffConfig = z.infer<z.ZodObject<typeof bffEnv>>;

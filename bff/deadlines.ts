@@ -1,0 +1,24 @@
+import { HttpProblem } from './problem.js';
+
+/**
+ * The deadline budget of one request: the route's own, shortened (never lengthened) by an
+ * X-Request-Timeout header in milliseconds ("2500") or seconds ("2.5s").
+ */
+export function requestBudgetMs(
+  routeBudgetMs: number,
+  header: string | string[] | undefined,
+): number {
+  if (header === undefined) return routeBudgetMs;
+  const value = Array.isArray(header) ? header[0]! : header;
+  const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(value.trim());
+  if (!m)
+    throw new HttpProblem(
+      400,
+      'invalid-request',
+      'Invalid request',
+      'X-Request-Timeout must be milliseconds ("2500") or seconds ("2.5s")',
+      [{ field: 'X-Request-Timeout', detail: 'is not a duration' }],
+    );
+  const asked = m[2] === 's' ? Number(m[1]) * 1000 : Number(m[1]);
+  return Math.max(1, Math.min(routeBudgetMs, Math.round(asked)));
+}

@@ -1,0 +1,170 @@
+/**
+ * Proto messages → the JSON HTTP clients get: camelCase, ISO-8601 instants with offsets, money
+ * as { amount, currency } in minor units, enums as lower-case words. Pure functions, no I/O.
+ */
+import {
+  Cabin,
+  PassengerType,
+  PriceLine_Kind,
+  type Airport,
+  type FlightSegment,
+  type Money,
+  type PriceBreakdown,
+} from '../gen/ts/flights/v1/common.js';
+import { BookingStatus, type Booking } from '../gen/ts/flights/v1/booking.js';
+import { QuoteStatus, type Quote } from '../gen/ts/flights/v1/pricing.js';
+import {
+  PriceStatus,
+  SortOrder,
+  type Itinerary,
+  type SearchSummary,
+} from '../gen/ts/flights/v1/search.js';
+
+export const CABINS = ['economy', 'premium_economy', 'business', 'first'] as const;
+export type CabinName = (typeof CABINS)[number];
+const CABIN_ENUM: Record<CabinName, Cabin> = {
+  economy: Cabin.CABIN_ECONOMY,
+  premium_economy: Cabin.CABIN_PREMIUM_ECONOMY,
+  business: Cabin.CABIN_BUSINESS,
+  first: Cabin.CABIN_FIRST,
+};
+export const cabinEnum = (c: CabinName) => CABIN_ENUM[c];
+export const cabinName = (c: Cabin): CabinName | null =>
+  CABINS.find((n) => CABIN_ENUM[n] === c) ?? null;
+
+export const PASSENGER_TYPES = ['adult', 'child', 'infant'] as const;
+export type PassengerTypeName = (typeof PASSENGER_TYPES)[number];
+const PASSENGER_ENUM: Record<PassengerTypeName, PassengerType> = {
+  adult: PassengerType.PASSENGER_TYPE_ADULT,
+  child: PassengerType.PASSENGER_TYPE_CHILD,
+  infant: PassengerType.PASSENGER_TYPE_INFANT,
+};
+export const passengerEnum = (t: PassengerTypeName) => PASSENGER_ENUM[t];
+export const passengerName = (t: PassengerType): PassengerTypeName | null =>
+  PASSENGER_TYPES.find((n) => PASSENGER_ENUM[n] === t) ?? null;
+
+export const SORTS = ['price', 'duration', 'departure'] as const;
+export type SortName = (typeof SORTS)[number];
+export const sortEnum = (s: SortName) =>
+  ({
+    price: SortOrder.SORT_ORDER_PRICE,
+    duration: SortOrder.SORT_ORDER_DURATION,
+    departure: SortOrder.SORT_ORDER_DEPARTURE,
+  })[s];
+
+/** Amounts are integers in the currency's minor unit (USD: cents, exponent 2). */
+export const money = (m: Money | undefined) =>
+  m ? { amount: m.amountMinor, currency: m.currency } : null;
+
+export const airportJson = (a: Airport) => ({
+  code: a.iataCode,
+  icao: a.icaoCode || null,
+  name: a.name,
+  city: a.city,
+  country: a.country,
+  latitude: a.latitude,
+  longitude: a.longitude,
+  timeZone: a.timeZone,
+});
+
+export const segmentJson = (s: FlightSegment) => ({
+  flightId: s.flightId,
+  flightNumber: `${s.carrierCode}${s.flightNumber}`,
+  carrier: s.carrierCode,
+  origin: s.origin,
+  destination: s.destination,
+  departure: s.departureLocal,
+  arrival: s.arrivalLocal,
+  durationMinutes: s.durationMinutes,
+  distanceKm: s.distanceKm,
+  aircraft: s.aircraftCode,
+});
+
+const LINE_KINDS: Partial<Record<PriceLine_Kind, string>> = {
+  [PriceLine_Kind.KIND_BASE_FARE]: 'fare',
+  [PriceLine_Kind.KIND_TAX]: 'tax',
+  [PriceLine_Kind.KIND_FEE]: 'fee',
+};
+
+export const priceJson = (p: PriceBreakdown | undefined) =>
+  p
+    ? {
+        total: money(p.total),
+        fareBuckets: p.fareBuckets,
+        lines: p.lines.map((l) => ({
+          kind: LINE_KINDS[l.kind] ?? 'other',
+          code: l.code,
+          description: l.description,
+          passengerType: passengerName(l.passengerType),
+          segmentIndex: l.segmentIndex >= 0 ? l.segmentIndex : null,
+          unitAmount: money(l.unitAmount),
+          quantity: l.quantity,
+          amount: money(l.amount),
+        })),
+      }
+    : null;
+
+const PRICE_STATUS: Partial<Record<PriceStatus, string>> = {
+  [PriceStatus.PRICE_STATUS_PRICED]: 'priced',
+  [PriceStatus.PRICE_STATUS_DEGRADED]: 'estimated',
+  [PriceStatus.PRICE_STATUS_UNPRICED]: 'unpriced',
+};
+
+export const itineraryJson = (i: Itinerary) => ({
+  id: i.itineraryId,
+  segments: i.segments.map(segmentJson),
+  departure: i.segments[0]?.departureLocal ?? null,
+  arrival: i.segments.at(-1)?.arrivalLocal ?? null,
+  durationMinutes: i.durationMinutes,
+  stops: i.stops,
+  price: priceJson(i.price),
+  priceStatus: PRICE_STATUS[i.priceStatus] ?? 'unpriced',
+});
+
+export const summaryJson = (s: SearchSummary | undefined) => ({
+  resultCount: s?.resultCount ?? 0,
+  partial: s?.partial ?? true,
+  note: s?.note || null,
+  elapsedMs: s?.elapsedMs ?? 0,
+});
+
+export const quoteJson = (q: Quote) => ({
+  id: q.quoteId,
+  status: q.status === QuoteStatus.QUOTE_STATUS_EXPIRED ? 'expired' : 'active',
+  segments: q.segments.map(segmentJson),
+  passengers: {
+    adults: q.passengers?.adults ?? 0,
+    children: q.passengers?.children ?? 0,
+    infants: q.passengers?.infants ?? 0,
+  },
+  cabin: cabinName(q.cabin),
+  price: priceJson(q.price),
+  createdAt: q.createdAt?.toISOString() ?? null,
+  expiresAt: q.expiresAt?.toISOString() ?? null,
+});
+
+const BOOKING_STATUS: Partial<Record<BookingStatus, string>> = {
+  [BookingStatus.BOOKING_STATUS_PENDING]: 'pending',
+  [BookingStatus.BOOKING_STATUS_CONFIRMED]: 'confirmed',
+  [BookingStatus.BOOKING_STATUS_FAILED]: 'failed',
+  [BookingStatus.BOOKING_STATUS_CANCELLED]: 'cancelled',
+};
+
+export const bookingJson = (b: Booking) => ({
+  reference: b.bookingReference,
+  status: BOOKING_STATUS[b.status] ?? 'unknown',
+  quoteId: b.quoteId,
+  segments: b.segments.map(segmentJson),
+  cabin: cabinName(b.cabin),
+  passengers: b.passengers.map((p) => ({
+    givenName: p.givenName,
+    familyName: p.familyName,
+    type: passengerName(p.type),
+    dateOfBirth: p.dateOfBirth,
+  })),
+  contactEmail: b.contactEmail,
+  price: priceJson(b.price),
+  failureReason: b.failureReason || null,
+  createdAt: b.createdAt?.toISOString() ?? null,
+  updatedAt: b.updatedAt?.toISOString() ?? null,
+});

@@ -1,0 +1,51 @@
+import type { FastifyInstance } from 'fastify';
+import { buildBff } from '../../bff/app.js';
+import { createAuthenticator, signDevToken } from '../../bff/auth.js';
+import { createBffClients } from '../../bff/clients.js';
+import { bffEnv, type BffConfig } from '../../bff/config.js';
+import { loadConfig } from '../../platform/config.js';
+import { createLogger } from '../../platform/logger.js';
+
+export interface BffFixture {
+  url: string;
+  app: FastifyInstance;
+  config: BffConfig;
+  /** A bearer token for a customer, signed with the configured key. */
+  token(customerId: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** The real BFF on an ephemeral HTTP port, talking to the given service addresses. */
+export async function startBff(
+  peers: Partial<Record<'schedule' | 'pricing' | 'search' | 'booking', string>>,
+  env: Record<string, string> = {},
+): Promise<BffFixture> {
+  const config = loadConfig(bffEnv, {
+    LOG_LEVEL: 'silent',
+    SCHEDULE_ADDR: peers.schedule ?? '127.0.0.1:1',
+    PRICING_ADDR: peers.pricing ?? '127.0.0.1:1',
+    SEARCH_ADDR: peers.search ?? '127.0.0.1:1',
+    BOOKING_ADDR: peers.booking ?? '127.0.0.1:1',
+    ...env,
+  });
+  const clients = createBffClients(config);
+  const app = await buildBff({
+    clients,
+    config,
+    log: createLogger('bff', config.LOG_LEVEL),
+    authenticate: createAuthenticator(config),
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    app,
+    config,
+    token: (customerId) => signDevToken(customerId, config),
+    async stop() {
+      await app.close();
+      clients.close();
+    },
+  };
+}
