@@ -1,3 +1,4 @@
+import { networkInterfaces } from 'node:os';
 import { z } from 'zod';
 
 /** Thrown at start-up when the environment is wrong; the message names every bad variable. */
@@ -48,8 +49,23 @@ const postgresUrl = z
 export function commonEnv(defaultPort: number) {
   return {
     PORT: port.default(defaultPort),
-    /** Address other instances and Consul use to reach this one. */
-    SERVICE_HOST: z.string().min(1).default('127.0.0.1'),
+    /**
+     * Address other instances and Consul use to reach this one; "auto" = this machine's first
+     * non-loopback IPv4 (what a container with replicas needs: each registers its own address).
+     */
+    SERVICE_HOST: z
+      .string()
+      .min(1)
+      .default('127.0.0.1')
+      .transform((host, ctx) => {
+        if (host !== 'auto') return host;
+        const ip = Object.values(networkInterfaces())
+          .flat()
+          .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+        if (ip) return ip;
+        ctx.addIssue({ code: 'custom', message: 'auto: no non-loopback IPv4 address found' });
+        return z.NEVER;
+      }),
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info'),

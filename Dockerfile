@@ -1,0 +1,33 @@
+# One image for every part of the mesh; the command picks the entry point, e.g.
+#   docker run flight-mesh services/schedule/main.ts      (see docker-compose.yml)
+
+# --- build: install everything, generate the contract code and descriptor sets -------------
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY buf.yaml buf.gen.yaml ./
+COPY proto ./proto
+RUN npm run generate
+
+# --- production dependencies only ----------------------------------------------------------
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+# --- runtime: non-root, source run by tsx (the same way as `npm start`) --------------------
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/gen ./gen
+COPY package.json tsconfig.json ./
+COPY platform ./platform
+COPY services ./services
+COPY bff ./bff
+COPY scripts/healthcheck.mjs ./scripts/healthcheck.mjs
+RUN mkdir -p /app/data && chown -R node:node /app/data
+USER node
+ENTRYPOINT ["node", "--import", "tsx", "--import", "./platform/telemetry/register.ts"]
+CMD ["services/schedule/main.ts"]
