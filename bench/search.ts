@@ -119,7 +119,7 @@ for (const maxStops of [0, 1, 2]) {
   for (const [origin, destination] of pairs) {
     t = performance.now();
     let firstAt = 0;
-    for await (const r of search.client.searchItineraries(
+    for await (const _message of search.client.searchItineraries(
       {
         origin,
         destination,
