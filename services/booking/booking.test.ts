@@ -268,42 +268,16 @@ describe('booking saga with real schedule, pricing and PostgreSQL', () => {
       passengers: [ada],
       contactEmail: 'ada@example.com',
     };
-    expectInvalidField(
-      await failure(booking.client.createBooking({ ...base, contactEmail: 'not-an-email' })),
-      'contact_email',
-    );
-    expectInvalidField(
-      await failure(booking.client.createBooking({ ...base, idempotencyKey: '' })),
-      'idempotency_key',
-    );
-    expectInvalidField(
-      await failure(
-        booking.client.createBooking({ ...base, passengers: [{ ...ada, givenName: '' }] }),
-      ),
-      'passengers[0].given_name',
-    );
-    expectInvalidField(
-      await failure(
-        booking.client.createBooking({
-          ...base,
-          passengers: [{ ...ada, dateOfBirth: '1985-02-30' }],
-        }),
-      ),
-      'passengers[0].date_of_birth',
-    );
-    expectInvalidField(
-      await failure(
-        booking.client.createBooking({
-          ...base,
-          passengers: [{ ...ada, dateOfBirth: '2020-01-01' }],
-        }),
-      ),
-      'passengers[0].date_of_birth',
-    );
-    expectInvalidField(
-      await failure(booking.client.createBooking({ ...base, passengers: [ada, ada] })),
-      'passengers',
-    );
+    const cases: Array<[Partial<typeof base>, string]> = [
+      [{ contactEmail: 'not-an-email' }, 'contact_email'],
+      [{ idempotencyKey: '' }, 'idempotency_key'],
+      [{ passengers: [{ ...ada, givenName: '' }] }, 'passengers[0].given_name'],
+      [{ passengers: [{ ...ada, dateOfBirth: '1985-02-30' }] }, 'passengers[0].date_of_birth'],
+      [{ passengers: [{ ...ada, dateOfBirth: '2020-01-01' }] }, 'passengers[0].date_of_birth'], // a child, not an adult
+      [{ passengers: [ada, ada] }, 'passengers'], // two passengers on a one-adult quote
+    ];
+    for (const [patch, field] of cases)
+      expectInvalidField(await failure(booking.client.createBooking({ ...base, ...patch })), field);
     expectInvalidField(
       await failure(booking.client.getBooking({ bookingReference: 'O0O0O0', customerId: '' })),
       'booking_reference',

@@ -102,6 +102,25 @@ function checkBookable(flights: FlightFacts[], cabin: CabinCode, wanted: number)
   }
 }
 
+/** The fare model applied to flights as schedule reports them now. */
+function priceFlights(
+  flights: FlightFacts[],
+  cabin: CabinCode,
+  passengers: PassengerMix,
+  now: Date,
+) {
+  return priceItinerary({
+    segments: flights.map((f) => ({
+      distanceKm: f.distanceKm,
+      loadFactor: loadFactor(f, cabin),
+      departure: f.departure,
+    })),
+    cabin,
+    passengers,
+    now,
+  });
+}
+
 function toQuoteProto(q: QuoteRecord, now: Date): Quote {
   return {
     quoteId: q.quoteId,
@@ -162,16 +181,7 @@ export function pricingHandlers(deps: PricingDeps): Handlers<typeof PricingServi
           // Never seen and schedule down: no honest price to give.
           if (flights.some((f) => !f)) return { key, price: undefined, available: false };
           const known = flights as FlightFacts[];
-          const price = priceItinerary({
-            segments: known.map((f) => ({
-              distanceKm: f.distanceKm,
-              loadFactor: loadFactor(f, cabin),
-              departure: f.departure,
-            })),
-            cabin,
-            passengers: r.passengers,
-            now,
-          });
+          const price = priceFlights(known, cabin, r.passengers, now);
           return {
             key,
             price: toPriceProto(price),
@@ -196,16 +206,7 @@ export function pricingHandlers(deps: PricingDeps): Handlers<typeof PricingServi
       checkConnects(flights);
       checkBookable(flights, cabin, seats(r.passengers));
       const now = deps.now();
-      const price = priceItinerary({
-        segments: flights.map((f) => ({
-          distanceKm: f.distanceKm,
-          loadFactor: loadFactor(f, cabin),
-          departure: f.departure,
-        })),
-        cabin,
-        passengers: r.passengers,
-        now,
-      });
+      const price = priceFlights(flights, cabin, r.passengers, now);
       const saved = await deps.store.insert({
         quoteId: randomUUID(),
         requestId: r.requestId || null,

@@ -220,37 +220,17 @@ describe('pricing with a real schedule service', () => {
       passengers: adult,
       cabin: Cabin.CABIN_ECONOMY,
     };
-    expectInvalidField(
-      await failure(
-        pricing.client.priceItineraries({
-          ...base,
-          passengers: { adults: 0, children: 1, infants: 0 },
-        }),
-      ),
-      'passengers.adults',
-    );
-    expectInvalidField(
-      await failure(pricing.client.priceItineraries({ ...base, cabin: Cabin.CABIN_UNSPECIFIED })),
-      'cabin',
-    );
-    expectInvalidField(
-      await failure(
-        pricing.client.priceItineraries({
-          ...base,
-          itineraries: [{ key: 'a', flightIds: ['nope'] }],
-        }),
-      ),
-      'itineraries[0].flight_ids[0]',
-    );
-    expectInvalidField(
-      await failure(
-        pricing.client.priceItineraries({
-          ...base,
-          passengers: { adults: 1, children: 0, infants: 2 },
-        }),
-      ),
-      'passengers.infants',
-    );
+    const cases: Array<[Partial<typeof base>, string]> = [
+      [{ passengers: { adults: 0, children: 1, infants: 0 } }, 'passengers.adults'],
+      [{ cabin: Cabin.CABIN_UNSPECIFIED }, 'cabin'],
+      [{ itineraries: [{ key: 'a', flightIds: ['nope'] }] }, 'itineraries[0].flight_ids[0]'],
+      [{ passengers: { adults: 1, children: 0, infants: 2 } }, 'passengers.infants'],
+    ];
+    for (const [patch, field] of cases)
+      expectInvalidField(
+        await failure(pricing.client.priceItineraries({ ...base, ...patch })),
+        field,
+      );
     expectInvalidField(
       await failure(
         pricing.client.createQuote({

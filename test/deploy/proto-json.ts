@@ -52,20 +52,18 @@ export function checkMessage(
     case 'google.protobuf.Any':
       return checkAny(root, value, at, errors);
     case 'google.protobuf.BoolValue':
-      if (typeof value !== 'boolean') errors.push(`${at}: expected a boolean`);
-      return;
+      return checkScalar('bool', value, at, errors);
     case 'google.protobuf.StringValue':
-      if (typeof value !== 'string') errors.push(`${at}: expected a string`);
-      return;
-    case 'google.protobuf.UInt32Value':
-    case 'google.protobuf.UInt64Value':
-    case 'google.protobuf.Int32Value':
-    case 'google.protobuf.Int64Value':
+      return checkScalar('string', value, at, errors);
     case 'google.protobuf.DoubleValue':
     case 'google.protobuf.FloatValue':
-      if (typeof value !== 'number' && !(typeof value === 'string' && INT.test(value)))
-        errors.push(`${at}: expected a number`);
-      return;
+      return checkScalar('double', value, at, errors);
+    case 'google.protobuf.UInt32Value':
+    case 'google.protobuf.UInt64Value':
+      return checkScalar('uint64', value, at, errors);
+    case 'google.protobuf.Int32Value':
+    case 'google.protobuf.Int64Value':
+      return checkScalar('int64', value, at, errors);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     errors.push(`${at}: expected an object for ${full}`);
@@ -135,28 +133,30 @@ function checkSingle(
     return;
   }
   if (resolved instanceof protobuf.Type) return checkMessage(root, resolved, value, at, errors);
-  switch (field.type) {
+  checkScalar(field.type, value, at, errors);
+}
+
+/** A proto3 JSON scalar: 64-bit integers may be decimal strings, bytes are base64 strings. */
+function checkScalar(type: string, value: unknown, at: string, errors: string[]): void {
+  switch (type) {
     case 'string':
+    case 'bytes':
       if (typeof value !== 'string') errors.push(`${at}: expected a string`);
       return;
     case 'bool':
       if (typeof value !== 'boolean') errors.push(`${at}: expected a boolean`);
-      return;
-    case 'bytes':
-      if (typeof value !== 'string') errors.push(`${at}: expected base64 bytes`);
       return;
     case 'double':
     case 'float':
       if (typeof value !== 'number') errors.push(`${at}: expected a number`);
       return;
     default:
-      // int32/uint32/int64/… : JSON numbers or decimal strings
       if (
         !(typeof value === 'number' && Number.isInteger(value)) &&
         !(typeof value === 'string' && INT.test(value))
       )
         errors.push(`${at}: expected an integer`);
-      else if (field.type.startsWith('u') && Number(value) < 0)
+      else if (type.startsWith('u') && Number(value) < 0)
         errors.push(`${at}: must not be negative`);
   }
 }
