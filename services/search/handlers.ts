@@ -45,8 +45,11 @@ export interface SearchDeps {
   stats: SearchStats;
 }
 
-/** Time kept back to send the summary before the caller's deadline. */
-const RESERVE_MS = 75;
+/**
+ * Time kept back to stream what was found and the summary before the caller's deadline: a
+ * tenth of the budget, within 100–500 ms, so a busy event loop still makes it in time.
+ */
+const reserveMs = (budgetMs: number) => Math.min(500, Math.max(100, budgetMs / 10));
 
 const request = z
   .object({
@@ -120,6 +123,7 @@ export function searchHandlers(deps: SearchDeps): Handlers<typeof SearchServiceS
         ctx.deadline?.getTime() ?? Infinity,
         started + deps.defaultBudgetMs,
       );
+      const RESERVE_MS = reserveMs(deadline - started);
       deps.stats.searches++;
       const maxResults = r.maxResults || 20;
       let partial = false;
@@ -173,6 +177,12 @@ export function searchHandlers(deps: SearchDeps): Handlers<typeof SearchServiceS
             );
           } catch (err) {
             if (ctx.signal.aborted) return cancelled();
+            if (Date.now() >= deadline - RESERVE_MS) {
+              // Our own budget ran out while pricing: end with what is already out.
+              partial = true;
+              notes.push(`time ran out after ${sent} of ${candidates.length} itineraries`);
+              break;
+            }
             // Better an unpriced answer than none: the caller can price what it picks.
             pricingDown = true;
             ctx.log.warn(

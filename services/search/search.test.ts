@@ -198,8 +198,9 @@ describe('search when pricing is slow or gone', () => {
 
   it('ends with a partial, well-formed result before a tight deadline', async () => {
     const started = Date.now();
-    const { itineraries, summary } = await collect(slow, big, 1_500);
-    expect(Date.now() - started).toBeLessThan(1_500);
+    // 20 batches × 300 ms of pricing would take 6 s; the caller gives it 3.
+    const { itineraries, summary } = await collect(slow, big, 3_000);
+    expect(Date.now() - started).toBeLessThan(3_000);
     expect(summary.partial).toBe(true);
     expect(summary.note).toMatch(/time ran out/);
     expect(summary.resultCount).toBe(itineraries.length);
