@@ -1,11 +1,14 @@
+# syntax=docker/dockerfile:1
 # One image for every part of the mesh; the command picks the entry point, e.g.
-#   docker run flight-mesh services/schedule/main.ts      (see docker-compose.yml)
+#   docker run flight-mesh:local services/schedule/main.ts      (see docker-compose.yml)
+# ENTRYPOINT + command is exactly `npm run start:<name>` (package.json), which
+# test/deploy/compose.test.ts checks.
 
 # --- build: install everything, generate the contract code and descriptor sets -------------
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
 COPY buf.yaml buf.gen.yaml ./
 COPY proto ./proto
 RUN npm run generate
@@ -14,7 +17,7 @@ RUN npm run generate
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --no-audit --no-fund
 
 # --- runtime: non-root, source run by tsx (the same way as `npm start`) --------------------
 FROM node:20-bookworm-slim AS runtime
@@ -29,5 +32,7 @@ COPY bff ./bff
 COPY scripts/healthcheck.mjs ./scripts/healthcheck.mjs
 RUN mkdir -p /app/data && chown -R node:node /app/data
 USER node
+# schedule, pricing, search, booking (gRPC) and the BFF (HTTP); PORT picks one per container.
+EXPOSE 50051 50052 50053 50054 3000
 ENTRYPOINT ["node", "--import", "tsx", "--import", "./platform/telemetry/register.ts"]
 CMD ["services/schedule/main.ts"]

@@ -1,12 +1,21 @@
-import { existsSync } from 'node:fs';
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import protobuf from 'protobufjs';
 import { ROOT } from '../support/processes.js';
 
 /**
  * A strict checker of proto3 JSON/YAML against message types, the way Envoy reads its config:
- * unknown fields, unknown enum values, malformed durations and unresolvable `@type`s are
- * errors. protobufjs's own fromObject is lenient (it drops unknown fields), hence this walker.
+ * unknown fields, unknown enum values, malformed durations, two members of one oneof and
+ * `@type`s that are no message of the API are errors, and so is anything the fields'
+ * protoc-gen-validate rules refuse (required fields, min_len, gt/lte ranges, min_items, …),
+ * which Envoy enforces when it loads a config. Fields and enum values marked deprecated are
+ * errors too: Envoy only warns about them, but a config written today has no need of them.
+ * protobufjs's own fromObject is lenient (it drops unknown fields), hence this walker.
+ *
+ * The protos are Envoy's own API as @grpc/grpc-js-xds ships it. Any `@type` is resolved
+ * through an index of every message in that tree and its file loaded on first use, so no
+ * hand-kept list of extensions can hide an unknown or misspelt one.
  */
 const XDS_DEPS = path.join(ROOT, 'node_modules/@grpc/grpc-js-xds/deps');
 const INCLUDES = [
@@ -14,126 +23,249 @@ const INCLUDES = [
   path.join(ROOT, 'node_modules/protobufjs'), // google/protobuf/descriptor.proto
 ];
 
-export function loadEnvoyProtos(files: string[]): protobuf.Root {
-  const root = new protobuf.Root();
-  root.resolvePath = (_origin, target) => {
-    if (path.isAbsolute(target) && existsSync(target)) return target;
-    for (const dir of INCLUDES) {
-      const candidate = path.join(dir, target);
-      if (existsSync(candidate)) return candidate;
-    }
-    return target;
-  };
-  root.loadSync(files, { keepCase: true });
-  root.resolveAll();
-  return root;
-}
-
-const DURATION = /^-?\d+(\.\d{1,9})?s$/;
+/** Durations as proto3 JSON writes them: seconds with up to nine decimals and an "s". */
+const DURATION = /^\d+(\.\d{1,9})?s$/;
 const INT = /^-?\d+$/;
 
-export function checkMessage(
-  root: protobuf.Root,
-  type: protobuf.Type,
-  value: unknown,
-  at: string,
-  errors: string[],
-): void {
-  const full = type.fullName.replace(/^\./, '');
-  switch (full) {
-    case 'google.protobuf.Duration':
-      if (typeof value !== 'string' || !DURATION.test(value))
-        errors.push(`${at}: "${String(value)}" is not a duration like "1.5s"`);
-      return;
-    case 'google.protobuf.Struct':
-    case 'google.protobuf.Value':
-    case 'google.protobuf.ListValue':
-      return;
-    case 'google.protobuf.Any':
-      return checkAny(root, value, at, errors);
-    case 'google.protobuf.BoolValue':
-      return checkScalar('bool', value, at, errors);
-    case 'google.protobuf.StringValue':
-      return checkScalar('string', value, at, errors);
-    case 'google.protobuf.DoubleValue':
-    case 'google.protobuf.FloatValue':
-      return checkScalar('double', value, at, errors);
-    case 'google.protobuf.UInt32Value':
-    case 'google.protobuf.UInt64Value':
-      return checkScalar('uint64', value, at, errors);
-    case 'google.protobuf.Int32Value':
-    case 'google.protobuf.Int64Value':
-      return checkScalar('int64', value, at, errors);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    errors.push(`${at}: expected an object for ${full}`);
-    return;
-  }
-  const oneofsSet = new Map<string, string>();
-  for (const [key, v] of Object.entries(value)) {
-    const field =
-      type.fields[key] ??
-      Object.values(type.fields).find((f) => f.options?.json_name === key || camel(f.name) === key);
-    if (!field) {
-      errors.push(`${at}.${key}: no such field in ${full}`);
-      continue;
+type Rules = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** Full name of each top-level message → the .proto file (relative to its include dir) declaring it. */
+function indexMessages(): Map<string, string> {
+  const index = new Map<string, string>();
+  for (const dir of INCLUDES.slice(0, 2)) {
+    for (const rel of readdirSync(dir, { recursive: true }) as string[]) {
+      if (!rel.endsWith('.proto')) continue;
+      const text = readFileSync(path.join(dir, rel), 'utf8');
+      const pkg = /^package\s+([\w.]+)\s*;/m.exec(text)?.[1];
+      if (!pkg) continue;
+      for (const [, name] of text.matchAll(/^message\s+(\w+)/gm)) index.set(`${pkg}.${name}`, rel);
     }
-    if (field.partOf) {
-      const other = oneofsSet.get(field.partOf.name);
-      if (other)
-        errors.push(
-          `${at}: ${other} and ${key} are both set, but they are one of ${field.partOf.name}`,
+  }
+  return index;
+}
+
+export class ProtoJsonChecker {
+  readonly root = new protobuf.Root();
+  private index: Map<string, string> | undefined;
+
+  /** `files`: the .proto files of the entry types, relative to the include dirs. */
+  constructor(files: string[]) {
+    this.root.resolvePath = (_origin, target) => {
+      if (path.isAbsolute(target) && existsSync(target)) return target;
+      for (const dir of INCLUDES) {
+        const candidate = path.join(dir, target);
+        if (existsSync(candidate)) return candidate;
+      }
+      return target;
+    };
+    this.load(files);
+  }
+
+  private load(files: string[]): void {
+    this.root.loadSync(files, { keepCase: true });
+    this.root.resolveAll();
+  }
+
+  /** The message type with this full name, loading its file from the API tree if need be. */
+  lookup(name: string): protobuf.Type | undefined {
+    const found = () => {
+      try {
+        return this.root.lookupType(name);
+      } catch {
+        return undefined;
+      }
+    };
+    let type = found();
+    if (type) return type;
+    const file = (this.index ??= indexMessages()).get(name);
+    if (!file) return undefined;
+    this.load([file]);
+    type = found();
+    return type;
+  }
+
+  /** Every problem with `value` read as the message `typeName`; empty when Envoy would accept it. */
+  check(typeName: string, value: unknown, at = '$'): string[] {
+    const type = this.lookup(typeName);
+    if (!type) return [`${at}: unknown message type ${typeName}`];
+    const errors: string[] = [];
+    this.message(type, value, at, errors);
+    return errors;
+  }
+
+  private message(type: protobuf.Type, value: unknown, at: string, errors: string[]): void {
+    const full = type.fullName.replace(/^\./, '');
+    switch (full) {
+      case 'google.protobuf.Duration':
+        if (typeof value !== 'string' || !DURATION.test(value))
+          errors.push(`${at}: "${String(value)}" is not a duration like "1.5s"`);
+        return;
+      case 'google.protobuf.Struct':
+      case 'google.protobuf.Value':
+      case 'google.protobuf.ListValue':
+        return;
+      case 'google.protobuf.Any':
+        return this.any(value, at, errors);
+      case 'google.protobuf.BoolValue':
+        return checkScalar('bool', value, at, errors);
+      case 'google.protobuf.StringValue':
+        return checkScalar('string', value, at, errors);
+      case 'google.protobuf.DoubleValue':
+      case 'google.protobuf.FloatValue':
+        return checkScalar('double', value, at, errors);
+      case 'google.protobuf.UInt32Value':
+      case 'google.protobuf.UInt64Value':
+        return checkScalar('uint64', value, at, errors);
+      case 'google.protobuf.Int32Value':
+      case 'google.protobuf.Int64Value':
+        return checkScalar('int64', value, at, errors);
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      errors.push(`${at}: expected an object for ${full}`);
+      return;
+    }
+    const present = new Set<protobuf.Field>();
+    const oneofsSet = new Map<string, string>();
+    for (const [key, v] of Object.entries(value)) {
+      const field =
+        type.fields[key] ??
+        Object.values(type.fields).find(
+          (f) => f.options?.json_name === key || camel(f.name) === key,
         );
-      oneofsSet.set(field.partOf.name, key);
+      if (!field) {
+        errors.push(`${at}.${key}: no such field in ${full}`);
+        continue;
+      }
+      present.add(field);
+      if (field.options?.deprecated)
+        errors.push(`${at}.${key}: deprecated field of ${full} (Envoy warns; leave it out)`);
+      if (field.partOf) {
+        const other = oneofsSet.get(field.partOf.name);
+        if (other)
+          errors.push(
+            `${at}: ${other} and ${key} are both set, but they are one of ${field.partOf.name}`,
+          );
+        oneofsSet.set(field.partOf.name, key);
+      }
+      this.field(field, v, `${at}.${key}`, errors);
     }
-    checkField(root, field, v, `${at}.${key}`, errors);
+    // What is absent is checked too: required messages, required oneofs, and scalar rules,
+    // which protoc-gen-validate applies to a proto3 field's default value (min_len: 1 on an
+    // absent string fails, as Envoy reports it).
+    for (const oneof of type.oneofsArray) {
+      if (oneof.options?.['(validate.required)'] && !oneofsSet.has(oneof.name))
+        errors.push(`${at}: one of ${oneof.oneof.join(', ')} is required`);
+    }
+    for (const field of type.fieldsArray) {
+      if (present.has(field) || field.partOf) continue;
+      const rules = rulesOf(field);
+      if (!rules) continue;
+      const where = `${at}.${field.name}`;
+      if (rules.message?.required || rules.duration?.required || rules.any?.required) {
+        errors.push(`${where}: required`);
+      } else if (field instanceof protobuf.MapField) {
+        if (rules.map?.min_pairs > 0)
+          errors.push(`${where}: at least ${rules.map.min_pairs} entries`);
+      } else if (field.repeated) {
+        if (rules.repeated?.min_items > 0 && !rules.repeated.ignore_empty)
+          errors.push(`${where}: at least ${rules.repeated.min_items} items`);
+      } else if (!field.resolvedType || field.resolvedType instanceof protobuf.Enum) {
+        const zero = field.resolvedType
+          ? 0
+          : field.type === 'string' || field.type === 'bytes'
+            ? ''
+            : field.type === 'bool'
+              ? false
+              : 0;
+        applyRules(rules, zero, where, errors, field.resolvedType ?? undefined);
+      }
+    }
+  }
+
+  private field(field: protobuf.Field, value: unknown, at: string, errors: string[]): void {
+    const rules = rulesOf(field);
+    if (field instanceof protobuf.MapField) {
+      if (typeof value !== 'object' || value === null)
+        return void errors.push(`${at}: expected a map`);
+      const entries = Object.entries(value);
+      if (rules?.map) {
+        const { min_pairs: min, max_pairs: max } = rules.map;
+        if (min !== undefined && entries.length < min)
+          errors.push(`${at}: at least ${min} entries`);
+        if (max !== undefined && entries.length > max) errors.push(`${at}: at most ${max} entries`);
+      }
+      for (const [k, v] of entries) this.single(field, v, `${at}.${k}`, errors, rules?.map?.values);
+      return;
+    }
+    if (field.repeated) {
+      if (!Array.isArray(value)) return void errors.push(`${at}: expected a list`);
+      if (rules?.repeated && !(rules.repeated.ignore_empty && value.length === 0)) {
+        const { min_items: min, max_items: max, unique } = rules.repeated;
+        if (min !== undefined && value.length < min) errors.push(`${at}: at least ${min} items`);
+        if (max !== undefined && value.length > max) errors.push(`${at}: at most ${max} items`);
+        const shown = value.map((v) => JSON.stringify(v));
+        if (unique && new Set(shown).size !== shown.length)
+          errors.push(`${at}: items must be unique`);
+      }
+      value.forEach((v, i) => this.single(field, v, `${at}[${i}]`, errors, rules?.repeated?.items));
+      return;
+    }
+    this.single(field, value, at, errors, rules);
+  }
+
+  private single(
+    field: protobuf.Field,
+    value: unknown,
+    at: string,
+    errors: string[],
+    rules: Rules | undefined,
+  ): void {
+    const resolved = field.resolvedType;
+    if (resolved instanceof protobuf.Enum) {
+      const name =
+        typeof value === 'number'
+          ? Object.keys(resolved.values).find((k) => resolved.values[k] === value)
+          : typeof value === 'string' && value in resolved.values
+            ? value
+            : undefined;
+      if (name === undefined)
+        return void errors.push(
+          `${at}: "${String(value)}" is not a value of ${resolved.fullName.slice(1)} (${Object.keys(resolved.values).join(', ')})`,
+        );
+      if (resolved.valuesOptions?.[name]?.deprecated)
+        errors.push(`${at}: ${name} is a deprecated value of ${resolved.fullName.slice(1)}`);
+      if (rules) applyRules(rules, resolved.values[name]!, at, errors, resolved);
+      return;
+    }
+    if (resolved instanceof protobuf.Type) {
+      const before = errors.length;
+      this.message(resolved, value, at, errors);
+      if (rules && errors.length === before) applyRules(rules, value, at, errors, resolved);
+      return;
+    }
+    const before = errors.length;
+    checkScalar(field.type, value, at, errors);
+    if (rules && errors.length === before) applyRules(rules, value, at, errors);
+  }
+
+  private any(value: unknown, at: string, errors: string[]): void {
+    const typeUrl = (value as Record<string, unknown> | null)?.['@type'];
+    if (typeof typeUrl !== 'string') return void errors.push(`${at}: an Any needs "@type"`);
+    const name = typeUrl.slice(typeUrl.lastIndexOf('/') + 1);
+    const type = this.lookup(name);
+    if (!type)
+      return void errors.push(`${at}: unknown @type ${name} (no such message in Envoy's API)`);
+    const { ['@type']: _drop, ...rest } = value as Record<string, unknown>;
+    this.message(type, rest, at, errors);
   }
 }
 
 const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
-function checkField(
-  root: protobuf.Root,
-  field: protobuf.Field,
-  value: unknown,
-  at: string,
-  errors: string[],
-): void {
-  if (field instanceof protobuf.MapField) {
-    if (typeof value !== 'object' || value === null)
-      return void errors.push(`${at}: expected a map`);
-    for (const [k, v] of Object.entries(value)) checkSingle(root, field, v, `${at}.${k}`, errors);
-    return;
-  }
-  if (field.repeated) {
-    if (!Array.isArray(value)) return void errors.push(`${at}: expected a list`);
-    value.forEach((v, i) => checkSingle(root, field, v, `${at}[${i}]`, errors));
-    return;
-  }
-  checkSingle(root, field, value, at, errors);
-}
-
-function checkSingle(
-  root: protobuf.Root,
-  field: protobuf.Field,
-  value: unknown,
-  at: string,
-  errors: string[],
-): void {
-  const resolved = field.resolvedType;
-  if (resolved instanceof protobuf.Enum) {
-    const ok =
-      typeof value === 'number'
-        ? Object.values(resolved.values).includes(value)
-        : typeof value === 'string' && value in resolved.values;
-    if (!ok)
-      errors.push(
-        `${at}: "${String(value)}" is not a value of ${resolved.fullName.slice(1)} (${Object.keys(resolved.values).join(', ')})`,
-      );
-    return;
-  }
-  if (resolved instanceof protobuf.Type) return checkMessage(root, resolved, value, at, errors);
-  checkScalar(field.type, value, at, errors);
+/** The field's `(validate.rules)` option, as protobufjs parsed it. */
+function rulesOf(field: protobuf.Field): Rules | undefined {
+  const parsed = field.parsedOptions as Rules[] | undefined;
+  return parsed?.find((o) => '(validate.rules)' in o)?.['(validate.rules)'];
 }
 
 /** A proto3 JSON scalar: 64-bit integers may be decimal strings, bytes are base64 strings. */
@@ -161,16 +293,141 @@ function checkScalar(type: string, value: unknown, at: string, errors: string[])
   }
 }
 
-function checkAny(root: protobuf.Root, value: unknown, at: string, errors: string[]): void {
-  const typeUrl = (value as Record<string, unknown> | null)?.['@type'];
-  if (typeof typeUrl !== 'string') return void errors.push(`${at}: an Any needs "@type"`);
-  const name = typeUrl.slice(typeUrl.lastIndexOf('/') + 1);
-  let type: protobuf.Type;
-  try {
-    type = root.lookupType(name);
-  } catch {
-    return void errors.push(`${at}: unknown @type ${name} (not among the loaded Envoy extensions)`);
+const NUMERIC = [
+  'double',
+  'float',
+  'int32',
+  'int64',
+  'uint32',
+  'uint64',
+  'sint32',
+  'sint64',
+  'fixed32',
+  'fixed64',
+  'sfixed32',
+  'sfixed64',
+];
+
+/** protoc-gen-validate's well_known_regex patterns, strict (the default) and loose. */
+const HEADER = {
+  HTTP_HEADER_NAME: { strict: /^:?[0-9a-zA-Z!#$%&'*+\-.^_|~`]+$/, loose: /^[^\0\n\r]+$/ },
+  HTTP_HEADER_VALUE: {
+    // Control characters are what the strict form forbids, hence the eslint exception.
+    // eslint-disable-next-line no-control-regex
+    strict: /^[^\0-\x08\n-\x1f\x7f]*$/,
+    loose: /^[^\0\n\r]*$/,
+  },
+} as Record<string, { strict: RegExp; loose: RegExp }>;
+const HOSTNAME =
+  /^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*\.?$/;
+
+/** Rules marked ignore_empty do not apply to an empty value (PGV). */
+const isEmpty = (v: unknown) =>
+  v === '' || v === 0 || v === '0' || (Array.isArray(v) && v.length === 0);
+
+/** Repeated option values: protobufjs gives a lone value unwrapped. */
+const list = (x: unknown): unknown[] => (x === undefined ? [] : Array.isArray(x) ? x : [x]);
+
+const seconds = (d: { seconds?: number | string; nanos?: number } | undefined) =>
+  Number(d?.seconds ?? 0) + (d?.nanos ?? 0) / 1e9;
+
+/**
+ * protoc-gen-validate's rules for one value (https://github.com/bufbuild/protoc-gen-validate):
+ * the subset Envoy's API uses on scalars, wrappers, enums, durations, strings and messages.
+ */
+function applyRules(
+  rules: Rules,
+  value: unknown,
+  at: string,
+  errors: string[],
+  type?: protobuf.Type | protobuf.Enum,
+): void {
+  if (isEmpty(value) && Object.values(rules).some((r: Rules) => r?.ignore_empty)) return;
+  for (const kind of NUMERIC) {
+    if (rules[kind]) range(rules[kind], Number(value), String(value), at, errors);
   }
-  const { ['@type']: _drop, ...rest } = value as Record<string, unknown>;
-  checkMessage(root, type, rest, at, errors);
+  if (rules.duration && typeof value === 'string') {
+    range(
+      {
+        ...rules.duration,
+        ...Object.fromEntries(
+          ['gt', 'gte', 'lt', 'lte', 'const']
+            .filter((k) => rules.duration[k] !== undefined)
+            .map((k) => [k, seconds(rules.duration[k])]),
+        ),
+      },
+      parseFloat(value),
+      value,
+      at,
+      errors,
+    );
+  }
+  if (rules.string && typeof value === 'string') {
+    const r = rules.string;
+    const len = [...value].length;
+    const fail = (why: string) => errors.push(`${at}: "${value}" ${why}`);
+    if (r.min_len !== undefined && len < r.min_len) fail(`is shorter than ${r.min_len}`);
+    if (r.max_len !== undefined && len > r.max_len) fail(`is longer than ${r.max_len}`);
+    if (r.len !== undefined && len !== r.len) fail(`is not ${r.len} characters long`);
+    const bytes = Buffer.byteLength(value);
+    if (r.min_bytes !== undefined && bytes < r.min_bytes) fail(`is under ${r.min_bytes} bytes`);
+    if (r.max_bytes !== undefined && bytes > r.max_bytes) fail(`is over ${r.max_bytes} bytes`);
+    if (r.prefix !== undefined && !value.startsWith(r.prefix)) fail(`must start with ${r.prefix}`);
+    if (r.suffix !== undefined && !value.endsWith(r.suffix)) fail(`must end with ${r.suffix}`);
+    if (r.contains !== undefined && !value.includes(r.contains)) fail(`must contain ${r.contains}`);
+    if (list(r.in).length && !list(r.in).includes(value))
+      fail(`is not one of ${list(r.in).join(', ')}`);
+    if (list(r.not_in).includes(value)) fail('is not allowed');
+    if (r.pattern !== undefined && !new RegExp(r.pattern, 'u').test(value))
+      fail(`does not match ${r.pattern}`);
+    const header = HEADER[r.well_known_regex];
+    if (header && !(r.strict === false ? header.loose : header.strict).test(value))
+      fail(`is no valid ${r.well_known_regex}`);
+    if (r.hostname && !HOSTNAME.test(value)) fail('is no hostname');
+    if (r.ip && !isIP(value)) fail('is no IP address');
+    if (r.address && !isIP(value) && !HOSTNAME.test(value)) fail('is no IP address or hostname');
+    if (r.uri && !URL.canParse(value)) fail('is no absolute URI');
+  }
+  if (rules.enum && type instanceof protobuf.Enum && typeof value === 'number') {
+    const r = rules.enum;
+    const name = Object.keys(type.values).find((k) => type.values[k] === value);
+    if (r.const !== undefined && value !== r.const) errors.push(`${at}: must be ${r.const}`);
+    if (list(r.in).length && !list(r.in).includes(value))
+      errors.push(`${at}: ${name} is not allowed here`);
+    if (list(r.not_in).includes(value)) errors.push(`${at}: ${name} is not allowed here`);
+  }
+  if (rules.bool?.const !== undefined && value !== rules.bool.const)
+    errors.push(`${at}: must be ${rules.bool.const}`);
+  if (rules.any && typeof value === 'object' && value !== null) {
+    const url = (value as Record<string, unknown>)['@type'];
+    if (list(rules.any.in).length && !list(rules.any.in).includes(url))
+      errors.push(`${at}: @type ${String(url)} is not accepted here`);
+    if (list(rules.any.not_in).includes(url))
+      errors.push(`${at}: @type ${String(url)} is not accepted here`);
+  }
+}
+
+/** gt/gte/lt/lte/const/in/not_in; a lower bound above the upper one means "outside the range". */
+function range(r: Rules, v: number, shown: string, at: string, errors: string[]): void {
+  const fail = (why: string) => errors.push(`${at}: ${shown} ${why}`);
+  if (r.const !== undefined && v !== Number(r.const)) fail(`must be ${r.const}`);
+  if (list(r.in).length && !list(r.in).map(Number).includes(v))
+    fail(`is not one of ${list(r.in).join(', ')}`);
+  if (list(r.not_in).map(Number).includes(v)) fail('is not allowed');
+  const lower = r.gt ?? r.gte;
+  const upper = r.lt ?? r.lte;
+  const aboveLower =
+    lower === undefined || (r.gt !== undefined ? v > Number(r.gt) : v >= Number(r.gte));
+  const belowUpper =
+    upper === undefined || (r.lt !== undefined ? v < Number(r.lt) : v <= Number(r.lte));
+  const exclusive = lower !== undefined && upper !== undefined && Number(lower) > Number(upper);
+  if (exclusive ? !(aboveLower || belowUpper) : !(aboveLower && belowUpper)) {
+    const bounds = [
+      r.gt !== undefined && `> ${r.gt}`,
+      r.gte !== undefined && `≥ ${r.gte}`,
+      r.lt !== undefined && `< ${r.lt}`,
+      r.lte !== undefined && `≤ ${r.lte}`,
+    ].filter(Boolean);
+    fail(`is out of range (${bounds.join(exclusive ? ' or ' : ' and ')})`);
+  }
 }
