@@ -29,12 +29,20 @@ export function createAuthenticator(
         'unauthenticated',
         'Authentication required',
         'send Authorization: Bearer <token>',
+        undefined,
+        { headers: { 'www-authenticate': 'Bearer realm="flight-mesh"' } },
       );
     try {
-      const { payload } = await jwtVerify(token, key as Uint8Array, {
+      const options = {
         issuer: config.JWT_ISSUER,
         audience: config.JWT_AUDIENCE,
-      });
+        // A shared secret verifies HS256 only; JWKS keys say their own algorithm.
+        ...(key instanceof Uint8Array ? { algorithms: ['HS256'] } : {}),
+      };
+      const { payload } =
+        key instanceof Uint8Array
+          ? await jwtVerify(token, key, options)
+          : await jwtVerify(token, key, options);
       if (!payload.sub) throw new Error('token has no subject');
       return payload.sub;
     } catch (err) {
@@ -43,6 +51,8 @@ export function createAuthenticator(
         'unauthenticated',
         'Authentication required',
         `invalid token: ${(err as Error).message}`,
+        undefined,
+        { headers: { 'www-authenticate': 'Bearer realm="flight-mesh", error="invalid_token"' } },
       );
     }
   };

@@ -13,6 +13,11 @@ export const bffEnv = {
   JWT_JWKS_URL: z.string().url().optional(),
   JWT_ISSUER: z.string().min(1).default('flight-mesh-dev'),
   JWT_AUDIENCE: z.string().min(1).default('flight-mesh'),
+  /**
+   * Peers whose X-Forwarded-For is believed (fastify trustProxy: addresses, CIDRs or the names
+   * loopback, linklocal, uniquelocal): the client of a request is then its first untrusted hop.
+   */
+  TRUST_PROXY: z.string().min(1).default('loopback,linklocal,uniquelocal'),
   /** Requests per client per minute; Envoy limits first, this is the second line. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   /** Deadline budgets per kind of route; X-Request-Timeout may only shorten them. */

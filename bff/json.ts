@@ -19,8 +19,22 @@ import {
   type Itinerary,
   type SearchSummary,
 } from '../gen/ts/flights/v1/search.js';
+import {
+  CABINS,
+  PASSENGER_TYPES,
+  SORTS,
+  type AirportJson,
+  type BookingJson,
+  type ItineraryJson,
+  type MoneyJson,
+  type PriceJson,
+  type QuoteJson,
+  type SearchSummaryJson,
+  type SegmentJson,
+} from './schemas.js';
 
-export const CABINS = ['economy', 'premium_economy', 'business', 'first'] as const;
+export { CABINS, PASSENGER_TYPES, SORTS };
+
 export type CabinName = (typeof CABINS)[number];
 const CABIN_ENUM: Record<CabinName, Cabin> = {
   economy: Cabin.CABIN_ECONOMY,
@@ -32,7 +46,6 @@ export const cabinEnum = (c: CabinName) => CABIN_ENUM[c];
 export const cabinName = (c: Cabin): CabinName | null =>
   CABINS.find((n) => CABIN_ENUM[n] === c) ?? null;
 
-export const PASSENGER_TYPES = ['adult', 'child', 'infant'] as const;
 export type PassengerTypeName = (typeof PASSENGER_TYPES)[number];
 const PASSENGER_ENUM: Record<PassengerTypeName, PassengerType> = {
   adult: PassengerType.PASSENGER_TYPE_ADULT,
@@ -43,7 +56,6 @@ export const passengerEnum = (t: PassengerTypeName) => PASSENGER_ENUM[t];
 export const passengerName = (t: PassengerType): PassengerTypeName | null =>
   PASSENGER_TYPES.find((n) => PASSENGER_ENUM[n] === t) ?? null;
 
-export const SORTS = ['price', 'duration', 'departure'] as const;
 export type SortName = (typeof SORTS)[number];
 export const sortEnum = (s: SortName) =>
   ({
@@ -53,10 +65,10 @@ export const sortEnum = (s: SortName) =>
   })[s];
 
 /** Amounts are integers in the currency's minor unit (USD: cents, exponent 2). */
-export const money = (m: Money | undefined) =>
+export const money = (m: Money | undefined): MoneyJson | null =>
   m ? { amount: m.amountMinor, currency: m.currency } : null;
 
-export const airportJson = (a: Airport) => ({
+export const airportJson = (a: Airport): AirportJson => ({
   code: a.iataCode,
   icao: a.icaoCode || null,
   name: a.name,
@@ -67,7 +79,7 @@ export const airportJson = (a: Airport) => ({
   timeZone: a.timeZone,
 });
 
-export const segmentJson = (s: FlightSegment) => ({
+export const segmentJson = (s: FlightSegment): SegmentJson => ({
   flightId: s.flightId,
   flightNumber: `${s.carrierCode}${s.flightNumber}`,
   carrier: s.carrierCode,
@@ -80,13 +92,13 @@ export const segmentJson = (s: FlightSegment) => ({
   aircraft: s.aircraftCode,
 });
 
-const LINE_KINDS: Partial<Record<PriceLine_Kind, string>> = {
+const LINE_KINDS: Partial<Record<PriceLine_Kind, PriceJson['lines'][number]['kind']>> = {
   [PriceLine_Kind.KIND_BASE_FARE]: 'fare',
   [PriceLine_Kind.KIND_TAX]: 'tax',
   [PriceLine_Kind.KIND_FEE]: 'fee',
 };
 
-export const priceJson = (p: PriceBreakdown | undefined) =>
+export const priceJson = (p: PriceBreakdown | undefined): PriceJson | null =>
   p
     ? {
         total: money(p.total),
@@ -104,13 +116,13 @@ export const priceJson = (p: PriceBreakdown | undefined) =>
       }
     : null;
 
-const PRICE_STATUS: Partial<Record<PriceStatus, string>> = {
+const PRICE_STATUS: Partial<Record<PriceStatus, ItineraryJson['priceStatus']>> = {
   [PriceStatus.PRICE_STATUS_PRICED]: 'priced',
   [PriceStatus.PRICE_STATUS_DEGRADED]: 'estimated',
   [PriceStatus.PRICE_STATUS_UNPRICED]: 'unpriced',
 };
 
-export const itineraryJson = (i: Itinerary) => ({
+export const itineraryJson = (i: Itinerary): ItineraryJson => ({
   id: i.itineraryId,
   segments: i.segments.map(segmentJson),
   departure: i.segments[0]?.departureLocal ?? null,
@@ -121,14 +133,14 @@ export const itineraryJson = (i: Itinerary) => ({
   priceStatus: PRICE_STATUS[i.priceStatus] ?? 'unpriced',
 });
 
-export const summaryJson = (s: SearchSummary | undefined) => ({
+export const summaryJson = (s: SearchSummary | undefined): SearchSummaryJson => ({
   resultCount: s?.resultCount ?? 0,
   partial: s?.partial ?? true,
   note: s?.note || null,
   elapsedMs: s?.elapsedMs ?? 0,
 });
 
-export const quoteJson = (q: Quote) => ({
+export const quoteJson = (q: Quote): QuoteJson => ({
   id: q.quoteId,
   status: q.status === QuoteStatus.QUOTE_STATUS_EXPIRED ? 'expired' : 'active',
   segments: q.segments.map(segmentJson),
@@ -143,14 +155,14 @@ export const quoteJson = (q: Quote) => ({
   expiresAt: q.expiresAt?.toISOString() ?? null,
 });
 
-const BOOKING_STATUS: Partial<Record<BookingStatus, string>> = {
+const BOOKING_STATUS: Partial<Record<BookingStatus, BookingJson['status']>> = {
   [BookingStatus.BOOKING_STATUS_PENDING]: 'pending',
   [BookingStatus.BOOKING_STATUS_CONFIRMED]: 'confirmed',
   [BookingStatus.BOOKING_STATUS_FAILED]: 'failed',
   [BookingStatus.BOOKING_STATUS_CANCELLED]: 'cancelled',
 };
 
-export const bookingJson = (b: Booking) => ({
+export const bookingJson = (b: Booking): BookingJson => ({
   reference: b.bookingReference,
   status: BOOKING_STATUS[b.status] ?? 'unknown',
   quoteId: b.quoteId,

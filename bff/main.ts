@@ -1,3 +1,7 @@
+/**
+ * The BFF process: `npm run start:bff` (node --import tsx --import ./platform/telemetry/register.ts
+ * bff/main.ts), so incoming HTTP and outgoing gRPC are traced and traceparent flows through.
+ */
 import { loadConfig, ConfigError } from '../platform/config.js';
 import { useConsul } from '../platform/consul.js';
 import { onShutdownSignal } from '../platform/lifecycle.js';
@@ -23,7 +27,28 @@ if (config.JWT_SECRET === DEV_JWT_SECRET && !config.JWT_JWKS_URL)
     'using the documented development JWT key: set JWT_SECRET or JWT_JWKS_URL outside development',
   );
 const clients = createBffClients(config);
-const app = await buildBff({ clients, config, log, authenticate: createAuthenticator(config) });
+let draining = false;
+const app = await buildBff({
+  clients,
+  config,
+  log,
+  authenticate: createAuthenticator(config),
+  draining: () => draining,
+});
 await app.listen({ port: config.PORT, host: '0.0.0.0' });
 log.info({ port: config.PORT }, 'ready: serving');
-onShutdownSignal(log, [() => app.close(), async () => clients.close(), flushTracing]);
+
+const grace = config.SHUTDOWN_GRACE_MS;
+onShutdownSignal(log, [
+  async () => {
+    // /readyz turns 503 so the edge stops sending; in-flight requests (SSE included) get the
+    // grace period, then their connections are cut (which cancels their gRPC calls).
+    draining = true;
+    const force = setTimeout(() => app.server.closeAllConnections(), grace);
+    force.unref();
+    await app.close();
+    clearTimeout(force);
+  },
+  async () => clients.close(),
+  flushTracing,
+]);

@@ -1,7 +1,8 @@
 import { status } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
-import type { ErrorDetails } from '../platform/errors.js';
-import { jsonFieldPath, PROBLEM_BASE, problemFromGrpc } from './problem.js';
+import { ErrorReason, reasonName, type ErrorDetails } from '../platform/errors.js';
+import { BY_CODE, BY_REASON, jsonFieldPath, PROBLEM_BASE, problemFromGrpc } from './problem.js';
+import { problem } from './schemas.js';
 
 const details = (
   code: status,
@@ -32,6 +33,12 @@ describe('gRPC status → HTTP problem', () => {
     [status.FAILED_PRECONDITION, 'SOLD_OUT', 409, 'sold-out'],
     [status.FAILED_PRECONDITION, 'FLIGHT_CANCELLED', 409, 'flight-cancelled'],
     [status.FAILED_PRECONDITION, 'BOOKING_STATE_CONFLICT', 409, 'booking-state-conflict'],
+    [status.FAILED_PRECONDITION, 'PRICE_CHANGED', 409, 'price-changed'],
+    [status.FAILED_PRECONDITION, 'HOLD_EXPIRED', 409, 'hold-expired'],
+    [status.NOT_FOUND, 'FLIGHT_NOT_FOUND', 404, 'flight-not-found'],
+    [status.NOT_FOUND, 'AIRPORT_NOT_FOUND', 404, 'airport-not-found'],
+    [status.ALREADY_EXISTS, undefined, 409, 'conflict'],
+    [status.FAILED_PRECONDITION, 'SOME_FUTURE_REASON', 409, 'conflict'],
     [status.FAILED_PRECONDITION, undefined, 409, 'conflict'],
     [status.ABORTED, undefined, 409, 'conflict'],
     [status.OUT_OF_RANGE, undefined, 400, 'invalid-request'],
@@ -48,8 +55,10 @@ describe('gRPC status → HTTP problem', () => {
     expect(p.body.type).toBe(PROBLEM_BASE + type);
     expect(p.body.title).toBeTruthy();
     if (reason) expect(p.body.reason).toBe(reason);
+    expect(problem.parse(p.body)).toEqual(p.body);
     // Internal failures never leak their message; client-side ones explain themselves.
-    if (http >= 500 && http !== 503 && http !== 504)
+    // Transport failures (no reason from a service) say what happened, not how.
+    if (http >= 500 && !(reason && (http === 503 || http === 504)))
       expect(p.body.detail).not.toContain('message for');
     else expect(p.body.detail).toBe(`message for ${status[code]}`);
   });
@@ -72,5 +81,49 @@ describe('gRPC status → HTTP problem', () => {
       { field: 'passengers[0].dateOfBirth', detail: 'is not a date' },
     ]);
     expect(jsonFieldPath('items[2].flight_id')).toBe('items[2].flightId');
+  });
+
+  it('has a row for every gRPC code and every reason of the contracts', () => {
+    for (const code of Object.values(status).filter((v) => typeof v === 'number'))
+      expect(BY_CODE[code as status], status[code as status]).toBeDefined();
+    const reasons = Object.values(ErrorReason)
+      .filter((v): v is ErrorReason => typeof v === 'number')
+      .filter((r) => r !== ErrorReason.ERROR_REASON_UNSPECIFIED && r !== ErrorReason.UNRECOGNIZED)
+      .map(reasonName);
+    expect(reasons.length).toBeGreaterThan(10);
+    for (const r of reasons) expect(BY_REASON[r], r).toBeDefined();
+  });
+
+  it('never lets a reason turn a server-side failure into a client error', () => {
+    const p = problemFromGrpc(details(status.UNAVAILABLE, 'SOLD_OUT'));
+    expect(p.status).toBe(503);
+    expect(p.retryAfter).toBe(1);
+    expect(problemFromGrpc(details(status.INTERNAL, 'QUOTE_EXPIRED')).status).toBe(500);
+  });
+
+  it('passes ErrorInfo metadata on with camelCase keys, except for internal errors', () => {
+    const meta = { metadata: { booking_reference: 'K7QX2M' } };
+    expect(
+      problemFromGrpc(details(status.FAILED_PRECONDITION, 'SOLD_OUT', meta)).body.metadata,
+    ).toEqual({ bookingReference: 'K7QX2M' });
+    expect(
+      problemFromGrpc(details(status.INTERNAL, undefined, meta)).body.metadata,
+    ).toBeUndefined();
+  });
+
+  it('renames fields where the HTTP parameter differs from the request message', () => {
+    const p = problemFromGrpc(
+      details(status.INVALID_ARGUMENT, 'INVALID_FIELD', {
+        fieldViolations: [
+          { field: 'departure_date', description: 'is too far ahead' },
+          { field: 'max_stops', description: 'must be 0, 1 or 2' },
+        ],
+      }),
+      { departureDate: 'date' },
+    );
+    expect(p.body.errors).toEqual([
+      { field: 'date', detail: 'is too far ahead' },
+      { field: 'maxStops', detail: 'must be 0, 1 or 2' },
+    ]);
   });
 });

@@ -1,32 +1,35 @@
 /**
  * gRPC status → HTTP status and an RFC 9457 problem+json body. Pure, so the whole mapping is
- * tested as a table without a network.
+ * tested as a table without a network. It knows status codes and reason names only: what a
+ * reason means is the service's business.
  */
 import { status } from '@grpc/grpc-js';
 import type { ErrorDetails } from '../platform/errors.js';
+import type { ProblemJson } from './schemas.js';
 
+/** Problem types are `${PROBLEM_BASE}<slug>`; README.md lists them. */
 export const PROBLEM_BASE = 'https://flight-mesh.dev/problems/';
 
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  /** The ErrorInfo reason from the service, e.g. "SOLD_OUT". */
-  reason?: string;
-  /** Field errors, with JSON (camelCase) paths. */
-  errors?: Array<{ field: string; detail: string }>;
-}
+export type Problem = ProblemJson;
 
 export interface ProblemResponse {
   status: number;
   body: Problem;
   /** Seconds, for a Retry-After header. */
   retryAfter?: number;
+  headers?: Record<string, string>;
 }
 
-const BY_CODE: Record<status, { http: number; slug: string; title: string }> = {
+interface Mapping {
+  http: number;
+  slug: string;
+  title: string;
+}
+
+/** Every gRPC status code (OK never reaches here, but the table is total). */
+export const BY_CODE: Record<status, Mapping> = {
   [status.OK]: { http: 200, slug: 'ok', title: 'OK' },
+  // The client went away (or the BFF cancelled on its behalf): nobody reads this answer.
   [status.CANCELLED]: { http: 499, slug: 'cancelled', title: 'Request cancelled' },
   [status.UNKNOWN]: { http: 500, slug: 'internal', title: 'Internal error' },
   [status.INVALID_ARGUMENT]: { http: 400, slug: 'invalid-request', title: 'Invalid request' },
@@ -53,18 +56,28 @@ const BY_CODE: Record<status, { http: number; slug: string; title: string }> = {
   },
 };
 
-/** Reasons that deserve their own status or title, whatever the gRPC code. */
-const BY_REASON: Record<string, { http?: number; title: string }> = {
-  QUOTE_EXPIRED: { http: 410, title: 'The quote has expired; ask for a new one' },
-  SOLD_OUT: { http: 409, title: 'Not enough seats left' },
-  FLIGHT_CANCELLED: { http: 409, title: 'The flight is cancelled' },
-  IDEMPOTENCY_CONFLICT: { http: 422, title: 'Idempotency key reused for a different request' },
-  BOOKING_STATE_CONFLICT: { http: 409, title: 'The booking cannot change that way' },
-  HOLD_EXPIRED: { http: 409, title: 'The seats were released before the booking completed' },
-  QUOTE_NOT_FOUND: { title: 'No such quote' },
-  BOOKING_NOT_FOUND: { title: 'No such booking' },
-  FLIGHT_NOT_FOUND: { title: 'No such flight' },
+/**
+ * Every ErrorInfo reason of the contracts (flights.v1.ErrorReason without its prefix): its
+ * title, and for some a more precise HTTP status than the code's (only ever within 4xx).
+ */
+export const BY_REASON: Record<string, { http?: number; title: string }> = {
+  INVALID_FIELD: { title: 'Invalid request' },
   AIRPORT_NOT_FOUND: { title: 'No such airport' },
+  FLIGHT_NOT_FOUND: { title: 'No such flight' },
+  FLIGHT_CANCELLED: { http: 409, title: 'The flight is cancelled' },
+  SOLD_OUT: { http: 409, title: 'Not enough seats left' },
+  HOLD_NOT_FOUND: { title: 'No such seat hold' },
+  HOLD_EXPIRED: { http: 409, title: 'The seats were released before the booking completed' },
+  // Same key, different request (draft-ietf-httpapi-idempotency-key-header: 422).
+  IDEMPOTENCY_CONFLICT: { http: 422, title: 'Idempotency key reused for a different request' },
+  HOLD_STATE_CONFLICT: { http: 409, title: 'The seat hold cannot change that way' },
+  CURSOR_EXPIRED: { http: 410, title: 'The change feed cursor has expired' },
+  QUOTE_NOT_FOUND: { title: 'No such quote' },
+  // Gone for good: the client must ask for a new quote, retrying this one never helps.
+  QUOTE_EXPIRED: { http: 410, title: 'The quote has expired; ask for a new one' },
+  PRICE_CHANGED: { http: 409, title: 'The price has changed; ask for a new quote' },
+  BOOKING_NOT_FOUND: { title: 'No such booking' },
+  BOOKING_STATE_CONFLICT: { http: 409, title: 'The booking cannot change that way' },
   DEPENDENCY_UNAVAILABLE: { title: 'A service behind this one is unavailable' },
 };
 
@@ -74,24 +87,49 @@ const slug = (reason: string) => reason.toLowerCase().replaceAll('_', '-');
 export const jsonFieldPath = (protoPath: string) =>
   protoPath.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
-export function problemFromGrpc(d: ErrorDetails): ProblemResponse {
+/** "booking_reference" → "bookingReference", for ErrorInfo metadata keys. */
+const camel = jsonFieldPath;
+
+const INTERNAL_DETAIL = 'An unexpected error occurred; it has been logged.';
+const TRANSPORT_DETAIL: Record<number, string> = {
+  503: 'A service behind this API is unavailable; try again after Retry-After seconds.',
+  504: 'The request did not finish within its deadline budget.',
+};
+
+/**
+ * The problem for a failed gRPC call. `fieldNames` renames field paths where the route's
+ * parameters are named differently from the request message (JSON path → HTTP name).
+ */
+export function problemFromGrpc(
+  d: ErrorDetails,
+  fieldNames: Record<string, string> = {},
+): ProblemResponse {
   const byCode = BY_CODE[d.code] ?? BY_CODE[status.UNKNOWN];
   const byReason = d.reason && d.reason !== 'INVALID_FIELD' ? BY_REASON[d.reason] : undefined;
-  const http = byReason?.http ?? byCode.http;
+  // A reason refines a client error; it never turns a server-side failure into a 4xx.
+  const http = byCode.http < 500 && byReason?.http ? byReason.http : byCode.http;
   const internal = http >= 500 && http !== 503 && http !== 504;
   const body: Problem = {
     type: PROBLEM_BASE + (byReason && d.reason ? slug(d.reason) : byCode.slug),
     title: byReason?.title ?? byCode.title,
     status: http,
-    // Internal details stay in the logs.
-    detail: internal ? 'An unexpected error occurred; it has been logged.' : d.message,
+    // Internal details stay in the logs; so do transport errors (addresses, balancer state):
+    // a 503/504 explains itself only when a service said why (it set a reason).
+    detail: internal
+      ? INTERNAL_DETAIL
+      : http >= 500 && !d.reason
+        ? (TRANSPORT_DETAIL[http] ?? INTERNAL_DETAIL)
+        : d.message,
   };
   if (d.reason) body.reason = d.reason;
   if (d.fieldViolations.length)
-    body.errors = d.fieldViolations.map((v) => ({
-      field: jsonFieldPath(v.field),
-      detail: v.description,
-    }));
+    body.errors = d.fieldViolations.map((v) => {
+      const field = jsonFieldPath(v.field);
+      return { field: fieldNames[field] ?? field, detail: v.description };
+    });
+  const metadata = Object.entries(d.metadata);
+  if (!internal && metadata.length)
+    body.metadata = Object.fromEntries(metadata.map(([k, v]) => [camel(k), v]));
   const retryAfter =
     http === 503 || http === 429
       ? Math.max(1, Math.ceil((d.retryDelayMs ?? 1000) / 1000))
@@ -99,7 +137,7 @@ export function problemFromGrpc(d: ErrorDetails): ProblemResponse {
   return { status: http, body, retryAfter };
 }
 
-/** A problem raised by the BFF itself (bad token, bad header, schema validation). */
+/** A problem raised by the BFF itself (bad token, bad header, schema validation, rate limit). */
 export class HttpProblem extends Error {
   constructor(
     readonly status: number,
@@ -107,6 +145,7 @@ export class HttpProblem extends Error {
     readonly title: string,
     detail: string,
     readonly errors?: Problem['errors'],
+    readonly extra: { retryAfter?: number; headers?: Record<string, string> } = {},
   ) {
     super(detail);
   }
@@ -119,6 +158,9 @@ export class HttpProblem extends Error {
       detail: this.message,
     };
     if (this.errors) body.errors = this.errors;
-    return { status: this.status, body };
+    return { status: this.status, body, ...this.extra };
   }
 }
+
+export const internalProblem = (): ProblemResponse =>
+  new HttpProblem(500, 'internal', 'Internal error', INTERNAL_DETAIL).toResponse();

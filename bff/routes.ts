@@ -1,94 +1,70 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { CallOptions } from '../platform/clients.js';
-import type { ServiceName } from '../platform/mesh.js';
 import { HealthCheckResponse_ServingStatus } from '../gen/ts/grpc/health/v1/health.js';
 import type {
+  Itinerary,
   SearchItinerariesRequest,
   SearchSummary,
-  Itinerary,
 } from '../gen/ts/flights/v1/search.js';
+import type { CallOptions } from '../platform/clients.js';
+import { errorDetails } from '../platform/errors.js';
+import type { ServiceName } from '../platform/mesh.js';
 import type { BffClients } from './clients.js';
 import type { BffConfig } from './config.js';
 import { requestBudgetMs } from './deadlines.js';
 import {
   airportJson,
   bookingJson,
-  CABINS,
   cabinEnum,
   itineraryJson,
-  PASSENGER_TYPES,
   passengerEnum,
   quoteJson,
-  SORTS,
   sortEnum,
   summaryJson,
 } from './json.js';
+import { problemFromGrpc } from './problem.js';
+import {
+  airport,
+  airportsQuery,
+  booking,
+  bookingBody,
+  bookingHeaders,
+  bookingList,
+  bookingParams,
+  bookingsQuery,
+  cancelBody,
+  problem,
+  quote,
+  quoteBody,
+  quoteHeaders,
+  quoteParams,
+  SEARCH_FIELD_NAMES,
+  searchQuery,
+  searchResult,
+  type SearchQuery,
+} from './schemas.js';
 
 export interface RouteDeps {
   clients: BffClients;
   config: BffConfig;
   authenticate(authorization: string | undefined): Promise<string>;
+  draining?: () => boolean;
 }
 
-const iata = z
-  .string()
-  .regex(/^[A-Za-z]{3}$/, 'must be a 3-letter IATA airport code')
-  .transform((s) => s.toUpperCase());
-const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD');
-const count = (min: number) => z.coerce.number().int().min(min).max(9);
+const problemContent = { 'application/problem+json': { schema: problem } };
+const problems = {
+  '4XX': { description: 'client error (problem+json)', content: problemContent },
+  '5XX': {
+    description: 'server error: 503 and 504 say which, with Retry-After on 503',
+    content: problemContent,
+  },
+};
 
-const searchQuery = z.object({
-  origin: iata.describe('IATA code of the departure airport'),
-  destination: iata.describe('IATA code of the arrival airport'),
-  date: date.describe('local departure date at the origin'),
-  adults: count(1).default(1),
-  children: count(0).default(0),
-  infants: count(0).default(0),
-  cabin: z.enum(CABINS).default('economy'),
-  maxStops: z.coerce.number().int().min(0).max(2).default(1),
-  sort: z.enum(SORTS).default('price'),
-  maxResults: z.coerce.number().int().min(1).max(100).default(20),
-});
-
-const passengersBody = z.object({
-  adults: count(1),
-  children: count(0).default(0),
-  infants: count(0).default(0),
-});
-const quoteBody = z.object({
-  flightIds: z
-    .array(z.string().min(1))
-    .min(1)
-    .max(3)
-    .describe('dated flight ids from a search result, in travel order'),
-  passengers: passengersBody,
-  cabin: z.enum(CABINS),
-});
-const bookingBody = z.object({
-  quoteId: z.string().min(1),
-  passengers: z
-    .array(
-      z.object({
-        givenName: z.string().min(1).max(100),
-        familyName: z.string().min(1).max(100),
-        type: z.enum(PASSENGER_TYPES),
-        dateOfBirth: date,
-      }),
-    )
-    .min(1)
-    .max(18),
-  contactEmail: z.string().email(),
-});
-const idempotencyKey = z
-  .string({ error: 'the Idempotency-Key header is required' })
-  .regex(/^[A-Za-z0-9._:~-]{1,128}$/, 'must be 1–128 characters of letters, digits and . _ : ~ -');
-const reference = z.object({
-  reference: z.string().regex(/^[A-Za-z0-9]{6}$/, 'must be a 6-character booking reference'),
-});
-
-/** Call options for one request: its deadline budget and cancellation when the client goes away. */
+/**
+ * Call options for one request: its deadline budget, and cancellation of the downstream call
+ * when the client goes away before the answer is written.
+ */
 function callOptions(req: FastifyRequest, reply: FastifyReply, budgetMs: number): CallOptions {
   const controller = new AbortController();
   reply.raw.once('close', () => {
@@ -100,7 +76,7 @@ function callOptions(req: FastifyRequest, reply: FastifyReply, budgetMs: number)
   };
 }
 
-function searchRequest(q: z.infer<typeof searchQuery>): SearchItinerariesRequest {
+function searchRequest(q: SearchQuery): SearchItinerariesRequest {
   return {
     origin: q.origin,
     destination: q.destination,
@@ -115,12 +91,17 @@ function searchRequest(q: z.infer<typeof searchQuery>): SearchItinerariesRequest
 
 const byPrice = (a: Itinerary, b: Itinerary) =>
   (a.price?.total?.amountMinor ?? Infinity) - (b.price?.total?.amountMinor ?? Infinity);
+/** The search service streams batch by batch; the whole JSON result is in one order. */
 const ORDER = {
   price: (a: Itinerary, b: Itinerary) => byPrice(a, b) || a.durationMinutes - b.durationMinutes,
   duration: (a: Itinerary, b: Itinerary) => a.durationMinutes - b.durationMinutes || byPrice(a, b),
   departure: (a: Itinerary, b: Itinerary) =>
-    a.departureTime!.getTime() - b.departureTime!.getTime() || byPrice(a, b),
+    (a.segments[0]?.departureTime?.getTime() ?? 0) -
+      (b.segments[0]?.departureTime?.getTime() ?? 0) || byPrice(a, b),
 };
+
+/** A comment line now and then keeps idle proxies from closing a quiet event stream. */
+const SSE_HEARTBEAT_MS = 15_000;
 
 export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const api = app.withTypeProvider<ZodTypeProvider>();
@@ -130,10 +111,8 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     schema: {
       summary: 'Find airports by code, city or name',
       tags: ['airports'],
-      querystring: z.object({
-        q: z.string().max(100).default(''),
-        limit: z.coerce.number().int().min(1).max(100).default(20),
-      }),
+      querystring: airportsQuery,
+      response: { 200: z.object({ airports: z.array(airport) }), ...problems },
     },
     handler: async (req, reply) => {
       const { airports } = await clients.schedule.listAirports(
@@ -146,10 +125,14 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
 
   api.get('/api/v1/search', {
     schema: {
-      summary: 'Search itineraries (whole result, sorted)',
+      summary: 'Search itineraries (the whole result, sorted)',
+      description:
+        'Direct and connecting itineraries leaving on the local date at the origin, priced. `partial` is true when the deadline cut the search short.',
       tags: ['search'],
       querystring: searchQuery,
+      response: { 200: searchResult, ...problems },
     },
+    config: { fieldNames: SEARCH_FIELD_NAMES },
     handler: async (req, reply) => {
       const itineraries: Itinerary[] = [];
       let summary: SearchSummary | undefined;
@@ -167,28 +150,44 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
 
   api.get('/api/v1/search/stream', {
     schema: {
-      summary:
-        'Search itineraries as Server-Sent Events: one `itinerary` event each as it is priced, then `end`',
+      summary: 'Search itineraries as Server-Sent Events',
+      description: [
+        'The same search, streamed as each batch is priced (`text/event-stream`):',
+        '`event: itinerary` with one Itinerary as JSON in `data:`, once per itinerary;',
+        'then `event: end` with `{resultCount, partial, note, elapsedMs}`; the server then closes the stream.',
+        'A failure after the first event arrives as `event: problem` with a problem+json body.',
+        'An EventSource reconnects when a stream closes: close it yourself on `end`.',
+      ].join(' '),
       tags: ['search'],
       querystring: searchQuery,
+      response: {
+        200: {
+          description:
+            'event: itinerary (data: an Itinerary), …, then event: end (data: resultCount, partial, note, elapsedMs)',
+          content: { 'text/event-stream': { schema: z.string() } },
+        },
+        ...problems,
+      },
     },
+    config: { fieldNames: SEARCH_FIELD_NAMES },
     handler: async (req, reply) => {
       const options = callOptions(req, reply, config.STREAM_TIMEOUT_MS);
       const results = clients.search.searchItineraries(searchRequest(req.query), options);
       const stream = results[Symbol.asyncIterator]();
-      // The first message decides the status: an error before it is an ordinary problem response.
+      // The first message decides the status: a failure before it is an ordinary problem.
       let next = await stream.next();
       reply.hijack();
       const out = reply.raw;
       out.writeHead(200, {
+        ...(reply.getHeaders() as Record<string, string>),
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-cache',
         connection: 'keep-alive',
         'x-accel-buffering': 'no',
-        ...(reply.getHeaders() as Record<string, string>),
       });
       const send = (event: string, data: unknown) =>
         out.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      const heartbeat = setInterval(() => out.write(': keep-alive\n\n'), SSE_HEARTBEAT_MS);
       try {
         while (!next.done) {
           if (next.value.itinerary) send('itinerary', itineraryJson(next.value.itinerary));
@@ -196,9 +195,14 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
           next = await stream.next();
         }
       } catch (err) {
-        if (!options.signal?.aborted)
-          send('error', { title: 'search failed', detail: (err as Error).message });
+        // A client that left has cancelled the call; nobody is there to tell.
+        if (!options.signal?.aborted) {
+          const p = problemFromGrpc(errorDetails(err), SEARCH_FIELD_NAMES);
+          send('problem', p.body);
+          req.log.warn({ err: (err as Error).message }, 'search stream failed midway');
+        }
       } finally {
+        clearInterval(heartbeat);
         out.end();
       }
     },
@@ -208,22 +212,23 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     schema: {
       summary: 'Quote an itinerary: a price guaranteed until expiresAt',
       tags: ['quotes'],
+      headers: quoteHeaders,
       body: quoteBody,
+      response: { 201: quote, ...problems },
     },
     handler: async (req, reply) => {
-      const key = req.headers['idempotency-key'];
       const { quote } = await clients.pricing.createQuote(
         {
           flightIds: req.body.flightIds,
           passengers: req.body.passengers,
           cabin: cabinEnum(req.body.cabin),
-          requestId: typeof key === 'string' ? key : '',
+          requestId: req.headers['idempotency-key'] ?? '',
         },
         callOptions(req, reply, config.READ_TIMEOUT_MS),
       );
       return reply
         .code(201)
-        .header('location', `/api/v1/quotes/${quote!.quoteId}`)
+        .header('location', `/api/v1/quotes/${encodeURIComponent(quote!.quoteId)}`)
         .send(quoteJson(quote!));
     },
   });
@@ -232,7 +237,8 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     schema: {
       summary: 'Read a quote',
       tags: ['quotes'],
-      params: z.object({ id: z.string().min(1) }),
+      params: quoteParams,
+      response: { 200: quote, ...problems },
     },
     handler: async (req, reply) => {
       const { quote } = await clients.pricing.getQuote(
@@ -244,16 +250,26 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
   });
 
   const auth = { security: [{ bearer: [] }], tags: ['bookings'] };
+  /** Booking routes check the bearer token first: no token, no further word about the request. */
+  const authenticated = {
+    onRequest: async (req: FastifyRequest) => {
+      req.customerId = await deps.authenticate(req.headers.authorization);
+    },
+  };
 
   api.post('/api/v1/bookings', {
+    ...authenticated,
     schema: {
       ...auth,
-      summary: 'Book a quote (send an Idempotency-Key; a retry returns the same booking)',
-      headers: z.object({ 'idempotency-key': idempotencyKey }),
+      summary: 'Book a quote',
+      description:
+        'Send an `Idempotency-Key`: a retry with the same key and body returns the same booking (201 again); the same key with another body is 422.',
+      headers: bookingHeaders,
       body: bookingBody,
+      response: { 201: booking, ...problems },
     },
     handler: async (req, reply) => {
-      const customerId = await deps.authenticate(req.headers.authorization);
+      const customerId = req.customerId!;
       const { booking } = await clients.booking.createBooking(
         {
           idempotencyKey: req.headers['idempotency-key'],
@@ -272,16 +288,15 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
   });
 
   api.get('/api/v1/bookings', {
+    ...authenticated,
     schema: {
       ...auth,
       summary: 'My bookings, newest first',
-      querystring: z.object({
-        pageSize: z.coerce.number().int().min(1).max(100).default(20),
-        pageToken: z.string().default(''),
-      }),
+      querystring: bookingsQuery,
+      response: { 200: bookingList, ...problems },
     },
     handler: async (req, reply) => {
-      const customerId = await deps.authenticate(req.headers.authorization);
+      const customerId = req.customerId!;
       const r = await clients.booking.listBookings(
         { customerId, pageSize: req.query.pageSize, pageToken: req.query.pageToken },
         callOptions(req, reply, config.READ_TIMEOUT_MS),
@@ -291,9 +306,15 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
   });
 
   api.get('/api/v1/bookings/:reference', {
-    schema: { ...auth, summary: 'One of my bookings', params: reference },
+    ...authenticated,
+    schema: {
+      ...auth,
+      summary: 'One of my bookings (another customer’s is 404)',
+      params: bookingParams,
+      response: { 200: booking, ...problems },
+    },
     handler: async (req, reply) => {
-      const customerId = await deps.authenticate(req.headers.authorization);
+      const customerId = req.customerId!;
       const { booking } = await clients.booking.getBooking(
         { bookingReference: req.params.reference, customerId },
         callOptions(req, reply, config.READ_TIMEOUT_MS),
@@ -303,14 +324,16 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
   });
 
   api.post('/api/v1/bookings/:reference/cancel', {
+    ...authenticated,
     schema: {
       ...auth,
       summary: 'Cancel one of my bookings (cancelling twice is fine)',
-      params: reference,
-      body: z.object({ reason: z.string().max(200).default('') }).nullish(),
+      params: bookingParams,
+      body: cancelBody,
+      response: { 200: booking, ...problems },
     },
     handler: async (req, reply) => {
-      const customerId = await deps.authenticate(req.headers.authorization);
+      const customerId = req.customerId!;
       const { booking } = await clients.booking.cancelBooking(
         { bookingReference: req.params.reference, customerId, reason: req.body?.reason ?? '' },
         callOptions(req, reply, config.BOOKING_TIMEOUT_MS),
@@ -319,24 +342,43 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     },
   });
 
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  api.get('/healthz', {
+    schema: {
+      summary: 'Liveness: the process answers',
+      tags: ['operations'],
+      response: { 200: z.object({ status: z.literal('ok') }) },
+    },
+    handler: async () => ({ status: 'ok' as const }),
+  });
 
-  app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
-    const names = Object.keys(clients.health) as ServiceName[];
-    const states = await Promise.all(
-      names.map((name) =>
-        clients.health[name].check({ service: '' }, { deadlineMs: 1_000 }).then(
-          (r) => r.status === HealthCheckResponse_ServingStatus.SERVING,
-          () => false,
+  const readiness = z.object({
+    status: z.enum(['ready', 'not ready', 'draining']),
+    dependencies: z.record(z.string(), z.enum(['serving', 'unavailable'])),
+  });
+  api.get('/readyz', {
+    schema: {
+      summary: 'Readiness: every service behind the BFF answers its health check',
+      tags: ['operations'],
+      response: { 200: readiness, 503: readiness },
+    },
+    handler: async (_req, reply) => {
+      const names = Object.keys(clients.health) as ServiceName[];
+      const states = await Promise.all(
+        names.map((name) =>
+          clients.health[name].check({ service: '' }, { deadlineMs: 1_000 }).then(
+            (r) => r.status === HealthCheckResponse_ServingStatus.SERVING,
+            () => false,
+          ),
         ),
-      ),
-    );
-    const dependencies = Object.fromEntries(
-      names.map((n, i) => [n, states[i] ? 'serving' : 'unavailable']),
-    );
-    const ready = states.every(Boolean);
-    return reply
-      .code(ready ? 200 : 503)
-      .send({ status: ready ? 'ready' : 'not ready', dependencies });
+      );
+      const dependencies = Object.fromEntries(
+        names.map((n, i) => [n, states[i] ? ('serving' as const) : ('unavailable' as const)]),
+      );
+      if (deps.draining?.()) return reply.code(503).send({ status: 'draining', dependencies });
+      const ready = states.every(Boolean);
+      return reply
+        .code(ready ? 200 : 503)
+        .send({ status: ready ? 'ready' : 'not ready', dependencies });
+    },
   });
 }

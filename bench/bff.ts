@@ -1,0 +1,231 @@
+/**
+ * What the BFF costs over a bare HTTP server: search (BFF → search → pricing) and booking reads
+ * (BFF → booking, with JWT verification) through the real BFF process, next to a bare fastify
+ * server returning the same JSON for the same paths, driven by autocannon in the same run.
+ *
+ *   npm run bench:bff      (BENCH_SECONDS=10 BENCH_CONNECTIONS=16 to change the load)
+ *
+ * The services run in this process on embedded stores; the BFF and the baseline run as their own
+ * processes (the BFF exactly as `npm run start:bff`: tsx, tracing, pino logging at info).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { signDevToken } from '../bff/auth.js';
+import { Cabin } from '../gen/ts/flights/v1/common.js';
+import { SortOrder } from '../gen/ts/flights/v1/search.js';
+import { bffEnv } from '../bff/config.js';
+import { loadConfig } from '../platform/config.js';
+import { startBooking } from '../test/support/booking.js';
+import { startPricing } from '../test/support/pricing.js';
+import { freePort, ROOT } from '../test/support/processes.js';
+import { startSchedule, TEST_START_DATE } from '../test/support/schedule.js';
+import { startSearch } from '../test/support/search.js';
+import { percentiles } from './percentiles.js';
+
+interface AutocannonResult {
+  requests: { average: number };
+  latency: { p50: number; p99: number; average: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+type Autocannon = (options: {
+  url: string;
+  connections: number;
+  duration: number;
+  headers?: Record<string, string>;
+}) => Promise<AutocannonResult>;
+// autocannon ships no type declarations: this is the little of it used here.
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const work = mkdtempSync(path.join(tmpdir(), 'bench-bff-'));
+
+function start(entry: string, env: Record<string, string>): ChildProcess {
+  return spawn(
+    process.execPath,
+    ['--import', 'tsx', '--import', './platform/telemetry/register.ts', entry],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+}
+
+async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (
+      await fetch(url).then(
+        (r) => r.status < 500,
+        () => false,
+      )
+    )
+      return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}
+
+process.stdout.write('starting schedule, pricing, search and booking (embedded stores)…\n');
+const schedule = await startSchedule('embedded');
+const pricing = await startPricing(schedule.address, { store: 'embedded' });
+const search = await startSearch({ schedule: schedule.address, pricing: pricing.address });
+const booking = await startBooking(
+  { schedule: schedule.address, pricing: pricing.address },
+  { store: 'embedded' },
+);
+
+const bffPort = await freePort();
+const bff = start('bff/main.ts', {
+  PORT: String(bffPort),
+  SCHEDULE_ADDR: schedule.address,
+  PRICING_ADDR: pricing.address,
+  SEARCH_ADDR: search.address,
+  BOOKING_ADDR: booking.address,
+  LOG_LEVEL: 'info',
+  // The per-client limit would turn a load test into a 429 test.
+  RATE_LIMIT_PER_MINUTE: '100000000',
+});
+const bffUrl = `http://127.0.0.1:${bffPort}`;
+await waitFor(`${bffUrl}/healthz`);
+
+// The requests measured, and the JSON the BFF answers them with.
+const token = await signDevToken('bench', loadConfig(bffEnv));
+const auth = { authorization: `Bearer ${token}` };
+const date = new Date(Date.parse(`${TEST_START_DATE}T00:00:00Z`) + 2 * 86_400_000)
+  .toISOString()
+  .slice(0, 10);
+const searchPath = `/api/v1/search?origin=JFK&destination=LHR&date=${date}&maxStops=1`;
+const found = (await (await fetch(bffUrl + searchPath)).json()) as {
+  itineraries: Array<{ segments: Array<{ flightId: string }> }>;
+};
+const flightIds = found.itineraries[0]!.segments.map((s) => s.flightId);
+const quote = (await (
+  await fetch(`${bffUrl}/api/v1/quotes`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ flightIds, passengers: { adults: 1 }, cabin: 'economy' }),
+  })
+).json()) as { id: string };
+const created = await fetch(`${bffUrl}/api/v1/bookings`, {
+  method: 'POST',
+  headers: { ...auth, 'content-type': 'application/json', 'idempotency-key': 'bench-1' },
+  body: JSON.stringify({
+    quoteId: quote.id,
+    passengers: [
+      { givenName: 'Ada', familyName: 'Lovelace', type: 'adult', dateOfBirth: '1985-12-10' },
+    ],
+    contactEmail: 'ada@example.com',
+  }),
+});
+if (created.status !== 201) throw new Error(`booking failed: ${await created.text()}`);
+const { reference } = (await created.json()) as { reference: string };
+const bookingPath = `/api/v1/bookings/${reference}`;
+
+const responses: Record<string, unknown> = {};
+for (const p of [searchPath, bookingPath])
+  responses[p] = await (await fetch(bffUrl + p, { headers: auth })).json();
+const responsesFile = path.join(work, 'responses.json');
+writeFileSync(responsesFile, JSON.stringify(responses));
+
+const barePort = await freePort();
+const bare = start('bench/bff-bare-server.ts', {
+  PORT: String(barePort),
+  RESPONSES_FILE: responsesFile,
+});
+const bareUrl = `http://127.0.0.1:${barePort}`;
+await waitFor(`${bareUrl}${bookingPath}`);
+
+const run = (url: string, duration = seconds) =>
+  autocannon({ url, connections, duration, headers: auth });
+
+/** The same call straight over gRPC from here, as many at once: what the BFF adds is the rest. */
+async function direct(call: () => Promise<unknown>, duration = seconds): Promise<AutocannonResult> {
+  const latencies: number[] = [];
+  let errors = 0;
+  const until = performance.now() + duration * 1000;
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (performance.now() < until) {
+        const t = performance.now();
+        await call().then(
+          () => latencies.push(performance.now() - t),
+          () => errors++,
+        );
+      }
+    }),
+  );
+  const p = percentiles(latencies, [50, 99]);
+  return {
+    requests: { average: latencies.length / duration },
+    latency: { p50: p.p50!, p99: p.p99!, average: 0 },
+    non2xx: 0,
+    errors,
+    timeouts: 0,
+  };
+}
+const searchRequest = {
+  origin: 'JFK',
+  destination: 'LHR',
+  departureDate: date,
+  passengers: { adults: 1, children: 0, infants: 0 },
+  cabin: Cabin.CABIN_ECONOMY,
+  maxStops: 1,
+  sort: SortOrder.SORT_ORDER_PRICE,
+  maxResults: 20,
+};
+const grpcCalls: Record<string, () => Promise<unknown>> = {
+  [searchPath]: async () => {
+    for await (const _ of search.client.searchItineraries(searchRequest, { deadlineMs: 10_000 }));
+  },
+  [bookingPath]: () =>
+    booking.client.getBooking(
+      { bookingReference: reference, customerId: 'bench' },
+      { deadlineMs: 10_000 },
+    ),
+};
+
+const cases: Array<[string, string]> = [
+  [`search JFK→LHR ${date}, ≤1 stop (${found.itineraries.length} itineraries)`, searchPath],
+  [`booking read ${reference}`, bookingPath],
+];
+process.stdout.write(
+  `${connections} connections, ${seconds}s per variant after a 2s warm-up of each\n`,
+);
+for (const [, p] of cases) await Promise.all([run(bareUrl + p, 2), run(bffUrl + p, 2)]);
+
+const f = (n: number, d = 1) => n.toFixed(d).padStart(10);
+for (const [title, p] of cases) {
+  const base = await run(bareUrl + p);
+  const grpc = await direct(grpcCalls[p]!);
+  const full = await run(bffUrl + p);
+  process.stdout.write(`\n${title}  (${JSON.stringify(responses[p]).length} bytes of JSON)\n`);
+  process.stdout.write(
+    `${'variant'.padEnd(30)}${'req/s'.padStart(10)}${'p50 ms'.padStart(10)}${'p99 ms'.padStart(10)}${'non-2xx'.padStart(10)}${'errors'.padStart(8)}\n`,
+  );
+  for (const [name, r] of [
+    ['bare fastify (baseline)', base],
+    ['gRPC direct, no BFF', grpc],
+    ['BFF → mesh', full],
+  ] as const)
+    process.stdout.write(
+      `${name.padEnd(30)}${f(r.requests.average)}${f(r.latency.p50, 2)}${f(r.latency.p99, 2)}${String(r.non2xx).padStart(10)}${String(r.errors + r.timeouts).padStart(8)}\n`,
+    );
+  process.stdout.write(
+    `ratio BFF/gRPC direct: req/s ×${(full.requests.average / grpc.requests.average).toFixed(3)}, p50 ×${(full.latency.p50 / Math.max(grpc.latency.p50, 0.001)).toFixed(1)}\n`,
+  );
+  process.stdout.write(
+    `ratio BFF/baseline: req/s ×${(full.requests.average / base.requests.average).toFixed(3)}, p50 ×${(full.latency.p50 / Math.max(base.latency.p50, 0.001)).toFixed(1)}, p99 ×${(full.latency.p99 / Math.max(base.latency.p99, 0.001)).toFixed(1)}\n`,
+  );
+}
+
+bff.kill('SIGTERM');
+bare.kill('SIGTERM');
+await Promise.all([booking.stop(), search.stop(), pricing.stop()]);
+await schedule.stop();

@@ -1,0 +1,104 @@
+import { createServer } from 'node:http';
+import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { createAuthenticator, DEV_JWT_SECRET, signDevToken } from './auth.js';
+import { HttpProblem } from './problem.js';
+
+const config = {
+  JWT_SECRET: DEV_JWT_SECRET,
+  JWT_ISSUER: 'flight-mesh-dev',
+  JWT_AUDIENCE: 'flight-mesh',
+};
+const authenticate = createAuthenticator(config);
+
+async function rejected(authorization: string | undefined): Promise<HttpProblem> {
+  const err = await authenticate(authorization).then(
+    () => {
+      throw new Error('expected a 401');
+    },
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(HttpProblem);
+  const p = (err as HttpProblem).toResponse();
+  expect(p.status).toBe(401);
+  expect(p.headers?.['www-authenticate']).toMatch(/^Bearer realm=/);
+  return err as HttpProblem;
+}
+
+const sign = (
+  claims: { sub?: string; iss?: string; aud?: string; exp?: string },
+  secret = DEV_JWT_SECRET,
+) => {
+  let jwt = new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setIssuedAt();
+  if (claims.sub) jwt = jwt.setSubject(claims.sub);
+  jwt = jwt
+    .setIssuer(claims.iss ?? config.JWT_ISSUER)
+    .setAudience(claims.aud ?? config.JWT_AUDIENCE);
+  jwt = jwt.setExpirationTime(claims.exp ?? '1h');
+  return jwt.sign(new TextEncoder().encode(secret));
+};
+
+describe('bearer tokens (HS256 with the configured secret)', () => {
+  it('names the customer by the token subject', async () => {
+    expect(await authenticate(`Bearer ${await signDevToken('alice', config)}`)).toBe('alice');
+    expect(await authenticate(`bearer ${await sign({ sub: 'bob' })}`)).toBe('bob');
+  });
+
+  it('answers 401 for a missing, malformed, forged, expired or foreign token', async () => {
+    await rejected(undefined);
+    await rejected('');
+    await rejected('Basic YWxpY2U6c2VjcmV0');
+    await rejected('Bearer not.a.jwt');
+    await rejected(
+      `Bearer ${await sign({ sub: 'alice' }, 'another-secret-that-is-long-enough-to-use')}`,
+    );
+    await rejected(`Bearer ${await sign({ sub: 'alice', exp: '-1m' })}`);
+    await rejected(`Bearer ${await sign({ sub: 'alice', iss: 'somebody-else' })}`);
+    await rejected(`Bearer ${await sign({ sub: 'alice', aud: 'another-api' })}`);
+    expect((await rejected(`Bearer ${await sign({})}`)).message).toContain('subject');
+    const unsigned = new UnsecuredJWT({ sub: 'alice' })
+      .setIssuer(config.JWT_ISSUER)
+      .setAudience(config.JWT_AUDIENCE)
+      .encode();
+    await rejected(`Bearer ${unsigned}`);
+  });
+});
+
+describe('bearer tokens (keys from a JWKS URL)', () => {
+  it('verifies tokens signed by a key the JWKS lists, and only those', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('RS256');
+    const other = await generateKeyPair('RS256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+    const server = createServer((_req, res) =>
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ keys: [jwk] })),
+    );
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as { port: number };
+    try {
+      const viaJwks = createAuthenticator({
+        ...config,
+        JWT_JWKS_URL: `http://127.0.0.1:${port}/jwks.json`,
+      });
+      const token = (key: typeof privateKey) =>
+        new SignJWT({})
+          .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+          .setSubject('carol')
+          .setIssuer(config.JWT_ISSUER)
+          .setAudience(config.JWT_AUDIENCE)
+          .setExpirationTime('5m')
+          .sign(key);
+      expect(await viaJwks(`Bearer ${await token(privateKey)}`)).toBe('carol');
+      await expect(viaJwks(`Bearer ${await token(other.privateKey)}`)).rejects.toBeInstanceOf(
+        HttpProblem,
+      );
+      // The shared secret no longer counts once a JWKS is configured.
+      await expect(viaJwks(`Bearer ${await signDevToken('alice', config)}`)).rejects.toBeInstanceOf(
+        HttpProblem,
+      );
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+});

@@ -1,0 +1,281 @@
+/**
+ * The HTTP contract: zod schemas of every request and response. They validate input, shape
+ * output, and are the source of /openapi.json (named ones become components).
+ */
+import { z } from 'zod';
+
+export const CABINS = ['economy', 'premium_economy', 'business', 'first'] as const;
+export const PASSENGER_TYPES = ['adult', 'child', 'infant'] as const;
+export const SORTS = ['price', 'duration', 'departure'] as const;
+
+// ——— input ———
+
+/** A real calendar date, "YYYY-MM-DD" (not 2026-02-30). */
+export const calendarDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD')
+  .refine((s) => {
+    const d = new Date(`${s}T00:00:00Z`);
+    return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
+  }, 'is not a calendar date');
+
+export const iataCode = z
+  .string()
+  .regex(/^[A-Za-z]{3}$/, 'must be a 3-letter IATA airport code')
+  .transform((s) => s.toUpperCase());
+
+const count = (min: number) => z.coerce.number().int().min(min).max(9);
+
+export const searchQuery = z.object({
+  origin: iataCode.describe('IATA code of the departure airport'),
+  destination: iataCode.describe('IATA code of the arrival airport'),
+  date: calendarDate.describe('local departure date at the origin'),
+  adults: count(1).default(1),
+  children: count(0).default(0),
+  infants: count(0).default(0),
+  cabin: z.enum(CABINS).default('economy'),
+  maxStops: z.coerce.number().int().min(0).max(2).default(1),
+  sort: z.enum(SORTS).default('price'),
+  maxResults: z.coerce.number().int().min(1).max(100).default(20),
+});
+export type SearchQuery = z.infer<typeof searchQuery>;
+
+/** Where the search service's (proto) field names differ from this API's query parameters. */
+export const SEARCH_FIELD_NAMES: Record<string, string> = {
+  departureDate: 'date',
+  'passengers.adults': 'adults',
+  'passengers.children': 'children',
+  'passengers.infants': 'infants',
+};
+
+export const airportsQuery = z.object({
+  q: z.string().max(100).default('').describe('text to look for: a code, a city or a name'),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+export const quoteBody = z.object({
+  flightIds: z
+    .array(z.string().min(1).max(64))
+    .min(1)
+    .max(3)
+    .describe('dated flight ids from a search result, in travel order'),
+  passengers: z.object({
+    adults: count(1),
+    children: count(0).default(0),
+    infants: count(0).default(0),
+  }),
+  cabin: z.enum(CABINS),
+});
+
+export const idempotencyKey = z
+  .string({ error: 'the Idempotency-Key header is required' })
+  .regex(/^[A-Za-z0-9._:~-]{1,128}$/, 'must be 1–128 characters of letters, digits and . _ : ~ -');
+
+export const quoteHeaders = z.object({
+  'idempotency-key': idempotencyKey
+    .optional()
+    .describe('optional: a retry with the same key returns the same quote'),
+});
+
+export const quoteParams = z.object({ id: z.string().min(1).max(64) });
+
+export const bookingBody = z.object({
+  quoteId: z.string().min(1).max(64),
+  passengers: z
+    .array(
+      z.object({
+        givenName: z.string().trim().min(1).max(100),
+        familyName: z.string().trim().min(1).max(100),
+        type: z.enum(PASSENGER_TYPES),
+        dateOfBirth: calendarDate,
+      }),
+    )
+    .min(1)
+    .max(27),
+  contactEmail: z.email().max(254),
+});
+
+export const bookingHeaders = z.object({
+  'idempotency-key': idempotencyKey.describe(
+    'required: a retry with the same key returns the same booking, never a second one',
+  ),
+});
+
+export const bookingParams = z.object({
+  reference: z
+    .string()
+    .regex(/^[A-Za-z0-9]{6}$/, 'must be a 6-character booking reference')
+    .transform((s) => s.toUpperCase()),
+});
+
+export const bookingsQuery = z.object({
+  pageSize: z.coerce.number().int().min(1).max(100).default(20),
+  pageToken: z.string().max(512).default(''),
+});
+
+export const cancelBody = z.object({ reason: z.string().max(200).default('') }).nullish();
+
+// ——— output ———
+
+export const money = z
+  .object({
+    amount: z
+      .number()
+      .int()
+      .describe("integer amount in the currency's minor unit (ISO-4217 exponent: USD 2, JPY 0)"),
+    currency: z.string().describe('ISO-4217 code, e.g. "USD"'),
+  })
+  .meta({
+    id: 'Money',
+    description:
+      '53037 USD is 530.37 USD: amounts are integers in the minor unit of the currency, whose ISO-4217 exponent says how many digits are decimals (USD, EUR: 2; JPY: 0).',
+  });
+
+const localTime = z
+  .string()
+  .describe('ISO-8601 local time at the airport with its UTC offset, 2026-12-01T08:25:00-05:00');
+const instant = z.string().describe('ISO-8601 instant in UTC, 2026-12-01T13:25:00.000Z');
+
+export const airport = z
+  .object({
+    code: z.string().describe('IATA code'),
+    icao: z.string().nullable(),
+    name: z.string(),
+    city: z.string(),
+    country: z.string(),
+    latitude: z.number(),
+    longitude: z.number(),
+    timeZone: z.string().describe('IANA time zone of every local time at this airport'),
+  })
+  .meta({ id: 'Airport' });
+
+export const segment = z
+  .object({
+    flightId: z.string(),
+    flightNumber: z.string().describe('carrier code and number, "BA117"'),
+    carrier: z.string(),
+    origin: z.string(),
+    destination: z.string(),
+    departure: localTime,
+    arrival: localTime,
+    durationMinutes: z.number().int(),
+    distanceKm: z.number().int(),
+    aircraft: z.string(),
+  })
+  .meta({ id: 'Segment' });
+
+export const price = z
+  .object({
+    total: money.nullable(),
+    fareBuckets: z.array(z.string()).describe('fare bucket per segment'),
+    lines: z.array(
+      z.object({
+        kind: z.enum(['fare', 'tax', 'fee', 'other']),
+        code: z.string(),
+        description: z.string(),
+        passengerType: z.enum(PASSENGER_TYPES).nullable(),
+        segmentIndex: z.number().int().nullable().describe('null: for the whole itinerary'),
+        unitAmount: money.nullable(),
+        quantity: z.number().int(),
+        amount: money.nullable(),
+      }),
+    ),
+  })
+  .meta({ id: 'Price', description: 'An itemised price; the lines add up to the total.' });
+
+export const itinerary = z
+  .object({
+    id: z.string(),
+    segments: z.array(segment),
+    departure: localTime.nullable(),
+    arrival: localTime.nullable(),
+    durationMinutes: z.number().int(),
+    stops: z.number().int(),
+    price: price.nullable(),
+    priceStatus: z
+      .enum(['priced', 'estimated', 'unpriced'])
+      .describe('estimated: priced from last known load factors; unpriced: pricing was down'),
+  })
+  .meta({ id: 'Itinerary' });
+
+export const searchSummary = z.object({
+  resultCount: z.number().int(),
+  partial: z.boolean().describe('true when the deadline cut the search short'),
+  note: z.string().nullable(),
+  elapsedMs: z.number().int(),
+});
+
+export const searchResult = z
+  .object({ itineraries: z.array(itinerary) })
+  .extend(searchSummary.shape)
+  .meta({ id: 'SearchResult' });
+
+export const quote = z
+  .object({
+    id: z.string(),
+    status: z.enum(['active', 'expired']),
+    segments: z.array(segment),
+    passengers: z.object({
+      adults: z.number().int(),
+      children: z.number().int(),
+      infants: z.number().int(),
+    }),
+    cabin: z.enum(CABINS).nullable(),
+    price: price.nullable(),
+    createdAt: instant.nullable(),
+    expiresAt: instant.nullable().describe('the price is guaranteed until then'),
+  })
+  .meta({ id: 'Quote' });
+
+export const booking = z
+  .object({
+    reference: z.string().describe('6-character booking reference'),
+    status: z.enum(['pending', 'confirmed', 'failed', 'cancelled', 'unknown']),
+    quoteId: z.string(),
+    segments: z.array(segment),
+    cabin: z.enum(CABINS).nullable(),
+    passengers: z.array(
+      z.object({
+        givenName: z.string(),
+        familyName: z.string(),
+        type: z.enum(PASSENGER_TYPES).nullable(),
+        dateOfBirth: z.string(),
+      }),
+    ),
+    contactEmail: z.string(),
+    price: price.nullable(),
+    failureReason: z.string().nullable(),
+    createdAt: instant.nullable(),
+    updatedAt: instant.nullable(),
+  })
+  .meta({ id: 'Booking' });
+
+export const bookingList = z.object({
+  bookings: z.array(booking),
+  nextPageToken: z.string().nullable().describe('pass as pageToken for the next page'),
+});
+
+export const problem = z
+  .object({
+    type: z.string().describe('URI naming the kind of problem'),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    reason: z.string().optional().describe('the service\'s reason code, e.g. "SOLD_OUT"'),
+    errors: z
+      .array(z.object({ field: z.string(), detail: z.string() }))
+      .optional()
+      .describe('one entry per bad field, with its JSON path'),
+    metadata: z.record(z.string(), z.string()).optional(),
+  })
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details (application/problem+json)' });
+
+export type MoneyJson = z.infer<typeof money>;
+export type AirportJson = z.infer<typeof airport>;
+export type SegmentJson = z.infer<typeof segment>;
+export type PriceJson = z.infer<typeof price>;
+export type ItineraryJson = z.infer<typeof itinerary>;
+export type SearchSummaryJson = z.infer<typeof searchSummary>;
+export type QuoteJson = z.infer<typeof quote>;
+export type BookingJson = z.infer<typeof booking>;
+export type ProblemJson = z.infer<typeof problem>;
