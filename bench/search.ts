@@ -1,47 +1,67 @@
 /**
- * Search on the world-size schedule: index build time and memory, then 1,000 random real
- * origin–destination pairs searched direct, with 1 and with 2 stops — in-process (the pure
- * search, the baseline) and over gRPC through the real search service (read model loaded from a
- * real schedule over ListFlights, pricing in the loop): time to first and to last result.
+ * Search on the world-size schedule.
  *
- *   npm run bench:search     (BENCH_PAIRS=1000 BENCH_DAYS=2 to change the size)
+ * 1. The index, in-process: the world timetable's dated flights for BENCH_DAYS (61, schedule's
+ *    whole default horizon) put into a FlightIndex — build time and memory.
+ * 2. 1,000 random real origin–destination pairs (traffic-weighted), searched direct, with up to
+ *    1 and up to 2 stops: the pure search in-process (the baseline), then over gRPC through the
+ *    real services, each its own process as deployed — schedule (world), pricing, and search,
+ *    which loads BENCH_GRPC_DAYS (3) over ListFlights: its load rate, time to ready, memory, then
+ *    time to the first and to the last message of each search, priced, with the ratio to the
+ *    in-process baseline. Numbers only; nothing here passes or fails.
+ *
+ *   npm run bench:search     (BENCH_PAIRS, BENCH_DAYS, BENCH_GRPC_DAYS, BENCH_RESULTS to change;
+ *                             BENCH_GRPC_DAYS=0 for the in-process part only)
  */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { Cabin } from '../gen/ts/flights/v1/common.js';
-import { SortOrder } from '../gen/ts/flights/v1/search.js';
+import { SearchServiceService, SortOrder } from '../gen/ts/flights/v1/search.js';
+import { createClient } from '../platform/clients.js';
 import { datedFlights } from '../services/schedule/domain/dated-flights.js';
 import { loadReferenceData } from '../services/schedule/domain/reference-data.js';
 import { generateTimetable } from '../services/schedule/domain/timetable.js';
-import { FlightIndex } from '../services/search/domain/flight-index.js';
-import { defaultRules, findItineraries } from '../services/search/domain/itineraries.js';
-import { startPricing } from '../test/support/pricing.js';
-import { startSchedule } from '../test/support/schedule.js';
-import { startSearch } from '../test/support/search.js';
+import { FlightIndex, type FlightRecord } from '../services/search/domain/flight-index.js';
+import { defaultRules, searchItineraries } from '../services/search/domain/itineraries.js';
+import { addDays } from '../services/search/read-model.js';
+import { freePort, jsonLines, spawnEntry, type Spawned } from '../test/support/processes.js';
 import { ms, percentiles } from './percentiles.js';
 
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 1000);
-const DAYS = Number(process.env.BENCH_DAYS ?? 2);
+const DAYS = Number(process.env.BENCH_DAYS ?? 61);
+const GRPC_DAYS = Number(process.env.BENCH_GRPC_DAYS ?? 3);
+const RESULTS = Number(process.env.BENCH_RESULTS ?? 20);
 const START = '2026-12-01';
 const DATE = '2026-12-02';
+const MB = 1024 * 1024;
 
-const row = (label: string, sample: number[]) => {
-  const p = percentiles(sample);
-  return `${label.padEnd(34)} p50 ${ms(p.p50!).padStart(10)}  p95 ${ms(p.p95!).padStart(10)}  p99 ${ms(p.p99!).padStart(10)}`;
+const row = (label: string, sample: number[], extra = '') => {
+  const p = percentiles(sample, [50, 95, 99, 100]);
+  return `${label.padEnd(30)} p50 ${ms(p.p50!).padStart(9)}  p95 ${ms(p.p95!).padStart(9)}  p99 ${ms(p.p99!).padStart(9)}  max ${ms(p.p100!).padStart(9)}${extra}`;
 };
+/** Heap and array buffers in use, after full collections (array buffers are freed after a GC). */
+const memory = async () => {
+  for (let i = 0; i < 3; i++) {
+    global.gc?.();
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+};
+if (!global.gc)
+  console.log('(run with node --expose-gc for memory figures: npm run bench:search does)');
 
-// 1. Index build, in-process, from the generated timetable.
+// 1. The index, in-process.
+console.log(`world schedule, ${DAYS} days from ${START}`);
+let t = performance.now();
 const ref = loadReferenceData();
 const patterns = generateTimetable(ref, { seed: 1, size: 'world', startDate: START, days: DAYS });
-global.gc?.();
-const heapBefore = process.memoryUsage().heapUsed;
-let t = performance.now();
-const index = new FlightIndex();
-const toDate = new Date(Date.parse(`${START}T00:00:00Z`) + (DAYS - 1) * 86_400_000)
-  .toISOString()
-  .slice(0, 10);
-for (const f of datedFlights(patterns, ref, { fromDate: START, toDate })) {
-  index.upsert({
+const records: FlightRecord[] = [];
+for (const f of datedFlights(patterns, ref, { fromDate: START, toDate: addDays(START, DAYS - 1) }))
+  records.push({
     flightId: f.flightId,
     carrier: f.carrier,
     flightNumber: f.flightNumber,
@@ -57,70 +77,148 @@ for (const f of datedFlights(patterns, ref, { fromDate: START, toDate })) {
     aircraft: f.aircraft,
     version: 1,
   });
-}
-const buildMs = performance.now() - t;
-global.gc?.();
-const heapMb = (process.memoryUsage().heapUsed - heapBefore) / 1024 / 1024;
 console.log(
-  `world schedule: ${index.size.toLocaleString()} flights over ${DAYS} days; index built in ${ms(buildMs)}, ~${heapMb.toFixed(0)} MB heap`,
+  `  timetable: ${patterns.length.toLocaleString()} patterns → ${records.length.toLocaleString()} dated flights in ${ms(performance.now() - t)} (schedule's generation, not search)`,
+);
+const build = () => {
+  const built = new FlightIndex();
+  for (const f of records) built.upsert(f);
+  return built;
+};
+t = performance.now();
+const index = build();
+const buildMs = performance.now() - t;
+const indexed = index.size;
+// What an index holds: memory in use with a second one, less memory in use once it is dropped.
+const probe = [build()];
+const withProbe = await memory();
+probe.pop();
+const held = withProbe - (await memory());
+console.log(
+  `  index: ${indexed.toLocaleString()} flights built in ${ms(buildMs)} (${Math.round(indexed / (buildMs / 1000)).toLocaleString()} flights/s); ` +
+    `${(held / MB).toFixed(0)} MB (${Math.round(held / indexed)} B/flight; ${(index.memoryBytes() / MB).toFixed(0)} MB by its own count)`,
 );
 
-// 2. Random real pairs, weighted by traffic as travellers are: the origin of one random flight
-//    and the destination of another (so busy airports come up often, as they do in real queries).
-const all = [...index.airports()].flatMap((a) => [
-  ...index.departures(a, 0, Number.MAX_SAFE_INTEGER),
-]);
+// 2. Pairs weighted by traffic, as travellers' queries are: the origin of one random flight and
+//    the destination of another, so busy airports come up often, as they do in real queries.
 const rng = xoroshiro128plus(42);
 const pairs: Array<[string, string]> = [];
 while (pairs.length < PAIRS) {
-  const o = all[uniformInt(rng, 0, all.length - 1)]!.origin;
-  const d = all[uniformInt(rng, 0, all.length - 1)]!.destination;
+  const o = records[uniformInt(rng, 0, records.length - 1)]!.origin;
+  const d = records[uniformInt(rng, 0, records.length - 1)]!.destination;
   if (o !== d) pairs.push([o, d]);
 }
+records.length = 0;
+await memory();
 
 const rules = defaultRules();
-console.log(`\nin-process search, ${PAIRS} pairs (the baseline):`);
-const inProcess: number[][] = [[], [], []];
-const found = [0, 0, 0];
+console.log(
+  `\nin-process search, ${PAIRS} pairs, best ${RESULTS} by estimated fare (the baseline):`,
+);
+const baseline: number[] = [];
+for (const [origin, destination] of pairs)
+  // warm-up, not timed
+  searchItineraries(index, { origin, destination, date: DATE, maxStops: 2 }, rules, {
+    sort: 'price',
+    limit: RESULTS,
+  });
 for (const maxStops of [0, 1, 2]) {
+  const sample: number[] = [];
+  let found = 0;
+  let none = 0;
   for (const [origin, destination] of pairs) {
     t = performance.now();
-    const r = findItineraries(index, { origin, destination, date: DATE, maxStops }, rules);
-    inProcess[maxStops]!.push(performance.now() - t);
-    found[maxStops]! += r.flat().length;
+    const r = searchItineraries(index, { origin, destination, date: DATE, maxStops }, rules, {
+      sort: 'price',
+      limit: RESULTS,
+    });
+    sample.push(performance.now() - t);
+    found += r.itineraries.length;
+    if (!r.itineraries.length) none++;
   }
+  baseline.push(percentiles(sample).p50!);
   console.log(
-    `${row(`  max ${maxStops} stops`, inProcess[maxStops]!)}   (${(found[maxStops]! / PAIRS).toFixed(1)} itineraries/pair)`,
+    row(
+      `  up to ${maxStops} stops`,
+      sample,
+      `   ${(found / PAIRS).toFixed(1)} itineraries/pair, ${none} pairs with none`,
+    ),
   );
 }
 
-// 3. The same over gRPC: real schedule (world) → real search (read model over ListFlights) + pricing.
-console.log(
-  `\nstarting schedule (world), pricing and search; search loads ${DAYS} days over ListFlights…`,
-);
-const schedule = await startSchedule('embedded', {
-  SCHEDULE_SIZE: 'world',
-  SCHEDULE_DAYS: String(DAYS + 1),
-});
-const pricing = await startPricing(schedule.address, { store: 'embedded' });
-t = performance.now();
-const search = await startSearch(
-  { schedule: schedule.address, pricing: pricing.address },
-  { SEARCH_DAYS: String(DAYS) },
-);
-console.log(
-  `search ready in ${ms(performance.now() - t)} (load ${ms(search.internals.model!.stats.lastLoadMs)}, ${search.internals.model!.index.size.toLocaleString()} flights)`,
-);
+// 3. Over gRPC, each service its own process.
+if (GRPC_DAYS === 0) process.exit(0);
+console.log(`\nover gRPC: schedule (world, ${GRPC_DAYS} days), pricing and search as processes`);
+const work = mkdtempSync(path.join(tmpdir(), 'bench-search-'));
+const ports = { schedule: await freePort(), pricing: await freePort(), search: await freePort() };
+const common = { LOG_LEVEL: 'info', CONSUL_HTTP_ADDR: '', OTEL_EXPORTER_OTLP_ENDPOINT: '' };
+const started: Spawned[] = [];
+const start = async (entry: string, env: Record<string, string>, ready = 'ready: serving') => {
+  const p = spawnEntry(entry, { ...common, ...env });
+  started.push(p);
+  await p.waitForLine((l) => l.includes(ready), 30 * 60_000);
+  return p;
+};
+try {
+  await start('services/schedule/main.ts', {
+    PORT: String(ports.schedule),
+    DATA_DIR: path.join(work, 'schedule'),
+    SCHEDULE_SIZE: 'world',
+    SCHEDULE_START_DATE: START,
+    SCHEDULE_DAYS: String(GRPC_DAYS),
+  });
+  await start('services/pricing/main.ts', {
+    PORT: String(ports.pricing),
+    DATA_DIR: path.join(work, 'pricing'),
+    SCHEDULE_ADDR: `127.0.0.1:${ports.schedule}`,
+  });
+  t = performance.now();
+  const search = await start(
+    'services/search/main.ts',
+    {
+      PORT: String(ports.search),
+      SCHEDULE_ADDR: `127.0.0.1:${ports.schedule}`,
+      PRICING_ADDR: `127.0.0.1:${ports.pricing}`,
+      SEARCH_START_DATE: START,
+      SEARCH_DAYS: String(GRPC_DAYS),
+      SEARCH_READY_DAYS: '1',
+    },
+    'read model fully loaded',
+  );
+  const logs = jsonLines(search.lines);
+  const readyLine = logs.find(
+    (l) => l.msg === 'read model ready; loading the rest of the window behind it',
+  )!;
+  const loaded = logs.find((l) => l.msg === 'read model fully loaded')!;
+  const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${search.child.pid}/status`, 'utf8'));
+  const loadMs = Number(loaded.ms);
+  const rate = Number(loaded.flights) / (loadMs / 1000);
+  console.log(
+    `  search: ready (1st day, ${Number(readyLine.flights).toLocaleString()} flights) ${ms(Number(readyLine.ms))} after its start; ` +
+      `all ${GRPC_DAYS} days (${Number(loaded.flights).toLocaleString()} flights) in ${ms(loadMs)}, ${Math.round(rate).toLocaleString()} flights/s over ListFlights; ` +
+      `${ms(performance.now() - t)} from spawn`,
+  );
+  console.log(
+    `  search process: RSS ${rss ? (Number(rss[1]) / 1024).toFixed(0) : '?'} MB, index ${loaded.index_mb} MB` +
+      (GRPC_DAYS < DAYS
+        ? `; at that rate the ${DAYS}-day world window (${indexed.toLocaleString()} flights) would load in ~${(indexed / rate).toFixed(0)} s`
+        : ''),
+  );
 
-console.log(`\nover gRPC with pricing, ${PAIRS} pairs, max 20 results:`);
-for (const maxStops of [0, 1, 2]) {
-  const first: number[] = [];
-  const last: number[] = [];
-  for (const [origin, destination] of pairs) {
-    t = performance.now();
-    let firstAt = 0;
-    for await (const _message of search.client.searchItineraries(
-      {
+  const client = createClient(SearchServiceService, {
+    target: `dns:///127.0.0.1:${ports.search}`,
+    defaultDeadlineMs: 10_000,
+  });
+  console.log(`\n  ${PAIRS} pairs, max ${RESULTS} results, priced:`);
+  for (const maxStops of [0, 1, 2]) {
+    const first: number[] = [];
+    const last: number[] = [];
+    let partial = 0;
+    let unpriced = 0;
+    for (const [origin, destination] of pairs) {
+      t = performance.now();
+      let firstAt = 0;
+      for await (const r of client.searchItineraries({
         origin,
         destination,
         departureDate: DATE,
@@ -128,23 +226,26 @@ for (const maxStops of [0, 1, 2]) {
         cabin: Cabin.CABIN_ECONOMY,
         maxStops,
         sort: SortOrder.SORT_ORDER_PRICE,
-        maxResults: 20,
-      },
-      { deadlineMs: 10_000 },
-    )) {
-      if (!firstAt) firstAt = performance.now() - t;
+        maxResults: RESULTS,
+      })) {
+        firstAt ||= performance.now() - t;
+        if (r.summary?.partial) partial++;
+        if (r.itinerary && !r.itinerary.price) unpriced++;
+      }
+      first.push(firstAt);
+      last.push(performance.now() - t);
     }
-    first.push(firstAt);
-    last.push(performance.now() - t);
+    const ratio = percentiles(last).p50! / baseline[maxStops]!;
+    console.log(row(`  up to ${maxStops} stops, first message`, first));
+    console.log(
+      row(
+        `  up to ${maxStops} stops, last message`,
+        last,
+        `   p50 ${ratio.toFixed(0)}× in-process; ${partial} partial, ${unpriced} unpriced`,
+      ),
+    );
   }
-  const ratio = percentiles(last).p50! / percentiles(inProcess[maxStops]!).p50!;
-  console.log(row(`  max ${maxStops} stops, first message`, first));
-  console.log(
-    `${row(`  max ${maxStops} stops, last message`, last)}   (p50 ${ratio.toFixed(1)}× in-process)`,
-  );
+  client.close();
+} finally {
+  for (const p of started.reverse()) await p.stop();
 }
-
-await search.stop();
-await pricing.stop();
-await schedule.stop();
-process.exit(0);

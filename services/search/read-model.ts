@@ -8,9 +8,9 @@ import {
 import type { ServiceClient } from '../../platform/clients.js';
 import { errorDetails } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
-import { FlightIndex, type IndexedFlight } from './domain/flight-index.js';
+import { FlightIndex, type FlightRecord } from './domain/flight-index.js';
 
-export function indexedFlight(f: Flight): IndexedFlight {
+export function flightRecord(f: Flight): FlightRecord {
   return {
     flightId: f.flightId,
     carrier: f.carrierCode,
@@ -26,118 +26,121 @@ export function indexedFlight(f: Flight): IndexedFlight {
     distanceKm: f.distanceKm,
     aircraft: f.aircraftCode,
     version: f.version,
+    cancelled: f.status === FlightStatus.FLIGHT_STATUS_CANCELLED,
   };
 }
 
 export interface ReadModelOptions {
-  /** First local date to load ("today" by default) and how many days. */
+  /** First local date of the window ("today" unless configured). */
   fromDate: () => string;
+  /** Days in the window. */
   days: number;
+  /** Days, from the first, loaded before the model is ready; the rest loads behind it. */
+  readyDays: number;
+  /** Days per ListFlights call: a failed call is retried alone. */
+  chunkDays: number;
+  /** A feed silent for this long (no event, no heartbeat) is dropped and resumed. */
+  feedIdleMs: number;
   log: Logger;
 }
 
-const MAX_LIST_DAYS = 62;
-const addDays = (date: string, n: number) =>
-  new Date(Date.parse(`${date}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+/** Can the flights a search needs be in the index? */
+export type Coverage =
+  | { state: 'loaded' }
+  | { state: 'loading'; loadedThrough: string }
+  | { state: 'outside'; from: string; to: string };
+
+export interface ReadModelStats {
+  /** Full loads (the first one and each reload after CURSOR_EXPIRED). */
+  loads: number;
+  /** Milliseconds until ready, and until the whole window was in, for the latest load. */
+  readyMs: number;
+  lastLoadMs: number;
+  flightsLoaded: number;
+  eventsApplied: number;
+  /** Events older than what the index held (replayed after a reconnect), or outside the window. */
+  eventsSkipped: number;
+  reconnects: number;
+  /** Milliseconds from an event happening at schedule to it being in the index, last seen. */
+  lastEventLagMs: number;
+}
+
+const DAY_MS = 86_400_000;
+export const addDays = (date: string, n: number) =>
+  new Date(Date.parse(`${date}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
+
+/** A feed call still gets a deadline; when it passes the feed just resumes from the cursor. */
+const FEED_CALL_MS = 30 * 60_000;
+const LIST_CALL_MS = 10 * 60_000;
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** Exponential backoff with jitter: 100 ms, 200 ms, … up to 5 s. */
+const backoff = (failures: number) =>
+  Math.min(5_000, 100 * 2 ** Math.min(failures, 6)) * (0.5 + Math.random() / 2);
 
 /**
- * Search's copy of the schedule: loaded once from ListFlights, then kept fresh by following
- * WatchSchedule from the cursor the load returned. On a dropped feed it resumes from the last
- * cursor; only a cursor schedule no longer knows forces a full reload.
+ * Search's copy of the schedule. `start()` loads the first `readyDays` of the window from
+ * ListFlights (the service is ready then), loads the rest of the window behind it, and follows
+ * WatchSchedule from the cursor of the first listing. A dropped feed resumes from the last cursor
+ * it saw, with backoff; only a cursor schedule no longer knows (CURSOR_EXPIRED) forces a reload,
+ * built aside while the old index keeps serving, then swapped in.
+ *
+ * Listings and feed events may race (the feed starts before the later days are listed): the
+ * index keeps the newest version of every flight, and cancelled ones as tombstones, so whatever
+ * arrives last, the newest state wins.
  */
 export class ScheduleReadModel {
   index = new FlightIndex();
   cursor = '';
-  readonly stats = { loads: 0, eventsApplied: 0, reconnects: 0, lastLoadMs: 0 };
-  private stopped = new AbortController();
+  from = '';
+  to = '';
+  /** The last date of the window whose flights are all in (contiguously from `from`). */
+  loadedThrough = '';
+  readonly stats: ReadModelStats = {
+    loads: 0,
+    readyMs: 0,
+    lastLoadMs: 0,
+    flightsLoaded: 0,
+    eventsApplied: 0,
+    eventsSkipped: 0,
+    reconnects: 0,
+    lastEventLagMs: 0,
+  };
+  private readonly stopped = new AbortController();
+  private generation = new AbortController();
+  private fullyLoaded: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly schedule: ServiceClient<typeof ScheduleServiceService>,
     private readonly options: ReadModelOptions,
   ) {}
 
-  /** Builds a fresh index and swaps it in whole, so searches never see a half-loaded one. */
-  async load(): Promise<void> {
-    const started = performance.now();
-    const index = new FlightIndex();
-    let cursor = '';
-    const from = this.options.fromDate();
-    for (let offset = 0; offset < this.options.days; offset += MAX_LIST_DAYS) {
-      const request = {
-        origin: '',
-        destination: '',
-        fromDate: addDays(from, offset),
-        toDate: addDays(from, Math.min(this.options.days, offset + MAX_LIST_DAYS) - 1),
-        includeCancelled: false,
-      };
-      for await (const r of this.schedule.listFlights(request, {
-        deadlineMs: 30 * 60_000,
-        signal: this.stopped.signal,
-      })) {
-        if (!cursor) cursor = r.cursor; // the first chunk's cursor is the oldest: events after it are replayed
-        index.upsert(indexedFlight(r.flight!));
-      }
-    }
-    this.index = index;
-    this.cursor = cursor;
-    this.stats.loads++;
-    this.stats.lastLoadMs = Math.round(performance.now() - started);
-    this.options.log.info(
-      { flights: index.size, ms: this.stats.lastLoadMs, cursor },
-      'read model loaded',
-    );
+  /** Resolves once the first days are in; loading the rest and following the feed go on. */
+  async start(): Promise<void> {
+    await this.load();
+    void this.follow();
   }
 
-  apply(r: WatchScheduleResponse): void {
-    if (r.event?.flight) {
-      const flight = r.event.flight;
-      const gone =
-        r.event.type === ScheduleEventType.SCHEDULE_EVENT_TYPE_CANCELLED ||
-        flight.status === FlightStatus.FLIGHT_STATUS_CANCELLED;
-      if (gone) this.index.remove(flight.flightId);
-      else this.index.upsert(indexedFlight(flight));
-      this.stats.eventsApplied++;
-    }
-    if (r.cursor) this.cursor = r.cursor;
+  /** Resolves when the whole window of the current load is in. */
+  whenFullyLoaded(): Promise<void> {
+    return this.fullyLoaded;
   }
 
-  /** Follows the change feed until stop(); reconnects with backoff. */
-  async follow(): Promise<void> {
-    let failures = 0;
-    while (!this.stopped.signal.aborted) {
-      try {
-        // A long-lived stream still gets a deadline: it just reconnects from the cursor when due.
-        for await (const r of this.schedule.watchSchedule(
-          { cursor: this.cursor },
-          { deadlineMs: 60 * 60_000, signal: this.stopped.signal },
-        )) {
-          this.apply(r);
-          failures = 0;
-        }
-      } catch (err) {
-        if (this.stopped.signal.aborted) return;
-        const details = errorDetails(err);
-        if (details.reason === 'CURSOR_EXPIRED') {
-          this.options.log.warn(
-            { cursor: this.cursor },
-            'feed cursor no longer known; reloading the schedule',
-          );
-          await this.load().catch((e: unknown) =>
-            this.options.log.warn({ err: e }, 'reload failed'),
-          );
-          continue;
-        }
-        if (details.code !== status.DEADLINE_EXCEEDED) {
-          failures++;
-          this.options.log.warn(
-            { err: details.message, cursor: this.cursor, failures },
-            'schedule feed dropped; resuming from cursor',
-          );
-        }
-      }
-      this.stats.reconnects++;
-      await new Promise((r) => setTimeout(r, Math.min(5_000, 100 * 2 ** Math.min(failures, 6))));
-    }
+  /** True once the first days of the window are in. */
+  get isReady(): boolean {
+    return this.stats.loads > 0;
   }
 
   get isStopped(): boolean {
@@ -146,5 +149,181 @@ export class ScheduleReadModel {
 
   stop(): void {
     this.stopped.abort();
+    this.generation.abort();
+  }
+
+  /** Whether every flight a search from `date` may use (through `throughDays` later) is in. */
+  coverage(date: string, throughDays: number): Coverage {
+    if (date < this.from || date > this.to)
+      return { state: 'outside', from: this.from, to: this.to };
+    let need = addDays(date, throughDays);
+    if (need > this.to) need = this.to;
+    return this.loadedThrough >= need
+      ? { state: 'loaded' }
+      : { state: 'loading', loadedThrough: this.loadedThrough };
+  }
+
+  /**
+   * A fresh index: the first days (retried until they load: nothing can be served without
+   * them), swapped in, then the rest of the window in the background.
+   */
+  private async load(): Promise<void> {
+    this.generation.abort();
+    const generation = new AbortController();
+    this.generation = generation;
+    const signal = AbortSignal.any([this.stopped.signal, generation.signal]);
+    const started = performance.now();
+    const index = new FlightIndex();
+    const from = this.options.fromDate();
+    const to = addDays(from, this.options.days - 1);
+    const readyThrough = addDays(from, Math.min(this.options.readyDays, this.options.days) - 1);
+
+    let cursor = '';
+    for (let day = from; day <= readyThrough; day = addDays(day, this.options.chunkDays)) {
+      const last = minDate(addDays(day, this.options.chunkDays - 1), readyThrough);
+      const chunkCursor = await this.loadChunk(index, day, last, signal);
+      // The first listing's cursor is the oldest: following from it misses nothing later.
+      cursor ||= chunkCursor;
+    }
+    if (signal.aborted) return;
+    this.index = index;
+    this.cursor = cursor;
+    this.from = from;
+    this.to = to;
+    this.loadedThrough = readyThrough;
+    this.stats.loads++;
+    this.stats.readyMs = Math.round(performance.now() - started);
+    this.options.log.info(
+      { flights: index.size, from, through: readyThrough, ms: this.stats.readyMs, cursor },
+      'read model ready; loading the rest of the window behind it',
+    );
+    this.fullyLoaded = (async () => {
+      for (
+        let day = addDays(readyThrough, 1);
+        day <= to;
+        day = addDays(day, this.options.chunkDays)
+      ) {
+        const last = minDate(addDays(day, this.options.chunkDays - 1), to);
+        await this.loadChunk(index, day, last, signal);
+        if (signal.aborted) return;
+        this.loadedThrough = last;
+      }
+      this.stats.lastLoadMs = Math.round(performance.now() - started);
+      this.stats.flightsLoaded = index.size;
+      this.options.log.info(
+        {
+          flights: index.size,
+          from,
+          to,
+          ms: this.stats.lastLoadMs,
+          index_mb: Math.round(index.memoryBytes() / 1e6),
+        },
+        'read model fully loaded',
+      );
+    })();
+  }
+
+  /** One ListFlights call into the index, retried with backoff until it works; its cursor. */
+  private async loadChunk(
+    index: FlightIndex,
+    fromDate: string,
+    toDate: string,
+    signal: AbortSignal,
+  ): Promise<string> {
+    for (let failures = 0; !signal.aborted; failures++) {
+      try {
+        let cursor = '';
+        for await (const r of this.schedule.listFlights(
+          { origin: '', destination: '', fromDate, toDate, includeCancelled: true },
+          { deadlineMs: LIST_CALL_MS, signal },
+        )) {
+          cursor ||= r.cursor;
+          if (r.flight) index.upsert(flightRecord(r.flight));
+        }
+        return cursor;
+      } catch (err) {
+        if (signal.aborted) break;
+        this.options.log.warn(
+          { err: errorDetails(err).message, from: fromDate, to: toDate, failures: failures + 1 },
+          'listing flights failed; retrying',
+        );
+        await sleep(backoff(failures), signal);
+      }
+    }
+    return '';
+  }
+
+  /** Applies one feed message: an event (newest version wins) and the cursor after it. */
+  apply(r: WatchScheduleResponse): void {
+    const event = r.event;
+    if (event?.flight) {
+      const f = flightRecord(event.flight);
+      if (event.type === ScheduleEventType.SCHEDULE_EVENT_TYPE_CANCELLED) f.cancelled = true;
+      const inWindow = f.departureDate >= this.from && f.departureDate <= this.to;
+      if (inWindow && this.index.upsert(f)) {
+        this.stats.eventsApplied++;
+        if (event.occurredAt) this.stats.lastEventLagMs = Date.now() - event.occurredAt.getTime();
+      } else {
+        this.stats.eventsSkipped++;
+      }
+    }
+    if (r.cursor) this.cursor = r.cursor;
+  }
+
+  /** Follows the change feed until stop(): resumes from the cursor, reloads on CURSOR_EXPIRED. */
+  private async follow(): Promise<void> {
+    let failures = 0;
+    while (!this.stopped.signal.aborted) {
+      const attempt = new AbortController();
+      let idle: NodeJS.Timeout | undefined;
+      const arm = () => {
+        clearTimeout(idle);
+        idle = setTimeout(() => attempt.abort(), this.options.feedIdleMs);
+      };
+      try {
+        arm();
+        for await (const r of this.schedule.watchSchedule(
+          { cursor: this.cursor },
+          {
+            deadlineMs: FEED_CALL_MS,
+            signal: AbortSignal.any([this.stopped.signal, attempt.signal]),
+          },
+        )) {
+          arm();
+          this.apply(r);
+          failures = 0;
+        }
+      } catch (err) {
+        if (this.stopped.signal.aborted) return;
+        const details = errorDetails(err);
+        if (details.reason === 'CURSOR_EXPIRED') {
+          this.options.log.warn(
+            { cursor: this.cursor, err: details.message },
+            'feed cursor unknown to schedule; reloading the whole window',
+          );
+          await this.load();
+          failures = 0;
+          continue;
+        }
+        if (attempt.signal.aborted) {
+          this.options.log.warn(
+            { idle_ms: this.options.feedIdleMs, cursor: this.cursor },
+            'feed silent for too long; resuming from the cursor',
+          );
+        } else if (details.code !== status.DEADLINE_EXCEEDED) {
+          failures++;
+          this.options.log.warn(
+            { err: details.message, code: status[details.code], cursor: this.cursor, failures },
+            'feed dropped; resuming from the cursor',
+          );
+        }
+      } finally {
+        clearTimeout(idle);
+      }
+      this.stats.reconnects++;
+      await sleep(backoff(failures), this.stopped.signal);
+    }
   }
 }
+
+const minDate = (a: string, b: string) => (a < b ? a : b);

@@ -6,24 +6,34 @@ import { bind } from '../../platform/server.js';
 import type { ServiceSpec } from '../../platform/service.js';
 import { fields } from '../../platform/validation.js';
 import { defaultRules } from './domain/itineraries.js';
-import { searchHandlers, type SearchStats } from './handlers.js';
+import { newSearchStats, searchHandlers, type SearchStats } from './handlers.js';
 import { ScheduleReadModel } from './read-model.js';
 
+const int = z.coerce.number().int();
+
 export const searchEnv = {
-  /** Days of schedule held in memory, from SEARCH_START_DATE (default today). */
-  SEARCH_DAYS: z.coerce.number().int().min(1).max(400).default(61),
+  /** First local date held (default: today, UTC), and how many days: schedule's whole horizon. */
   SEARCH_START_DATE: fields.localDate.optional(),
+  SEARCH_DAYS: int.min(1).max(400).default(61),
+  /**
+   * Days loaded before the service says SERVING; the rest of the window loads behind it (a query
+   * reaching past what is loaded is answered with summary.partial). The world schedule lists at
+   * ~15k flights/s, so all 61 days (~4M flights) take minutes; 3 days take seconds.
+   */
+  SEARCH_READY_DAYS: int.min(1).max(400).default(3),
+  /** Days per ListFlights call while loading. */
+  SEARCH_LOAD_CHUNK_DAYS: int.min(1).max(62).default(1),
+  /** The feed is resumed when schedule says nothing (not even a heartbeat) for this long. */
+  SEARCH_FEED_IDLE_MS: int.min(1_000).default(35_000),
   /** Minimum connection time where no airport-specific one is known, and the longest layover. */
-  MIN_CONNECTION_MINUTES: z.coerce.number().int().min(0).default(60),
-  MAX_LAYOVER_MINUTES: z.coerce
-    .number()
-    .int()
-    .min(30)
-    .default(24 * 60),
+  MIN_CONNECTION_MINUTES: int.min(0).default(60),
+  MAX_LAYOVER_MINUTES: int.min(30).default(24 * 60),
   /** Budget of a search whose caller set no deadline. */
-  SEARCH_BUDGET_MS: z.coerce.number().int().min(100).default(5_000),
-  /** Itineraries priced (and then streamed) together. */
-  PRICING_BATCH_SIZE: z.coerce.number().int().min(1).max(500).default(20),
+  SEARCH_BUDGET_MS: int.min(100).default(5_000),
+  /** Itineraries priced (and then streamed) together, calls in flight, and a call's time limit. */
+  PRICING_BATCH_SIZE: int.min(1).max(200).default(20),
+  PRICING_CONCURRENCY: int.min(1).max(16).default(2),
+  PRICING_TIMEOUT_MS: int.min(50).default(3_000),
 };
 
 export interface SearchInternals {
@@ -31,51 +41,43 @@ export interface SearchInternals {
   model?: ScheduleReadModel;
 }
 
-/** The search service; `internals` lets tests observe counters (cancelled searches, reloads). */
+/** The search service; `internals` lets tests observe its counters and read model. */
 export function createSearchService(
-  internals: SearchInternals = {
-    stats: { searches: 0, cancelled: 0, partial: 0, pricingBatches: 0 },
-  },
+  internals: SearchInternals = { stats: newSearchStats() },
 ): ServiceSpec<typeof searchEnv> {
   return {
     name: 'search',
     env: searchEnv,
     async start({ config, log, client, onStop }) {
       const schedule = client('schedule', ScheduleServiceService, { defaultDeadlineMs: 10_000 });
-      const pricing = client('pricing', PricingServiceService, { defaultDeadlineMs: 2_000 });
+      const pricing = client('pricing', PricingServiceService, {
+        defaultDeadlineMs: config.PRICING_TIMEOUT_MS,
+      });
       const model = new ScheduleReadModel(schedule, {
         fromDate: () => config.SEARCH_START_DATE ?? new Date().toISOString().slice(0, 10),
         days: config.SEARCH_DAYS,
+        readyDays: config.SEARCH_READY_DAYS,
+        chunkDays: config.SEARCH_LOAD_CHUNK_DAYS,
+        feedIdleMs: config.SEARCH_FEED_IDLE_MS,
         log,
       });
       internals.model = model;
-      // Not ready (NOT_SERVING, so Consul and callers skip it) until the index is loaded.
-      const ready = (async () => {
-        for (let attempt = 1; !model.isStopped; attempt++) {
-          try {
-            await model.load();
-            break;
-          } catch (err) {
-            log.warn(
-              { err: (err as Error).message, attempt },
-              'loading the schedule failed; retrying',
-            );
-            await new Promise((r) => setTimeout(r, Math.min(5_000, 200 * attempt)));
-          }
-        }
-        void model.follow();
-      })();
       onStop(() => model.stop());
       const handlers = searchHandlers({
         model,
         rules: defaultRules(config.MIN_CONNECTION_MINUTES, config.MAX_LAYOVER_MINUTES),
-        price: (request, parent, deadlineMs) =>
-          pricing.priceItineraries(request, { parent, deadlineMs }),
+        // Deadline and cancellation come from the search call by hand (deadline ≤ the caller's,
+        // signal tied to its cancellation) rather than grpc-js `parent`, which leaves a listener
+        // on the parent call per child call: a search makes up to 40 pricing calls.
+        price: (request, options) => pricing.priceItineraries(request, options),
         defaultBudgetMs: config.SEARCH_BUDGET_MS,
+        pricingTimeoutMs: config.PRICING_TIMEOUT_MS,
         batchSize: config.PRICING_BATCH_SIZE,
+        pricingConcurrency: config.PRICING_CONCURRENCY,
         stats: internals.stats,
       });
-      return { bindings: [bind(SearchServiceService, handlers)], ready };
+      // NOT_SERVING (so Consul and callers skip this instance) until the first days are loaded.
+      return { bindings: [bind(SearchServiceService, handlers)], ready: model.start() };
     },
   };
 }

@@ -1,5 +1,23 @@
-/** A flight as search needs it: instants as epoch ms for arithmetic, the rest for display. */
-export interface IndexedFlight {
+/**
+ * The read model search keeps of the schedule, built for two things: finding the flights of one
+ * route that leave in a time window (binary search in a list sorted by departure instant), and
+ * holding the whole world-size horizon (~65k flights a day, ~4M over 61 days) in little memory.
+ *
+ * Flights live in columns (typed arrays), one slot per dated flight, with airports, carriers,
+ * aircraft and dates interned as small integers: a flight costs ~70 bytes here against ~720 as
+ * one JS object with its strings (see services/search/README.md). The flight id and the local
+ * date-times are not stored when they can be rebuilt exactly from the columns (the id is
+ * carrier + number + local date; a local time is the UTC instant plus an offset); the rare value
+ * that cannot be rebuilt is kept as it came.
+ *
+ * Every slot remembers its flight's version, so updates that arrive out of order (a change-feed
+ * event and a listing racing each other) never let an older state win, and a cancelled flight
+ * stays a tombstone that a stale listing cannot bring back.
+ */
+
+/** One dated flight as schedule describes it, instants as epoch milliseconds. */
+export interface FlightRecord {
+  /** "BA117-2026-12-01": carrier, flight number and local departure date. */
   flightId: string;
   carrier: string;
   flightNumber: number;
@@ -9,109 +27,426 @@ export interface IndexedFlight {
   departureDate: string;
   departureMs: number;
   arrivalMs: number;
+  /** ISO-8601 local times with their UTC offsets. */
   departureLocal: string;
   arrivalLocal: string;
   durationMinutes: number;
   distanceKm: number;
   aircraft: string;
+  /** Grows with every operational change of the flight. */
   version: number;
+  /** A cancelled flight is kept as a tombstone: no longer searchable, its version remembered. */
+  cancelled?: boolean;
+}
+
+/** The departures of one route (origin → destination), sorted by departure instant. */
+export interface Route {
+  readonly origin: number;
+  readonly destination: number;
+  /** Slots of the live flights, in departure order. */
+  readonly slots: number[];
+  /** Lower bounds over every flight ever seen on the route (never raised: safe for pruning). */
+  minDurationMs: number;
+  minDistanceKm: number;
+}
+
+/** Strings interned as small integers (airports, carriers, aircraft types, dates). */
+class Dictionary {
+  readonly values: string[] = [];
+  private readonly ids = new Map<string, number>();
+
+  id(value: string): number {
+    let id = this.ids.get(value);
+    if (id === undefined) {
+      id = this.values.length;
+      if (id > 0xffff) throw new Error('more than 65,536 distinct values in one dictionary');
+      this.values.push(value);
+      this.ids.set(value, id);
+    }
+    return id;
+  }
+
+  find(value: string): number {
+    return this.ids.get(value) ?? -1;
+  }
+
+  get size(): number {
+    return this.values.length;
+  }
+}
+
+const MINUTE = 60_000;
+/** Offset column value meaning "the local time strings are kept in `localText`". */
+const NO_OFFSET = -0x8000;
+const EMPTY = 0;
+
+const pad2 = (n: number) => (n < 10 ? `0${n}` : String(n));
+
+/** "2026-12-01T18:30:00-05:00" from an instant and a UTC offset in minutes, as schedule writes it. */
+export function formatLocal(utcMs: number, offsetMinutes: number): string {
+  const local = new Date(utcMs + offsetMinutes * MINUTE).toISOString().slice(0, 19);
+  const abs = Math.abs(offsetMinutes);
+  return `${local}${offsetMinutes < 0 ? '-' : '+'}${pad2(Math.floor(abs / 60))}:${pad2(abs % 60)}`;
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** The number written at local[from, from + length), or NaN. */
+function digits(local: string, from: number, length: number): number {
+  let value = 0;
+  for (let i = from; i < from + length; i++) {
+    const d = local.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return NaN;
+    value = value * 10 + d;
+  }
+  return value;
 }
 
 /**
- * The read model: flights by origin sorted by departure instant (so the connections out of an
- * airport in a time window are one binary search away), and the route graph both ways for
- * pruning: a connection through X is only tried if X has a route onward to where we go.
+ * The UTC offset of a local time string, when formatting the instant with it gives back the very
+ * same string (checked by arithmetic: this runs for every flight loaded); else NO_OFFSET.
  */
+function offsetOf(local: string, utcMs: number): number {
+  // "YYYY-MM-DDTHH:MM:SS±HH:MM"
+  if (
+    local.length !== 25 ||
+    local[4] !== '-' ||
+    local[7] !== '-' ||
+    local[10] !== 'T' ||
+    local[13] !== ':' ||
+    local[16] !== ':' ||
+    local[22] !== ':'
+  )
+    return NO_OFFSET;
+  const sign = local[19] === '+' ? 1 : local[19] === '-' ? -1 : 0;
+  const [y, mo, d, h, mi, s, oh, om] = [
+    digits(local, 0, 4),
+    digits(local, 5, 2),
+    digits(local, 8, 2),
+    digits(local, 11, 2),
+    digits(local, 14, 2),
+    digits(local, 17, 2),
+    digits(local, 20, 2),
+    digits(local, 23, 2),
+  ] as number[] as [number, number, number, number, number, number, number, number];
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  const monthDays = mo === 2 && leap ? 29 : DAYS_IN_MONTH[mo - 1];
+  const offset = sign * (oh * 60 + om);
+  if (
+    !sign ||
+    !(y >= 1000) ||
+    !(mo >= 1 && mo <= 12) ||
+    !(d >= 1 && d <= monthDays!) ||
+    !(h <= 23 && mi <= 59 && s <= 59 && om <= 59) ||
+    (sign < 0 && offset === 0) // formatLocal writes "+00:00"
+  )
+    return NO_OFFSET;
+  return Date.UTC(y, mo - 1, d, h, mi, s) - offset * MINUTE === utcMs ? offset : NO_OFFSET;
+}
+
+/** FNV-1a over the three parts of a flight's identity. */
+function hashKey(carrier: number, flightNumber: number, date: number): number {
+  let h = 0x811c9dc5;
+  h = Math.imul(h ^ carrier, 0x01000193);
+  h = Math.imul(h ^ flightNumber, 0x01000193);
+  h = Math.imul(h ^ date, 0x01000193);
+  return (h ^ (h >>> 15)) >>> 0;
+}
+
+type Column = Float64Array | Uint32Array | Uint16Array | Int16Array | Uint8Array;
+
 export class FlightIndex {
-  private readonly byId = new Map<string, IndexedFlight>();
-  private readonly byOrigin = new Map<string, IndexedFlight[]>();
-  /** origin → destination → number of indexed flights (a route exists while > 0). */
-  private readonly routes = new Map<string, Map<string, number>>();
-  private readonly reverse = new Map<string, Map<string, number>>();
+  private readonly airportNames = new Dictionary();
+  private readonly carrierNames = new Dictionary();
+  private readonly aircraftNames = new Dictionary();
+  private readonly dateNames = new Dictionary();
 
+  private capacity = 0;
+  private used = 0;
+  private liveCount = 0;
+  // Columns, one entry per slot. The search reads the public ones directly.
+  dep = new Float64Array(0);
+  arr = new Float64Array(0);
+  km = new Uint32Array(0);
+  date = new Uint16Array(0);
+  private org = new Uint16Array(0);
+  private dst = new Uint16Array(0);
+  private carrier = new Uint16Array(0);
+  private number = new Uint32Array(0);
+  private depOffset = new Int16Array(0);
+  private arrOffset = new Int16Array(0);
+  private duration = new Uint32Array(0);
+  private aircraft = new Uint16Array(0);
+  private version = new Float64Array(0);
+  private live = new Uint8Array(0);
+
+  /** Open addressing, (carrier, number, date) → slot + 1; at most half full. */
+  private table = new Int32Array(1024);
+  /** What the columns cannot rebuild exactly (never, with schedule's formats; kept to be safe). */
+  private readonly idText = new Map<number, string>();
+  private readonly localText = new Map<number, [string, string]>();
+
+  private readonly routeMap = new Map<number, Route>();
+  private readonly outgoing: Route[][] = [];
+  private readonly incoming: Route[][] = [];
+
+  /** Live (searchable) flights. */
   get size(): number {
-    return this.byId.size;
+    return this.liveCount;
   }
 
-  get(flightId: string): IndexedFlight | undefined {
-    return this.byId.get(flightId);
+  /** Slots in use, tombstones included. */
+  get slotCount(): number {
+    return this.used;
   }
 
-  /** Adds a flight, or replaces it when its version is not older than the one held. */
-  upsert(f: IndexedFlight): boolean {
-    const old = this.byId.get(f.flightId);
-    if (old && old.version > f.version) return false;
-    if (old) this.remove(old.flightId);
-    this.byId.set(f.flightId, f);
-    const list = this.byOrigin.get(f.origin) ?? [];
-    list.splice(lowerBound(list, f.departureMs), 0, f);
-    this.byOrigin.set(f.origin, list);
-    count(this.routes, f.origin, f.destination, 1);
-    count(this.reverse, f.destination, f.origin, 1);
+  get airportCount(): number {
+    return this.airportNames.size;
+  }
+
+  airportId(code: string): number {
+    return this.airportNames.find(code);
+  }
+
+  airportCode(id: number): string {
+    return this.airportNames.values[id]!;
+  }
+
+  dateId(date: string): number {
+    return this.dateNames.find(date);
+  }
+
+  /** Airports with at least one live flight out. */
+  airports(): string[] {
+    return this.airportNames.values.filter((_, i) =>
+      (this.outgoing[i] ?? []).some((r) => r.slots.length > 0),
+    );
+  }
+
+  route(origin: number, destination: number): Route | undefined {
+    return this.routeMap.get(origin * 0x10000 + destination);
+  }
+
+  /** Routes out of an airport (some may have no live flight left: check `slots.length`). */
+  routesFrom(airport: number): readonly Route[] {
+    return this.outgoing[airport] ?? [];
+  }
+
+  routesTo(airport: number): readonly Route[] {
+    return this.incoming[airport] ?? [];
+  }
+
+  hasRoute(origin: string, destination: string): boolean {
+    const o = this.airportId(origin);
+    const d = this.airportId(destination);
+    return o >= 0 && d >= 0 && (this.route(o, d)?.slots.length ?? 0) > 0;
+  }
+
+  /** First position in a route's list whose departure is at or after ms. */
+  lowerBound(slots: readonly number[], ms: number): number {
+    let lo = 0;
+    let hi = slots.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.dep[slots[mid]!]! < ms) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** The slot of a flight by its identity, or -1. */
+  find(carrier: string, flightNumber: number, departureDate: string): number {
+    const c = this.carrierNames.find(carrier);
+    const d = this.dateNames.find(departureDate);
+    return c < 0 || d < 0 ? -1 : this.lookup(c, flightNumber, d);
+  }
+
+  /** The flight with this identity as the index holds it (tombstones included), if any. */
+  get(carrier: string, flightNumber: number, departureDate: string): FlightRecord | undefined {
+    const slot = this.find(carrier, flightNumber, departureDate);
+    return slot < 0 ? undefined : this.flight(slot);
+  }
+
+  flightId(slot: number): string {
+    return (
+      this.idText.get(slot) ??
+      `${this.carrierNames.values[this.carrier[slot]!]}${this.number[slot]}-${this.dateNames.values[this.date[slot]!]}`
+    );
+  }
+
+  /** The flight in a slot, as it came in. */
+  flight(slot: number): FlightRecord {
+    const depMs = this.dep[slot]!;
+    const arrMs = this.arr[slot]!;
+    const text = this.localText.get(slot);
+    const f: FlightRecord = {
+      flightId: this.flightId(slot),
+      carrier: this.carrierNames.values[this.carrier[slot]!]!,
+      flightNumber: this.number[slot]!,
+      origin: this.airportNames.values[this.org[slot]!]!,
+      destination: this.airportNames.values[this.dst[slot]!]!,
+      departureDate: this.dateNames.values[this.date[slot]!]!,
+      departureMs: depMs,
+      arrivalMs: arrMs,
+      departureLocal: text ? text[0] : formatLocal(depMs, this.depOffset[slot]!),
+      arrivalLocal: text ? text[1] : formatLocal(arrMs, this.arrOffset[slot]!),
+      durationMinutes: this.duration[slot]!,
+      distanceKm: this.km[slot]!,
+      aircraft: this.aircraftNames.values[this.aircraft[slot]!]!,
+      version: this.version[slot]!,
+    };
+    if (!this.live[slot]) f.cancelled = true;
+    return f;
+  }
+
+  /**
+   * Adds or changes a flight (a cancelled one becomes a tombstone). Ignored, returning false,
+   * when the index already holds the same flight at a newer version.
+   */
+  upsert(f: FlightRecord): boolean {
+    if (f.origin === f.destination || !(f.arrivalMs > f.departureMs)) return false;
+    const c = this.carrierNames.id(f.carrier);
+    const d = this.dateNames.id(f.departureDate);
+    let slot = this.lookup(c, f.flightNumber, d);
+    if (slot >= 0) {
+      if (this.version[slot]! > f.version) return false;
+      if (this.live[slot]) this.unlink(slot);
+    } else {
+      slot = this.allocate(c, f.flightNumber, d);
+    }
+    this.org[slot] = this.airportNames.id(f.origin);
+    this.dst[slot] = this.airportNames.id(f.destination);
+    this.dep[slot] = f.departureMs;
+    this.arr[slot] = f.arrivalMs;
+    this.duration[slot] = f.durationMinutes;
+    this.km[slot] = f.distanceKm;
+    this.aircraft[slot] = this.aircraftNames.id(f.aircraft);
+    this.version[slot] = f.version;
+    const depOffset = offsetOf(f.departureLocal, f.departureMs);
+    const arrOffset = offsetOf(f.arrivalLocal, f.arrivalMs);
+    this.depOffset[slot] = depOffset;
+    this.arrOffset[slot] = arrOffset;
+    if (depOffset === NO_OFFSET || arrOffset === NO_OFFSET)
+      this.localText.set(slot, [f.departureLocal, f.arrivalLocal]);
+    else this.localText.delete(slot);
+    this.idText.delete(slot);
+    if (this.flightId(slot) !== f.flightId) this.idText.set(slot, f.flightId);
+    if (!f.cancelled) this.link(slot);
     return true;
   }
 
-  remove(flightId: string): boolean {
-    const f = this.byId.get(flightId);
-    if (!f) return false;
-    this.byId.delete(flightId);
-    const list = this.byOrigin.get(f.origin)!;
-    for (let i = lowerBound(list, f.departureMs); i < list.length; i++) {
-      if (list[i]!.flightId === flightId) {
+  /** Cancels a flight: it leaves every search, and its version stays as a tombstone. */
+  cancel(f: FlightRecord): boolean {
+    return this.upsert({ ...f, cancelled: true });
+  }
+
+  private lookup(carrier: number, flightNumber: number, date: number): number {
+    const mask = this.table.length - 1;
+    for (let i = hashKey(carrier, flightNumber, date) & mask; ; i = (i + 1) & mask) {
+      const entry = this.table[i]!;
+      if (entry === EMPTY) return -1;
+      const slot = entry - 1;
+      if (
+        this.carrier[slot] === carrier &&
+        this.number[slot] === flightNumber &&
+        this.date[slot] === date
+      )
+        return slot;
+    }
+  }
+
+  private allocate(carrier: number, flightNumber: number, date: number): number {
+    if (this.used === this.capacity) this.grow(Math.max(1024, this.capacity * 2));
+    const slot = this.used++;
+    this.carrier[slot] = carrier;
+    this.number[slot] = flightNumber;
+    this.date[slot] = date;
+    this.live[slot] = 0;
+    this.version[slot] = 0;
+    if (this.used * 2 > this.table.length) this.rehash(this.table.length * 2);
+    else this.place(slot);
+    return slot;
+  }
+
+  private place(slot: number): void {
+    const mask = this.table.length - 1;
+    let i = hashKey(this.carrier[slot]!, this.number[slot]!, this.date[slot]!) & mask;
+    while (this.table[i] !== EMPTY) i = (i + 1) & mask;
+    this.table[i] = slot + 1;
+  }
+
+  private rehash(size: number): void {
+    this.table = new Int32Array(size);
+    for (let slot = 0; slot < this.used; slot++) this.place(slot);
+  }
+
+  private grow(capacity: number): void {
+    const resize = <T extends Column>(old: T, next: T): T => {
+      next.set(old);
+      return next;
+    };
+    this.dep = resize(this.dep, new Float64Array(capacity));
+    this.arr = resize(this.arr, new Float64Array(capacity));
+    this.km = resize(this.km, new Uint32Array(capacity));
+    this.date = resize(this.date, new Uint16Array(capacity));
+    this.org = resize(this.org, new Uint16Array(capacity));
+    this.dst = resize(this.dst, new Uint16Array(capacity));
+    this.carrier = resize(this.carrier, new Uint16Array(capacity));
+    this.number = resize(this.number, new Uint32Array(capacity));
+    this.depOffset = resize(this.depOffset, new Int16Array(capacity));
+    this.arrOffset = resize(this.arrOffset, new Int16Array(capacity));
+    this.duration = resize(this.duration, new Uint32Array(capacity));
+    this.aircraft = resize(this.aircraft, new Uint16Array(capacity));
+    this.version = resize(this.version, new Float64Array(capacity));
+    this.live = resize(this.live, new Uint8Array(capacity));
+    this.capacity = capacity;
+  }
+
+  private routeFor(origin: number, destination: number): Route {
+    const key = origin * 0x10000 + destination;
+    let route = this.routeMap.get(key);
+    if (!route) {
+      route = { origin, destination, slots: [], minDurationMs: Infinity, minDistanceKm: Infinity };
+      this.routeMap.set(key, route);
+      (this.outgoing[origin] ??= []).push(route);
+      (this.incoming[destination] ??= []).push(route);
+    }
+    return route;
+  }
+
+  /** Puts a slot in its route's departure order (listings come in order: mostly an append). */
+  private link(slot: number): void {
+    const route = this.routeFor(this.org[slot]!, this.dst[slot]!);
+    const list = route.slots;
+    const ms = this.dep[slot]!;
+    if (list.length === 0 || this.dep[list[list.length - 1]!]! <= ms) list.push(slot);
+    else list.splice(this.lowerBound(list, ms), 0, slot);
+    route.minDurationMs = Math.min(route.minDurationMs, this.arr[slot]! - ms);
+    route.minDistanceKm = Math.min(route.minDistanceKm, this.km[slot]!);
+    this.live[slot] = 1;
+    this.liveCount++;
+  }
+
+  private unlink(slot: number): void {
+    const list = this.route(this.org[slot]!, this.dst[slot]!)!.slots;
+    for (let i = this.lowerBound(list, this.dep[slot]!); i < list.length; i++) {
+      if (list[i] === slot) {
         list.splice(i, 1);
         break;
       }
     }
-    count(this.routes, f.origin, f.destination, -1);
-    count(this.reverse, f.destination, f.origin, -1);
-    return true;
+    this.live[slot] = 0;
+    this.liveCount--;
   }
 
-  /** Flights leaving an airport with fromMs ≤ departure ≤ toMs, in departure order. */
-  *departures(origin: string, fromMs: number, toMs: number): Generator<IndexedFlight> {
-    const list = this.byOrigin.get(origin);
-    if (!list) return;
-    for (let i = lowerBound(list, fromMs); i < list.length && list[i]!.departureMs <= toMs; i++)
-      yield list[i]!;
+  /** Bytes held by the columns, the id table and the route lists (estimated for the lists). */
+  memoryBytes(): number {
+    const perSlot = 8 + 8 + 4 + 2 + 2 + 2 + 2 + 4 + 2 + 2 + 4 + 2 + 8 + 1;
+    return (
+      this.capacity * perSlot +
+      this.table.byteLength +
+      this.liveCount * 8 +
+      this.routeMap.size * 120
+    );
   }
-
-  destinationsFrom(origin: string): Iterable<string> {
-    return this.routes.get(origin)?.keys() ?? [];
-  }
-
-  originsTo(destination: string): ReadonlySet<string> {
-    return new Set(this.reverse.get(destination)?.keys() ?? []);
-  }
-
-  hasRoute(origin: string, destination: string): boolean {
-    return (this.routes.get(origin)?.get(destination) ?? 0) > 0;
-  }
-
-  airports(): Iterable<string> {
-    return this.byOrigin.keys();
-  }
-}
-
-function lowerBound(list: IndexedFlight[], ms: number): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (list[mid]!.departureMs < ms) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-function count(
-  graph: Map<string, Map<string, number>>,
-  from: string,
-  to: string,
-  delta: number,
-): void {
-  const edges = graph.get(from) ?? new Map<string, number>();
-  const n = (edges.get(to) ?? 0) + delta;
-  if (n > 0) edges.set(to, n);
-  else edges.delete(to);
-  graph.set(from, edges);
 }

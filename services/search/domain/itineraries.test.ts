@@ -1,144 +1,479 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FlightIndex, type IndexedFlight } from './flight-index.js';
+import { FlightIndex, formatLocal, type FlightRecord } from './flight-index.js';
 import {
-  connects,
   defaultRules,
+  estimatedFare,
   findItineraries,
-  itineraryKey,
+  searchItineraries,
   type ConnectionRules,
+  type SortKey,
 } from './itineraries.js';
 
-const AIRPORTS = ['AAA', 'BBB', 'CCC', 'LHR'];
+const MINUTE = 60_000;
 const DAY0 = Date.parse('2026-12-01T00:00:00Z');
-const HOUR = 3_600_000;
+const DATES = ['2026-11-30', '2026-12-01', '2026-12-02'];
+const CODES = ['AAA', 'BBB', 'CCC', 'DDD', 'LHR'];
 
-const flightArb = fc
-  .record({
-    origin: fc.constantFrom(...AIRPORTS),
-    destination: fc.constantFrom(...AIRPORTS),
-    depMinutes: fc.integer({ min: -6 * 60, max: 40 * 60 }),
-    block: fc.integer({ min: 30, max: 6 * 60 }),
-    utcOffsetHours: fc.integer({ min: -6, max: 6 }),
-  })
-  .filter((f) => f.origin !== f.destination);
+interface World {
+  /** UTC offset of each airport, minutes (UTC−12 … UTC+14, half hours included). */
+  offsets: Record<string, number>;
+  defaultMct: number;
+  hubMct: Record<string, number>;
+  maxLayover: number;
+}
+
+// Times on a 15-minute grid, like connection times and layovers, so that connections exactly at
+// a limit come up often.
+const quarters = (min: number, max: number) =>
+  fc.integer({ min: min * 4, max: max * 4 }).map((q) => q * 15);
+
+const worldArb: fc.Arbitrary<World> = fc.record({
+  offsets: fc.record(
+    Object.fromEntries(
+      CODES.map((c) => [c, fc.integer({ min: -24, max: 28 }).map((h) => h * 30)]),
+    ) as Record<string, fc.Arbitrary<number>>,
+  ),
+  defaultMct: quarters(0, 1.5),
+  hubMct: fc.dictionary(fc.constantFrom(...CODES), quarters(0.25, 3)),
+  maxLayover: quarters(4, 36),
+});
 
 interface RawFlight {
   origin: string;
   destination: string;
-  depMinutes: number;
+  /** Departure, minutes after 2026-12-01T00:00Z. */
+  dep: number;
   block: number;
-  utcOffsetHours: number;
+  km: number;
 }
 
-function toFlights(raw: RawFlight[]): IndexedFlight[] {
-  return raw.map((r, i) => {
-    const departureMs = DAY0 + r.depMinutes * 60_000;
-    return {
-      flightId: `ZZ${i + 1}-x`,
-      carrier: 'ZZ',
-      flightNumber: i + 1,
-      origin: r.origin,
-      destination: r.destination,
-      departureDate: new Date(departureMs + r.utcOffsetHours * HOUR).toISOString().slice(0, 10),
-      departureMs,
-      arrivalMs: departureMs + r.block * 60_000,
-      departureLocal: '',
-      arrivalLocal: '',
-      durationMinutes: r.block,
-      distanceKm: 1000,
-      aircraft: '320',
-      version: 1,
-    };
-  });
+const flightArb: fc.Arbitrary<RawFlight> = fc
+  .record({
+    origin: fc.constantFrom(...CODES),
+    destination: fc.constantFrom(...CODES),
+    dep: quarters(-12, 48),
+    block: quarters(0.5, 16),
+    km: fc.integer({ min: 100, max: 4_000 }),
+  })
+  .filter((f) => f.origin !== f.destination);
+
+/** Operational changes after the load: a retime, a cancellation, or a stale copy that must lose. */
+type Change =
+  | { kind: 'retime'; flight: number; byMinutes: number }
+  | { kind: 'cancel'; flight: number }
+  | { kind: 'stale'; flight: number; byMinutes: number };
+
+const changeArb: fc.Arbitrary<Change> = fc.oneof(
+  fc.record({ kind: fc.constant('retime' as const), flight: fc.nat(), byMinutes: quarters(-8, 8) }),
+  fc.record({ kind: fc.constant('cancel' as const), flight: fc.nat() }),
+  fc.record({ kind: fc.constant('stale' as const), flight: fc.nat(), byMinutes: quarters(-8, 8) }),
+);
+
+function record(world: World, r: RawFlight, n: number): FlightRecord {
+  const departureMs = DAY0 + r.dep * MINUTE;
+  const arrivalMs = departureMs + r.block * MINUTE;
+  const depOffset = world.offsets[r.origin]!;
+  const date = new Date(departureMs + depOffset * MINUTE).toISOString().slice(0, 10);
+  return {
+    flightId: `ZZ${n}-${date}`,
+    carrier: 'ZZ',
+    flightNumber: n,
+    origin: r.origin,
+    destination: r.destination,
+    departureDate: date,
+    departureMs,
+    arrivalMs,
+    departureLocal: formatLocal(departureMs, depOffset),
+    arrivalLocal: formatLocal(arrivalMs, world.offsets[r.destination]!),
+    durationMinutes: r.block,
+    distanceKm: r.km,
+    aircraft: '320',
+    version: 1,
+  };
 }
 
-/** The oracle: every sequence of up to three flights, checked against the rules one by one. */
+/** Applies the changes to the index, and returns what schedule holds after them. */
+function applyChanges(index: FlightIndex, flights: FlightRecord[], changes: Change[]) {
+  const truth = new Map(flights.map((f) => [f.flightId, f]));
+  for (const c of changes) {
+    const f = flights[c.flight % flights.length]!;
+    const now = truth.get(f.flightId)!;
+    if (c.kind === 'cancel') {
+      const next = { ...now, version: now.version + 1, cancelled: true };
+      truth.set(f.flightId, next);
+      expect(index.cancel(next)).toBe(true);
+    } else if (c.kind === 'retime') {
+      // A retimed flight keeps its dated identity (the local date it was planned for).
+      const shift = c.byMinutes * MINUTE;
+      const next: FlightRecord = {
+        ...now,
+        departureMs: now.departureMs + shift,
+        arrivalMs: now.arrivalMs + shift,
+        departureLocal: formatLocal(now.departureMs + shift, world0(now)),
+        arrivalLocal: 'not reproducible', // kept verbatim by the index
+        version: now.version + 1,
+        cancelled: false,
+      };
+      truth.set(f.flightId, next);
+      expect(index.upsert(next)).toBe(true);
+    } else {
+      // A listing older than what the index holds must change nothing.
+      expect(
+        index.upsert({
+          ...f,
+          departureMs: f.departureMs + c.byMinutes * MINUTE,
+          arrivalMs: f.arrivalMs + c.byMinutes * MINUTE,
+          version: now.version - 1,
+        }),
+      ).toBe(false);
+    }
+    const held = index.get(f.carrier, f.flightNumber, f.departureDate)!;
+    expect(held).toEqual({ ...truth.get(f.flightId)!, cancelled: held.cancelled });
+    expect(Boolean(held.cancelled)).toBe(Boolean(truth.get(f.flightId)!.cancelled));
+  }
+  return [...truth.values()].filter((f) => !f.cancelled);
+}
+
+/** The departure offset of a flight, read back from its local time string. */
+function world0(f: FlightRecord): number {
+  const m = /([+-])(\d{2}):(\d{2})$/.exec(f.departureLocal)!;
+  return (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3]));
+}
+
+/**
+ * The oracle: every sequence of up to three flights, each checked on its own against the rules,
+ * with nothing from the implementation but the rules' parameters.
+ */
 function bruteForce(
-  flights: IndexedFlight[],
-  origin: string,
-  destination: string,
-  date: string,
-  maxStops: number,
-  rules: ConnectionRules,
-): Set<string> {
-  const out = new Set<string>();
-  const extend = (path: IndexedFlight[]) => {
+  flights: FlightRecord[],
+  world: World,
+  q: { origin: string; destination: string; date: string; maxStops: number },
+): FlightRecord[][] {
+  const mct = (a: string) => (world.hubMct[a] ?? world.defaultMct) * MINUTE;
+  const out: FlightRecord[][] = [];
+  const extend = (path: FlightRecord[]) => {
     const last = path[path.length - 1]!;
-    if (last.destination === destination) {
-      out.add(itineraryKey(path));
+    if (last.destination === q.destination) {
+      out.push(path);
       return;
     }
-    if (path.length > maxStops) return;
+    if (path.length > q.maxStops) return;
+    const visited = [path[0]!.origin, ...path.map((f) => f.destination)];
     for (const next of flights) {
-      const visited = new Set([path[0]!.origin, ...path.map((f) => f.destination)]);
-      if (connects(last, next, rules) && !visited.has(next.destination)) extend([...path, next]);
+      const gap = next.departureMs - last.arrivalMs;
+      if (
+        next.origin === last.destination &&
+        gap >= mct(last.destination) &&
+        gap <= world.maxLayover * MINUTE &&
+        !visited.includes(next.destination)
+      )
+        extend([...path, next]);
     }
   };
-  for (const f of flights) if (f.origin === origin && f.departureDate === date) extend([f]);
+  if (q.origin === q.destination) return out;
+  for (const f of flights) if (f.origin === q.origin && f.departureDate === q.date) extend([f]);
   return out;
 }
 
-describe('itinerary search', () => {
-  it('finds exactly the itineraries a brute-force search finds, on many random schedules', () => {
-    const rules = defaultRules(45, 20 * 60);
-    const seen = [0, 0, 0];
+const idOf = (path: FlightRecord[]) => path.map((f) => f.flightId).join('+');
+
+/** The documented orders, written out again from their definitions. */
+function oracleOrder(sort: SortKey) {
+  const dep = (p: FlightRecord[]) => p[0]!.departureMs;
+  const dur = (p: FlightRecord[]) => p[p.length - 1]!.arrivalMs - dep(p);
+  const fare = (p: FlightRecord[]) => p.reduce((s, f) => s + estimatedFare(f.distanceKm), 0);
+  const id = (a: FlightRecord[], b: FlightRecord[]) =>
+    idOf(a) < idOf(b) ? -1 : idOf(a) > idOf(b) ? 1 : 0;
+  return (a: FlightRecord[], b: FlightRecord[]) =>
+    sort === 'duration'
+      ? dur(a) - dur(b) || dep(a) - dep(b) || id(a, b)
+      : sort === 'departure'
+        ? dep(a) - dep(b) || dur(a) - dur(b) || id(a, b)
+        : fare(a) - fare(b) || dur(a) - dur(b) || dep(a) - dep(b) || id(a, b);
+}
+
+const rulesOf = (w: World): ConnectionRules => defaultRules(w.defaultMct, w.maxLayover, w.hubMct);
+
+describe('itinerary search against a brute-force oracle', () => {
+  it('finds exactly the itineraries the oracle finds, and ranks the best k as it does', () => {
+    const shapes = [0, 0, 0];
+    let cut = 0;
     fc.assert(
       fc.property(
-        fc.array(flightArb, { minLength: 10, maxLength: 70 }),
-        fc.constantFrom(...AIRPORTS),
-        fc.constantFrom(...AIRPORTS),
-        fc.constantFrom('2026-12-01', '2026-12-02'),
-        fc.integer({ min: 0, max: 2 }),
-        (raw, origin, destination, date, maxStops) => {
-          fc.pre(origin !== destination);
-          const flights = toFlights(raw);
+        worldArb,
+        fc.array(flightArb, { minLength: 30, maxLength: 120 }),
+        fc.array(changeArb, { maxLength: 12 }),
+        fc.record({
+          origin: fc.constantFrom(...CODES),
+          destination: fc.constantFrom(...CODES),
+          date: fc.constantFrom(...DATES),
+          maxStops: fc.integer({ min: 0, max: 2 }),
+          sort: fc.constantFrom<SortKey>('price', 'duration', 'departure'),
+          limit: fc.integer({ min: 1, max: 6 }),
+        }),
+        (world, raw, changes, q) => {
+          const loaded = raw.map((r, i) => record(world, r, i + 1));
           const index = new FlightIndex();
-          for (const f of flights) index.upsert(f);
-          const found = findItineraries(
-            index,
-            { origin, destination, date, maxStops },
-            rules,
-          ).flat();
-          const keys = found.map((i) => itineraryKey(i.flights));
-          expect(new Set(keys).size).toBe(keys.length); // no duplicates
-          expect(new Set(keys)).toEqual(
-            bruteForce(flights, origin, destination, date, maxStops, rules),
+          for (const f of loaded) index.upsert(f);
+          const flights = applyChanges(index, loaded, changes);
+          const rules = rulesOf(world);
+          const expected = bruteForce(flights, world, q);
+
+          const all = findItineraries(index, q, rules);
+          const ids = all.map((i) => i.id);
+          expect(new Set(ids).size).toBe(ids.length);
+          expect(new Set(ids)).toEqual(new Set(expected.map(idOf)));
+
+          const best = searchItineraries(index, q, rules, { sort: q.sort, limit: q.limit });
+          expect(best.complete).toBe(true);
+          expect(best.itineraries.map((i) => i.id)).toEqual(
+            [...expected].sort(oracleOrder(q.sort)).slice(0, q.limit).map(idOf),
           );
-          for (const it of found) {
-            seen[it.stops]!++;
-            expect(it.stops).toBeLessThanOrEqual(maxStops);
-            expect(it.flights[0]!.departureDate).toBe(date);
+          if (expected.length > q.limit) cut++;
+
+          for (const it of all) {
+            shapes[it.stops]!++;
+            const f = it.flights;
+            expect(f[0]!.origin).toBe(q.origin);
+            expect(f[0]!.departureDate).toBe(q.date);
+            expect(f.at(-1)!.destination).toBe(q.destination);
+            expect(it.stops).toBeLessThanOrEqual(q.maxStops);
+            expect(new Set([f[0]!.origin, ...f.map((x) => x.destination)]).size).toBe(f.length + 1);
+            for (let i = 1; i < f.length; i++) {
+              const gap = f[i]!.departureMs - f[i - 1]!.arrivalMs;
+              expect(f[i]!.origin).toBe(f[i - 1]!.destination);
+              expect(gap).toBeGreaterThanOrEqual(rules.minConnectionMinutes(f[i]!.origin) * MINUTE);
+              expect(gap).toBeLessThanOrEqual(rules.maxLayoverMinutes * MINUTE);
+            }
+            expect(it.durationMinutes).toBe(
+              Math.round((f.at(-1)!.arrivalMs - f[0]!.departureMs) / MINUTE),
+            );
           }
         },
       ),
-      { numRuns: 500 },
+      { numRuns: 1000 },
     );
-    // The random schedules must exercise every shape, or the comparison proves little.
-    expect(seen, JSON.stringify(seen)).toSatisfy((s: number[]) => s.every((n) => n > 10));
+    // The random schedules must exercise every shape and the top-k cut, or they prove little.
+    expect(shapes, JSON.stringify(shapes)).toSatisfy((s: number[]) => s.every((n) => n > 50));
+    expect(cut).toBeGreaterThan(20);
   });
 
-  it('keeps the index consistent through updates and removals', () => {
+  it('ends early with what it has when asked to stop, and says so', () => {
+    const world: World = { offsets: {}, defaultMct: 30, hubMct: {}, maxLayover: 24 * 60 };
+    for (const c of CODES) world.offsets[c] = 0;
     const index = new FlightIndex();
-    const [a, b] = toFlights([
-      { origin: 'AAA', destination: 'BBB', depMinutes: 600, block: 60, utcOffsetHours: 0 },
-      { origin: 'BBB', destination: 'CCC', depMinutes: 800, block: 60, utcOffsetHours: 0 },
-    ]) as [IndexedFlight, IndexedFlight];
-    index.upsert(a);
-    index.upsert(b);
-    const q = { origin: 'AAA', destination: 'CCC', date: '2026-12-01', maxStops: 1 };
-    expect(findItineraries(index, q, defaultRules()).flat()).toHaveLength(1);
-    // Retimed so the connection is too short: gone. An older version does not win over a newer.
-    index.upsert({
-      ...b,
-      departureMs: a.arrivalMs + 10 * 60_000,
-      arrivalMs: a.arrivalMs + 70 * 60_000,
-      version: 3,
+    let n = 0;
+    for (let minute = 0; minute < 24 * 60; minute += 15)
+      for (const [o, d] of [
+        ['AAA', 'BBB'],
+        ['BBB', 'CCC'],
+        ['CCC', 'DDD'],
+        ['BBB', 'DDD'],
+      ] as const)
+        index.upsert(
+          record(world, { origin: o, destination: d, dep: minute, block: 60, km: 500 }, ++n),
+        );
+    const q = { origin: 'AAA', destination: 'DDD', date: '2026-12-01', maxStops: 2 };
+    const full = searchItineraries(index, q, defaultRules(30), { sort: 'duration', limit: 10 });
+    expect(full.complete).toBe(true);
+    let polls = 0;
+    const early = searchItineraries(index, q, defaultRules(30), {
+      sort: 'duration',
+      limit: 10,
+      shouldStop: () => ++polls > 1,
     });
-    expect(index.upsert({ ...b, version: 2 })).toBe(false);
-    expect(findItineraries(index, q, defaultRules()).flat()).toHaveLength(0);
-    index.remove(b.flightId);
-    expect(index.hasRoute('BBB', 'CCC')).toBe(false);
-    expect(index.size).toBe(1);
+    expect(early.complete).toBe(false);
+    expect(early.considered).toBeLessThan(full.considered);
+    expect(early.itineraries.length).toBeGreaterThan(0);
+  });
+});
+
+describe('connections over real time zones', () => {
+  const flight = (
+    n: number,
+    route: [string, string],
+    depUtc: string,
+    minutes: number,
+    offsetsHours: [number, number],
+    date: string,
+  ): FlightRecord => {
+    const departureMs = Date.parse(depUtc);
+    const arrivalMs = departureMs + minutes * MINUTE;
+    return {
+      flightId: `QF${n}-${date}`,
+      carrier: 'QF',
+      flightNumber: n,
+      origin: route[0],
+      destination: route[1],
+      departureDate: date,
+      departureMs,
+      arrivalMs,
+      departureLocal: formatLocal(departureMs, offsetsHours[0] * 60),
+      arrivalLocal: formatLocal(arrivalMs, offsetsHours[1] * 60),
+      durationMinutes: minutes,
+      distanceKm: 8000,
+      aircraft: '789',
+      version: 1,
+    };
+  };
+
+  it('connects an overnight flight across the date line by UTC instants', () => {
+    // Sydney (UTC+11 in December) 22:00 on Dec 1 → Honolulu (UTC−10) 11:00 on Dec 1, earlier in
+    // local time than it left; on to Los Angeles an hour later.
+    const index = new FlightIndex();
+    const syd = flight(1, ['SYD', 'HNL'], '2026-12-01T11:00:00Z', 600, [11, -10], '2026-12-01');
+    const hnl = flight(2, ['HNL', 'LAX'], '2026-12-01T22:00:00Z', 330, [-10, -8], '2026-12-01');
+    expect(syd.departureLocal).toBe('2026-12-01T22:00:00+11:00');
+    expect(syd.arrivalLocal).toBe('2026-12-01T11:00:00-10:00');
+    index.upsert(syd);
+    index.upsert(hnl);
+    const q = { origin: 'SYD', destination: 'LAX', date: '2026-12-01', maxStops: 1 };
+    const found = findItineraries(index, q, defaultRules(60));
+    expect(found.map((i) => i.id)).toEqual(['QF1-2026-12-01+QF2-2026-12-01']);
+    expect(found[0]!.durationMinutes).toBe(600 + 60 + 330);
+    expect(found[0]!.flights).toEqual([syd, hnl]); // local times rebuilt exactly
+    // With a 90-minute minimum connection at HNL the same pair does not connect.
+    expect(findItineraries(index, q, defaultRules(60, 24 * 60, { HNL: 90 }))).toEqual([]);
+    // Nor does it leave on the local date before.
+    expect(findItineraries(index, { ...q, date: '2026-11-30' }, defaultRules(60))).toEqual([]);
+  });
+});
+
+describe('the flight index', () => {
+  it('holds many flights compactly and finds each by identity', () => {
+    const index = new FlightIndex();
+    const world: World = { offsets: {}, defaultMct: 0, hubMct: {}, maxLayover: 0 };
+    for (const c of CODES) world.offsets[c] = 330; // UTC+5:30
+    const flights: FlightRecord[] = [];
+    for (let n = 1; n <= 5_000; n++) {
+      const f = record(
+        world,
+        {
+          origin: CODES[n % 5]!,
+          destination: CODES[(n + 1 + (n % 3)) % 5]!,
+          dep: ((n * 37) % 3000) - 600,
+          block: 45 + (n % 500),
+          km: n,
+        },
+        n,
+      );
+      flights.push(f);
+      index.upsert(f);
+    }
+    expect(index.size).toBe(5_000);
+    for (const f of flights)
+      expect(index.get(f.carrier, f.flightNumber, f.departureDate)).toEqual(f);
+    // Every route list stays in departure order.
+    for (const code of CODES)
+      for (const r of index.routesFrom(index.airportId(code)))
+        for (let i = 1; i < r.slots.length; i++)
+          expect(index.dep[r.slots[i]!]!).toBeGreaterThanOrEqual(index.dep[r.slots[i - 1]!]!);
+    expect(index.memoryBytes() / index.size).toBeLessThan(150);
+  });
+
+  it('gives back every local time exactly as it came, rebuilt or kept', () => {
+    const near = (ms: number, offset: number) =>
+      fc
+        .tuple(fc.nat({ max: 24 }), fc.constantFrom('0', '9', '-', '+', 'Z', ':', '3'))
+        .map(([i, c]) => {
+          const text = formatLocal(ms, offset);
+          return text.slice(0, i) + c + text.slice(i + 1);
+        });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: DAY0 - 400 * 86_400_000, max: DAY0 + 400 * 86_400_000 }),
+        fc.integer({ min: -12 * 60, max: 14 * 60 }),
+        fc.integer({ min: 1, max: 30 * 60 }),
+        fc.boolean(),
+        (dep, offset, minutes, mangle) => {
+          const depMs = Math.floor(dep / 1000) * 1000;
+          const arrMs = depMs + minutes * MINUTE;
+          const index = new FlightIndex();
+          const arrivalLocal = formatLocal(arrMs, -offset);
+          const departureLocals = mangle
+            ? fc.sample(near(depMs, offset), 5)
+            : [formatLocal(depMs, offset)];
+          departureLocals.forEach((departureLocal, n) => {
+            const f: FlightRecord = {
+              flightId: `ZZ${n + 1}-2026-12-01`,
+              carrier: 'ZZ',
+              flightNumber: n + 1,
+              origin: 'AAA',
+              destination: 'BBB',
+              departureDate: '2026-12-01',
+              departureMs: depMs,
+              arrivalMs: arrMs,
+              departureLocal,
+              arrivalLocal,
+              durationMinutes: minutes,
+              distanceKm: 100,
+              aircraft: '320',
+              version: 1,
+            };
+            index.upsert(f);
+            expect(index.get('ZZ', n + 1, '2026-12-01')).toEqual(f);
+          });
+        },
+      ),
+      { numRuns: 300 },
+    );
+    // Near misses at the very instant they almost describe.
+    const index = new FlightIndex();
+    const at = Date.parse('2026-12-01T10:00:00Z');
+    [
+      '2026-12-01T05:00:00-05:00',
+      '2026-11-31T10:00:00+00:00',
+      '2026-12-01T10:00:00-00:00',
+      '2026-12-01T10:00:00Z',
+      '2026-12-01T10:00:00.000+00:00',
+    ].forEach((departureLocal, n) => {
+      const f: FlightRecord = {
+        flightId: `ZZ${n + 1}-2026-12-01`,
+        carrier: 'ZZ',
+        flightNumber: n + 1,
+        origin: 'AAA',
+        destination: 'BBB',
+        departureDate: '2026-12-01',
+        departureMs: at,
+        arrivalMs: at + 60 * MINUTE,
+        departureLocal,
+        arrivalLocal: '2026-12-01T11:00:00+00:00',
+        durationMinutes: 60,
+        distanceKm: 100,
+        aircraft: '320',
+        version: 1,
+      };
+      index.upsert(f);
+      expect(index.get('ZZ', n + 1, '2026-12-01')).toEqual(f);
+    });
+  });
+
+  it('keeps ids it cannot rebuild, and a cancelled flight as a tombstone', () => {
+    const index = new FlightIndex();
+    const f: FlightRecord = {
+      flightId: 'odd-id',
+      carrier: 'XX',
+      flightNumber: 1,
+      origin: 'AAA',
+      destination: 'BBB',
+      departureDate: '2026-12-01',
+      departureMs: DAY0,
+      arrivalMs: DAY0 + 60 * MINUTE,
+      departureLocal: '2026-12-01T00:00:00Z',
+      arrivalLocal: '2026-12-01T01:00:00.000+00:00',
+      durationMinutes: 60,
+      distanceKm: 400,
+      aircraft: '320',
+      version: 1,
+    };
+    index.upsert(f);
+    expect(index.get('XX', 1, '2026-12-01')).toEqual(f);
+    expect(index.cancel({ ...f, version: 2 })).toBe(true);
+    expect(index.size).toBe(0);
+    expect(index.hasRoute('AAA', 'BBB')).toBe(false);
+    // A listing taken before the cancellation cannot bring the flight back.
+    expect(index.upsert(f)).toBe(false);
+    expect(index.get('XX', 1, '2026-12-01')).toMatchObject({ cancelled: true, version: 2 });
   });
 });
