@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScheduleServiceService } from '../gen/ts/flights/v1/schedule.js';
@@ -34,7 +35,7 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 
 describe('client factory over real servers', () => {
   const log = createLogger('test', 'silent');
-  const seen: { deadline?: Date; cancelled?: boolean } = {};
+  const seen: { deadline?: Date; cancelled?: boolean; listenersAfterFanOut?: number } = {};
   let downstream: ServiceServer;
   let upstream: ServiceServer;
   let client: ServiceClient<Schedule>;
@@ -56,6 +57,9 @@ describe('client factory over real servers', () => {
               }
               return { hold: undefined };
             },
+            async getFlight() {
+              return { flight: undefined };
+            },
           }),
         ),
       ],
@@ -73,6 +77,16 @@ describe('client factory over real servers', () => {
           only({
             async getHold(req, ctx) {
               return toDownstream.getHold(req, { parent: ctx });
+            },
+            async getFlight(req, ctx) {
+              // A fan-out like search's: many calls under one parent, concurrent and in turn.
+              const calls = Array.from({ length: 40 }, () =>
+                toDownstream.getFlight(req, { parent: ctx }),
+              );
+              await Promise.all(calls);
+              for (let i = 0; i < 40; i++) await toDownstream.getFlight(req, { parent: ctx });
+              seen.listenersAfterFanOut = getEventListeners(ctx.signal, 'abort').length;
+              return toDownstream.getFlight(req, { parent: ctx });
             },
           }),
         ),
@@ -111,6 +125,21 @@ describe('client factory over real servers', () => {
     expect(errorDetails(await call).code).toBe(status.CANCELLED);
     await sleep(200);
     expect(seen.cancelled).toBe(true);
+  });
+
+  it('fans out under one parent without piling listeners on the incoming call', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      await client.getFlight({ flightId: 'x' }, { deadlineMs: 5_000 });
+    } finally {
+      process.off('warning', onWarning);
+    }
+    // Every outgoing call removed its cancellation listener when it ended...
+    expect(seen.listenersAfterFanOut).toBe(0);
+    // ...and 81 calls under one parent raised no MaxListenersExceededWarning.
+    expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning');
   });
 
   it('serves health and reports NOT_SERVING during shutdown', async () => {

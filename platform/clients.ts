@@ -98,26 +98,29 @@ function callOptionsFor(defaultMs: number, options: CallOptions | undefined): gr
   let deadline = Date.now() + (options?.deadlineMs ?? defaultMs);
   const parentDeadline = options?.parent?.deadline?.getTime();
   if (parentDeadline !== undefined) deadline = Math.min(deadline, parentDeadline);
-  const out: grpc.CallOptions = { deadline };
-  if (options?.parent) {
-    out.parent = options.parent.call;
-    // Cancellation and census only: the deadline is computed above, as the minimum of both.
-    out.propagate_flags =
-      grpc.propagate.CANCELLATION |
-      grpc.propagate.CENSUS_STATS_CONTEXT |
-      grpc.propagate.CENSUS_TRACING_CONTEXT;
-  }
-  return out;
+  return { deadline };
 }
 
-function onAbort(signal: AbortSignal | undefined, cancel: () => void): () => void {
-  if (!signal) return () => {};
-  if (signal.aborted) {
+/**
+ * Cancels the outgoing call when the caller's own signal or the parent call's signal aborts,
+ * and returns a function that detaches both listeners once the call is over.
+ *
+ * Not grpc-js's `parent` call option: it adds a 'cancelled' listener to the incoming call for
+ * every outgoing call and never removes it, so a handler that fans out (search prices hundreds
+ * of itineraries) leaks listeners and trips MaxListenersExceededWarning.
+ */
+function cancelWith(options: CallOptions | undefined, cancel: () => void): () => void {
+  const signals = [options?.signal, options?.parent?.signal].filter(
+    (s): s is AbortSignal => s !== undefined,
+  );
+  if (signals.some((s) => s.aborted)) {
     cancel();
     return () => {};
   }
-  signal.addEventListener('abort', cancel, { once: true });
-  return () => signal.removeEventListener('abort', cancel);
+  for (const s of signals) s.addEventListener('abort', cancel, { once: true });
+  return () => {
+    for (const s of signals) s.removeEventListener('abort', cancel);
+  };
 }
 
 /** A typed client for one service with a deadline on every call. */
@@ -148,7 +151,7 @@ export function createClient<D extends ServiceDef>(
           callOptions?.metadata ?? new grpc.Metadata(),
           callOptionsFor(defaultMs, callOptions),
         );
-        const detach = onAbort(callOptions?.signal, () => stream.cancel());
+        const detach = cancelWith(callOptions, () => stream.cancel());
         stream.on('close', detach);
         return stream;
       };
@@ -169,7 +172,7 @@ export function createClient<D extends ServiceDef>(
               else resolve(response);
             },
           );
-          detach = onAbort(callOptions?.signal, () => call.cancel());
+          detach = cancelWith(callOptions, () => call.cancel());
         });
     }
   }

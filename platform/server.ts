@@ -1,4 +1,4 @@
-import { once } from 'node:events';
+import { once, setMaxListeners } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
@@ -19,8 +19,6 @@ export interface CallContext {
   readonly signal: AbortSignal;
   readonly deadline: Date | undefined;
   readonly metadata: grpc.Metadata;
-  /** The incoming call, for deadline and cancellation propagation to outgoing calls. */
-  readonly call: IncomingCall;
   readonly log: Logger;
 }
 
@@ -58,6 +56,9 @@ function deadlineOf(call: IncomingCall): Date | undefined {
 function callScope(call: IncomingCall, method: string, log: Logger) {
   const started = performance.now();
   const controller = new AbortController();
+  // A handler that fans out attaches one listener per outgoing call in flight (each removed when
+  // its call ends), so a count above Node's default of 10 is by design, not a leak.
+  setMaxListeners(0, controller.signal);
   let done = false;
   // grpc-js 1.14 also emits 'cancelled' after a call completes normally: only a call that is
   // still running counts as cancelled.
@@ -69,7 +70,6 @@ function callScope(call: IncomingCall, method: string, log: Logger) {
     signal: controller.signal,
     deadline: deadlineOf(call),
     metadata: call.metadata,
-    call,
     log,
   };
   const end = (code: grpc.status, err?: unknown) => {
