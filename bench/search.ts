@@ -26,7 +26,7 @@ import { loadReferenceData } from '../services/schedule/domain/reference-data.js
 import { generateTimetable } from '../services/schedule/domain/timetable.js';
 import { FlightIndex, type FlightRecord } from '../services/search/domain/flight-index.js';
 import { defaultRules, searchItineraries } from '../services/search/domain/itineraries.js';
-import { addDays } from '../services/search/read-model.js';
+import { addDays } from '../platform/calendar.js';
 import { freePort, jsonLines, spawnEntry, type Spawned } from '../test/support/processes.js';
 import { ms, percentiles } from './percentiles.js';
 
@@ -58,7 +58,7 @@ if (!global.gc)
 console.log(`world schedule, ${DAYS} days from ${START}`);
 let t = performance.now();
 const ref = loadReferenceData();
-const patterns = generateTimetable(ref, { seed: 1, size: 'world', startDate: START, days: DAYS });
+const patterns = generateTimetable(ref, { seed: 1, size: 'world', effectiveFrom: START });
 const records: FlightRecord[] = [];
 for (const f of datedFlights(patterns, ref, { fromDate: START, toDate: addDays(START, DAYS - 1) }))
   records.push({

@@ -12,14 +12,14 @@ import {
   type FlightPattern,
   type TimetableSize,
 } from './domain/timetable.js';
+import type { RollingWindow } from '../../platform/calendar.js';
 import type { FlightOverride } from './store.js';
 
 export interface CatalogOptions {
   seed: number;
   size: TimetableSize;
-  /** First local date of the rolling horizon, "YYYY-MM-DD". */
-  startDate: string;
-  days: number;
+  /** The dates flights are offered on. */
+  horizon: RollingWindow;
 }
 
 /** A dated flight as it operates now: the timetable plus any retime or cancellation. */
@@ -36,18 +36,12 @@ export interface OperatedFlight extends DatedFlight {
 export class Catalog {
   private readonly patternsByFlightNumber = new Map<string, FlightPattern[]>();
   readonly servedAirports: Airport[];
-  readonly fromDate: string;
-  readonly toDate: string;
 
   constructor(
     readonly ref: ReferenceData,
     readonly patterns: FlightPattern[],
-    options: Pick<CatalogOptions, 'startDate' | 'days'>,
+    readonly horizon: RollingWindow,
   ) {
-    this.fromDate = options.startDate;
-    this.toDate = DateTime.fromISO(options.startDate, { zone: 'utc' })
-      .plus({ days: options.days - 1 })
-      .toISODate()!;
     const served = new Set<string>();
     for (const p of patterns) {
       const key = `${p.carrier}${p.flightNumber}`;
@@ -65,7 +59,12 @@ export class Catalog {
 
   static build(options: CatalogOptions): Catalog {
     const ref = loadReferenceData();
-    return new Catalog(ref, generateTimetable(ref, options), options);
+    const patterns = generateTimetable(ref, {
+      seed: options.seed,
+      size: options.size,
+      effectiveFrom: options.horizon.current.from,
+    });
+    return new Catalog(ref, patterns, options.horizon);
   }
 
   airport(code: string): Airport | undefined {
@@ -96,7 +95,7 @@ export class Catalog {
   }
 
   inHorizon(date: string): boolean {
-    return date >= this.fromDate && date <= this.toDate;
+    return this.horizon.contains(date);
   }
 
   /** The timetabled flight with this id, or null if no such flight operates. */
@@ -117,10 +116,11 @@ export class Catalog {
     origin?: string;
     destination?: string;
   }) {
+    const { from, to } = this.horizon.current;
     return datedFlights(this.patterns, this.ref, {
       ...range,
-      fromDate: range.fromDate < this.fromDate ? this.fromDate : range.fromDate,
-      toDate: range.toDate > this.toDate ? this.toDate : range.toDate,
+      fromDate: range.fromDate < from ? from : range.fromDate,
+      toDate: range.toDate > to ? to : range.toDate,
     });
   }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ScheduleServiceService } from '../../gen/ts/flights/v1/schedule.js';
+import { RollingWindow } from '../../platform/calendar.js';
 import { bind } from '../../platform/server.js';
 import type { ServiceSpec } from '../../platform/service.js';
 import { fields } from '../../platform/validation.js';
@@ -13,7 +14,7 @@ export const scheduleEnv = {
   SCHEDULE_SEED: z.coerce.number().int().default(1),
   /** small: major hubs, for development; world: every route, for benchmarks. */
   SCHEDULE_SIZE: z.enum(['small', 'world']).default('small'),
-  /** First date of the rolling horizon (default: today, UTC). */
+  /** First date of a fixed horizon; unset, the horizon starts today (UTC) and rolls daily. */
   SCHEDULE_START_DATE: fields.localDate.optional(),
   /** Length of the horizon: today through the next 60 days by default. */
   SCHEDULE_DAYS: z.coerce.number().int().min(1).max(400).default(61),
@@ -31,16 +32,14 @@ export const scheduleService: ServiceSpec<typeof scheduleEnv> = {
     const catalog = Catalog.build({
       seed: config.SCHEDULE_SEED,
       size: config.SCHEDULE_SIZE,
-      startDate: config.SCHEDULE_START_DATE ?? new Date().toISOString().slice(0, 10),
-      days: config.SCHEDULE_DAYS,
+      horizon: new RollingWindow(config.SCHEDULE_DAYS, config.SCHEDULE_START_DATE),
     });
     log.info(
       {
         size: config.SCHEDULE_SIZE,
         patterns: catalog.patterns.length,
         airports: catalog.servedAirports.length,
-        from: catalog.fromDate,
-        to: catalog.toDate,
+        ...catalog.horizon.current,
         ms: Math.round(performance.now() - started),
       },
       'timetable generated',

@@ -5,6 +5,7 @@ import {
   type ScheduleServiceService,
   type WatchScheduleResponse,
 } from '../../gen/ts/flights/v1/schedule.js';
+import { addDays, type RollingWindow } from '../../platform/calendar.js';
 import type { ServiceClient } from '../../platform/clients.js';
 import { errorDetails } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
@@ -31,16 +32,16 @@ export function flightRecord(f: Flight): FlightRecord {
 }
 
 export interface ReadModelOptions {
-  /** First local date of the window ("today" unless configured). */
-  fromDate: () => string;
-  /** Days in the window. */
-  days: number;
+  /** The dates held: today's window unless a fixed one is configured. */
+  window: RollingWindow;
   /** Days, from the first, loaded before the model is ready; the rest loads behind it. */
   readyDays: number;
   /** Days per ListFlights call: a failed call is retried alone. */
   chunkDays: number;
   /** A feed silent for this long (no event, no heartbeat) is dropped and resumed. */
   feedIdleMs: number;
+  /** How often to look whether the day (and with it the window) has turned; default a minute. */
+  rollCheckMs?: number;
   log: Logger;
 }
 
@@ -64,10 +65,6 @@ export interface ReadModelStats {
   /** Milliseconds from an event happening at schedule to it being in the index, last seen. */
   lastEventLagMs: number;
 }
-
-const DAY_MS = 86_400_000;
-export const addDays = (date: string, n: number) =>
-  new Date(Date.parse(`${date}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
 
 /** A feed call still gets a deadline; when it passes the feed just resumes from the cursor. */
 const FEED_CALL_MS = 30 * 60_000;
@@ -94,8 +91,10 @@ const backoff = (failures: number) =>
  * Search's copy of the schedule. `start()` loads the first `readyDays` of the window from
  * ListFlights (the service is ready then), loads the rest of the window behind it, and follows
  * WatchSchedule from the cursor of the first listing. A dropped feed resumes from the last cursor
- * it saw, with backoff; only a cursor schedule no longer knows (CURSOR_EXPIRED) forces a reload,
- * built aside while the old index keeps serving, then swapped in.
+ * it saw, with backoff. Two things rebuild the index: the day turning (the window moves on a day)
+ * and a cursor schedule no longer knows (CURSOR_EXPIRED). A rebuild lists the whole new window
+ * beside the serving index, which keeps serving and following the feed meanwhile, then is swapped
+ * in and the feed resumed from the rebuild's own cursor, so no change made during it is lost.
  *
  * Listings and feed events may race (the feed starts before the later days are listed): the
  * index keeps the newest version of every flight, and cancelled ones as tombstones, so whatever
@@ -121,6 +120,11 @@ export class ScheduleReadModel {
   private readonly stopped = new AbortController();
   private generation = new AbortController();
   private fullyLoaded: Promise<void> = Promise.resolve();
+  /** The rebuild under way: one at a time, whatever asked for it. */
+  private loading: Promise<void> | undefined;
+  /** The feed call being read, and whether a rebuild asked for it to start over. */
+  private feedAttempt: AbortController | undefined;
+  private feedRestart = false;
 
   constructor(
     private readonly schedule: ServiceClient<typeof ScheduleServiceService>,
@@ -131,6 +135,11 @@ export class ScheduleReadModel {
   async start(): Promise<void> {
     await this.load();
     void this.follow();
+    const roll = setInterval(() => {
+      if (this.options.window.current.from !== this.from) void this.load();
+    }, this.options.rollCheckMs ?? 60_000);
+    roll.unref();
+    this.stopped.signal.addEventListener('abort', () => clearInterval(roll), { once: true });
   }
 
   /** Resolves when the whole window of the current load is in. */
@@ -163,24 +172,33 @@ export class ScheduleReadModel {
       : { state: 'loading', loadedThrough: this.loadedThrough };
   }
 
+  private load(): Promise<void> {
+    this.loading ??= this.rebuild().finally(() => {
+      this.loading = undefined;
+    });
+    return this.loading;
+  }
+
   /**
-   * A fresh index: the first days (retried until they load: nothing can be served without
-   * them), swapped in, then the rest of the window in the background.
+   * A fresh index of the current window. The first is swapped in once its first days are in
+   * (retried until they load: nothing can be served without them) and the rest loads behind it.
+   * A later one is listed whole beside the serving index and swapped in complete, so searches
+   * keep the whole window meanwhile (at the cost of holding two indexes for that time).
    */
-  private async load(): Promise<void> {
+  private async rebuild(): Promise<void> {
     this.generation.abort();
     const generation = new AbortController();
     this.generation = generation;
     const signal = AbortSignal.any([this.stopped.signal, generation.signal]);
     const started = performance.now();
     const index = new FlightIndex();
-    const from = this.options.fromDate();
-    const to = addDays(from, this.options.days - 1);
-    const readyThrough = addDays(from, Math.min(this.options.readyDays, this.options.days) - 1);
+    const { from, to } = this.options.window.current;
+    const first = !this.isReady;
+    const swapAfter = first ? minDate(addDays(from, this.options.readyDays - 1), to) : to;
 
     let cursor = '';
-    for (let day = from; day <= readyThrough; day = addDays(day, this.options.chunkDays)) {
-      const last = minDate(addDays(day, this.options.chunkDays - 1), readyThrough);
+    for (let day = from; day <= swapAfter; day = addDays(day, this.options.chunkDays)) {
+      const last = minDate(addDays(day, this.options.chunkDays - 1), swapAfter);
       const chunkCursor = await this.loadChunk(index, day, last, signal);
       // The first listing's cursor is the oldest: following from it misses nothing later.
       cursor ||= chunkCursor;
@@ -190,19 +208,26 @@ export class ScheduleReadModel {
     this.cursor = cursor;
     this.from = from;
     this.to = to;
-    this.loadedThrough = readyThrough;
+    this.loadedThrough = swapAfter;
     this.stats.loads++;
     this.stats.readyMs = Math.round(performance.now() - started);
+    if (!first) {
+      // Changes made while the new index was listed reached only the old one: replay them.
+      this.restartFeed();
+      this.stats.lastLoadMs = this.stats.readyMs;
+      this.stats.flightsLoaded = index.size;
+      this.options.log.info(
+        { flights: index.size, from, to, ms: this.stats.readyMs, cursor },
+        'read model rebuilt and swapped in',
+      );
+      return;
+    }
     this.options.log.info(
-      { flights: index.size, from, through: readyThrough, ms: this.stats.readyMs, cursor },
+      { flights: index.size, from, through: swapAfter, ms: this.stats.readyMs, cursor },
       'read model ready; loading the rest of the window behind it',
     );
     this.fullyLoaded = (async () => {
-      for (
-        let day = addDays(readyThrough, 1);
-        day <= to;
-        day = addDays(day, this.options.chunkDays)
-      ) {
+      for (let day = addDays(swapAfter, 1); day <= to; day = addDays(day, this.options.chunkDays)) {
         const last = minDate(addDays(day, this.options.chunkDays - 1), to);
         await this.loadChunk(index, day, last, signal);
         if (signal.aborted) return;
@@ -221,6 +246,13 @@ export class ScheduleReadModel {
         'read model fully loaded',
       );
     })();
+  }
+
+  /** Ends the feed call being read, so follow() resumes it from `this.cursor`. */
+  private restartFeed(): void {
+    if (!this.feedAttempt) return;
+    this.feedRestart = true;
+    this.feedAttempt.abort();
   }
 
   /** One ListFlights call into the index, retried with backoff until it works; its cursor. */
@@ -275,6 +307,7 @@ export class ScheduleReadModel {
     let failures = 0;
     while (!this.stopped.signal.aborted) {
       const attempt = new AbortController();
+      this.feedAttempt = attempt;
       let idle: NodeJS.Timeout | undefined;
       const arm = () => {
         clearTimeout(idle);
@@ -289,6 +322,8 @@ export class ScheduleReadModel {
             signal: AbortSignal.any([this.stopped.signal, attempt.signal]),
           },
         )) {
+          // Once a rebuild has swapped in, what this call still holds is for the old index.
+          if (attempt.signal.aborted) break;
           arm();
           this.apply(r);
           failures = 0;
@@ -305,7 +340,12 @@ export class ScheduleReadModel {
           failures = 0;
           continue;
         }
-        if (attempt.signal.aborted) {
+        if (this.feedRestart) {
+          this.options.log.info(
+            { cursor: this.cursor },
+            'following the feed again from the rebuilt index’s cursor',
+          );
+        } else if (attempt.signal.aborted) {
           this.options.log.warn(
             { idle_ms: this.options.feedIdleMs, cursor: this.cursor },
             'feed silent for too long; resuming from the cursor',
@@ -319,6 +359,8 @@ export class ScheduleReadModel {
         }
       } finally {
         clearTimeout(idle);
+        this.feedAttempt = undefined;
+        this.feedRestart = false;
       }
       this.stats.reconnects++;
       await sleep(backoff(failures), this.stopped.signal);

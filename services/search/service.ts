@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { PricingServiceService } from '../../gen/ts/flights/v1/pricing.js';
 import { ScheduleServiceService } from '../../gen/ts/flights/v1/schedule.js';
 import { SearchServiceService } from '../../gen/ts/flights/v1/search.js';
+import { RollingWindow } from '../../platform/calendar.js';
 import { bind } from '../../platform/server.js';
 import type { ServiceSpec } from '../../platform/service.js';
 import { fields } from '../../platform/validation.js';
@@ -12,7 +13,10 @@ import { ScheduleReadModel } from './read-model.js';
 const int = z.coerce.number().int();
 
 export const searchEnv = {
-  /** First local date held (default: today, UTC), and how many days: schedule's whole horizon. */
+  /**
+   * First local date held, and how many days: schedule's whole horizon. Unset, the window starts
+   * today (UTC) and rolls forward at midnight, as schedule's does.
+   */
   SEARCH_START_DATE: fields.localDate.optional(),
   SEARCH_DAYS: int.min(1).max(400).default(61),
   /**
@@ -54,8 +58,7 @@ export function createSearchService(
         defaultDeadlineMs: config.PRICING_TIMEOUT_MS,
       });
       const model = new ScheduleReadModel(schedule, {
-        fromDate: () => config.SEARCH_START_DATE ?? new Date().toISOString().slice(0, 10),
-        days: config.SEARCH_DAYS,
+        window: new RollingWindow(config.SEARCH_DAYS, config.SEARCH_START_DATE),
         readyDays: config.SEARCH_READY_DAYS,
         chunkDays: config.SEARCH_LOAD_CHUNK_DAYS,
         feedIdleMs: config.SEARCH_FEED_IDLE_MS,
@@ -66,9 +69,8 @@ export function createSearchService(
       const handlers = searchHandlers({
         model,
         rules: defaultRules(config.MIN_CONNECTION_MINUTES, config.MAX_LAYOVER_MINUTES),
-        // Deadline and cancellation come from the search call by hand (deadline ≤ the caller's,
-        // signal tied to its cancellation) rather than grpc-js `parent`, which leaves a listener
-        // on the parent call per child call: a search makes up to 40 pricing calls.
+        // Deadline and signal come from the search's own budget, not the incoming call: search
+        // gives up on pricing early (and streams unpriced) to finish within the caller's time.
         price: (request, options) => pricing.priceItineraries(request, options),
         defaultBudgetMs: config.SEARCH_BUDGET_MS,
         pricingTimeoutMs: config.PRICING_TIMEOUT_MS,

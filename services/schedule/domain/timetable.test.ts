@@ -4,7 +4,7 @@ import { loadReferenceData } from './reference-data.js';
 import { generateTimetable, type FlightPattern } from './timetable.js';
 
 const ref = loadReferenceData();
-const options = { seed: 1, size: 'small' as const, startDate: '2026-12-01', days: 61 };
+const options = { seed: 1, size: 'small' as const, effectiveFrom: '2026-12-01' };
 
 function pattern(overrides: Partial<FlightPattern>): FlightPattern {
   return {

@@ -1,4 +1,3 @@
-import { DateTime } from 'luxon';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { cabinLayout, defaultAircraft, type CabinLayout } from './aircraft.js';
@@ -40,9 +39,12 @@ export interface FlightPattern {
 export interface TimetableOptions {
   seed: number;
   size: TimetableSize;
-  startDate: string;
-  days: number;
+  /** First date the patterns operate; they run on until further notice, as the horizon rolls. */
+  effectiveFrom: string;
 }
+
+/** SSIM's "until further notice": a pattern with no last date. */
+export const UNTIL_FURTHER_NOTICE = '9999-12-31';
 
 /** The development network: major hubs on every continent, and only routes between them. */
 export const SMALL_HUBS = new Set([
@@ -133,10 +135,8 @@ function frequency(
 
 /** Generates the timetable deterministically: the same data, seed and options give the same patterns. */
 export function generateTimetable(ref: ReferenceData, options: TimetableOptions): FlightPattern[] {
-  const effectiveFrom = options.startDate;
-  const effectiveTo = DateTime.fromISO(options.startDate, { zone: 'utc' })
-    .plus({ days: options.days - 1 })
-    .toISODate()!;
+  const { effectiveFrom } = options;
+  const effectiveTo = UNTIL_FURTHER_NOTICE;
 
   const degrees = new Map<string, number>();
   for (const r of ref.routes) {

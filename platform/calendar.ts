@@ -1,0 +1,45 @@
+const DAY_MS = 86_400_000;
+
+/** "YYYY-MM-DD" of an instant, in UTC. */
+export const utcDate = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+
+export const addDays = (date: string, n: number): string =>
+  utcDate(Date.parse(`${date}T00:00:00Z`) + n * DAY_MS);
+
+/** A span of local dates, both ends included. */
+export interface DateWindow {
+  readonly from: string;
+  readonly to: string;
+}
+
+/**
+ * The dates a service offers: `days` from a fixed first date when one is configured (tests,
+ * demos, replays), otherwise from today (UTC), moving forward at every midnight while the
+ * process runs. Answered from a cache keyed by the day number, because schedule asks on every
+ * flight lookup.
+ */
+export class RollingWindow {
+  private day = Number.NaN;
+  private window: DateWindow = { from: '', to: '' };
+
+  constructor(
+    private readonly days: number,
+    private readonly fixedStart?: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get current(): DateWindow {
+    const day = this.fixedStart === undefined ? Math.floor(this.now() / DAY_MS) : 0;
+    if (day !== this.day) {
+      const from = this.fixedStart ?? utcDate(day * DAY_MS);
+      this.window = { from, to: addDays(from, this.days - 1) };
+      this.day = day;
+    }
+    return this.window;
+  }
+
+  contains(date: string): boolean {
+    const { from, to } = this.current;
+    return date >= from && date <= to;
+  }
+}
