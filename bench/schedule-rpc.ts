@@ -1,7 +1,9 @@
 /**
  * Cost of the shared runtime on a schedule RPC: GetFlight through the real schedule service
  * (validation, pino logging, OpenTelemetry tracing with OTLP export, embedded store) against a
- * bare grpc-js server returning the same bytes, both driven by ghz in the same run.
+ * bare grpc-js server returning the same bytes, all driven by ghz in the same run. The service
+ * also runs with its layers taken off one by one (no export; no logs; no tracing at all), so the
+ * table says what each costs.
  *
  *   npm run bench:schedule            (BENCH_SECONDS=10 BENCH_CONCURRENCY=32 to change the load)
  */
@@ -11,7 +13,17 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ScheduleServiceService, GetFlightResponse } from '../gen/ts/flights/v1/schedule.js';
 import { createClient } from '../platform/clients.js';
-import { freePort, ROOT, spawnEntry } from '../test/support/processes.js';
+import {
+  HealthCheckResponse_ServingStatus,
+  HealthService,
+} from '../gen/ts/grpc/health/v1/health.js';
+import {
+  freePort,
+  ROOT,
+  spawnEntry,
+  spawnProcess,
+  type Spawned,
+} from '../test/support/processes.js';
 import { toolPath } from '../test/support/tools.js';
 import { ghzLoad, printComparison, type LoadResult } from './ghz.js';
 
@@ -27,14 +39,54 @@ await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
 const sinkAddress = sink.address();
 const sinkUrl = `http://127.0.0.1:${typeof sinkAddress === 'object' && sinkAddress ? sinkAddress.port : 0}`;
 
-const meshPort = await freePort();
-const mesh = spawnEntry('services/schedule/main.ts', {
-  PORT: String(meshPort),
-  DATA_DIR: path.join(work, 'schedule'),
-  LOG_LEVEL: 'info',
-  OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl,
-});
-await mesh.waitForLine((l) => l.includes('grpc server listening'));
+interface Variant {
+  name: string;
+  logLevel: string;
+  tracing: 'off' | 'spans' | 'export';
+}
+const variants: Variant[] = [
+  { name: 'service: no tracing, no logs', logLevel: 'silent', tracing: 'off' },
+  { name: '+ spans (not exported)', logLevel: 'silent', tracing: 'spans' },
+  { name: '+ a log line per call', logLevel: 'info', tracing: 'spans' },
+  { name: '+ OTLP export (as deployed)', logLevel: 'info', tracing: 'export' },
+];
+
+/** A schedule process in one variant, once its health check says SERVING. */
+async function startVariant(v: Variant): Promise<{ port: number; process: Spawned }> {
+  const port = await freePort();
+  const env = {
+    PORT: String(port),
+    DATA_DIR: path.join(work, `schedule-${variants.indexOf(v)}`),
+    SCHEDULE_START_DATE: day,
+    LOG_LEVEL: v.logLevel,
+    OTEL_EXPORTER_OTLP_ENDPOINT: v.tracing === 'export' ? sinkUrl : '',
+  };
+  const entry = 'services/schedule/main.ts';
+  const child =
+    v.tracing === 'off'
+      ? spawnProcess(process.execPath, ['--import', 'tsx', entry], env)
+      : spawnEntry(entry, env);
+  const health = createClient(HealthService, {
+    target: `dns:///127.0.0.1:${port}`,
+    defaultDeadlineMs: 1_000,
+  });
+  for (let tries = 0; ; tries++) {
+    const state = await health.check({ service: '' }).then(
+      (r) => r.status,
+      () => undefined,
+    );
+    if (state === HealthCheckResponse_ServingStatus.SERVING) break;
+    if (tries > 600) throw new Error(`${v.name}: schedule never became SERVING`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  health.close();
+  return { port, process: child };
+}
+
+const day = new Date().toISOString().slice(0, 10);
+const started = [];
+for (const v of variants) started.push(await startVariant(v));
+const meshPort = started[0]!.port;
 
 const client = createClient(ScheduleServiceService, {
   target: `dns:///127.0.0.1:${meshPort}`,
@@ -43,7 +95,7 @@ const client = createClient(ScheduleServiceService, {
 const flights = client.listFlights({
   origin: 'JFK',
   destination: 'LHR',
-  fromDate: new Date().toISOString().slice(0, 10),
+  fromDate: day,
   toDate: '',
   includeCancelled: false,
 });
@@ -61,40 +113,25 @@ const bare = spawnEntry('bench/bare-schedule-server.ts', {
 });
 await bare.waitForLine((l) => l.includes('bare server listening'));
 
-const load = (port: number) =>
+const load = (port: number, forSeconds: number) =>
   ghzLoad(ghz, {
     target: `127.0.0.1:${port}`,
     call: 'flights.v1.ScheduleService.GetFlight',
     data: { flight_id: flightId },
     protoset,
     concurrency,
-    seconds,
+    seconds: forSeconds,
   });
 
 process.stdout.write(
   `GetFlight ${flightId}, ${response.flight ? GetFlightResponse.encode(response).finish().length : 0} bytes, ${concurrency} concurrent calls for ${seconds}s each (warm-up 2s)\n`,
 );
-await Promise.all([
-  ghzLoad(ghz, {
-    target: `127.0.0.1:${barePort}`,
-    call: 'flights.v1.ScheduleService.GetFlight',
-    data: { flight_id: flightId },
-    protoset,
-    concurrency,
-    seconds: 2,
-  }),
-  load(meshPort).catch(() => undefined),
-]);
-const baseline: LoadResult = await load(barePort);
-const full: LoadResult = await load(meshPort);
-printComparison(
-  'schedule GetFlight: shared runtime vs bare grpc-js',
-  [
-    ['bare grpc-js (baseline)', baseline],
-    ['schedule service (runtime)', full],
-  ],
-  baseline,
-);
+// Warm-up, one process at a time: JIT, connection set-up and the store's caches.
+for (const port of [barePort, ...started.map((v) => v.port)]) await load(port, 2);
+const baseline: LoadResult = await load(barePort, seconds);
+const rows: Array<[string, LoadResult]> = [['bare grpc-js (baseline)', baseline]];
+for (const [i, v] of started.entries()) rows.push([variants[i]!.name, await load(v.port, seconds)]);
+printComparison('schedule GetFlight: shared runtime vs bare grpc-js', rows, baseline);
 
-await Promise.all([mesh.stop(), bare.stop()]);
+await Promise.all([...started.map((v) => v.process.stop()), bare.stop()]);
 sink.close();
