@@ -1,7 +1,11 @@
 import { status } from '@grpc/grpc-js';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BookingServiceService, BookingStatus } from '../../gen/ts/flights/v1/booking.js';
+import {
+  BookingServiceService,
+  BookingStatus,
+  type CreateBookingRequest,
+} from '../../gen/ts/flights/v1/booking.js';
 import { Cabin, PassengerType } from '../../gen/ts/flights/v1/common.js';
 import { ScheduleServiceService } from '../../gen/ts/flights/v1/schedule.js';
 import { createClient } from '../../platform/clients.js';
@@ -33,6 +37,16 @@ let clockOffsetMs = 0;
 const flights: string[] = [];
 let keys = 0;
 const key = () => `key-${++keys}-${Date.now()}`;
+
+/** Alice booking Ada on a quote under a fresh idempotency key, unless told otherwise. */
+const bookingRequest = (quoteId: string, over: Partial<CreateBookingRequest> = {}) => ({
+  idempotencyKey: key(),
+  quoteId,
+  customerId: 'alice',
+  passengers: [ada],
+  contactEmail: 'ada@example.com',
+  ...over,
+});
 
 beforeAll(async () => {
   schedule = await startSchedule('postgres');
@@ -99,13 +113,9 @@ describe('booking saga with real schedule, pricing and PostgreSQL', () => {
         dateOfBirth: '2026-01-01',
       },
     ];
-    const { booking: b } = await booking.client.createBooking({
-      idempotencyKey: key(),
-      quoteId: q.quoteId,
-      customerId: 'alice',
-      passengers,
-      contactEmail: 'ada@example.com',
-    });
+    const { booking: b } = await booking.client.createBooking(
+      bookingRequest(q.quoteId, { passengers }),
+    );
     expect(b!.status).toBe(BookingStatus.BOOKING_STATUS_CONFIRMED);
     expect(b!.bookingReference).toMatch(/^[A-HJKMNP-Z2-9]{6}$/);
     expect(b!.price).toEqual(q.price);
@@ -135,13 +145,9 @@ describe('booking saga with real schedule, pricing and PostgreSQL', () => {
   it('cancels a confirmed booking once, gives the seats back, and refuses to cancel a failed one', async () => {
     const flightId = flights.shift()!;
     const before = await seats(flightId);
-    const { booking: b } = await booking.client.createBooking({
-      idempotencyKey: key(),
-      quoteId: (await quote(flightId)).quoteId,
-      customerId: 'alice',
-      passengers: [ada],
-      contactEmail: 'ada@example.com',
-    });
+    const { booking: b } = await booking.client.createBooking(
+      bookingRequest((await quote(flightId)).quoteId),
+    );
     const request = {
       bookingReference: b!.bookingReference,
       customerId: 'alice',
@@ -164,15 +170,7 @@ describe('booking saga with real schedule, pricing and PostgreSQL', () => {
     const q = await quote(flights.shift()!);
     clockOffsetMs = 16 * 60_000;
     try {
-      const expired = await failure(
-        booking.client.createBooking({
-          idempotencyKey: key(),
-          quoteId: q.quoteId,
-          customerId: 'alice',
-          passengers: [ada],
-          contactEmail: 'ada@example.com',
-        }),
-      );
+      const expired = await failure(booking.client.createBooking(bookingRequest(q.quoteId)));
       expect(expired.code).toBe(status.FAILED_PRECONDITION);
       expect(expired.reason).toBe('QUOTE_EXPIRED');
     } finally {
@@ -182,13 +180,7 @@ describe('booking saga with real schedule, pricing and PostgreSQL', () => {
 
   it('makes one booking of a request sent five times at once, and refuses the key for another request', async () => {
     const q = await quote(flights.shift()!);
-    const request = {
-      idempotencyKey: key(),
-      quoteId: q.quoteId,
-      customerId: 'alice',
-      passengers: [ada],
-      contactEmail: 'ada@example.com',
-    };
+    const request = bookingRequest(q.quoteId);
     const results = await Promise.all(
       Array.from({ length: 5 }, () => booking.client.createBooking(request)),
     );
@@ -229,13 +221,7 @@ describe('booking saga with real schedule, pricing and PostgreSQL', () => {
       quotes.map((q, i) =>
         booking.client
           .createBooking(
-            {
-              idempotencyKey: `race-${i}`,
-              quoteId: q.quoteId,
-              customerId: `buyer-${i}`,
-              passengers: [ada],
-              contactEmail: 'ada@example.com',
-            },
+            bookingRequest(q.quoteId, { idempotencyKey: `race-${i}`, customerId: `buyer-${i}` }),
             { deadlineMs: 120_000 },
           )
           .then(
@@ -261,13 +247,7 @@ describe('booking saga with real schedule, pricing and PostgreSQL', () => {
 
   it('answers bad input with INVALID_ARGUMENT naming the field', async () => {
     const q = await quote(flights.shift()!);
-    const base = {
-      idempotencyKey: key(),
-      quoteId: q.quoteId,
-      customerId: 'alice',
-      passengers: [ada],
-      contactEmail: 'ada@example.com',
-    };
+    const base = bookingRequest(q.quoteId);
     const cases: Array<[Partial<typeof base>, string]> = [
       [{ contactEmail: 'not-an-email' }, 'contact_email'],
       [{ idempotencyKey: '' }, 'idempotency_key'],
@@ -301,15 +281,7 @@ describe('booking when a dependency fails', () => {
       const q = await quote(flightId, adult, Cabin.CABIN_ECONOMY, ownPricing);
       const before = await seats(flightId);
       await ownPricing.stop();
-      const down = await failure(
-        b.client.createBooking({
-          idempotencyKey: key(),
-          quoteId: q.quoteId,
-          customerId: 'alice',
-          passengers: [ada],
-          contactEmail: 'ada@example.com',
-        }),
-      );
+      const down = await failure(b.client.createBooking(bookingRequest(q.quoteId)));
       expect(down.code).toBe(status.UNAVAILABLE);
       expect(down.reason).toBe('DEPENDENCY_UNAVAILABLE');
       expect(await seats(flightId)).toEqual(before);
@@ -329,15 +301,7 @@ describe('booking when a dependency fails', () => {
       const before = await seats(flightId);
       proxy.failing.add('confirmHold');
       const q = await quote(flightId);
-      const failed = await failure(
-        b.client.createBooking({
-          idempotencyKey: key(),
-          quoteId: q.quoteId,
-          customerId: 'alice',
-          passengers: [ada],
-          contactEmail: 'ada@example.com',
-        }),
-      );
+      const failed = await failure(b.client.createBooking(bookingRequest(q.quoteId)));
       expect(failed.code).toBe(status.UNAVAILABLE);
       const reference = failed.metadata.booking_reference!;
       expect(
@@ -380,13 +344,9 @@ describe('booking crash recovery', () => {
       );
       const calls = quotes.map((q, i) =>
         client
-          .createBooking({
-            idempotencyKey: `crash-${i}`,
-            quoteId: q.quoteId,
-            customerId: 'crash',
-            passengers: [ada],
-            contactEmail: 'ada@example.com',
-          })
+          .createBooking(
+            bookingRequest(q.quoteId, { idempotencyKey: `crash-${i}`, customerId: 'crash' }),
+          )
           .catch(() => null),
       );
       // Kill it while sagas are in flight: some done, some recorded but not held, some held.
