@@ -295,6 +295,9 @@ describe('BFF over the real mesh', () => {
       'text/event-stream',
     ]);
     expect((await fetch(`${bff.url}/docs`)).status).toBe(200);
+    // The page's own assets too (served by @fastify/static, whose deps ask for a newer Node).
+    const css = await fetch(`${bff.url}/docs/static/swagger-ui.css`);
+    expect([css.status, css.headers.get('content-type')]).toEqual([200, 'text/css; charset=utf-8']);
     expect((await call('GET', '/healthz')).json).toEqual({ status: 'ok' });
     const ready = await call('GET', '/readyz');
     expect(ready.status).toBe(200);
