@@ -40,6 +40,13 @@ export const searchEnv = {
   PRICING_TIMEOUT_MS: int.min(50).default(3_000),
 };
 
+/**
+ * Search turns its day this long after midnight, so that on a host whose clock is a little ahead
+ * of schedule's it never lists the new last day before schedule offers it (it would get none of
+ * its flights, and keep none until the next day's roll).
+ */
+const ROLL_LAG_MS = 5 * 60_000;
+
 export interface SearchInternals {
   stats: SearchStats;
   model?: ScheduleReadModel;
@@ -58,7 +65,11 @@ export function createSearchService(
         defaultDeadlineMs: config.PRICING_TIMEOUT_MS,
       });
       const model = new ScheduleReadModel(schedule, {
-        window: new RollingWindow(config.SEARCH_DAYS, config.SEARCH_START_DATE),
+        window: new RollingWindow(
+          config.SEARCH_DAYS,
+          config.SEARCH_START_DATE,
+          () => Date.now() - ROLL_LAG_MS,
+        ),
         readyDays: config.SEARCH_READY_DAYS,
         chunkDays: config.SEARCH_LOAD_CHUNK_DAYS,
         feedIdleMs: config.SEARCH_FEED_IDLE_MS,
