@@ -12,6 +12,7 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ScheduleServiceService, GetFlightResponse } from '../gen/ts/flights/v1/schedule.js';
+import { utcDate } from '../platform/calendar.js';
 import { createClient } from '../platform/clients.js';
 import {
   HealthCheckResponse_ServingStatus,
@@ -83,7 +84,7 @@ async function startVariant(v: Variant): Promise<{ port: number; process: Spawne
   return { port, process: child };
 }
 
-const day = new Date().toISOString().slice(0, 10);
+const day = utcDate(Date.now());
 const started = [];
 for (const v of variants) started.push(await startVariant(v));
 const meshPort = started[0]!.port;

@@ -6,6 +6,7 @@ import { createClient } from '../../platform/clients.js';
 import { createLogger } from '../../platform/logger.js';
 import { startSchedule, type ScheduleFixture } from '../../test/support/schedule.js';
 import { ScheduleReadModel } from './read-model.js';
+import { searchWindow } from './service.js';
 
 let schedule: ScheduleFixture;
 beforeAll(async () => {
@@ -22,6 +23,19 @@ async function eventually(check: () => boolean, timeoutMs = 10_000) {
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+describe('search’s window', () => {
+  it('turns five minutes after schedule’s horizon, never before it', () => {
+    let now = Date.parse('2026-12-02T00:04:59Z');
+    const horizon = new RollingWindow(3, undefined, () => now);
+    const window = searchWindow(3, undefined, () => now);
+    expect(horizon.current.to).toBe('2026-12-04');
+    expect(window.current).toEqual({ from: '2026-12-01', to: '2026-12-03' });
+    now += 1_000;
+    expect(window.current).toEqual({ from: '2026-12-02', to: '2026-12-04' });
+    expect(searchWindow(3, '2026-12-10', () => now).current.from).toBe('2026-12-10');
+  });
+});
 
 describe('the read model when the day turns', () => {
   it('moves its window on a day without losing a change made while it rebuilds', async () => {

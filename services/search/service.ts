@@ -41,11 +41,18 @@ export const searchEnv = {
 };
 
 /**
- * Search turns its day this long after midnight, so that on a host whose clock is a little ahead
- * of schedule's it never lists the new last day before schedule offers it (it would get none of
- * its flights, and keep none until the next day's roll).
+ * The dates search holds. It turns its day five minutes after midnight, so that on a host whose
+ * clock is a little ahead of schedule's it never lists the new last day before schedule offers
+ * it (it would get none of its flights, and keep none until the next day's roll).
  */
-const ROLL_LAG_MS = 5 * 60_000;
+export function searchWindow(
+  days: number,
+  fixedStart: string | undefined,
+  now: () => number = Date.now,
+): RollingWindow {
+  const lagMs = 5 * 60_000;
+  return new RollingWindow(days, fixedStart, () => now() - lagMs);
+}
 
 export interface SearchInternals {
   stats: SearchStats;
@@ -65,11 +72,7 @@ export function createSearchService(
         defaultDeadlineMs: config.PRICING_TIMEOUT_MS,
       });
       const model = new ScheduleReadModel(schedule, {
-        window: new RollingWindow(
-          config.SEARCH_DAYS,
-          config.SEARCH_START_DATE,
-          () => Date.now() - ROLL_LAG_MS,
-        ),
+        window: searchWindow(config.SEARCH_DAYS, config.SEARCH_START_DATE),
         readyDays: config.SEARCH_READY_DAYS,
         chunkDays: config.SEARCH_LOAD_CHUNK_DAYS,
         feedIdleMs: config.SEARCH_FEED_IDLE_MS,

@@ -93,6 +93,27 @@ function record(world: World, r: RawFlight, n: number): FlightRecord {
   };
 }
 
+/** ZZ<n> from AAA to BBB on 2026-12-01, an hour long unless told otherwise. */
+function zzFlight(n: number, over: Partial<FlightRecord>): FlightRecord {
+  return {
+    flightId: `ZZ${n}-2026-12-01`,
+    carrier: 'ZZ',
+    flightNumber: n,
+    origin: 'AAA',
+    destination: 'BBB',
+    departureDate: '2026-12-01',
+    departureMs: DAY0,
+    arrivalMs: DAY0 + 60 * MINUTE,
+    departureLocal: '2026-12-01T00:00:00+00:00',
+    arrivalLocal: '2026-12-01T01:00:00+00:00',
+    durationMinutes: 60,
+    distanceKm: 100,
+    aircraft: '320',
+    version: 1,
+    ...over,
+  };
+}
+
 /** Applies the changes to the index, and returns what schedule holds after them. */
 function applyChanges(index: FlightIndex, flights: FlightRecord[], changes: Change[]) {
   const truth = new Map(flights.map((f) => [f.flightId, f]));
@@ -395,22 +416,13 @@ describe('the flight index', () => {
             ? fc.sample(near(depMs, offset), 5)
             : [formatLocal(depMs, offset)];
           departureLocals.forEach((departureLocal, n) => {
-            const f: FlightRecord = {
-              flightId: `ZZ${n + 1}-2026-12-01`,
-              carrier: 'ZZ',
-              flightNumber: n + 1,
-              origin: 'AAA',
-              destination: 'BBB',
-              departureDate: '2026-12-01',
+            const f = zzFlight(n + 1, {
               departureMs: depMs,
               arrivalMs: arrMs,
               departureLocal,
               arrivalLocal,
               durationMinutes: minutes,
-              distanceKm: 100,
-              aircraft: '320',
-              version: 1,
-            };
+            });
             index.upsert(f);
             expect(index.get('ZZ', n + 1, '2026-12-01')).toEqual(f);
           });
@@ -428,22 +440,12 @@ describe('the flight index', () => {
       '2026-12-01T10:00:00Z',
       '2026-12-01T10:00:00.000+00:00',
     ].forEach((departureLocal, n) => {
-      const f: FlightRecord = {
-        flightId: `ZZ${n + 1}-2026-12-01`,
-        carrier: 'ZZ',
-        flightNumber: n + 1,
-        origin: 'AAA',
-        destination: 'BBB',
-        departureDate: '2026-12-01',
+      const f = zzFlight(n + 1, {
         departureMs: at,
         arrivalMs: at + 60 * MINUTE,
         departureLocal,
         arrivalLocal: '2026-12-01T11:00:00+00:00',
-        durationMinutes: 60,
-        distanceKm: 100,
-        aircraft: '320',
-        version: 1,
-      };
+      });
       index.upsert(f);
       expect(index.get('ZZ', n + 1, '2026-12-01')).toEqual(f);
     });
@@ -451,22 +453,13 @@ describe('the flight index', () => {
 
   it('keeps ids it cannot rebuild, and a cancelled flight as a tombstone', () => {
     const index = new FlightIndex();
-    const f: FlightRecord = {
+    const f = zzFlight(1, {
       flightId: 'odd-id',
       carrier: 'XX',
-      flightNumber: 1,
-      origin: 'AAA',
-      destination: 'BBB',
-      departureDate: '2026-12-01',
-      departureMs: DAY0,
-      arrivalMs: DAY0 + 60 * MINUTE,
       departureLocal: '2026-12-01T00:00:00Z',
       arrivalLocal: '2026-12-01T01:00:00.000+00:00',
-      durationMinutes: 60,
       distanceKm: 400,
-      aircraft: '320',
-      version: 1,
-    };
+    });
     index.upsert(f);
     expect(index.get('XX', 1, '2026-12-01')).toEqual(f);
     expect(index.cancel({ ...f, version: 2 })).toBe(true);
