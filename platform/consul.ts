@@ -38,6 +38,8 @@ export class ConsulRegistration {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private registered = false;
+  /** The registration check under way, which deregister() lets finish first. */
+  private inFlight: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: RegistrationOptions) {
     this.id = `${options.name}-${options.host}-${options.port}`;
@@ -45,12 +47,14 @@ export class ConsulRegistration {
   }
 
   start(): void {
-    void this.ensureRegistered(0);
+    this.inFlight = this.ensureRegistered(0);
   }
 
   private schedule(attempt: number, delayMs: number): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => void this.ensureRegistered(attempt), delayMs);
+    this.timer = setTimeout(() => {
+      this.inFlight = this.ensureRegistered(attempt);
+    }, delayMs);
     this.timer.unref();
   }
 
@@ -58,7 +62,7 @@ export class ConsulRegistration {
     const { log, name, host, port } = this.options;
     try {
       const services = (await this.consul.agent.service.list()) as Record<string, unknown>;
-      if (!services[this.id]) {
+      if (!services[this.id] && !this.stopped) {
         await this.consul.agent.service.register({
           id: this.id,
           name,
@@ -97,6 +101,13 @@ export class ConsulRegistration {
   async deregister(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    // A registration still on its way would land after a deregistration sent now, and leave
+    // this instance listed (until its check goes critical) after it has gone. An agent that does
+    // not answer must not hold the shutdown up for long, though.
+    await Promise.race([
+      this.inFlight,
+      new Promise((resolve) => setTimeout(resolve, 2_000).unref()),
+    ]);
     if (!this.registered) return;
     try {
       await this.consul.agent.service.deregister(this.id);

@@ -108,7 +108,7 @@ describe('consul discovery', () => {
     expect(Object.keys(services)).not.toContain(a.id);
     const messages = jsonLines(a.proc.lines).map((l) => l.msg);
     // Deregistered before the server drained and stopped.
-    expect(messages.indexOf('deregistered from consul')).toBeLessThan(
+    expect(messages.indexOf('deregistered from consul'), messages.join(' | ')).toBeLessThan(
       messages.indexOf('grpc server stopped'),
     );
   });
