@@ -197,10 +197,8 @@ export function searchHandlers(deps: SearchDeps): Handlers<typeof SearchServiceS
           'search is still loading the schedule',
         );
       const started = Date.now();
-      const deadline = Math.min(
-        ctx.deadline?.getTime() ?? Infinity,
-        started + deps.defaultBudgetMs,
-      );
+      // The caller's deadline when it set one (never run past it), else the default budget.
+      const deadline = ctx.deadline?.getTime() ?? started + deps.defaultBudgetMs;
       const cutoff = deadline - reserveMs(deadline - started);
       stats.searches++;
       const notes: string[] = [];

@@ -305,7 +305,8 @@ describe('search when pricing is slow or gone', () => {
     proxy.delays.set('priceItineraries', 400);
     slow = await startSearch(
       { schedule: schedule.address, pricing: proxy.address },
-      { PRICING_BATCH_SIZE: '5', PRICING_CONCURRENCY: '2' },
+      // A default budget far shorter than this pricing takes: callers' own deadlines must win.
+      { PRICING_BATCH_SIZE: '5', PRICING_CONCURRENCY: '2', SEARCH_BUDGET_MS: '1000' },
     );
   });
   afterAll(async () => {
