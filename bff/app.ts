@@ -24,6 +24,7 @@ import type { BffClients } from './clients.js';
 import type { BffConfig } from './config.js';
 import { HttpProblem, internalProblem, problemFromGrpc, type ProblemResponse } from './problem.js';
 import { registerRoutes } from './routes.js';
+import { registerSessions } from './session.js';
 import { registerWeb } from './web.js';
 
 declare module 'fastify' {
@@ -252,6 +253,7 @@ export async function buildBff(deps: BffDeps): Promise<FastifyInstance> {
   );
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await registerSessions(app, deps);
   registerRoutes(app, deps);
   await registerWeb(app);
   return app;
