@@ -17,6 +17,7 @@ import {
 import { registerOpenApi } from './openapi.js';
 import { HttpProblem } from './problem.js';
 import { registerRoutes, type RouteDeps } from './routes/index.js';
+import { registerWeb } from './web.js';
 
 export interface BffDeps extends RouteDeps {
   log: Logger;
@@ -92,5 +93,6 @@ export async function buildBff(deps: BffDeps): Promise<FastifyInstance> {
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
   registerRoutes(app, deps);
+  await registerWeb(app);
   return app;
 }
