@@ -9,6 +9,8 @@ import { inferServiceName } from './service-name.js';
 
 /** Where every process serves its metrics, on its own port (METRICS_PORT). */
 export const METRICS_PATH = '/metrics';
+/** The Consul service meta key holding that port (Prometheus finds it there). */
+export const METRICS_META_KEY = 'metrics_port';
 
 interface MetricsState {
   provider: MeterProvider;
