@@ -17,6 +17,7 @@ import {
 } from './domain/holds.js';
 import { failed, succeeded, type Outcome } from './domain/outcome.js';
 import type { InventoryStore } from './inventory-store.js';
+import { countSeatMoves, type HoldChange } from './metrics.js';
 
 interface HoldRow {
   hold_id: string;
@@ -64,14 +65,24 @@ export class HoldStore {
     };
   }
 
+  /** A transaction whose hold changes are counted on /metrics once it has committed. */
+  private async committed<T>(fn: (tx: Sql, changes: HoldChange[]) => Promise<T>): Promise<T> {
+    const changes: HoldChange[] = [];
+    const result = await this.db.transaction((tx) => fn(tx, changes));
+    countSeatMoves(changes);
+    return result;
+  }
+
   /** Moves the hold's seats and records its new status (inside the caller's transaction). */
   private async apply(
     tx: Sql,
     hold: HoldRecord,
     transition: HoldTransition,
     now: Date,
+    changes: HoldChange[],
   ): Promise<HoldRecord> {
     await this.inventory.move(tx, hold.items, transition.move);
+    changes.push({ items: hold.items, to: transition.to });
     await tx.query(`UPDATE holds SET status = $2, updated_at = $3 WHERE hold_id = $1`, [
       hold.holdId,
       transition.to,
@@ -96,7 +107,7 @@ export class HoldStore {
     // hold does not turn a buyer away.
     await this.expireDue(now, ordered);
     try {
-      return await this.db.transaction(async (tx) => {
+      return await this.committed(async (tx, changes) => {
         const inserted = await tx.query(
           `INSERT INTO holds (hold_id, status, created_at, expires_at, updated_at)
            VALUES ($1, 'HELD', $2, $3, $2) ON CONFLICT (hold_id) DO NOTHING RETURNING hold_id`,
@@ -120,6 +131,7 @@ export class HoldStore {
             [holdId, item.flightId, item.cabin, item.seats],
           );
         }
+        changes.push({ items: ordered, to: 'HELD' });
         return succeeded<HoldRecord>({
           holdId,
           status: 'HELD',
@@ -144,33 +156,35 @@ export class HoldStore {
    * is expired here (its seats go back, committed) and reported as hold-expired.
    */
   async confirmHold(holdId: string, now: Date): Promise<Outcome<HoldRecord, HoldFailure>> {
-    const hold = await this.db.transaction(async (tx) => {
+    const hold = await this.committed(async (tx, changes) => {
       const current = await this.load(tx, holdId, true);
       if (!current) return null;
       const transition = confirmTransition(current, now);
-      return transition ? this.apply(tx, current, transition, now) : current;
+      return transition ? this.apply(tx, current, transition, now, changes) : current;
     });
     return hold ? confirmOutcome(hold) : notFound(holdId);
   }
 
   /** Gives back the seats of an unconfirmed hold. Releasing twice (or after expiry) is fine. */
   async releaseHold(holdId: string, now: Date): Promise<Outcome<HoldRecord, HoldFailure>> {
-    return this.db.transaction(async (tx) => {
+    return this.committed(async (tx, changes) => {
       const hold = await this.load(tx, holdId, true);
       if (!hold) return notFound(holdId);
       const transition = releaseTransition(hold);
       if (!transition.ok) return transition;
-      return succeeded(transition.value ? await this.apply(tx, hold, transition.value, now) : hold);
+      return succeeded(
+        transition.value ? await this.apply(tx, hold, transition.value, now, changes) : hold,
+      );
     });
   }
 
   /** Gives back whatever seats a hold still has (sold or held). Idempotent. */
   async releaseSeats(holdId: string, now: Date): Promise<Outcome<HoldRecord, HoldFailure>> {
-    return this.db.transaction(async (tx) => {
+    return this.committed(async (tx, changes) => {
       const hold = await this.load(tx, holdId, true);
       if (!hold) return notFound(holdId);
       const transition = returnTransition(hold);
-      return succeeded(transition ? await this.apply(tx, hold, transition, now) : hold);
+      return succeeded(transition ? await this.apply(tx, hold, transition, now, changes) : hold);
     });
   }
 
@@ -180,7 +194,7 @@ export class HoldStore {
    * waited for; at most 500 per call.
    */
   async expireDue(now: Date, touching?: Pick<HoldItem, 'flightId'>[]): Promise<number> {
-    return this.db.transaction(async (tx) => {
+    return this.committed(async (tx, changes) => {
       const params: unknown[] = [now];
       let filter = '';
       if (touching?.length) {
@@ -194,7 +208,7 @@ export class HoldStore {
       );
       for (const { hold_id } of due) {
         const hold = await this.load(tx, hold_id, false);
-        if (hold) await this.apply(tx, hold, EXPIRE, now);
+        if (hold) await this.apply(tx, hold, EXPIRE, now, changes);
       }
       return due.length;
     });
