@@ -7,6 +7,7 @@ import type { Quote } from '../../gen/ts/flights/v1/pricing.js';
 import {
   alreadyExists,
   DomainError,
+  errorDetails,
   ErrorReason,
   failedPrecondition,
   invalidArgument,
@@ -22,6 +23,7 @@ import { ReferenceTaken, type BookingRecord, type BookingStore } from './booking
 import { passengerViolations, type PassengerKind } from './domain/passengers.js';
 import { newBookingReference, REFERENCE_PATTERN } from './domain/reference.js';
 import { toBookingProto } from './mapping.js';
+import { bookingMetrics } from './metrics.js';
 import type { BookingSaga } from './saga.js';
 
 export interface BookingDeps {
@@ -155,6 +157,9 @@ export function bookingHandlers(deps: BookingDeps): Handlers<typeof BookingServi
       try {
         quote = await deps.confirmQuote(r.quoteId, ctx);
       } catch (err) {
+        bookingMetrics.refused(
+          isUnreachable(err) ? 'DEPENDENCY_UNAVAILABLE' : (errorDetails(err).reason ?? 'UNKNOWN'),
+        );
         if (isUnreachable(err))
           throw unavailable(
             ErrorReason.ERROR_REASON_DEPENDENCY_UNAVAILABLE,

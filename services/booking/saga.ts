@@ -3,6 +3,7 @@ import { errorDetails, isServiceError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
 import type { CallContext } from '../../platform/server.js';
 import type { BookingRecord, BookingStore } from './booking-store.js';
+import { bookingMetrics } from './metrics.js';
 import { status } from '@grpc/grpc-js';
 
 /** The three schedule operations the saga needs; every one is idempotent by hold id. */
@@ -72,8 +73,10 @@ export class BookingSaga {
           // Even a failed or unanswered hold request goes through RELEASE: it may have landed.
           return this.fail(b, failureReason(err), err);
         }
-        if (held === HoldStatus.HOLD_STATUS_HELD || held === HoldStatus.HOLD_STATUS_CONFIRMED)
+        if (held === HoldStatus.HOLD_STATUS_HELD || held === HoldStatus.HOLD_STATUS_CONFIRMED) {
+          bookingMetrics.step('HOLD', 'ok');
           return this.store.advance(id, 'HOLD', { step: 'CONFIRM' }, this.now());
+        }
         return this.fail(
           b,
           held === HoldStatus.HOLD_STATUS_EXPIRED ? 'HOLD_EXPIRED' : 'HOLD_STATE_CONFLICT',
@@ -85,28 +88,47 @@ export class BookingSaga {
         } catch (err) {
           return this.fail(b, failureReason(err), err);
         }
-        return this.store.advance(id, 'CONFIRM', { step: 'DONE', status: 'CONFIRMED' }, this.now());
+        bookingMetrics.step('CONFIRM', 'ok');
+        return this.ended(
+          await this.store.advance(
+            id,
+            'CONFIRM',
+            { step: 'DONE', status: 'CONFIRMED' },
+            this.now(),
+          ),
+        );
       case 'RELEASE':
         try {
           await this.seats.releaseSeats(id);
         } catch (err) {
           if (!(isServiceError(err) && err.code === status.NOT_FOUND)) {
             this.log.warn({ err, booking_id: id }, 'releasing seats failed; recovery will retry');
+            bookingMetrics.step('RELEASE', 'retry');
             return 'stuck';
           }
         }
-        return this.store.advance(
-          id,
-          'RELEASE',
-          { step: 'DONE', status: b.status === 'PENDING' ? 'FAILED' : b.status },
-          this.now(),
+        bookingMetrics.step('RELEASE', 'ok');
+        return this.ended(
+          await this.store.advance(
+            id,
+            'RELEASE',
+            { step: 'DONE', status: b.status === 'PENDING' ? 'FAILED' : b.status },
+            this.now(),
+          ),
         );
       case 'DONE':
         return b;
     }
   }
 
+  /** Counts a booking this runner moved to DONE (null: someone else moved it first). */
+  private ended(b: BookingRecord | null): BookingRecord | null {
+    if (b) bookingMetrics.ended(b);
+    return b;
+  }
+
   private fail(b: BookingRecord, reason: string, err?: unknown) {
+    if (b.step !== 'DONE') bookingMetrics.step(b.step, 'failed');
     this.log.info(
       { booking_id: b.bookingId, step: b.step, reason, err },
       'booking failed; releasing seats',
@@ -126,6 +148,7 @@ export class BookingSaga {
       const abandoned = await this.store.claimAbandoned(this.now(), batch);
       for (const b of abandoned) {
         const after = await this.run(b);
+        bookingMetrics.takenOver(after);
         this.log.info(
           { booking_id: b.bookingId, from: b.step, status: after.status, step: after.step },
           'recovered booking saga',

@@ -30,6 +30,7 @@ import {
 import { priceItinerary, type CabinCode, type PassengerMix } from './domain/fare-model.js';
 import { toPriceProto } from './mapping.js';
 import type { QuoteRecord, QuoteStore } from './quote-store.js';
+import { pricingMetrics } from './metrics.js';
 
 export interface PricingDeps {
   store: QuoteStore;
@@ -172,8 +173,10 @@ export function pricingHandlers(deps: PricingDeps): Handlers<typeof PricingServi
         (ids) => deps.availability(ids, ctx),
       );
       if (error && !isUnreachable(error)) throw relayed(error);
-      if (degraded)
+      if (degraded) {
         ctx.log.warn({ err: error }, 'schedule unavailable; pricing from last known load factors');
+        pricingMetrics.degradedAnswers.add(1);
+      }
       return {
         degraded,
         itineraries: r.itineraries.map(({ key, flightIds }) => {
@@ -222,6 +225,7 @@ export function pricingHandlers(deps: PricingDeps): Handlers<typeof PricingServi
         expiresAt: new Date(now.getTime() + deps.quoteTtlSeconds * 1000),
         confirmedAt: null,
       });
+      pricingMetrics.quotes.add(1, { cabin });
       return { quote: toQuoteProto(sameRequest(saved, fingerprint), deps.now()) };
 
       function sameRequest(q: QuoteRecord, fp: string): QuoteRecord {
