@@ -15,6 +15,7 @@ import {
 } from '../gen/ts/grpc/health/v1/health.js';
 import { createClient } from '../platform/clients.js';
 import { BFF_PORT, MESH, type ServiceName } from '../platform/mesh.js';
+import { ensureWebBuilt } from './web-build.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /**
@@ -204,10 +205,12 @@ for (const name of ORDER) {
 }
 const bffPort = BFF_PORT + PORT_OFFSET;
 if (existsSync(path.join(ROOT, 'bff', 'main.ts'))) {
+  process.stdout.write(`web front end: ${await ensureWebBuilt()}\n`);
   launch('bff', 'bff/main.ts', { PORT: String(bffPort), ...discoveryEnv });
   await waitHttp(`http://127.0.0.1:${bffPort}/healthz`);
   started.push(
     `  bff       http://127.0.0.1:${bffPort}/api/v1   (docs: http://127.0.0.1:${bffPort}/docs)`,
+    `  web       http://127.0.0.1:${bffPort}/`,
   );
 }
 started.push(`  discovery ${discovery.note}`);
