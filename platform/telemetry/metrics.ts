@@ -75,6 +75,8 @@ export async function serveMetrics(options: {
     server.once('error', reject);
     server.listen(options.port, options.host ?? '0.0.0.0', () => resolve());
   });
+  // Like the exporter's own server: metrics alone never keep a process alive.
+  server.unref();
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   return {

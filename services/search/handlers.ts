@@ -15,7 +15,7 @@ import type { PricingPeer } from './peers.js';
 import { priceInBatches, type BatchOutcome } from './pricing-pipeline.js';
 import { searchItinerariesRequest } from './requests.js';
 import { SearchReport } from './summary.js';
-import type { SearchStats } from './stats.js';
+import { searchMetrics } from './metrics.js';
 
 export interface SearchDeps {
   /** The read model: its index, what of the window it holds, and whether the first days are in. */
@@ -30,7 +30,6 @@ export interface SearchDeps {
   batchSize: number;
   /** Pricing calls in flight at once. */
   pricingConcurrency: number;
-  stats: SearchStats;
 }
 
 /** The itineraries to stream for one batch's outcome, noting what the summary must say. */
@@ -64,7 +63,6 @@ function itinerariesOf(
 }
 
 export function searchHandlers(deps: SearchDeps): Handlers<typeof SearchServiceService> {
-  const { stats } = deps;
   return {
     /**
      * Finds the best max_results itineraries (synchronously: milliseconds even for 2 stops on the
@@ -81,8 +79,7 @@ export function searchHandlers(deps: SearchDeps): Handlers<typeof SearchServiceS
           'search is still loading the schedule',
         );
       const budget = searchBudget(Date.now(), ctx.deadline?.getTime(), deps.defaultBudgetMs);
-      stats.searches++;
-      const report = new SearchReport(stats);
+      const report = new SearchReport();
       let finished = false;
       try {
         const query = toSearchQuery(request);
@@ -103,7 +100,6 @@ export function searchHandlers(deps: SearchDeps): Handlers<typeof SearchServiceS
           callTimeoutMs: deps.pricingTimeoutMs,
           cutoffMs: budget.cutoffMs,
           signal: ctx.signal,
-          stats,
         });
         for await (const outcome of outcomes)
           for (const itinerary of itinerariesOf(outcome, query.sort, report, ctx.log)) {
@@ -115,7 +111,7 @@ export function searchHandlers(deps: SearchDeps): Handlers<typeof SearchServiceS
         yield { summary: report.summary(Date.now() - budget.startedMs) };
       } finally {
         if (!finished && ctx.signal.aborted) {
-          stats.cancelled++;
+          searchMetrics.searches.add(1, { outcome: 'cancelled' });
           ctx.log.info(
             { elapsed_ms: Date.now() - budget.startedMs, sent: report.sent },
             'search cancelled by the caller; work stopped',

@@ -8,7 +8,6 @@ import { defaultRules } from './domain/itineraries.js';
 import { searchHandlers } from './handlers.js';
 import { searchPeers } from './peers.js';
 import { ScheduleReadModel } from './read-model.js';
-import { newSearchStats, type SearchStats } from './stats.js';
 
 const int = z.coerce.number().int();
 
@@ -55,13 +54,12 @@ export function searchWindow(
 }
 
 export interface SearchInternals {
-  stats: SearchStats;
   model?: ScheduleReadModel;
 }
 
-/** The search service; `internals` lets tests observe its counters and read model. */
+/** The search service; `internals` lets tests observe its read model (its counters: /metrics). */
 export function createSearchService(
-  internals: SearchInternals = { stats: newSearchStats() },
+  internals: SearchInternals = {},
 ): ServiceSpec<typeof searchEnv> {
   return {
     name: 'search',
@@ -85,7 +83,6 @@ export function createSearchService(
         pricingTimeoutMs: config.PRICING_TIMEOUT_MS,
         batchSize: config.PRICING_BATCH_SIZE,
         pricingConcurrency: config.PRICING_CONCURRENCY,
-        stats: internals.stats,
       });
       // NOT_SERVING (so Consul and callers skip this instance) until the first days are loaded.
       return { bindings: [bind(SearchServiceService, handlers)], ready: model.start() };

@@ -6,7 +6,6 @@ import {
   type Itinerary,
   type SearchItinerariesRequest,
 } from '../../gen/ts/flights/v1/search.js';
-import { newSearchStats } from '../../services/search/stats.js';
 import {
   createSearchService,
   type SearchInternals,
@@ -27,7 +26,7 @@ export async function startSearch(
   peers: { schedule: string; pricing: string },
   env: Record<string, string> = {},
 ): Promise<SearchFixture> {
-  const internals: SearchInternals = { stats: newSearchStats() };
+  const internals: SearchInternals = {};
   const fixture = await startTestService(createSearchService(internals), SearchServiceService, {
     store: 'embedded',
     env: {
