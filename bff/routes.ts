@@ -9,7 +9,7 @@ import type {
 } from '../gen/ts/flights/v1/search.js';
 import type { CallOptions } from '../platform/clients.js';
 import { errorDetails } from '../platform/errors.js';
-import type { ServiceName } from '../platform/mesh.js';
+import type { ServiceName } from '../flights/mesh.js';
 import type { BffClients } from './clients.js';
 import type { BffConfig } from './config.js';
 import { requestBudgetMs } from './deadlines.js';

@@ -6,13 +6,9 @@ import {
   type DatedFlight,
 } from './domain/dated-flights.js';
 import { loadReferenceData, type Airport, type ReferenceData } from './domain/reference-data.js';
-import {
-  generateTimetable,
-  type CabinCode,
-  type FlightPattern,
-  type TimetableSize,
-} from './domain/timetable.js';
-import type { RollingWindow } from '../../platform/calendar.js';
+import { generateTimetable, type FlightPattern, type TimetableSize } from './domain/timetable.js';
+import type { CabinCode } from '../../flights/codes.js';
+import type { RollingWindow } from '../../flights/calendar.js';
 import type { FlightOverride } from './store.js';
 
 export interface CatalogOptions {

@@ -1,7 +1,8 @@
 import { once } from 'node:events';
 import { Flight } from '../../gen/ts/flights/v1/common.js';
 import { ScheduleEventType, type WatchScheduleResponse } from '../../gen/ts/flights/v1/schedule.js';
-import { ErrorReason, failedPrecondition, invalidField } from '../../platform/errors.js';
+import { ErrorReason, failedPrecondition } from '../../flights/errors.js';
+import { invalidField } from '../../platform/errors.js';
 import type { ScheduleStore, StoredEvent } from './store.js';
 
 export interface FeedOptions {

@@ -3,12 +3,15 @@ import { z } from 'zod';
 import { Flight } from '../../gen/ts/flights/v1/common.js';
 import type { ScheduleServiceService } from '../../gen/ts/flights/v1/schedule.js';
 import { type ListFlightsResponse } from '../../gen/ts/flights/v1/schedule.js';
-import { ErrorReason, failedPrecondition, invalidField, notFound } from '../../platform/errors.js';
+import { ErrorReason, failedPrecondition, notFound } from '../../flights/errors.js';
+import { fields } from '../../flights/fields.js';
+import { invalidField } from '../../platform/errors.js';
 import type { Handlers } from '../../platform/server.js';
-import { fields, validate } from '../../platform/validation.js';
+import { validate } from '../../platform/validation.js';
 import type { Catalog, OperatedFlight } from './catalog.js';
 import { watchFeed, type FeedOptions } from './feed.js';
-import { cabinCode, cabinProto, toAirportProto, toFlightProto, toHoldProto } from './mapping.js';
+import { cabinCode, cabinProto } from '../../flights/enums.js';
+import { toAirportProto, toFlightProto, toHoldProto } from './mapping.js';
 import type { FlightOverride, ScheduleStore } from './store.js';
 
 export interface ScheduleDeps {

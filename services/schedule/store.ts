@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Database, Sql } from '../../platform/db.js';
-import { ErrorReason, failedPrecondition, notFound } from '../../platform/errors.js';
-import type { CabinCode } from './domain/timetable.js';
+import type { CabinCode } from '../../flights/codes.js';
+import { ErrorReason, failedPrecondition, notFound } from '../../flights/errors.js';
 
 export type HoldStatus = 'HELD' | 'CONFIRMED' | 'RELEASED' | 'EXPIRED' | 'RETURNED';
 

@@ -8,9 +8,11 @@ import {
   type SearchItinerariesResponse,
   type SearchServiceService,
 } from '../../gen/ts/flights/v1/search.js';
-import { ErrorReason, errorDetails, unavailable } from '../../platform/errors.js';
+import { ErrorReason, unavailable } from '../../flights/errors.js';
+import { fields } from '../../flights/fields.js';
+import { errorDetails } from '../../platform/errors.js';
 import type { Handlers } from '../../platform/server.js';
-import { fields, validate } from '../../platform/validation.js';
+import { validate } from '../../platform/validation.js';
 import type { FlightRecord } from './domain/flight-index.js';
 import {
   searchItineraries,

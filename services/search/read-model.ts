@@ -5,7 +5,7 @@ import {
   type ScheduleServiceService,
   type WatchScheduleResponse,
 } from '../../gen/ts/flights/v1/schedule.js';
-import { addDays, type RollingWindow } from '../../platform/calendar.js';
+import { addDays, type RollingWindow } from '../../flights/calendar.js';
 import type { ServiceClient } from '../../platform/clients.js';
 import { errorDetails } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';

@@ -2,10 +2,11 @@ import { z } from 'zod';
 import { PricingServiceService } from '../../gen/ts/flights/v1/pricing.js';
 import { ScheduleServiceService } from '../../gen/ts/flights/v1/schedule.js';
 import { SearchServiceService } from '../../gen/ts/flights/v1/search.js';
-import { RollingWindow } from '../../platform/calendar.js';
+import { RollingWindow } from '../../flights/calendar.js';
+import { fields } from '../../flights/fields.js';
+import { FLIGHT_MESH } from '../../flights/mesh.js';
 import { bind } from '../../platform/server.js';
 import type { ServiceSpec } from '../../platform/service.js';
-import { fields } from '../../platform/validation.js';
 import { defaultRules } from './domain/itineraries.js';
 import { newSearchStats, searchHandlers, type SearchStats } from './handlers.js';
 import { ScheduleReadModel } from './read-model.js';
@@ -64,6 +65,7 @@ export function createSearchService(
   internals: SearchInternals = { stats: newSearchStats() },
 ): ServiceSpec<typeof searchEnv> {
   return {
+    mesh: FLIGHT_MESH,
     name: 'search',
     env: searchEnv,
     async start({ config, log, client, onStop }) {
