@@ -109,6 +109,9 @@ export const bookingsQuery = z.object({
   pageToken: z.string().max(512).default(''),
 });
 
+export type QuoteBody = z.infer<typeof quoteBody>;
+export type BookingBody = z.infer<typeof bookingBody>;
+
 export const cancelBody = z.object({ reason: z.string().max(200).default('') }).nullish();
 
 // ——— output ———

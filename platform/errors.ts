@@ -24,6 +24,13 @@ export interface ErrorVocabulary {
   unspecified: string;
 }
 
+/** For a server outside any mesh (tests, tools): reasons named after the gRPC codes. */
+export const GENERIC_ERRORS: ErrorVocabulary = {
+  domain: 'grpc',
+  invalidArgument: 'INVALID_ARGUMENT',
+  unspecified: 'UNSPECIFIED',
+};
+
 /**
  * A failure the domain expects and the caller can act on. It carries the gRPC code it maps to
  * and an ErrorInfo reason (e.g. "QUOTE_EXPIRED"), so callers branch on the reason instead of

@@ -3,8 +3,9 @@ import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import { reflectionDefinition } from './contracts.js';
-import { toStatusObject, type ErrorVocabulary } from './errors.js';
+import { GENERIC_ERRORS, toStatusObject, type ErrorVocabulary } from './errors.js';
 import type { Logger } from './logger.js';
+import { serverMetricsInterceptor } from './rpc-metrics.js';
 import { serviceNameOf, type RequestOf, type ResponseOf, type ServiceDef } from './rpc-types.js';
 
 /** The server side of a unary or server-streaming call. */
@@ -159,8 +160,8 @@ function implementation(
 export interface ServiceServerOptions {
   bindings: ServiceBinding[];
   log: Logger;
-  /** The mesh's error vocabulary: ErrorInfo domain and default reasons. */
-  errors: ErrorVocabulary;
+  /** The mesh's error vocabulary: ErrorInfo domain and default reasons (GENERIC_ERRORS if none). */
+  errors?: ErrorVocabulary;
   /** 0 picks a free port (tests). */
   port: number;
   host?: string;
@@ -193,7 +194,7 @@ export class ServiceServer {
   ) {}
 
   static async start(options: ServiceServerOptions): Promise<ServiceServer> {
-    const server = new grpc.Server(SERVER_OPTIONS);
+    const server = new grpc.Server({ ...SERVER_OPTIONS, interceptors: [serverMetricsInterceptor] });
     const names = options.bindings.map((b) => serviceNameOf(b.definition));
     const initial: ServingStatus = options.startNotServing ? 'NOT_SERVING' : 'SERVING';
     const health = new HealthImplementation(
@@ -206,7 +207,7 @@ export class ServiceServer {
     for (const binding of options.bindings) {
       server.addService(
         binding.definition as unknown as grpc.ServiceDefinition,
-        implementation(binding, options),
+        implementation(binding, { log: options.log, errors: options.errors ?? GENERIC_ERRORS }),
       );
     }
     const address = `${options.host ?? '0.0.0.0'}:${options.port}`;
