@@ -1,4 +1,4 @@
-import type { CabinCode } from '../../../flights/codes.js';
+import type { CabinCode } from './cabin.js';
 
 export type CabinLayout = Record<CabinCode, number>;
 
