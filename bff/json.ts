@@ -5,10 +5,12 @@
  * as lower-case words. Pure functions, no I/O.
  */
 import {
+  FlightStatus,
   PriceLine_Kind,
   type Cabin,
   type PassengerType,
   type Airport,
+  type Flight,
   type FlightSegment,
   type Money,
   type PriceBreakdown,
@@ -33,6 +35,7 @@ import {
   type AirportJson,
   type BookingBody,
   type BookingJson,
+  type FlightJson,
   type ItineraryJson,
   type MoneyJson,
   type PriceJson,
@@ -217,4 +220,26 @@ export const bookingJson = (b: Booking): BookingJson => ({
   failureReason: b.failureReason || null,
   createdAt: b.createdAt?.toISOString() ?? null,
   updatedAt: b.updatedAt?.toISOString() ?? null,
+});
+
+const FLIGHT_STATUS: Partial<Record<FlightStatus, FlightJson['status']>> = {
+  [FlightStatus.FLIGHT_STATUS_SCHEDULED]: 'scheduled',
+  [FlightStatus.FLIGHT_STATUS_RETIMED]: 'retimed',
+  [FlightStatus.FLIGHT_STATUS_CANCELLED]: 'cancelled',
+};
+
+export const flightJson = (f: Flight): FlightJson => ({
+  flightId: f.flightId,
+  flightNumber: `${f.carrierCode}${f.flightNumber}`,
+  carrier: f.carrierCode,
+  carrierName: f.carrierName,
+  origin: f.origin,
+  destination: f.destination,
+  departureDate: f.departureDate,
+  departure: f.departureLocal,
+  arrival: f.arrivalLocal,
+  durationMinutes: f.durationMinutes,
+  aircraft: f.aircraftCode,
+  status: FLIGHT_STATUS[f.status] ?? 'unknown',
+  version: f.version,
 });
