@@ -27,6 +27,14 @@ const takeovers = metrics.counter('booking.saga.takeovers', {
   unit: '{saga}',
 });
 
+// Every series a dashboard reads starts at 0, so it exists (for rate() and for alerts on it)
+// before the first event: Prometheus's own advice for counters with known labels.
+for (const step of ['HOLD', 'CONFIRM', 'RELEASE'])
+  for (const result of ['ok', 'failed', 'retry']) steps.add(0, { step, result });
+for (const status of ['CONFIRMED', 'FAILED', 'CANCELLED']) takeovers.add(0, { status });
+bookings.add(0, { outcome: 'confirmed', reason: '' });
+cancellations.add(0);
+
 export const bookingMetrics = {
   step(step: 'HOLD' | 'CONFIRM' | 'RELEASE', result: 'ok' | 'failed' | 'retry'): void {
     steps.add(1, { step, result });

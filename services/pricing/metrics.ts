@@ -18,3 +18,6 @@ export const pricingMetrics = {
     unit: '{answer}',
   }),
 };
+
+// From 0, so the series exist before the first event (for rate() and alerts on them).
+pricingMetrics.degradedAnswers.add(0);

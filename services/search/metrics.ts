@@ -34,3 +34,11 @@ export const searchMetrics = {
     unit: 's',
   }),
 };
+
+// From 0, so the series exist before the first event (for rate() and alerts on them).
+for (const outcome of ['complete', 'partial', 'cancelled'])
+  searchMetrics.searches.add(0, { outcome });
+for (const priced of [true, false]) searchMetrics.results.add(0, { priced });
+searchMetrics.unsellable.add(0);
+searchMetrics.pricingCalls.add(0);
+searchMetrics.pricingFailures.add(0);
