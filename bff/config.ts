@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { BFF_PORT, peerEnv } from '../flights/mesh.js';
+import { BFF_METRICS_PORT, BFF_PORT, peerEnv } from '../flights/mesh.js';
 import { commonEnv } from '../platform/config.js';
 import { DEV_JWT_SECRET } from './auth.js';
 
 const ms = z.coerce.number().int().min(1);
 
 export const bffEnv = {
-  ...commonEnv(BFF_PORT),
+  ...commonEnv(BFF_PORT, BFF_METRICS_PORT),
   ...peerEnv,
   /** HS256 secret for bearer tokens (≥ 32 characters); JWT_JWKS_URL takes precedence. */
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_JWT_SECRET),

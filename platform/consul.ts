@@ -26,6 +26,8 @@ export interface RegistrationOptions {
   log: Logger;
   checkInterval: string;
   deregisterCriticalAfter: string;
+  /** Extra service meta, e.g. the metrics port Prometheus finds it by. */
+  meta?: Record<string, string>;
 }
 
 /**
@@ -71,7 +73,7 @@ export class ConsulRegistration {
           address: host,
           port,
           tags: ['grpc', `v${version}`],
-          meta: { version, protocol: 'grpc' },
+          meta: { ...this.options.meta, version, protocol: 'grpc' },
           check: {
             name: `${name} gRPC health`,
             grpc: `${host}:${port}`,

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { runProcess } from './lifecycle.js';
 import type { Logger } from './logger.js';
 import { openRuntime, type ProcessSpec, type Runtime, type ServiceConfig } from './runtime.js';
+import { startMetricsEndpoint, type MetricsEndpoint } from './telemetry/metrics.js';
 
 /** An HTTP server a process's start function has started listening. */
 export interface HttpListener {
@@ -41,9 +42,12 @@ export async function startHttpProcess<S extends z.ZodRawShape, N extends string
   const { runtime, close } = openRuntime(spec, env);
   const { config, log } = runtime;
   let listener: HttpListener;
+  let metricsEndpoint: MetricsEndpoint | undefined;
   try {
+    metricsEndpoint = await startMetricsEndpoint(config.METRICS_PORT, log);
     listener = await spec.start(runtime);
   } catch (err) {
+    await metricsEndpoint?.close();
     await close();
     throw err;
   }
@@ -56,6 +60,7 @@ export async function startHttpProcess<S extends z.ZodRawShape, N extends string
     stop() {
       stopping ??= (async () => {
         await listener.close(config.SHUTDOWN_GRACE_MS);
+        await metricsEndpoint?.close();
         await close();
       })();
       return stopping;

@@ -22,6 +22,8 @@ export interface ProcessSpec<S extends z.ZodRawShape, N extends string = string>
   /** Its name in logs, traces, Consul and the default data dir, e.g. "booking" or "bff". */
   name: string;
   defaultPort: number;
+  /** Default METRICS_PORT, where /metrics is served; none = not served unless set. */
+  defaultMetricsPort?: number;
   /** Variables this process reads on top of the common ones. */
   env?: S;
 }
@@ -58,7 +60,11 @@ export function openRuntime<S extends z.ZodRawShape, N extends string>(
   env: NodeJS.ProcessEnv,
 ): { runtime: Runtime<S, N>; close(): Promise<void> } {
   const { services } = spec.mesh;
-  const shape = { ...commonEnv(spec.defaultPort), ...addressEnv(services), ...(spec.env ?? {}) };
+  const shape = {
+    ...commonEnv(spec.defaultPort, spec.defaultMetricsPort),
+    ...addressEnv(services),
+    ...(spec.env ?? {}),
+  };
   const config = loadConfig(shape, env) as ServiceConfig<S>;
   const addresses = config as unknown as Record<string, string>;
   const log = createLogger(spec.name, config.LOG_LEVEL);

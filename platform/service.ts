@@ -5,6 +5,7 @@ import type { Logger } from './logger.js';
 import type { Mesh } from './mesh.js';
 import { openRuntime, type Runtime, type ServiceConfig } from './runtime.js';
 import { ServiceServer, type ServiceBinding } from './server.js';
+import { METRICS_META_KEY, startMetricsEndpoint } from './telemetry/metrics.js';
 
 export type { Runtime, ServiceConfig };
 
@@ -38,7 +39,11 @@ export async function startService<S extends z.ZodRawShape, N extends string>(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<RunningService<S>> {
   const { runtime, close } = openRuntime(
-    { ...spec, defaultPort: spec.mesh.services[spec.name].port },
+    {
+      ...spec,
+      defaultPort: spec.mesh.services[spec.name].port,
+      defaultMetricsPort: spec.mesh.services[spec.name].metricsPort,
+    },
     env,
   );
   const { config, log } = runtime;
@@ -49,6 +54,12 @@ export async function startService<S extends z.ZodRawShape, N extends string>(
     await close();
     throw err;
   }
+  const metricsEndpoint = await startMetricsEndpoint(config.METRICS_PORT, log).catch(
+    async (err: unknown) => {
+      await close();
+      throw err;
+    },
+  );
   const server = await ServiceServer.start({
     bindings: started.bindings,
     log,
@@ -65,6 +76,8 @@ export async function startService<S extends z.ZodRawShape, N extends string>(
         log,
         checkInterval: config.CONSUL_CHECK_INTERVAL,
         deregisterCriticalAfter: config.CONSUL_DEREGISTER_AFTER,
+        // Prometheus finds the endpoint here (deploy/prometheus/prometheus.yml).
+        meta: metricsEndpoint ? { [METRICS_META_KEY]: String(metricsEndpoint.port) } : {},
       })
     : undefined;
   // Registered at once even when not ready yet: Consul's gRPC check keeps it out of the
@@ -91,6 +104,7 @@ export async function startService<S extends z.ZodRawShape, N extends string>(
         server.setServing(false);
         await registration?.deregister();
         await server.shutdown(config.SHUTDOWN_GRACE_MS);
+        await metricsEndpoint?.close();
         await close();
       })();
       return stopping;

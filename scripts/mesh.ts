@@ -14,7 +14,7 @@ import {
   HealthService,
 } from '../gen/ts/grpc/health/v1/health.js';
 import { createClient } from '../platform/clients.js';
-import { BFF_PORT, MESH, type ServiceName } from '../flights/mesh.js';
+import { BFF_METRICS_PORT, BFF_PORT, MESH, type ServiceName } from '../flights/mesh.js';
 import { ensureWebBuilt } from './web-build.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -188,15 +188,22 @@ const discoveryEnv: NodeJS.ProcessEnv = discovery.consul
       Object.values(MESH).map((s) => [s.addrEnv, `127.0.0.1:${s.port + PORT_OFFSET}`]),
     );
 const started: string[] = [];
+// Each process serves /metrics on its own port (shifted like the others); METRICS_PORT=0 turns
+// them all off.
+const metricsOff = process.env.METRICS_PORT === '0';
+const metricsPort = (port: number) => (metricsOff ? 0 : port + PORT_OFFSET);
+const metricsEndpoints: string[] = [];
 for (const name of ORDER) {
   const entry = path.join('services', name, 'main.ts');
   if (!existsSync(path.join(ROOT, entry))) continue;
   const port = MESH[name].port + PORT_OFFSET;
   launch(name, entry, {
     PORT: String(port),
+    METRICS_PORT: String(metricsPort(MESH[name].metricsPort)),
     DATA_DIR: path.join(DATA_ROOT, name),
     ...discoveryEnv,
   });
+  metricsEndpoints.push(`${metricsPort(MESH[name].metricsPort)} ${name}`);
   await waitServing(name, port);
   if (discovery.consul) await waitRegistered(discovery.consul, name);
   started.push(
@@ -206,13 +213,23 @@ for (const name of ORDER) {
 const bffPort = BFF_PORT + PORT_OFFSET;
 if (existsSync(path.join(ROOT, 'bff', 'main.ts'))) {
   process.stdout.write(`web front end: ${await ensureWebBuilt()}\n`);
-  launch('bff', 'bff/main.ts', { PORT: String(bffPort), ...discoveryEnv });
+  launch('bff', 'bff/main.ts', {
+    PORT: String(bffPort),
+    METRICS_PORT: String(metricsPort(BFF_METRICS_PORT)),
+    ...discoveryEnv,
+  });
+  metricsEndpoints.push(`${metricsPort(BFF_METRICS_PORT)} bff`);
   await waitHttp(`http://127.0.0.1:${bffPort}/healthz`);
   started.push(
     `  bff       http://127.0.0.1:${bffPort}/api/v1   (docs: http://127.0.0.1:${bffPort}/docs)`,
     `  web       http://127.0.0.1:${bffPort}/`,
   );
 }
+started.push(
+  metricsOff
+    ? '  metrics   off (METRICS_PORT=0)'
+    : `  metrics   http://127.0.0.1:<port>/metrics on ${metricsEndpoints.join(', ')}`,
+);
 started.push(`  discovery ${discovery.note}`);
 process.stdout.write(`\nflight mesh is up:\n${started.join('\n')}\n\nCtrl-C stops everything.\n\n`);
 

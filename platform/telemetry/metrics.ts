@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import type { Logger } from '../logger.js';
 import { metrics } from '@opentelemetry/api';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -87,4 +88,25 @@ export async function serveMetrics(options: {
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * A process's METRICS_PORT endpoint: nothing for port 0, else /metrics on every interface, with
+ * one log line naming the port. A port already taken fails the start-up, naming METRICS_PORT.
+ */
+export async function startMetricsEndpoint(
+  port: number,
+  log: Logger,
+): Promise<MetricsEndpoint | undefined> {
+  if (port === 0) return undefined;
+  let endpoint: MetricsEndpoint;
+  try {
+    endpoint = await serveMetrics({ port });
+  } catch (err) {
+    throw new Error(`METRICS_PORT ${port}: cannot serve /metrics: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  log.info({ metrics_port: endpoint.port, path: METRICS_PATH }, 'metrics endpoint listening');
+  return endpoint;
 }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { BFF_METRICS_PORT, MESH } from '../../flights/mesh.js';
 import { METRICS_META_KEY } from '../../platform/telemetry/metrics.js';
 import {
   DASHBOARD_FILE,
@@ -77,24 +78,30 @@ describe('deploy/prometheus/prometheus.yml', () => {
     expect((await promtool('check', 'config', unknownField)).ok).toBe(false);
   });
 
-  it('is mounted where the image reads it, and asks the compose Consul for every process', () => {
+  it('is mounted where the image reads it, and finds every process: services in Consul, the BFF by DNS', () => {
     expect(mountTarget('prometheus', `./${PROMETHEUS_CONFIG}`)).toBe(
       (services.prometheus!.command as string[])
         .find((a) => a.startsWith('--config.file='))!
         .split('=')[1],
     );
     const consulHttp = Number(/^\s*http\s*=\s*(\d+)/m.exec(read('consul/server.hcl'))![1]);
-    const [job] = config.scrape_configs as Json[];
-    const [sd] = job!.consul_sd_configs as Json[];
-    expect(sd!.server).toBe(`consul:${consulHttp}`);
-    // Every container built from the image registers in Consul under its compose name.
-    const mesh = Object.entries(services).filter(([, s]) => s.build);
-    expect([...(sd!.services as string[])].sort()).toEqual(mesh.map(([n]) => n).sort());
+    const jobs = config.scrape_configs as Json[];
+    const sd = jobs.flatMap((j) => (j.consul_sd_configs ?? []) as Json[]);
+    const dns = jobs.flatMap((j) => (j.dns_sd_configs ?? []) as Json[]);
+    expect(sd.map((c) => c.server)).toEqual([`consul:${consulHttp}`]);
+    // The services register in Consul under their names (the compose names too)...
+    expect([...(sd[0]!.services as string[])].sort()).toEqual(Object.keys(MESH).sort());
+    // ...and the BFF, which does not, is every address of its compose name, at its metrics port.
+    expect(dns).toEqual([{ names: ['bff'], type: 'A', port: BFF_METRICS_PORT }]);
+    // Together: every container built from the image.
+    const built = Object.entries(services).filter(([, s]) => s.build);
+    expect([...sd[0]!.services, ...dns[0]!.names].sort()).toEqual(built.map(([n]) => n).sort());
     expect(services.prometheus!.depends_on.consul.condition).toBe('service_healthy');
   });
 
   it('scrapes each instance at its registered address and the metrics port in its meta', () => {
-    const relabel = config.scrape_configs[0].relabel_configs as Json[];
+    const job = (config.scrape_configs as Json[]).find((j) => j.consul_sd_configs)!;
+    const relabel = job.relabel_configs as Json[];
     const meta = `__meta_consul_service_metadata_${METRICS_META_KEY}`;
     const keep = relabel.find((r) => r.action === 'keep')!;
     expect(keep.source_labels).toEqual([meta]);
