@@ -13,6 +13,10 @@ import { feedMessage, listedFlight, type FeedMessage, type ListedFlight } from '
 /**
  * Every call search makes to another service, typed, in one place: schedule's listing and change
  * feed (the read model), and pricing's PriceItineraries (the pricing pipeline).
+ *
+ * No peer error ever reaches search's own caller, so platform's callPeer (relay or UNAVAILABLE)
+ * has nothing to do here: a failed schedule call is retried by the read model, a failed pricing
+ * call means unpriced itineraries.
  */
 
 /** A listing of the whole window may take minutes (the world schedule: ~12k flights/s). */
