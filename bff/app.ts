@@ -23,6 +23,7 @@ import {
 import { registerOpenApi } from './openapi.js';
 import { HttpProblem } from './problem.js';
 import { registerRoutes, type RouteDeps } from './routes/index.js';
+import { registerSessions } from './session.js';
 import { registerWeb } from './web.js';
 
 export interface BffDeps extends RouteDeps {
@@ -102,6 +103,7 @@ export async function buildBff(deps: BffDeps): Promise<FastifyInstance> {
 
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
+  await registerSessions(app, deps);
   registerRoutes(app, deps);
   await registerWeb(app);
   return app;

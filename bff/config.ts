@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { commonEnv, peerEnv } from '../platform/config.js';
-import { BFF_PORT } from '../platform/mesh.js';
+import { BFF_PORT, peerEnv } from '../flights/mesh.js';
+import { commonEnv } from '../platform/config.js';
 import { DEV_JWT_SECRET } from './auth.js';
 import { DEFAULT_CLOCK_SKEW_S, DEFAULT_MAX_LIFETIME_S } from './token-lifetime.js';
 

@@ -31,6 +31,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'search' },
         { name: 'quotes' },
         { name: 'bookings' },
+        { name: 'flights', description: 'the timetable; changes need the operator role' },
         { name: 'operations' },
       ],
     },

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { registerAirportRoutes } from './airports.js';
 import { registerBookingRoutes } from './bookings.js';
+import { registerFlightRoutes } from './flights.js';
 import type { RouteDeps } from './common.js';
 import { registerOperationRoutes } from './operations.js';
 import { registerQuoteRoutes } from './quotes.js';
@@ -16,5 +17,6 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
   registerSearchRoutes(api, deps);
   registerQuoteRoutes(api, deps);
   registerBookingRoutes(api, deps);
+  registerFlightRoutes(api, deps);
   registerOperationRoutes(api, deps);
 }

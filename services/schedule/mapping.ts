@@ -1,26 +1,26 @@
 import {
-  Cabin,
   FlightStatus,
+  Flight,
   type Airport as AirportProto,
-  type Flight,
 } from '../../gen/ts/flights/v1/common.js';
-import { HoldStatus, type Hold } from '../../gen/ts/flights/v1/schedule.js';
+import {
+  HoldStatus,
+  ScheduleEventType,
+  type CabinAvailability as CabinAvailabilityProto,
+  type Hold,
+  type WatchScheduleResponse,
+} from '../../gen/ts/flights/v1/schedule.js';
 import type { Catalog, OperatedFlight } from './catalog.js';
+import type { CabinAvailability } from './domain/availability.js';
+import { CABIN_CODES } from './domain/cabin.js';
+import { cabinCode, cabinProto } from '../../flights/enums.js';
+import type { ChangeKind } from './domain/flight-changes.js';
+import type { HoldRecord } from './domain/holds.js';
 import type { Airport } from './domain/reference-data.js';
-import type { CabinCode } from './domain/timetable.js';
-import type { HoldRecord } from './store.js';
+import type { FeedTick } from './feed.js';
 
-const CABINS: Array<[CabinCode, Cabin]> = [
-  ['economy', Cabin.CABIN_ECONOMY],
-  ['premium_economy', Cabin.CABIN_PREMIUM_ECONOMY],
-  ['business', Cabin.CABIN_BUSINESS],
-  ['first', Cabin.CABIN_FIRST],
-];
-
-export const cabinCode = (cabin: Cabin): CabinCode | undefined =>
-  CABINS.find(([, c]) => c === cabin)?.[0];
-export const cabinProto = (code: CabinCode): Cabin =>
-  CABINS.find(([c]) => c === code)?.[1] ?? Cabin.CABIN_UNSPECIFIED;
+// The one Cabin ↔ CabinCode map is flights/enums.ts; handlers use it through this module.
+export { cabinCode, cabinProto };
 
 export function toAirportProto(a: Airport): AirportProto {
   return {
@@ -58,8 +58,8 @@ export function toFlightProto(f: OperatedFlight, catalog: Catalog): Flight {
     distanceKm: f.distanceKm,
     aircraftCode: f.aircraft,
     status: STATUS[f.status],
-    cabins: CABINS.filter(([code]) => f.cabins[code] > 0).map(([code, cabin]) => ({
-      cabin,
+    cabins: CABIN_CODES.filter((code) => f.cabins[code] > 0).map((code) => ({
+      cabin: cabinProto(code),
       capacity: f.cabins[code],
     })),
     version: f.version,
@@ -85,5 +85,27 @@ export function toHoldProto(h: HoldRecord): Hold {
     status: HOLD_STATUS[h.status],
     createdAt: h.createdAt,
     expiresAt: h.expiresAt,
+  };
+}
+
+export function toCabinAvailabilityProto(c: CabinAvailability): CabinAvailabilityProto {
+  return { ...c, cabin: cabinProto(c.cabin) };
+}
+
+const EVENT_TYPES: Record<ChangeKind, ScheduleEventType> = {
+  RETIMED: ScheduleEventType.SCHEDULE_EVENT_TYPE_RETIMED,
+  CANCELLED: ScheduleEventType.SCHEDULE_EVENT_TYPE_CANCELLED,
+};
+
+/** A feed tick as WatchSchedule sends it: a heartbeat has a cursor and no event. */
+export function toWatchResponse({ cursor, event }: FeedTick): WatchScheduleResponse {
+  return {
+    cursor: String(cursor),
+    event: event && {
+      type: EVENT_TYPES[event.type],
+      flight: Flight.fromJSON(event.flight),
+      occurredAt: event.occurredAt,
+      reason: event.reason,
+    },
   };
 }

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Flight } from '../../gen/ts/flights/v1/common.js';
 import { ScheduleServiceService } from '../../gen/ts/flights/v1/schedule.js';
-import { RollingWindow } from '../../platform/calendar.js';
+import { RollingWindow } from '../../flights/calendar.js';
 import { createClient } from '../../platform/clients.js';
 import { createLogger } from '../../platform/logger.js';
 import { startSchedule, type ScheduleFixture } from '../../test/support/schedule.js';
+import { schedulePeer } from './peers.js';
 import { ScheduleReadModel } from './read-model.js';
 import { searchWindow } from './service.js';
 
@@ -44,7 +45,7 @@ describe('the read model when the day turns', () => {
       target: `dns:///${schedule.address}`,
       defaultDeadlineMs: 10_000,
     });
-    const model = new ScheduleReadModel(client, {
+    const model = new ScheduleReadModel(schedulePeer(client), {
       window: new RollingWindow(3, undefined, () => now),
       readyDays: 3,
       chunkDays: 1,
