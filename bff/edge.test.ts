@@ -8,6 +8,7 @@ import { SignJWT, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callJson, rawHttp } from '../test/support/http.js';
 import { startMesh, type MeshFixture } from '../test/support/mesh.js';
+import { expectProblem, PROBLEM_BASE, send as sendTo } from '../test/support/problem.js';
 import { DEFAULT_CLOCK_SKEW_S, DEFAULT_MAX_LIFETIME_S } from './token-lifetime.js';
 
 let mesh: MeshFixture;
@@ -21,46 +22,15 @@ beforeAll(async () => {
       RATE_LIMIT_PER_MINUTE: '100000',
     },
   });
-  bearer = `Bearer ${await mesh.bff.token('edge-tester')}`;
+  bearer = `Bearer ${await token({ iat: now(), exp: now() + HOUR })}`;
 });
 
 afterAll(async () => {
   await mesh?.stop();
 });
 
-const PROBLEM = 'https://flight-mesh.dev/problems/';
-
-interface Answer {
-  status: number;
-  contentType: string | null;
-  problem: { type: string; status: number; detail: string; errors?: { field: string }[] };
-  headers: Headers;
-}
-
-async function send(method: string, path: string, init: RequestInit = {}): Promise<Answer> {
-  const res = await fetch(mesh.bff.url + path, { method, ...init });
-  const text = await res.text();
-  return {
-    status: res.status,
-    contentType: res.headers.get('content-type'),
-    problem: text ? JSON.parse(text) : undefined,
-    headers: res.headers,
-  };
-}
-
-/** The answer is the problem of `type` with `status`, naming `field` (if given). */
-function expectProblem(a: Answer, status: number, type: string, field?: string) {
-  const what = JSON.stringify(a.problem);
-  expect(a.status, what).toBe(status);
-  expect(a.contentType, what).toContain('application/problem+json');
-  expect(a.problem.type, what).toBe(PROBLEM + type);
-  expect(a.problem.status, what).toBe(status);
-  if (field)
-    expect(
-      a.problem.errors?.map((e) => e.field),
-      what,
-    ).toContain(field);
-}
+const send = (method: string, path: string, init: RequestInit = {}) =>
+  sendTo(mesh.bff.url, method, path, init);
 
 /** Still serving after the abuse: every service ready, and an ordinary request answered. */
 async function expectHealthy() {
@@ -72,13 +42,23 @@ async function expectHealthy() {
 /** A token signed with the BFF's key, issuer and audience, with exactly the given claims. */
 function token(claims: JWTPayload): Promise<string> {
   const { JWT_SECRET, JWT_ISSUER, JWT_AUDIENCE } = mesh.bff.config;
-  return new SignJWT({ sub: 'edge-tester', iss: JWT_ISSUER, aud: JWT_AUDIENCE, ...claims })
+  return new SignJWT({
+    sub: 'edge-tester',
+    iss: JWT_ISSUER,
+    aud: JWT_AUDIENCE,
+    // Both roles, so the operator's routes take it too.
+    roles: ['customer', 'operator'],
+    ...claims,
+  })
     .setProtectedHeader({ alg: 'HS256' })
     .sign(new TextEncoder().encode(JWT_SECRET));
 }
 
 const now = () => Math.floor(Date.now() / 1000);
 const HOUR = 3600;
+
+/** A flight id of the right shape that the timetable does not have. */
+const NO_SUCH_FLIGHT = 'ZZ999-2026-12-03';
 
 /** One request of each route that needs a bearer token, with a valid body where it has one. */
 const BOOKING_ROUTES: { method: string; path: string; body?: unknown; ok: number }[] = [
@@ -95,6 +75,18 @@ const BOOKING_ROUTES: { method: string; path: string; body?: unknown; ok: number
       ],
       contactEmail: 'ada@example.com',
     },
+    ok: 404,
+  },
+  {
+    method: 'POST',
+    path: `/api/v1/flights/${NO_SUCH_FLIGHT}/retime`,
+    body: { departure: '2026-12-03T10:00:00Z', reason: 'edge' },
+    ok: 404,
+  },
+  {
+    method: 'POST',
+    path: `/api/v1/flights/${NO_SUCH_FLIGHT}/cancel`,
+    body: { reason: 'edge' },
     ok: 404,
   },
 ];
@@ -179,8 +171,19 @@ describe('optional bodies (issue 14 item 2)', () => {
   );
 
   it.each([
+    ['no content type', {}],
+    ['application/json', { 'content-type': 'application/json' }],
+  ])('POST /auth/logout (no body at all) with %s, empty → 204', async (_what, headers) => {
+    const a = await fetch(`${mesh.bff.url}/auth/logout`, { method: 'POST', headers });
+    expect(a.status, await a.text()).toBe(204);
+  });
+
+  it.each([
     ['POST', '/api/v1/quotes', {}],
     ['POST', '/api/v1/bookings', { 'idempotency-key': 'edge-empty-body' }],
+    ['POST', `/api/v1/flights/${NO_SUCH_FLIGHT}/retime`, { 'idempotency-key': 'edge-empty' }],
+    ['POST', `/api/v1/flights/${NO_SUCH_FLIGHT}/cancel`, { 'idempotency-key': 'edge-empty' }],
+    ['POST', '/auth/dev-login', {}],
   ])('%s %s needs its body: an empty one is 400 naming (body)', async (method, path, headers) => {
     const a = await send(method, path, {
       headers: { authorization: bearer, 'content-type': 'application/json', ...headers },
@@ -195,6 +198,9 @@ describe('media types, sizes and malformed URLs (issue 14 item 3)', () => {
     ['POST', '/api/v1/quotes', {}],
     ['POST', '/api/v1/bookings', { 'idempotency-key': 'edge-media' }],
     ['POST', '/api/v1/bookings/ZZZZZZ/cancel', {}],
+    ['POST', `/api/v1/flights/${NO_SUCH_FLIGHT}/retime`, { 'idempotency-key': 'edge-media' }],
+    ['POST', `/api/v1/flights/${NO_SUCH_FLIGHT}/cancel`, { 'idempotency-key': 'edge-media' }],
+    ['POST', '/auth/dev-login', {}],
   ];
   const NOT_JSON: [string | undefined, string][] = [
     ['text/plain', '{"flightIds":["x"]}'],
@@ -277,6 +283,9 @@ describe('media types, sizes and malformed URLs (issue 14 item 3)', () => {
     'GET /api/v1/quotes/q1',
     'GET /api/v1/bookings',
     'POST /api/v1/bookings/ZZZZZZ/cancel',
+    'GET /api/v1/flights?origin=JFK&destination=LHR&date=2026-12-03',
+    `POST /api/v1/flights/${NO_SUCH_FLIGHT}/cancel`,
+    'POST /auth/logout',
     'GET /healthz',
   ];
 
@@ -288,7 +297,7 @@ describe('media types, sizes and malformed URLs (issue 14 item 3)', () => {
     expect(raw.status, raw.body).toBe(431);
     expect(raw.headers['content-type']).toContain('application/problem+json');
     expect(JSON.parse(raw.body)).toMatchObject({
-      type: `${PROBLEM}headers-too-large`,
+      type: `${PROBLEM_BASE}headers-too-large`,
       status: 431,
     });
     await expectHealthy();
@@ -300,6 +309,8 @@ describe('media types, sizes and malformed URLs (issue 14 item 3)', () => {
     ['GET', '/api/v1/quotes/*'],
     ['GET', '/api/v1/bookings/*'],
     ['POST', '/api/v1/bookings/*/cancel'],
+    ['POST', '/api/v1/flights/*/retime'],
+    ['POST', '/api/v1/flights/*/cancel'],
   ])('%s %s: a malformed escape in the path is 400 naming (path)', async (method, template) => {
     for (const escape of BAD_ESCAPES) {
       const a = await send(method, template.replace('*', escape), {
@@ -317,6 +328,7 @@ describe('media types, sizes and malformed URLs (issue 14 item 3)', () => {
     ['/api/v1/search/stream?origin=JFK&destination=LHR&date=*', 'date'],
     ['/api/v1/bookings?pageToken=*', 'pageToken'],
     ['/api/v1/bookings?pageSize=5&*=1', '(query)'],
+    ['/api/v1/flights?origin=JFK&destination=*&date=2026-12-03', 'destination'],
   ])('GET %s: a malformed escape in the query is 400 naming %s', async (template, field) => {
     for (const escape of BAD_ESCAPES) {
       const a = await send('GET', template.replace('*', escape), {
@@ -330,6 +342,7 @@ describe('media types, sizes and malformed URLs (issue 14 item 3)', () => {
     ['GET', '/api/v1/quotes/*', 'id'],
     ['GET', '/api/v1/bookings/*', 'reference'],
     ['POST', '/api/v1/bookings/*/cancel', 'reference'],
+    ['POST', '/api/v1/flights/*/cancel', 'flightId'],
   ])(
     '%s %s: an over-long path parameter is 400 naming %s, a huge one 414',
     async (method, template, field) => {
