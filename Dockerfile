@@ -12,6 +12,11 @@ RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
 COPY buf.yaml buf.gen.yaml ./
 COPY proto ./proto
 RUN npm run generate
+# The web front end: static files the BFF serves at / (bff/web.ts).
+COPY tsconfig.json ./
+COPY web ./web
+COPY scripts/web-build.ts ./scripts/web-build.ts
+RUN npm run build:web
 
 # --- production dependencies only ----------------------------------------------------------
 FROM node:20-bookworm-slim AS deps
@@ -29,6 +34,7 @@ COPY package.json tsconfig.json ./
 COPY platform ./platform
 COPY services ./services
 COPY bff ./bff
+COPY --from=build /app/dist/web ./dist/web
 COPY scripts/healthcheck.mjs ./scripts/healthcheck.mjs
 RUN mkdir -p /app/data && chown -R node:node /app/data
 USER node

@@ -24,6 +24,7 @@ import type { BffClients } from './clients.js';
 import type { BffConfig } from './config.js';
 import { HttpProblem, internalProblem, problemFromGrpc, type ProblemResponse } from './problem.js';
 import { registerRoutes } from './routes.js';
+import { registerWeb } from './web.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -252,5 +253,6 @@ export async function buildBff(deps: BffDeps): Promise<FastifyInstance> {
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   registerRoutes(app, deps);
+  await registerWeb(app);
   return app;
 }

@@ -15,6 +15,7 @@ import {
 } from '../gen/ts/grpc/health/v1/health.js';
 import { createClient } from '../platform/clients.js';
 import { BFF_PORT, MESH, type ServiceName } from '../platform/mesh.js';
+import { ensureWebBuilt } from './web-build.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ORDER: ServiceName[] = ['schedule', 'pricing', 'search', 'booking'];
@@ -171,10 +172,12 @@ for (const name of ORDER) {
   );
 }
 if (existsSync(path.join(ROOT, 'bff', 'main.ts'))) {
+  process.stdout.write(`web front end: ${await ensureWebBuilt()}\n`);
   launch('bff', 'bff/main.ts', { PORT: String(BFF_PORT), ...discoveryEnv });
   await waitHttp(`http://127.0.0.1:${BFF_PORT}/healthz`);
   started.push(
     `  bff       http://127.0.0.1:${BFF_PORT}/api/v1   (docs: http://127.0.0.1:${BFF_PORT}/docs)`,
+    `  web       http://127.0.0.1:${BFF_PORT}/`,
   );
 }
 started.push(`  discovery ${discovery.note}`);
