@@ -20,6 +20,7 @@ import {
 } from 'fastify-type-provider-zod';
 import { errorDetails, isServiceError } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
+import type { Authenticator } from './auth.js';
 import type { BffClients } from './clients.js';
 import type { BffConfig } from './config.js';
 import { HttpProblem, internalProblem, problemFromGrpc, type ProblemResponse } from './problem.js';
@@ -41,7 +42,8 @@ export interface BffDeps {
   clients: BffClients;
   config: BffConfig;
   log: Logger;
-  authenticate(authorization: string | undefined): Promise<string>;
+  /** Verifies a bearer token (bff/auth.ts): the caller, or a 401/503 HttpProblem. */
+  authenticate: Authenticator;
   /** True while shutting down: /readyz answers 503 so the edge stops sending traffic. */
   draining?: () => boolean;
 }

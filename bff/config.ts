@@ -1,18 +1,23 @@
 import { z } from 'zod';
 import { commonEnv, peerEnv } from '../platform/config.js';
 import { BFF_PORT } from '../platform/mesh.js';
-import { DEV_JWT_SECRET } from './auth.js';
+import { API_RESOURCE, IDENTITY_PORT } from '../identity/config.js';
 
 const ms = z.coerce.number().int().min(1);
 
 export const bffEnv = {
   ...commonEnv(BFF_PORT),
   ...peerEnv,
-  /** HS256 secret for bearer tokens (≥ 32 characters); JWT_JWKS_URL takes precedence. */
-  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_JWT_SECRET),
+  /**
+   * Bearer tokens come from the identity service (identity/): signed with its keys, checked
+   * through its JWKS (JWT_JWKS_URL, default `<JWT_ISSUER>/jwks`), issued by JWT_ISSUER for
+   * JWT_AUDIENCE. JWT_SECRET (HS256, ≥ 32 characters) replaces all that with a shared key:
+   * for tests only, never set in `npm start` or compose.
+   */
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   JWT_JWKS_URL: z.string().url().optional(),
-  JWT_ISSUER: z.string().min(1).default('flight-mesh-dev'),
-  JWT_AUDIENCE: z.string().min(1).default('flight-mesh'),
+  JWT_ISSUER: z.string().url().default(`http://127.0.0.1:${IDENTITY_PORT}`),
+  JWT_AUDIENCE: z.string().min(1).default(API_RESOURCE),
   /**
    * Peers whose X-Forwarded-For is believed (fastify trustProxy: addresses, CIDRs or the names
    * loopback, linklocal, uniquelocal): the client of a request is then its first untrusted hop.

@@ -8,7 +8,7 @@ import { onShutdownSignal } from '../platform/lifecycle.js';
 import { createLogger } from '../platform/logger.js';
 import { flushTracing } from '../platform/telemetry/tracing.js';
 import { buildBff } from './app.js';
-import { createAuthenticator, DEV_JWT_SECRET } from './auth.js';
+import { createAuthenticator } from './auth.js';
 import { createBffClients } from './clients.js';
 import { bffEnv } from './config.js';
 
@@ -22,10 +22,8 @@ try {
 }
 const log = createLogger('bff', config.LOG_LEVEL);
 if (config.CONSUL_HTTP_ADDR) useConsul(config.CONSUL_HTTP_ADDR);
-if (config.JWT_SECRET === DEV_JWT_SECRET && !config.JWT_JWKS_URL)
-  log.warn(
-    'using the documented development JWT key: set JWT_SECRET or JWT_JWKS_URL outside development',
-  );
+if (config.JWT_SECRET)
+  log.warn('JWT_SECRET is set: tokens are checked against a shared key, not the issuer’s JWKS');
 const clients = createBffClients(config);
 let draining = false;
 const app = await buildBff({

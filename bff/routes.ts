@@ -10,6 +10,7 @@ import type {
 import type { CallOptions } from '../platform/clients.js';
 import { errorDetails } from '../platform/errors.js';
 import type { ServiceName } from '../platform/mesh.js';
+import { requireRole, type Authenticator } from './auth.js';
 import type { BffClients } from './clients.js';
 import type { BffConfig } from './config.js';
 import { requestBudgetMs } from './deadlines.js';
@@ -48,7 +49,7 @@ import {
 export interface RouteDeps {
   clients: BffClients;
   config: BffConfig;
-  authenticate(authorization: string | undefined): Promise<string>;
+  authenticate: Authenticator;
   draining?: () => boolean;
 }
 
@@ -250,10 +251,16 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
   });
 
   const auth = { security: [{ bearer: [] }], tags: ['bookings'] };
-  /** Booking routes check the bearer token first: no token, no further word about the request. */
+  /**
+   * Booking routes check the bearer token first (no token, no further word about the request)
+   * and need the customer role: bookings are kept under the token's subject.
+   */
   const authenticated = {
     onRequest: async (req: FastifyRequest) => {
-      req.customerId = await deps.authenticate(req.headers.authorization);
+      req.customerId = requireRole(
+        await deps.authenticate(req.headers.authorization),
+        'customer',
+      ).subject;
     },
   };
 

@@ -12,7 +12,7 @@ import {
   loginWithPassword,
 } from './client.js';
 import { API_RESOURCE } from './config.js';
-import { CLI_CLIENT_ID, CLI_REDIRECT_URI, OPS_CLIENT_ID, WEB_CLIENT_ID } from './provider.js';
+import { CLI_CLIENT_ID, CLI_REDIRECT_URI, OPS_CLIENT_ID, WEB_CLIENT_ID } from './clients.js';
 import { DEMO_USERS } from './users.js';
 
 let idp: IdentityFixture;

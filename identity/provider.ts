@@ -1,18 +1,14 @@
 import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import {
+  CLI_CLIENT_ID,
+  CLI_REDIRECT_URI,
+  OPS_CLIENT_ID,
+  ROLES_CLAIM,
+  WEB_CLIENT_ID,
+} from './clients.js';
 import { API_RESOURCE, type IdentityConfig } from './config.js';
 import type { ProviderSecrets } from './keys.js';
 import { ROLES, type Role, type UserDirectory } from './users.js';
-
-/** The web front end's client: public (no secret), authorization code + PKCE, via the BFF. */
-export const WEB_CLIENT_ID = 'flight-mesh-web';
-/** Scripts acting for a user (scripts/dev-token.ts): public, native, code + PKCE. */
-export const CLI_CLIENT_ID = 'flight-mesh-cli';
-/** The loopback redirect the CLI client registers; nothing needs to listen there. */
-export const CLI_REDIRECT_URI = 'http://127.0.0.1/callback';
-/** A service client for automation: client_credentials, operator role. */
-export const OPS_CLIENT_ID = 'flight-mesh-ops';
-/** The claim that carries roles (RFC 9068 §2.2.3.1), in access tokens and ID tokens. */
-export const ROLES_CLAIM = 'roles';
 
 const isRoleList = (v: unknown): v is Role[] =>
   Array.isArray(v) && v.every((r) => (ROLES as readonly unknown[]).includes(r));

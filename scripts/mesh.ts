@@ -14,6 +14,7 @@ import {
   HealthService,
 } from '../gen/ts/grpc/health/v1/health.js';
 import { createClient } from '../platform/clients.js';
+import { IDENTITY_PORT } from '../identity/config.js';
 import { BFF_PORT, MESH, type ServiceName } from '../platform/mesh.js';
 import { ensureWebBuilt } from './web-build.js';
 
@@ -156,6 +157,15 @@ const discoveryEnv = discovery.consul
   ? { CONSUL_HTTP_ADDR: discovery.consul, SERVICE_HOST: '127.0.0.1' }
   : {};
 const started: string[] = [];
+// The OpenID Connect provider first: the BFF checks tokens against its keys (bff/config.ts).
+launch('identity', 'identity/main.ts', {
+  PORT: String(IDENTITY_PORT),
+  DATA_DIR: path.join(ROOT, 'data', 'identity'),
+});
+await waitHttp(`http://127.0.0.1:${IDENTITY_PORT}/healthz`);
+started.push(
+  `  identity  http://127.0.0.1:${IDENTITY_PORT}   (tokens: npm run -s dev-token -- alice)`,
+);
 for (const name of ORDER) {
   const entry = path.join('services', name, 'main.ts');
   if (!existsSync(path.join(ROOT, entry))) continue;

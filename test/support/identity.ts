@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { clientCredentials, loginWithPassword } from '../../identity/client.js';
 import { identityEnv } from '../../identity/config.js';
-import { CLI_CLIENT_ID, CLI_REDIRECT_URI, OPS_CLIENT_ID } from '../../identity/provider.js';
+import { CLI_CLIENT_ID, CLI_REDIRECT_URI, OPS_CLIENT_ID } from '../../identity/clients.js';
 import { startIdentity, type RunningIdentity } from '../../identity/server.js';
 import { DEMO_USERS } from '../../identity/users.js';
 import { loadConfig } from '../../platform/config.js';
