@@ -1,22 +1,31 @@
 /**
- * Proto messages → the JSON HTTP clients get: camelCase, ISO-8601 instants with offsets, money
- * as { amount, currency } in minor units, enums as lower-case words. Pure functions, no I/O.
+ * The one place HTTP/JSON and the gRPC messages meet, both ways. Requests: validated HTTP input
+ * → the service's request message. Answers: proto messages → the JSON HTTP clients get:
+ * camelCase, ISO-8601 instants with offsets, money as { amount, currency } in minor units, enums
+ * as lower-case words. Pure functions, no I/O.
  */
 import {
   Cabin,
+  FlightStatus,
   PassengerType,
   PriceLine_Kind,
   type Airport,
+  type Flight,
   type FlightSegment,
   type Money,
   type PriceBreakdown,
 } from '../gen/ts/flights/v1/common.js';
-import { BookingStatus, type Booking } from '../gen/ts/flights/v1/booking.js';
-import { QuoteStatus, type Quote } from '../gen/ts/flights/v1/pricing.js';
+import {
+  BookingStatus,
+  type Booking,
+  type CreateBookingRequest,
+} from '../gen/ts/flights/v1/booking.js';
+import { QuoteStatus, type CreateQuoteRequest, type Quote } from '../gen/ts/flights/v1/pricing.js';
 import {
   PriceStatus,
   SortOrder,
   type Itinerary,
+  type SearchItinerariesRequest,
   type SearchSummary,
 } from '../gen/ts/flights/v1/search.js';
 import {
@@ -24,11 +33,15 @@ import {
   PASSENGER_TYPES,
   SORTS,
   type AirportJson,
+  type BookingBody,
   type BookingJson,
+  type FlightJson,
   type ItineraryJson,
   type MoneyJson,
   type PriceJson,
+  type QuoteBody,
   type QuoteJson,
+  type SearchQuery,
   type SearchSummaryJson,
   type SegmentJson,
 } from './schemas.js';
@@ -63,6 +76,45 @@ export const sortEnum = (s: SortName) =>
     duration: SortOrder.SORT_ORDER_DURATION,
     departure: SortOrder.SORT_ORDER_DEPARTURE,
   })[s];
+
+// ——— requests: HTTP → gRPC ———
+
+export const searchRequest = (q: SearchQuery): SearchItinerariesRequest => ({
+  origin: q.origin,
+  destination: q.destination,
+  departureDate: q.date,
+  passengers: { adults: q.adults, children: q.children, infants: q.infants },
+  cabin: cabinEnum(q.cabin),
+  maxStops: q.maxStops,
+  sort: sortEnum(q.sort),
+  maxResults: q.maxResults,
+});
+
+/** `idempotencyKey`: the optional Idempotency-Key header, which becomes the quote's request id. */
+export const quoteRequest = (
+  body: QuoteBody,
+  idempotencyKey: string | undefined,
+): CreateQuoteRequest => ({
+  flightIds: body.flightIds,
+  passengers: body.passengers,
+  cabin: cabinEnum(body.cabin),
+  requestId: idempotencyKey ?? '',
+});
+
+/** `customerId` comes from the bearer token, never from the body. */
+export const bookingRequest = (
+  body: BookingBody,
+  customerId: string,
+  idempotencyKey: string,
+): CreateBookingRequest => ({
+  idempotencyKey,
+  quoteId: body.quoteId,
+  customerId,
+  passengers: body.passengers.map((p) => ({ ...p, type: passengerEnum(p.type) })),
+  contactEmail: body.contactEmail,
+});
+
+// ——— answers: gRPC → HTTP ———
 
 /** Amounts are integers in the currency's minor unit (USD: cents, exponent 2). */
 export const money = (m: Money | undefined): MoneyJson | null =>
@@ -179,4 +231,26 @@ export const bookingJson = (b: Booking): BookingJson => ({
   failureReason: b.failureReason || null,
   createdAt: b.createdAt?.toISOString() ?? null,
   updatedAt: b.updatedAt?.toISOString() ?? null,
+});
+
+const FLIGHT_STATUS: Partial<Record<FlightStatus, FlightJson['status']>> = {
+  [FlightStatus.FLIGHT_STATUS_SCHEDULED]: 'scheduled',
+  [FlightStatus.FLIGHT_STATUS_RETIMED]: 'retimed',
+  [FlightStatus.FLIGHT_STATUS_CANCELLED]: 'cancelled',
+};
+
+export const flightJson = (f: Flight): FlightJson => ({
+  flightId: f.flightId,
+  flightNumber: `${f.carrierCode}${f.flightNumber}`,
+  carrier: f.carrierCode,
+  carrierName: f.carrierName,
+  origin: f.origin,
+  destination: f.destination,
+  departureDate: f.departureDate,
+  departure: f.departureLocal,
+  arrival: f.arrivalLocal,
+  durationMinutes: f.durationMinutes,
+  aircraft: f.aircraftCode,
+  status: FLIGHT_STATUS[f.status] ?? 'unknown',
+  version: f.version,
 });

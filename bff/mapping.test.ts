@@ -10,7 +10,7 @@ import {
 } from '../gen/ts/flights/v1/common.js';
 import { QuoteStatus, type Quote } from '../gen/ts/flights/v1/pricing.js';
 import { PriceStatus, SortOrder, type Itinerary } from '../gen/ts/flights/v1/search.js';
-import { jsonPointerToPath } from './app.js';
+import { jsonPointerToPath } from './error-handler.js';
 import { requestBudgetMs } from './deadlines.js';
 import {
   airportJson,

@@ -113,6 +113,9 @@ export const bookingsQuery = z.object({
   pageToken: z.string().max(512).default(''),
 });
 
+export type QuoteBody = z.infer<typeof quoteBody>;
+export type BookingBody = z.infer<typeof bookingBody>;
+
 export const cancelBody = z.object({ reason: z.string().max(200).default('') }).nullish();
 
 // ——— output ———
@@ -279,3 +282,56 @@ export type SearchSummaryJson = z.infer<typeof searchSummary>;
 export type QuoteJson = z.infer<typeof quote>;
 export type BookingJson = z.infer<typeof booking>;
 export type ProblemJson = z.infer<typeof problem>;
+
+// ——— flights (the operator's view of the timetable) ———
+
+export const flightsQuery = z.object({
+  origin: iataCode.describe('IATA code of the departure airport'),
+  destination: iataCode.describe('IATA code of the arrival airport'),
+  date: calendarDate.describe('local departure date at the origin'),
+});
+
+export const flightParams = z.object({
+  flightId: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9]{2,3}\d{1,4}-\d{4}-\d{2}-\d{2}$/,
+      'must be a flight id like BA117-2026-12-01',
+    )
+    .transform((s) => s.toUpperCase()),
+});
+
+export const flightChangeHeaders = z.object({
+  'idempotency-key': idempotencyKey.describe(
+    'required: a retry with the same key is the same change, made once',
+  ),
+});
+
+export const retimeBody = z.object({
+  departure: z.iso
+    .datetime({ offset: true })
+    .describe('the new departure, ISO-8601 with an offset, within 72 hours of the scheduled one'),
+  reason: z.string().trim().min(1).max(200),
+});
+
+export const flightCancelBody = z.object({ reason: z.string().trim().min(1).max(200) });
+
+export const flight = z
+  .object({
+    flightId: z.string(),
+    flightNumber: z.string().describe('carrier code and number, "BA117"'),
+    carrier: z.string(),
+    carrierName: z.string(),
+    origin: z.string(),
+    destination: z.string(),
+    departureDate: z.string().describe('local departure date at the origin'),
+    departure: localTime,
+    arrival: localTime,
+    durationMinutes: z.number().int(),
+    aircraft: z.string(),
+    status: z.enum(['scheduled', 'retimed', 'cancelled', 'unknown']),
+    version: z.number().int().describe('grows with every operational change'),
+  })
+  .meta({ id: 'Flight' });
+
+export type FlightJson = z.infer<typeof flight>;

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
-import { sendProblem } from './app.js';
+import { sendProblem } from './error-handler.js';
 import { HttpProblem } from './problem.js';
 
 /** Where `npm run build:web` writes (web/vite.config.ts). */

@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { retryableMethods } from './contracts.js';
+import { clientMetricsInterceptor } from './rpc-metrics.js';
 import type { CallContext } from './server.js';
 import {
   serviceNameOf,
@@ -134,6 +135,7 @@ export function createClient<D extends ServiceDef>(
     'grpc.keepalive_time_ms': 30_000,
     'grpc.keepalive_timeout_ms': 10_000,
     ...options.channelOptions,
+    interceptors: [clientMetricsInterceptor],
   });
   const methods: Record<string, unknown> = {};
   for (const [key, def] of Object.entries(definition) as unknown as [

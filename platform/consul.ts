@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import * as grpc from '@grpc/grpc-js';
 import Consul from 'consul';
 import type { Logger } from './logger.js';
+import { recordResolvedEndpoints } from './rpc-metrics.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -154,6 +155,7 @@ class ConsulResolver implements grpc.experimental.Resolver {
   }
 
   private report(endpoints: grpc.experimental.Endpoint[]): void {
+    recordResolvedEndpoints(this.service, endpoints.length);
     if (endpoints.length === 0) {
       this.listener(
         grpc.experimental.statusOrFromError({

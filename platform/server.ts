@@ -5,6 +5,7 @@ import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import { reflectionDefinition } from './contracts.js';
 import { toStatusObject } from './errors.js';
 import type { Logger } from './logger.js';
+import { serverMetricsInterceptor } from './rpc-metrics.js';
 import { serviceNameOf, type RequestOf, type ResponseOf, type ServiceDef } from './rpc-types.js';
 
 /** The server side of a unary or server-streaming call. */
@@ -178,7 +179,7 @@ export class ServiceServer {
   ) {}
 
   static async start(options: ServiceServerOptions): Promise<ServiceServer> {
-    const server = new grpc.Server(SERVER_OPTIONS);
+    const server = new grpc.Server({ ...SERVER_OPTIONS, interceptors: [serverMetricsInterceptor] });
     const names = options.bindings.map((b) => serviceNameOf(b.definition));
     const initial: ServingStatus = options.startNotServing ? 'NOT_SERVING' : 'SERVING';
     const health = new HealthImplementation(

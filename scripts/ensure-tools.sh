@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Make sure the external tools the tests and benchmarks drive (consul, grpcurl,
-# ghz) are available, building them with Go when they are not.
+# ghz, promtool) are available, building them with Go when they are not.
 #
-#   bash scripts/ensure-tools.sh [consul] [grpcurl] [ghz]   # none = all three
+#   bash scripts/ensure-tools.sh [consul] [grpcurl] [ghz] [promtool]   # none = all four
 #
 # For each requested tool exactly one line `name=/absolute/path` goes to stdout
 # (test/support/tools.ts parses it); everything else goes to stderr.
 #
 # Lookup order per tool:
-#   1. $CONSUL_BIN / $GRPCURL_BIN / $GHZ_BIN
+#   1. $CONSUL_BIN / $GRPCURL_BIN / $GHZ_BIN / $PROMTOOL_BIN
 #   2. the cache: ${FLIGHT_MESH_TOOLS:-$HOME/.cache/flight-mesh/tools}/bin/<name>-<version>
 #   3. `command -v <name>`
 #   4. build it with Go into the cache
@@ -23,6 +23,12 @@ GRPCURL_VERSION=v1.9.3
 
 GHZ_PKG=github.com/bojand/ghz/cmd/ghz
 GHZ_VERSION=v0.120.0
+
+# Prometheus publishes its Go module as v0.<major><minor>.<patch>: v0.316.0 is
+# Prometheus 3.16.0, the same release as the prom/prometheus image in
+# docker-compose.yml (test/deploy/prometheus.test.ts keeps the two in step).
+PROMTOOL_PKG=github.com/prometheus/prometheus/cmd/promtool
+PROMTOOL_VERSION=v0.316.0
 
 CONSUL_MODULE=github.com/hashicorp/consul
 CONSUL_VERSION=v1.21.0
@@ -101,6 +107,17 @@ build_ghz() {
   go_install "$1" "$GHZ_PKG@$GHZ_VERSION"
 }
 
+# Prometheus's go.mod has no replace directives, so `go install` builds it as
+# released. Its version lives in prometheus/common's version package, not
+# main.version; stamp that so `promtool --version` names the release.
+build_promtool() {
+  local release=${PROMTOOL_VERSION#v0.} # 316.0 → 3.16.0
+  release="${release:0:1}.${release:1:2}.${release#*.}"
+  (cd "$1" && GOBIN="$1" go install -trimpath \
+    -ldflags "-s -w -X github.com/prometheus/common/version.Version=$release" \
+    "$PROMTOOL_PKG@$PROMTOOL_VERSION") >&2
+}
+
 # grpcurl and ghz are plain `go install pkg@version` builds: their go.mod files
 # have no replace directives, so Go builds them exactly as released. Both only
 # know their version when the release tooling stamps main.version; without it
@@ -155,7 +172,8 @@ ensure() { # $1 = tool name
     consul) env_var=CONSUL_BIN version=$CONSUL_VERSION ;;
     grpcurl) env_var=GRPCURL_BIN version=$GRPCURL_VERSION ;;
     ghz) env_var=GHZ_BIN version=$GHZ_VERSION ;;
-    *) die "unknown tool '$name' (expected consul, grpcurl or ghz)" ;;
+    promtool) env_var=PROMTOOL_BIN version=$PROMTOOL_VERSION ;;
+    *) die "unknown tool '$name' (expected consul, grpcurl, ghz or promtool)" ;;
   esac
 
   local override=${!env_var:-}
@@ -190,7 +208,9 @@ ensure() { # $1 = tool name
   fi
   if [[ ! -x $cached ]]; then
     local note=
-    [[ $name != consul ]] || note=' (about 10 minutes on 2 cores when the Go build cache is cold)'
+    case $name in
+      consul | promtool) note=' (about 10 minutes on 2 cores when the Go build cache is cold)' ;;
+    esac
     log "building $name $version with $(go version | cut -d' ' -f3) into $BIN_DIR$note..."
     local start=$SECONDS tmp
     # The build dir sits inside the cache dir so that the final `mv` is a
@@ -209,7 +229,7 @@ ensure() { # $1 = tool name
 
 main() {
   local tools=("$@")
-  [[ ${#tools[@]} -gt 0 ]] || tools=(consul grpcurl ghz)
+  [[ ${#tools[@]} -gt 0 ]] || tools=(consul grpcurl ghz promtool)
   local t
   for t in "${tools[@]}"; do
     ensure "$t"

@@ -19,6 +19,16 @@ import { BFF_PORT, MESH, type ServiceName } from '../platform/mesh.js';
 import { ensureWebBuilt } from './web-build.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/**
+ * MESH_PORT_OFFSET shifts every port this launcher gives out (a second mesh beside the first,
+ * or a test's); MESH_DATA_DIR moves the embedded stores (default ./data).
+ */
+const PORT_OFFSET = Number(process.env.MESH_PORT_OFFSET ?? 0);
+if (!Number.isInteger(PORT_OFFSET) || PORT_OFFSET < 0 || PORT_OFFSET > 10_000) {
+  process.stderr.write('MESH_PORT_OFFSET: expected an integer from 0 to 10000\n');
+  process.exit(2);
+}
+const DATA_ROOT = path.resolve(process.env.MESH_DATA_DIR ?? path.join(ROOT, 'data'));
 const ORDER: ServiceName[] = ['schedule', 'pricing', 'search', 'booking'];
 const pretty = process.stdout.isTTY
   ? prettyFactory({ colorize: true, ignore: 'pid,hostname,service' })
@@ -33,6 +43,10 @@ function launch(name: string, entry: string, env: NodeJS.ProcessEnv): ChildProce
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: the terminal's Ctrl-C reaches only this launcher, which stops
+      // each child once, in order. In the terminal's group a child got SIGINT from the
+      // terminal and SIGTERM from us, and took the second for "exit now, skip the drain".
+      detached: true,
     },
   );
   for (const stream of [child.stdout!, child.stderr!]) {
@@ -75,19 +89,37 @@ async function waitServing(name: ServiceName, port: number, timeoutMs = 120_000)
 }
 
 let stopping = false;
+const alive = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
+
+/** One graceful stop of every process: callers first, each drained before the next is told. */
 async function stopAll(code: number): Promise<never> {
   stopping = true;
-  // Reverse order: callers stop before the services they call.
   for (const { child } of [...children].reverse()) {
-    if (child.exitCode === null && child.signalCode === null) {
+    if (alive(child)) {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
     }
   }
   process.exit(code);
 }
-process.on('SIGINT', () => void stopAll(0));
-process.on('SIGTERM', () => void stopAll(0));
+
+/** A second signal while stopping: pass it on, and each child exits without draining. */
+function forceAll(): void {
+  process.stderr.write('second signal: stopping every process now\n');
+  for (const { child } of children) if (alive(child)) child.kill('SIGTERM');
+  setTimeout(() => {
+    for (const { child } of children) if (alive(child)) child.kill('SIGKILL');
+    process.exit(130);
+  }, 2_000).unref();
+}
+
+const onSignal = () => (stopping ? forceAll() : void stopAll(0));
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
+// Children live in their own process groups, so nothing else stops them if this launcher dies.
+process.on('exit', () => {
+  for (const { child } of children) if (alive(child)) child.kill('SIGKILL');
+});
 
 const CONSUL_DEV_ADDR = 'http://127.0.0.1:8500';
 
@@ -128,9 +160,7 @@ async function startDiscovery(): Promise<{ consul?: string; note: string }> {
   const agent = spawn(
     consul,
     ['agent', '-dev', '-ui', '-bind', '127.0.0.1', '-client', '127.0.0.1', '-log-level', 'warn'],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   for (const stream of [agent.stdout, agent.stderr])
     createInterface({ input: stream }).on('line', (l) => process.stdout.write(`[consul  ] ${l}\n`));
@@ -153,26 +183,31 @@ async function waitRegistered(consul: string, name: string, timeoutMs = 60_000):
 }
 
 const discovery = await startDiscovery();
-const discoveryEnv = discovery.consul
+const discoveryEnv: NodeJS.ProcessEnv = discovery.consul
   ? { CONSUL_HTTP_ADDR: discovery.consul, SERVICE_HOST: '127.0.0.1' }
-  : {};
+  : Object.fromEntries(
+      Object.values(MESH).map((s) => [s.addrEnv, `127.0.0.1:${s.port + PORT_OFFSET}`]),
+    );
 const started: string[] = [];
+const bffPort = BFF_PORT + PORT_OFFSET;
 // The OpenID Connect provider first: the BFF checks tokens against its keys (bff/config.ts).
+const issuer = `http://127.0.0.1:${IDENTITY_PORT + PORT_OFFSET}`;
+const bffOrigins = [`http://127.0.0.1:${bffPort}`, `http://localhost:${bffPort}`];
 launch('identity', 'identity/main.ts', {
-  PORT: String(IDENTITY_PORT),
-  DATA_DIR: path.join(ROOT, 'data', 'identity'),
+  PORT: String(IDENTITY_PORT + PORT_OFFSET),
+  DATA_DIR: path.join(DATA_ROOT, 'identity'),
+  WEB_REDIRECT_URIS: bffOrigins.map((o) => `${o}/auth/callback`).join(','),
+  WEB_POST_LOGOUT_REDIRECT_URIS: bffOrigins.map((o) => `${o}/`).join(','),
 });
-await waitHttp(`http://127.0.0.1:${IDENTITY_PORT}/healthz`);
-started.push(
-  `  identity  http://127.0.0.1:${IDENTITY_PORT}   (tokens: npm run -s dev-token -- alice)`,
-);
+await waitHttp(`${issuer}/healthz`);
+started.push(`  identity  ${issuer}   (tokens: npm run -s dev-token -- alice)`);
 for (const name of ORDER) {
   const entry = path.join('services', name, 'main.ts');
   if (!existsSync(path.join(ROOT, entry))) continue;
-  const port = MESH[name].port;
+  const port = MESH[name].port + PORT_OFFSET;
   launch(name, entry, {
     PORT: String(port),
-    DATA_DIR: path.join(ROOT, 'data', name),
+    DATA_DIR: path.join(DATA_ROOT, name),
     ...discoveryEnv,
   });
   await waitServing(name, port);
@@ -183,11 +218,11 @@ for (const name of ORDER) {
 }
 if (existsSync(path.join(ROOT, 'bff', 'main.ts'))) {
   process.stdout.write(`web front end: ${await ensureWebBuilt()}\n`);
-  launch('bff', 'bff/main.ts', { PORT: String(BFF_PORT), ...discoveryEnv });
-  await waitHttp(`http://127.0.0.1:${BFF_PORT}/healthz`);
+  launch('bff', 'bff/main.ts', { PORT: String(bffPort), JWT_ISSUER: issuer, ...discoveryEnv });
+  await waitHttp(`http://127.0.0.1:${bffPort}/healthz`);
   started.push(
-    `  bff       http://127.0.0.1:${BFF_PORT}/api/v1   (docs: http://127.0.0.1:${BFF_PORT}/docs)`,
-    `  web       http://127.0.0.1:${BFF_PORT}/`,
+    `  bff       http://127.0.0.1:${bffPort}/api/v1   (docs: http://127.0.0.1:${bffPort}/docs)`,
+    `  web       http://127.0.0.1:${bffPort}/`,
   );
 }
 started.push(`  discovery ${discovery.note}`);

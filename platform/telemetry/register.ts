@@ -8,5 +8,8 @@ import { register } from 'node:module';
 
 register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
 
+// Metrics first: the instrumentations take their meter from the global provider when registered.
+const { startMetrics } = await import('./metrics.js');
+startMetrics();
 const { startTracing } = await import('./tracing.js');
 startTracing();

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
@@ -11,12 +10,10 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import { METRICS_PATH } from './metrics.js';
+import { inferServiceName } from './service-name.js';
 
-/** OTEL_SERVICE_NAME, else the folder of the entry point: services/schedule/main.ts → schedule. */
-export function inferServiceName(argv1 = process.argv[1] ?? ''): string {
-  if (process.env.OTEL_SERVICE_NAME) return process.env.OTEL_SERVICE_NAME;
-  return path.basename(path.dirname(argv1)) || 'flight-mesh';
-}
+export { inferServiceName };
 
 /**
  * A tracer provider is always installed, so W3C trace context flows through every hop and log
@@ -37,8 +34,12 @@ export function startTracing(serviceName = inferServiceName()): NodeTracerProvid
     instrumentations: [
       new GrpcInstrumentation(),
       // Incoming HTTP only (the BFF's requests, with their traceparent); outgoing HTTP is Consul
-      // and OTLP chatter that would bury the traces worth reading.
-      new HttpInstrumentation({ ignoreOutgoingRequestHook: () => true }),
+      // and OTLP chatter that would bury the traces worth reading, and Prometheus's scrapes of
+      // /metrics (served on a port of their own) would be the same.
+      new HttpInstrumentation({
+        ignoreOutgoingRequestHook: () => true,
+        ignoreIncomingRequestHook: (req) => req.url === METRICS_PATH,
+      }),
     ],
   });
   return provider;

@@ -6,14 +6,10 @@ import {
   type DatedFlight,
 } from './domain/dated-flights.js';
 import { loadReferenceData, type Airport, type ReferenceData } from './domain/reference-data.js';
-import {
-  generateTimetable,
-  type CabinCode,
-  type FlightPattern,
-  type TimetableSize,
-} from './domain/timetable.js';
+import type { CabinCode } from './domain/cabin.js';
+import type { FlightOverride } from './domain/flight-changes.js';
+import { generateTimetable, type FlightPattern, type TimetableSize } from './domain/timetable.js';
 import type { RollingWindow } from '../../platform/calendar.js';
-import type { FlightOverride } from './store.js';
 
 export interface CatalogOptions {
   seed: number;
@@ -122,6 +118,32 @@ export class Catalog {
       fromDate: range.fromDate < from ? from : range.fromDate,
       toDate: range.toDate > to ? to : range.toDate,
     });
+  }
+
+  /**
+   * The timetabled flights departing from `fromDate` through `toDate` (local dates), day by
+   * day, each day's in order of departure (then flight id): the order ListFlights streams in.
+   */
+  *departuresByDay(range: {
+    fromDate: string;
+    toDate: string;
+    origin?: string | undefined;
+    destination?: string | undefined;
+  }): Generator<DatedFlight> {
+    for (
+      let date = DateTime.fromISO(range.fromDate);
+      date.toISODate()! <= range.toDate;
+      date = date.plus({ days: 1 })
+    ) {
+      const day = date.toISODate()!;
+      const flights = [...this.scheduledFlights({ ...range, fromDate: day, toDate: day })];
+      flights.sort(
+        (a, b) =>
+          a.departureUtc.getTime() - b.departureUtc.getTime() ||
+          a.flightId.localeCompare(b.flightId),
+      );
+      yield* flights;
+    }
   }
 
   /** Seats a cabin of a flight has (0 when the aircraft has no such cabin or no such flight). */

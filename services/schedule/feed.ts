@@ -1,28 +1,44 @@
 import { once } from 'node:events';
-import { Flight } from '../../gen/ts/flights/v1/common.js';
-import { ScheduleEventType, type WatchScheduleResponse } from '../../gen/ts/flights/v1/schedule.js';
-import { ErrorReason, failedPrecondition, invalidField } from '../../platform/errors.js';
-import type { ScheduleStore, StoredEvent } from './store.js';
+import type { ChangeFeedStore } from './change-feed-store.js';
+import type { ScheduleEvent } from './domain/flight-changes.js';
+import { failed, succeeded, type Outcome } from './domain/outcome.js';
 
 export interface FeedOptions {
-  /** How often to look for events written by other instances sharing the database. */
+  /** How often to look for events written by other instances sharing the database, in ms. */
   pollMs: number;
-  /** A heartbeat proves the stream alive and moves the client's cursor when nothing happens. */
+  /** A heartbeat proves the stream alive and moves the client's cursor when nothing happens (ms). */
   heartbeatMs: number;
 }
 
-const TYPES: Record<StoredEvent['type'], ScheduleEventType> = {
-  RETIMED: ScheduleEventType.SCHEDULE_EVENT_TYPE_RETIMED,
-  CANCELLED: ScheduleEventType.SCHEDULE_EVENT_TYPE_CANCELLED,
-};
+/** One message of the feed: an event and its cursor, or (no event) a heartbeat at the cursor. */
+export interface FeedTick {
+  cursor: number;
+  event?: ScheduleEvent;
+}
 
-export function parseCursor(cursor: string): number {
-  if (!/^\d{1,15}$/.test(cursor)) throw invalidField('cursor', 'is not a cursor this feed issued');
-  return Number(cursor);
+/** A cursor this feed has not issued yet: the client saw another feed (e.g. a reset database). */
+export interface CursorAhead {
+  kind: 'cursor-ahead';
+  cursor: number;
+  head: number;
+}
+
+/** Where a watch starts: the client's cursor (null = from now, the feed's head), if not ahead. */
+export async function startCursor(
+  store: ChangeFeedStore,
+  requested: number | null,
+): Promise<Outcome<number, CursorAhead>> {
+  const head = await store.head();
+  const cursor = requested ?? head;
+  return cursor > head ? failed({ kind: 'cursor-ahead', cursor, head }) : succeeded(cursor);
 }
 
 /** Resolves after an event commits in this process, after pollMs, or when the call ends. */
-async function nextWake(store: ScheduleStore, pollMs: number, signal: AbortSignal): Promise<void> {
+async function nextWake(
+  store: ChangeFeedStore,
+  pollMs: number,
+  signal: AbortSignal,
+): Promise<void> {
   try {
     await once(store.events, 'event', {
       signal: AbortSignal.any([signal, AbortSignal.timeout(pollMs)]),
@@ -33,46 +49,30 @@ async function nextWake(store: ScheduleStore, pollMs: number, signal: AbortSigna
 }
 
 /**
- * Every event after the cursor, then live events, for as long as the caller listens. The first
- * message is a heartbeat carrying the starting cursor, so a client that asked "from now" learns
- * where now is.
+ * Every event after `from`, then live events, for as long as the caller listens (until
+ * `signal` aborts). The first tick is a heartbeat carrying the starting cursor, so a client
+ * that asked "from now" learns where now is.
  */
-export async function* watchFeed(
-  store: ScheduleStore,
-  requestedCursor: string,
+export async function* followFeed(
+  store: ChangeFeedStore,
+  from: number,
   signal: AbortSignal,
   options: FeedOptions,
-): AsyncGenerator<WatchScheduleResponse> {
-  const head = await store.head();
-  let cursor = requestedCursor ? parseCursor(requestedCursor) : head;
-  if (cursor > head) {
-    throw failedPrecondition(
-      ErrorReason.ERROR_REASON_CURSOR_EXPIRED,
-      `cursor ${cursor} is ahead of this feed (head ${head}): reload with ListFlights`,
-      { cursor: String(cursor), head: String(head) },
-    );
-  }
-  yield { cursor: String(cursor), event: undefined };
+): AsyncGenerator<FeedTick> {
+  let cursor = from;
+  yield { cursor };
   let lastSent = Date.now();
   while (!signal.aborted) {
     const events = await store.eventsAfter(cursor);
-    for (const e of events) {
-      cursor = e.seq;
+    for (const event of events) {
+      cursor = event.seq;
       lastSent = Date.now();
-      yield {
-        cursor: String(e.seq),
-        event: {
-          type: TYPES[e.type],
-          flight: Flight.fromJSON(e.flight),
-          occurredAt: e.occurredAt,
-          reason: e.reason,
-        },
-      };
+      yield { cursor, event };
     }
     if (events.length > 0) continue;
     if (Date.now() - lastSent >= options.heartbeatMs) {
       lastSent = Date.now();
-      yield { cursor: String(cursor), event: undefined };
+      yield { cursor };
     }
     await nextWake(store, options.pollMs, signal);
   }

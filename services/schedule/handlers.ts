@@ -1,133 +1,135 @@
-import { DateTime } from 'luxon';
-import { z } from 'zod';
+import type {
+  ListFlightsResponse,
+  ScheduleServiceService,
+} from '../../gen/ts/flights/v1/schedule.js';
 import { Flight } from '../../gen/ts/flights/v1/common.js';
-import type { ScheduleServiceService } from '../../gen/ts/flights/v1/schedule.js';
-import { type ListFlightsResponse } from '../../gen/ts/flights/v1/schedule.js';
+import type { DomainError } from '../../platform/errors.js';
 import { ErrorReason, failedPrecondition, invalidField, notFound } from '../../platform/errors.js';
 import type { Handlers } from '../../platform/server.js';
-import { fields, validate } from '../../platform/validation.js';
+import { validate } from '../../platform/validation.js';
 import type { Catalog, OperatedFlight } from './catalog.js';
-import { watchFeed, type FeedOptions } from './feed.js';
-import { cabinCode, cabinProto, toAirportProto, toFlightProto, toHoldProto } from './mapping.js';
-import type { FlightOverride, ScheduleStore } from './store.js';
+import type { ChangeFeedStore } from './change-feed-store.js';
+import { cabinAvailability } from './domain/availability.js';
+import {
+  MAX_RETIME_HOURS,
+  retimed,
+  withinRetimeReach,
+  type FlightOverride,
+} from './domain/flight-changes.js';
+import type { HoldFailure, HoldItem, HoldRecord } from './domain/holds.js';
+import type { Outcome } from './domain/outcome.js';
+import { page } from './domain/paging.js';
+import { followFeed, startCursor, type CursorAhead, type FeedOptions } from './feed.js';
+import type { HoldStore } from './hold-store.js';
+import type { InventoryStore } from './inventory-store.js';
+import {
+  cabinCode,
+  toAirportProto,
+  toCabinAvailabilityProto,
+  toFlightProto,
+  toHoldProto,
+  toWatchResponse,
+} from './mapping.js';
+import type { OverrideStore } from './override-store.js';
+import * as requests from './requests.js';
 
 export interface ScheduleDeps {
   catalog: Catalog;
-  store: ScheduleStore;
+  holds: HoldStore;
+  inventory: InventoryStore;
+  overrides: OverrideStore;
+  feed: ChangeFeedStore;
   now: () => Date;
   defaultHoldTtlSeconds: number;
-  feed: FeedOptions;
+  feedOptions: FeedOptions;
 }
 
-const MAX_LIST_DAYS = 62;
-const MAX_RETIME_HOURS = 72;
-
-const { flightId, cabin } = fields;
-const pageToken = z.string().regex(/^\d*$/, 'is not a page token this service issued');
-
-const listAirports = z.object({
-  query: z.string().max(100, 'must be at most 100 characters'),
-  pageSize: z.number().int().max(100, 'must be at most 100'),
-  pageToken,
-});
-const listFlights = z
-  .object({
-    origin: fields.iataCode.or(z.literal('')),
-    destination: fields.iataCode.or(z.literal('')),
-    fromDate: fields.localDate,
-    toDate: fields.localDate.or(z.literal('')),
-    includeCancelled: z.boolean(),
-  })
-  .transform((r) => ({ ...r, toDate: r.toDate || r.fromDate }))
-  .superRefine((r, ctx) => {
-    const days = DateTime.fromISO(r.toDate).diff(DateTime.fromISO(r.fromDate), 'days').days;
-    if (days < 0)
-      ctx.addIssue({ code: 'custom', path: ['toDate'], message: 'must not be before from_date' });
-    if (days >= MAX_LIST_DAYS)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['toDate'],
-        message: `range must be at most ${MAX_LIST_DAYS} days`,
+/** The status, ErrorInfo reason and message of each way a hold operation can fail. */
+function holdError(f: HoldFailure): DomainError {
+  switch (f.kind) {
+    case 'hold-not-found':
+      return notFound(ErrorReason.ERROR_REASON_HOLD_NOT_FOUND, `no hold ${f.holdId}`, {
+        hold_id: f.holdId,
       });
+    case 'idempotency-conflict':
+      return failedPrecondition(
+        ErrorReason.ERROR_REASON_IDEMPOTENCY_CONFLICT,
+        `hold ${f.holdId} already exists with other items`,
+        { hold_id: f.holdId },
+      );
+    case 'sold-out':
+      return failedPrecondition(
+        ErrorReason.ERROR_REASON_SOLD_OUT,
+        `only ${f.available} ${f.cabin} seat(s) left on ${f.flightId}, ${f.requested} wanted`,
+        {
+          flight_id: f.flightId,
+          cabin: f.cabin,
+          available: String(f.available),
+          requested: String(f.requested),
+        },
+      );
+    case 'hold-expired':
+      return failedPrecondition(
+        ErrorReason.ERROR_REASON_HOLD_EXPIRED,
+        `hold ${f.holdId} expired at ${f.expiresAt.toISOString()}`,
+        { hold_id: f.holdId },
+      );
+    case 'hold-state-conflict':
+      return failedPrecondition(
+        ErrorReason.ERROR_REASON_HOLD_STATE_CONFLICT,
+        f.wanted === 'confirm'
+          ? `hold ${f.holdId} is ${f.status} and cannot be confirmed`
+          : `hold ${f.holdId} is confirmed: use ReleaseSeats to give sold seats back`,
+        { hold_id: f.holdId, status: f.status },
+      );
+  }
+}
+
+/** A hold as the response carries it, or the error its failure maps to. */
+function holdResponse(outcome: Outcome<HoldRecord, HoldFailure>) {
+  if (!outcome.ok) throw holdError(outcome.failure);
+  return { hold: toHoldProto(outcome.value) };
+}
+
+const cursorAhead = ({ cursor, head }: CursorAhead) =>
+  failedPrecondition(
+    ErrorReason.ERROR_REASON_CURSOR_EXPIRED,
+    `cursor ${cursor} is ahead of this feed (head ${head}): reload with ListFlights`,
+    { cursor: String(cursor), head: String(head) },
+  );
+
+const flightNotFound = (id: string) =>
+  notFound(ErrorReason.ERROR_REASON_FLIGHT_NOT_FOUND, `no flight ${id}`, { flight_id: id });
+
+const flightCancelled = (id: string) =>
+  failedPrecondition(ErrorReason.ERROR_REASON_FLIGHT_CANCELLED, `flight ${id} is cancelled`, {
+    flight_id: id,
   });
-// Schemas live at module level: zod 4 compiles a schema on its first parse, so one made per call
-// is compiled per call (measured: the largest cost of GetFlight after the store).
-const airportRef = z.object({ iataCode: fields.iataCode });
-const flightRef = z.object({ flightId });
-const availability = z.object({
-  flightIds: z
-    .array(flightId)
-    .min(1, 'must name at least one flight')
-    .max(1000, 'must be at most 1000 flights'),
-});
-const holdSeats = z.object({
-  holdId: fields.clientId,
-  items: z
-    .array(
-      z.object({
-        flightId,
-        cabin,
-        seats: z.number().int().min(1, 'must be at least 1').max(9, 'must be at most 9'),
-      }),
-    )
-    .min(1, 'must hold at least one flight')
-    .max(8, 'must be at most 8 flights')
-    .superRefine((items, ctx) => {
-      const seen = new Set<string>();
-      items.forEach((i, index) => {
-        const key = `${i.flightId}/${i.cabin}`;
-        if (seen.has(key))
-          ctx.addIssue({
-            code: 'custom',
-            path: [index],
-            message: 'repeats a flight and cabin of an earlier item',
-          });
-        seen.add(key);
-      });
-    }),
-  ttlSeconds: z.number().int().max(3600, 'must be at most 3600'),
-});
-const holdRef = z.object({ holdId: fields.clientId });
-const retime = z.object({
-  flightId,
-  newDepartureTime: z.date({ error: 'is required' }),
-  reason: z.string().max(200),
-  requestId: fields.clientId,
-});
-const cancel = z.object({ flightId, reason: z.string().max(200), requestId: fields.clientId });
-
-/** Page tokens are offsets into a stable ordering: opaque to clients, cheap to check. */
-function page<T>(items: T[], size: number, token: string) {
-  const offset = token ? Number(token) : 0;
-  const end = offset + (size || 20);
-  return { items: items.slice(offset, end), next: end < items.length ? String(end) : '' };
-}
 
 export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleServiceService> {
-  const { catalog, store } = deps;
+  const { catalog, holds, inventory, overrides, feed } = deps;
 
+  /** The flight as it operates now, or FLIGHT_NOT_FOUND. */
   async function operated(id: string): Promise<OperatedFlight> {
     const flight = catalog.scheduled(id);
-    if (!flight)
-      throw notFound(ErrorReason.ERROR_REASON_FLIGHT_NOT_FOUND, `no flight ${id}`, {
-        flight_id: id,
-      });
-    return catalog.operated(flight, await store.override(id));
+    if (!flight) throw flightNotFound(id);
+    return catalog.operated(flight, await overrides.override(id));
   }
 
+  /** Applies a retime or cancellation (once per request id) and answers with the flight now. */
   async function change(
     requestId: string,
     flight: OperatedFlight,
     next: Pick<FlightOverride, 'status' | 'departureUtc' | 'arrivalUtc'>,
     reason: string,
-  ): Promise<Flight> {
+  ): Promise<{ flight: Flight }> {
     const override: FlightOverride = {
       flightId: flight.flightId,
       departureDate: flight.departureDate,
       version: flight.version + 1,
       ...next,
     };
-    await store.applyChange(
+    await feed.applyChange(
       requestId,
       override,
       {
@@ -139,18 +141,18 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
       deps.now(),
     );
     // Applied now or by an earlier try of the same request: either way, answer with the flight as it is.
-    return toFlightProto(await operated(flight.flightId), catalog);
+    return { flight: toFlightProto(await operated(flight.flightId), catalog) };
   }
 
   return {
     async listAirports(request) {
-      const r = validate(listAirports, request);
+      const r = validate(requests.listAirportsRequest, request);
       const { items, next } = page(catalog.searchAirports(r.query), r.pageSize, r.pageToken);
       return { airports: items.map(toAirportProto), nextPageToken: next };
     },
 
     async getAirport(request) {
-      const { iataCode } = validate(airportRef, request);
+      const { iataCode } = validate(requests.getAirportRequest, request);
       const airport = catalog.airport(iataCode);
       if (!airport)
         throw notFound(ErrorReason.ERROR_REASON_AIRPORT_NOT_FOUND, `no airport ${iataCode}`, {
@@ -160,87 +162,60 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
     },
 
     async getFlight(request) {
-      const r = validate(flightRef, request);
+      const r = validate(requests.getFlightRequest, request);
       return { flight: toFlightProto(await operated(r.flightId), catalog) };
     },
 
     async *listFlights(request, ctx): AsyncGenerator<ListFlightsResponse> {
-      const r = validate(listFlights, request);
+      const r = validate(requests.listFlightsRequest, request);
       // The cursor is read before the overrides: a change racing with this listing has a later
       // seq, so a client that watches from this cursor sees it again (and versions dedupe it).
-      const cursor = String(await store.head());
-      const overrides = await store.overridesBetween(r.fromDate, r.toDate);
-      for (
-        let date = DateTime.fromISO(r.fromDate);
-        date.toISODate()! <= r.toDate;
-        date = date.plus({ days: 1 })
-      ) {
-        const day = date.toISODate()!;
-        const flights = [
-          ...catalog.scheduledFlights({
-            fromDate: day,
-            toDate: day,
-            origin: r.origin || undefined,
-            destination: r.destination || undefined,
-          }),
-        ];
-        flights.sort(
-          (a, b) =>
-            a.departureUtc.getTime() - b.departureUtc.getTime() ||
-            a.flightId.localeCompare(b.flightId),
-        );
-        for (const f of flights) {
-          if (ctx.signal.aborted) return;
-          const op = catalog.operated(f, overrides.get(f.flightId));
-          if (op.status === 'CANCELLED' && !r.includeCancelled) continue;
-          yield { flight: toFlightProto(op, catalog), cursor };
-        }
+      const cursor = String(await feed.head());
+      const changed = await overrides.overridesBetween(r.fromDate, r.toDate);
+      const departures = catalog.departuresByDay({
+        fromDate: r.fromDate,
+        toDate: r.toDate,
+        origin: r.origin || undefined,
+        destination: r.destination || undefined,
+      });
+      for (const f of departures) {
+        if (ctx.signal.aborted) return;
+        const op = catalog.operated(f, changed.get(f.flightId));
+        if (op.status === 'CANCELLED' && !r.includeCancelled) continue;
+        yield { flight: toFlightProto(op, catalog), cursor };
       }
     },
 
     async getAvailability(request) {
-      const r = validate(availability, request);
+      const r = validate(requests.getAvailabilityRequest, request);
       const ids = [...new Set(r.flightIds)];
       const flights = new Map<string, OperatedFlight>();
-      const overrides = await store.overrides(ids);
+      const changed = await overrides.overrides(ids);
       for (const id of ids) {
         const f = catalog.scheduled(id);
-        if (!f)
-          throw notFound(ErrorReason.ERROR_REASON_FLIGHT_NOT_FOUND, `no flight ${id}`, {
-            flight_id: id,
-          });
-        flights.set(id, catalog.operated(f, overrides.get(id)));
+        if (!f) throw flightNotFound(id);
+        flights.set(id, catalog.operated(f, changed.get(id)));
       }
-      await store.expireDue(
+      // Holds past their time on these flights give their seats back before they are counted.
+      await holds.expireDue(
         deps.now(),
-        ids.map((id) => ({ flightId: id, cabin: 'economy', seats: 1 })),
+        ids.map((flightId) => ({ flightId })),
       );
-      const seats = await store.seats(ids);
+      const seats = await inventory.seats(ids);
       return {
         flights: r.flightIds.map((id) => {
           const f = flights.get(id)!;
-          const used = seats.get(id) ?? [];
           return {
             flight: toFlightProto(f, catalog),
-            cabins: (['economy', 'premium_economy', 'business', 'first'] as const)
-              .filter((c) => f.cabins[c] > 0)
-              .map((c) => {
-                const row = used.find((u) => u.cabin === c);
-                const capacity = f.cabins[c];
-                const sold = row?.sold ?? 0;
-                const held = row?.held ?? 0;
-                const available =
-                  f.status === 'CANCELLED' ? 0 : Math.max(0, capacity - sold - held);
-                return { cabin: cabinProto(c), capacity, sold, held, available };
-              }),
+            cabins: cabinAvailability(f, seats.get(id) ?? []).map(toCabinAvailabilityProto),
           };
         }),
       };
     },
 
     async holdSeats(request) {
-      const r = validate(holdSeats, request);
-      const items = [];
+      const r = validate(requests.holdSeatsRequest, request);
+      const items: HoldItem[] = [];
       for (const [index, item] of r.items.entries()) {
         const flight = await operated(item.flightId);
         const code = cabinCode(item.cabin)!;
@@ -250,89 +225,68 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
             `flight ${item.flightId} (${flight.aircraft}) has no ${code.replace('_', ' ')} cabin`,
           );
         }
-        if (flight.status === 'CANCELLED') {
-          throw failedPrecondition(
-            ErrorReason.ERROR_REASON_FLIGHT_CANCELLED,
-            `flight ${item.flightId} is cancelled`,
-            { flight_id: item.flightId },
-          );
-        }
+        if (flight.status === 'CANCELLED') throw flightCancelled(item.flightId);
         items.push({ flightId: item.flightId, cabin: code, seats: item.seats });
       }
-      const hold = await store.holdSeats(
-        r.holdId,
-        items,
-        r.ttlSeconds || deps.defaultHoldTtlSeconds,
-        deps.now(),
-      );
-      return { hold: toHoldProto(hold) };
+      const ttlSeconds = r.ttlSeconds || deps.defaultHoldTtlSeconds;
+      return holdResponse(await holds.holdSeats(r.holdId, items, ttlSeconds, deps.now()));
     },
 
     async getHold(request) {
-      const r = validate(holdRef, request);
-      return { hold: toHoldProto(await store.getHold(r.holdId)) };
+      const r = validate(requests.holdRefRequest, request);
+      return holdResponse(await holds.getHold(r.holdId));
     },
 
     async confirmHold(request) {
-      const r = validate(holdRef, request);
-      return { hold: toHoldProto(await store.confirmHold(r.holdId, deps.now())) };
+      const r = validate(requests.holdRefRequest, request);
+      return holdResponse(await holds.confirmHold(r.holdId, deps.now()));
     },
 
     async releaseHold(request) {
-      const r = validate(holdRef, request);
-      return { hold: toHoldProto(await store.releaseHold(r.holdId, deps.now())) };
+      const r = validate(requests.holdRefRequest, request);
+      return holdResponse(await holds.releaseHold(r.holdId, deps.now()));
     },
 
     async releaseSeats(request) {
-      const r = validate(holdRef, request);
-      return { hold: toHoldProto(await store.releaseSeats(r.holdId, deps.now())) };
+      const r = validate(requests.holdRefRequest, request);
+      return holdResponse(await holds.releaseSeats(r.holdId, deps.now()));
     },
 
-    watchSchedule(request, ctx) {
-      return watchFeed(store, request.cursor, ctx.signal, deps.feed);
+    async *watchSchedule(request, ctx) {
+      const r = validate(requests.watchScheduleRequest, request);
+      const start = await startCursor(feed, r.cursor);
+      if (!start.ok) throw cursorAhead(start.failure);
+      for await (const tick of followFeed(feed, start.value, ctx.signal, deps.feedOptions)) {
+        yield toWatchResponse(tick);
+      }
     },
 
     async retimeFlight(request) {
-      const r = validate(retime, request);
+      const r = validate(requests.retimeFlightRequest, request);
       const flight = await operated(r.flightId);
-      if (flight.status === 'CANCELLED') {
-        throw failedPrecondition(
-          ErrorReason.ERROR_REASON_FLIGHT_CANCELLED,
-          `flight ${r.flightId} is cancelled`,
-          { flight_id: r.flightId },
-        );
-      }
+      if (flight.status === 'CANCELLED') throw flightCancelled(r.flightId);
       const scheduled = catalog.scheduled(r.flightId)!;
-      const shiftHours =
-        Math.abs(r.newDepartureTime.getTime() - scheduled.departureUtc.getTime()) / 3_600_000;
-      if (shiftHours > MAX_RETIME_HOURS) {
+      if (!withinRetimeReach(scheduled.departureUtc, r.newDepartureTime)) {
         throw invalidField(
           'new_departure_time',
           `must be within ${MAX_RETIME_HOURS} hours of the scheduled departure`,
         );
       }
-      const departureUtc = r.newDepartureTime;
-      const arrivalUtc = new Date(departureUtc.getTime() + flight.durationMinutes * 60_000);
-      const updated = await change(
-        r.requestId,
-        flight,
-        { status: 'RETIMED', departureUtc, arrivalUtc },
-        r.reason,
-      );
-      return { flight: updated };
+      const times = retimed(r.newDepartureTime, flight.durationMinutes);
+      return change(r.requestId, flight, times, r.reason);
     },
 
     async cancelFlight(request) {
-      const r = validate(cancel, request);
+      const r = validate(requests.cancelFlightRequest, request);
       const flight = await operated(r.flightId);
       if (flight.status === 'CANCELLED') return { flight: toFlightProto(flight, catalog) };
-      const updated = await change(
+      const { departureUtc, arrivalUtc } = flight;
+      return change(
         r.requestId,
         flight,
-        { status: 'CANCELLED', departureUtc: flight.departureUtc, arrivalUtc: flight.arrivalUtc },
+        { status: 'CANCELLED', departureUtc, arrivalUtc },
         r.reason,
       );
-      return { flight: updated };
     },
   };
 }

@@ -1,14 +1,23 @@
 import {
   Cabin,
   FlightStatus,
+  Flight,
   type Airport as AirportProto,
-  type Flight,
 } from '../../gen/ts/flights/v1/common.js';
-import { HoldStatus, type Hold } from '../../gen/ts/flights/v1/schedule.js';
+import {
+  HoldStatus,
+  ScheduleEventType,
+  type CabinAvailability as CabinAvailabilityProto,
+  type Hold,
+  type WatchScheduleResponse,
+} from '../../gen/ts/flights/v1/schedule.js';
 import type { Catalog, OperatedFlight } from './catalog.js';
+import type { CabinAvailability } from './domain/availability.js';
+import type { CabinCode } from './domain/cabin.js';
+import type { ChangeKind } from './domain/flight-changes.js';
+import type { HoldRecord } from './domain/holds.js';
 import type { Airport } from './domain/reference-data.js';
-import type { CabinCode } from './domain/timetable.js';
-import type { HoldRecord } from './store.js';
+import type { FeedTick } from './feed.js';
 
 const CABINS: Array<[CabinCode, Cabin]> = [
   ['economy', Cabin.CABIN_ECONOMY],
@@ -85,5 +94,27 @@ export function toHoldProto(h: HoldRecord): Hold {
     status: HOLD_STATUS[h.status],
     createdAt: h.createdAt,
     expiresAt: h.expiresAt,
+  };
+}
+
+export function toCabinAvailabilityProto(c: CabinAvailability): CabinAvailabilityProto {
+  return { ...c, cabin: cabinProto(c.cabin) };
+}
+
+const EVENT_TYPES: Record<ChangeKind, ScheduleEventType> = {
+  RETIMED: ScheduleEventType.SCHEDULE_EVENT_TYPE_RETIMED,
+  CANCELLED: ScheduleEventType.SCHEDULE_EVENT_TYPE_CANCELLED,
+};
+
+/** A feed tick as WatchSchedule sends it: a heartbeat has a cursor and no event. */
+export function toWatchResponse({ cursor, event }: FeedTick): WatchScheduleResponse {
+  return {
+    cursor: String(cursor),
+    event: event && {
+      type: EVENT_TYPES[event.type],
+      flight: Flight.fromJSON(event.flight),
+      occurredAt: event.occurredAt,
+      reason: event.reason,
+    },
   };
 }

@@ -6,8 +6,11 @@ import type { ServiceSpec } from '../../platform/service.js';
 import { fields } from '../../platform/validation.js';
 import { Catalog } from './catalog.js';
 import { scheduleHandlers } from './handlers.js';
+import { ChangeFeedStore } from './change-feed-store.js';
+import { HoldStore } from './hold-store.js';
+import { InventoryStore } from './inventory-store.js';
 import { migrations } from './migrations.js';
-import { ScheduleStore } from './store.js';
+import { OverrideStore } from './override-store.js';
 
 export const scheduleEnv = {
   /** Same seed, same timetable: every machine sees the same flights. */
@@ -45,11 +48,16 @@ export const scheduleService: ServiceSpec<typeof scheduleEnv> = {
       'timetable generated',
     );
     const db = await database(migrations);
-    const store = new ScheduleStore(db, (flightId, cabin) => catalog.capacity(flightId, cabin));
+    const inventory = new InventoryStore(db, (flightId, cabin) =>
+      catalog.capacity(flightId, cabin),
+    );
+    const holds = new HoldStore(db, inventory);
+    const overrides = new OverrideStore(db);
+    const feed = new ChangeFeedStore(db, overrides);
 
     // Holds nobody confirms give their seats back on their own.
     const sweeper = setInterval(() => {
-      store.expireDue(new Date()).then(
+      holds.expireDue(new Date()).then(
         (n) => n > 0 && log.info({ expired: n }, 'expired holds released'),
         (err: unknown) => log.warn({ err }, 'hold sweep failed'),
       );
@@ -59,10 +67,13 @@ export const scheduleService: ServiceSpec<typeof scheduleEnv> = {
 
     const handlers = scheduleHandlers({
       catalog,
-      store,
+      holds,
+      inventory,
+      overrides,
+      feed,
       now: () => new Date(),
       defaultHoldTtlSeconds: config.HOLD_TTL_SECONDS,
-      feed: { pollMs: config.FEED_POLL_MS, heartbeatMs: config.FEED_HEARTBEAT_MS },
+      feedOptions: { pollMs: config.FEED_POLL_MS, heartbeatMs: config.FEED_HEARTBEAT_MS },
     });
     return { bindings: [bind(ScheduleServiceService, handlers)] };
   },

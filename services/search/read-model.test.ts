@@ -5,6 +5,7 @@ import { RollingWindow } from '../../platform/calendar.js';
 import { createClient } from '../../platform/clients.js';
 import { createLogger } from '../../platform/logger.js';
 import { startSchedule, type ScheduleFixture } from '../../test/support/schedule.js';
+import { schedulePeer } from './peers.js';
 import { ScheduleReadModel } from './read-model.js';
 import { searchWindow } from './service.js';
 
@@ -44,7 +45,7 @@ describe('the read model when the day turns', () => {
       target: `dns:///${schedule.address}`,
       defaultDeadlineMs: 10_000,
     });
-    const model = new ScheduleReadModel(client, {
+    const model = new ScheduleReadModel(schedulePeer(client), {
       window: new RollingWindow(3, undefined, () => now),
       readyDays: 3,
       chunkDays: 1,

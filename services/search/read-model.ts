@@ -1,35 +1,11 @@
-import { status } from '@grpc/grpc-js';
-import { FlightStatus, type Flight } from '../../gen/ts/flights/v1/common.js';
-import {
-  ScheduleEventType,
-  type ScheduleServiceService,
-  type WatchScheduleResponse,
-} from '../../gen/ts/flights/v1/schedule.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { halfJitterGenerator, type IExponentialBackoffOptions } from 'cockatiel';
 import { addDays, type RollingWindow } from '../../platform/calendar.js';
-import type { ServiceClient } from '../../platform/clients.js';
-import { errorDetails } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
-import { FlightIndex, type FlightRecord } from './domain/flight-index.js';
-
-export function flightRecord(f: Flight): FlightRecord {
-  return {
-    flightId: f.flightId,
-    carrier: f.carrierCode,
-    flightNumber: f.flightNumber,
-    origin: f.origin,
-    destination: f.destination,
-    departureDate: f.departureDate,
-    departureMs: f.departureTime!.getTime(),
-    arrivalMs: f.arrivalTime!.getTime(),
-    departureLocal: f.departureLocal,
-    arrivalLocal: f.arrivalLocal,
-    durationMinutes: f.durationMinutes,
-    distanceKm: f.distanceKm,
-    aircraft: f.aircraftCode,
-    version: f.version,
-    cancelled: f.status === FlightStatus.FLIGHT_STATUS_CANCELLED,
-  };
-}
+import { coverage, type Coverage } from './domain/coverage.js';
+import { FlightIndex } from './domain/flight-index.js';
+import type { FeedMessage } from './mapping.js';
+import { scheduleFailure, type SchedulePeer } from './peers.js';
 
 export interface ReadModelOptions {
   /** The dates held: today's window unless a fixed one is configured. */
@@ -44,12 +20,6 @@ export interface ReadModelOptions {
   rollCheckMs?: number;
   log: Logger;
 }
-
-/** Can the flights a search needs be in the index? */
-export type Coverage =
-  | { state: 'loaded' }
-  | { state: 'loading'; loadedThrough: string }
-  | { state: 'outside'; from: string; to: string };
 
 export interface ReadModelStats {
   /** Full loads (the first one and each reload after CURSOR_EXPIRED). */
@@ -66,26 +36,22 @@ export interface ReadModelStats {
   lastEventLagMs: number;
 }
 
-/** A feed call still gets a deadline; when it passes the feed just resumes from the cursor. */
-const FEED_CALL_MS = 30 * 60_000;
-const LIST_CALL_MS = 10 * 60_000;
+const RETRY_BACKOFF: IExponentialBackoffOptions<number> = {
+  generator: halfJitterGenerator,
+  initialDelay: 100,
+  maxDelay: 5_000,
+  exponent: 2,
+};
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
+/**
+ * The wait before retrying a schedule call after `failures` failures in a row: 100 ms, 200 ms, …
+ * up to 5 s, each with half jitter (cockatiel's exponential backoff, asked for one delay).
+ */
+const retryDelayMs = (failures: number) => halfJitterGenerator(failures, RETRY_BACKOFF)[0];
 
-/** Exponential backoff with jitter: 100 ms, 200 ms, … up to 5 s. */
-const backoff = (failures: number) =>
-  Math.min(5_000, 100 * 2 ** Math.min(failures, 6)) * (0.5 + Math.random() / 2);
+/** Waits `ms`, or less when `signal` aborts (the caller's loop then sees the signal and ends). */
+const pause = (ms: number, signal: AbortSignal): Promise<void> =>
+  sleep(ms, undefined, { signal }).catch(() => undefined);
 
 /**
  * Search's copy of the schedule. `start()` loads the first `readyDays` of the window from
@@ -127,7 +93,7 @@ export class ScheduleReadModel {
   private feedRestart = false;
 
   constructor(
-    private readonly schedule: ServiceClient<typeof ScheduleServiceService>,
+    private readonly schedule: SchedulePeer,
     private readonly options: ReadModelOptions,
   ) {}
 
@@ -163,13 +129,7 @@ export class ScheduleReadModel {
 
   /** Whether every flight a search from `date` may use (through `throughDays` later) is in. */
   coverage(date: string, throughDays: number): Coverage {
-    if (date < this.from || date > this.to)
-      return { state: 'outside', from: this.from, to: this.to };
-    let need = addDays(date, throughDays);
-    if (need > this.to) need = this.to;
-    return this.loadedThrough >= need
-      ? { state: 'loaded' }
-      : { state: 'loading', loadedThrough: this.loadedThrough };
+    return coverage(this, date, throughDays);
   }
 
   private load(): Promise<void> {
@@ -265,41 +225,38 @@ export class ScheduleReadModel {
     for (let failures = 0; !signal.aborted; failures++) {
       try {
         let cursor = '';
-        for await (const r of this.schedule.listFlights(
-          { origin: '', destination: '', fromDate, toDate, includeCancelled: true },
-          { deadlineMs: LIST_CALL_MS, signal },
-        )) {
-          cursor ||= r.cursor;
-          if (r.flight) index.upsert(flightRecord(r.flight));
+        for await (const listed of this.schedule.listFlights(fromDate, toDate, signal)) {
+          cursor ||= listed.cursor;
+          if (listed.flight) index.upsert(listed.flight);
         }
         return cursor;
       } catch (err) {
         if (signal.aborted) break;
         this.options.log.warn(
-          { err: errorDetails(err).message, from: fromDate, to: toDate, failures: failures + 1 },
+          { err: scheduleFailure(err).message, from: fromDate, to: toDate, failures: failures + 1 },
           'listing flights failed; retrying',
         );
-        await sleep(backoff(failures), signal);
+        await pause(retryDelayMs(failures), signal);
       }
     }
     return '';
   }
 
-  /** Applies one feed message: an event (newest version wins) and the cursor after it. */
-  apply(r: WatchScheduleResponse): void {
-    const event = r.event;
-    if (event?.flight) {
-      const f = flightRecord(event.flight);
-      if (event.type === ScheduleEventType.SCHEDULE_EVENT_TYPE_CANCELLED) f.cancelled = true;
-      const inWindow = f.departureDate >= this.from && f.departureDate <= this.to;
-      if (inWindow && this.index.upsert(f)) {
+  /** Applies one feed message: a change (newest version wins) and the cursor after it. */
+  apply(message: FeedMessage): void {
+    const change = message.change;
+    if (change) {
+      const flight = change.flight;
+      const inWindow = flight.departureDate >= this.from && flight.departureDate <= this.to;
+      if (inWindow && this.index.upsert(flight)) {
         this.stats.eventsApplied++;
-        if (event.occurredAt) this.stats.lastEventLagMs = Date.now() - event.occurredAt.getTime();
+        if (change.occurredAtMs !== undefined)
+          this.stats.lastEventLagMs = Date.now() - change.occurredAtMs;
       } else {
         this.stats.eventsSkipped++;
       }
     }
-    if (r.cursor) this.cursor = r.cursor;
+    if (message.cursor) this.cursor = message.cursor;
   }
 
   /** Follows the change feed until stop(): resumes from the cursor, reloads on CURSOR_EXPIRED. */
@@ -315,25 +272,22 @@ export class ScheduleReadModel {
       };
       try {
         arm();
-        for await (const r of this.schedule.watchSchedule(
-          { cursor: this.cursor },
-          {
-            deadlineMs: FEED_CALL_MS,
-            signal: AbortSignal.any([this.stopped.signal, attempt.signal]),
-          },
+        for await (const message of this.schedule.watchSchedule(
+          this.cursor,
+          AbortSignal.any([this.stopped.signal, attempt.signal]),
         )) {
           // Once a rebuild has swapped in, what this call still holds is for the old index.
           if (attempt.signal.aborted) break;
           arm();
-          this.apply(r);
+          this.apply(message);
           failures = 0;
         }
       } catch (err) {
         if (this.stopped.signal.aborted) return;
-        const details = errorDetails(err);
-        if (details.reason === 'CURSOR_EXPIRED') {
+        const failure = scheduleFailure(err);
+        if (failure.cursorExpired) {
           this.options.log.warn(
-            { cursor: this.cursor, err: details.message },
+            { cursor: this.cursor, err: failure.message },
             'feed cursor unknown to schedule; reloading the whole window',
           );
           await this.load();
@@ -350,10 +304,10 @@ export class ScheduleReadModel {
             { idle_ms: this.options.feedIdleMs, cursor: this.cursor },
             'feed silent for too long; resuming from the cursor',
           );
-        } else if (details.code !== status.DEADLINE_EXCEEDED) {
+        } else if (!failure.deadlineExceeded) {
           failures++;
           this.options.log.warn(
-            { err: details.message, code: status[details.code], cursor: this.cursor, failures },
+            { err: failure.message, code: failure.code, cursor: this.cursor, failures },
             'feed dropped; resuming from the cursor',
           );
         }
@@ -363,7 +317,7 @@ export class ScheduleReadModel {
         this.feedRestart = false;
       }
       this.stats.reconnects++;
-      await sleep(backoff(failures), this.stopped.signal);
+      await pause(retryDelayMs(failures), this.stopped.signal);
     }
   }
 }

@@ -25,27 +25,22 @@ import {
   startSchedule,
   type ScheduleFixture,
 } from '../../test/support/schedule.js';
-import { startSearch, startTcpProxy, type SearchFixture } from '../../test/support/search.js';
+import {
+  eventually,
+  flightIds,
+  searchRequest as query,
+  startSearch,
+  startTcpProxy,
+  type SearchFixture,
+} from '../../test/support/search.js';
 import { startTestService } from '../../test/support/services.js';
 import { HUB_MCT } from './domain/itineraries.js';
-import { newSearchStats } from './handlers.js';
+import { newSearchStats } from './stats.js';
 import { createSearchService, type SearchInternals } from './service.js';
 
 let schedule: ScheduleFixture;
 let pricing: PricingFixture;
 let search: SearchFixture;
-
-const query = (over: Partial<SearchItinerariesRequest> = {}): SearchItinerariesRequest => ({
-  origin: 'JFK',
-  destination: 'LHR',
-  departureDate: '2026-12-03',
-  passengers: { adults: 1, children: 0, infants: 0 },
-  cabin: Cabin.CABIN_ECONOMY,
-  maxStops: 1,
-  sort: SortOrder.SORT_ORDER_PRICE,
-  maxResults: 50,
-  ...over,
-});
 
 /** The whole stream, checking its shape: itineraries, then exactly one summary, last. */
 async function collect(s: SearchFixture, q: SearchItinerariesRequest, deadlineMs = 20_000) {
@@ -60,18 +55,6 @@ async function collect(s: SearchFixture, q: SearchItinerariesRequest, deadlineMs
   expect(summary!.resultCount).toBe(itineraries.length);
   return { itineraries, summary: summary! };
 }
-
-/** Polls until the check passes; the time it took. */
-async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 10_000) {
-  const started = Date.now();
-  while (Date.now() - started < timeoutMs) {
-    if (await check()) return Date.now() - started;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`not within ${timeoutMs} ms`);
-}
-
-const flightIds = (its: Itinerary[]) => its.map((i) => i.segments.map((s) => s.flightId)).flat();
 
 beforeAll(async () => {
   schedule = await startSchedule('embedded');

@@ -1,14 +1,14 @@
 import { z } from 'zod';
-import { PricingServiceService } from '../../gen/ts/flights/v1/pricing.js';
-import { ScheduleServiceService } from '../../gen/ts/flights/v1/schedule.js';
 import { SearchServiceService } from '../../gen/ts/flights/v1/search.js';
 import { RollingWindow } from '../../platform/calendar.js';
 import { bind } from '../../platform/server.js';
 import type { ServiceSpec } from '../../platform/service.js';
 import { fields } from '../../platform/validation.js';
 import { defaultRules } from './domain/itineraries.js';
-import { newSearchStats, searchHandlers, type SearchStats } from './handlers.js';
+import { searchHandlers } from './handlers.js';
+import { searchPeers } from './peers.js';
 import { ScheduleReadModel } from './read-model.js';
+import { newSearchStats, type SearchStats } from './stats.js';
 
 const int = z.coerce.number().int();
 
@@ -67,11 +67,8 @@ export function createSearchService(
     name: 'search',
     env: searchEnv,
     async start({ config, log, client, onStop }) {
-      const schedule = client('schedule', ScheduleServiceService, { defaultDeadlineMs: 10_000 });
-      const pricing = client('pricing', PricingServiceService, {
-        defaultDeadlineMs: config.PRICING_TIMEOUT_MS,
-      });
-      const model = new ScheduleReadModel(schedule, {
+      const peers = searchPeers(client, config.PRICING_TIMEOUT_MS);
+      const model = new ScheduleReadModel(peers.schedule, {
         window: searchWindow(config.SEARCH_DAYS, config.SEARCH_START_DATE),
         readyDays: config.SEARCH_READY_DAYS,
         chunkDays: config.SEARCH_LOAD_CHUNK_DAYS,
@@ -83,9 +80,7 @@ export function createSearchService(
       const handlers = searchHandlers({
         model,
         rules: defaultRules(config.MIN_CONNECTION_MINUTES, config.MAX_LAYOVER_MINUTES),
-        // Deadline and signal come from the search's own budget, not the incoming call: search
-        // gives up on pricing early (and streams unpriced) to finish within the caller's time.
-        price: (request, options) => pricing.priceItineraries(request, options),
+        pricing: peers.pricing,
         defaultBudgetMs: config.SEARCH_BUDGET_MS,
         pricingTimeoutMs: config.PRICING_TIMEOUT_MS,
         batchSize: config.PRICING_BATCH_SIZE,

@@ -224,7 +224,7 @@ describe('envoy/envoy.yaml against the BFF', () => {
     clients.close();
   });
 
-  /** The deadline budget the BFF gives a route (bff/routes.ts); Envoy must wait longer. */
+  /** The deadline budget the BFF gives a route (bff/routes/); Envoy must wait longer. */
   const budgetMs = (method: string, p: string) =>
     p.startsWith('/api/v1/search/stream')
       ? budgets.STREAM_TIMEOUT_MS

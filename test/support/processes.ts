@@ -41,11 +41,14 @@ export function spawnProcess(
   command: string,
   args: string[],
   env: NodeJS.ProcessEnv = {},
+  options: { detached?: boolean } = {},
 ): Spawned {
   const child = spawn(command, args, {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, to be signalled as a terminal signals its foreground group.
+    detached: options.detached ?? false,
   });
   const lines: string[] = [];
   const waiters: Array<{ predicate: (l: string) => boolean; resolve: (l: string) => void }> = [];

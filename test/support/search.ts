@@ -1,6 +1,12 @@
 import net from 'node:net';
-import { SearchServiceService } from '../../gen/ts/flights/v1/search.js';
-import { newSearchStats } from '../../services/search/handlers.js';
+import { Cabin } from '../../gen/ts/flights/v1/common.js';
+import {
+  SearchServiceService,
+  SortOrder,
+  type Itinerary,
+  type SearchItinerariesRequest,
+} from '../../gen/ts/flights/v1/search.js';
+import { newSearchStats } from '../../services/search/stats.js';
 import {
   createSearchService,
   type SearchInternals,
@@ -96,4 +102,33 @@ export async function startTcpProxy(target: string): Promise<TcpProxy> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   proxy.address = `127.0.0.1:${(server.address() as net.AddressInfo).port}`;
   return proxy;
+}
+
+/** A search from JFK to LHR on 2026-12-03 (one adult, economy, ≤ 1 stop, by price, 50), as changed. */
+export const searchRequest = (
+  over: Partial<SearchItinerariesRequest> = {},
+): SearchItinerariesRequest => ({
+  origin: 'JFK',
+  destination: 'LHR',
+  departureDate: '2026-12-03',
+  passengers: { adults: 1, children: 0, infants: 0 },
+  cabin: Cabin.CABIN_ECONOMY,
+  maxStops: 1,
+  sort: SortOrder.SORT_ORDER_PRICE,
+  maxResults: 50,
+  ...over,
+});
+
+/** Every flight id of the itineraries, in order. */
+export const flightIds = (its: Itinerary[]) =>
+  its.map((i) => i.segments.map((s) => s.flightId)).flat();
+
+/** Polls until the check passes; the time it took. */
+export async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 10_000) {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    if (await check()) return Date.now() - started;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`not within ${timeoutMs} ms`);
 }

@@ -1,4 +1,4 @@
-import type { CabinCode } from './timetable.js';
+import type { CabinCode } from './cabin.js';
 
 export type CabinLayout = Record<CabinCode, number>;
 

@@ -4,14 +4,6 @@ import { cabinLayout, defaultAircraft, type CabinLayout } from './aircraft.js';
 import { greatCircleKm } from './geo.js';
 import type { ReferenceData, Route } from './reference-data.js';
 
-export type CabinCode = 'economy' | 'premium_economy' | 'business' | 'first';
-export const CABIN_CODES: readonly CabinCode[] = [
-  'economy',
-  'premium_economy',
-  'business',
-  'first',
-];
-
 export type TimetableSize = 'small' | 'world';
 
 /**

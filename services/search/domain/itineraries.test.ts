@@ -1,27 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FlightIndex, formatLocal, type FlightRecord } from './flight-index.js';
+import { CODES, MINUTE, record, type RawFlight, type World } from './test-flights.js';
 import {
   defaultRules,
   estimatedFare,
   findItineraries,
   searchItineraries,
   type ConnectionRules,
-  type SortKey,
 } from './itineraries.js';
+import type { SortKey } from './ranking.js';
 
-const MINUTE = 60_000;
-const DAY0 = Date.parse('2026-12-01T00:00:00Z');
 const DATES = ['2026-11-30', '2026-12-01', '2026-12-02'];
-const CODES = ['AAA', 'BBB', 'CCC', 'DDD', 'LHR'];
-
-interface World {
-  /** UTC offset of each airport, minutes (UTC−12 … UTC+14, half hours included). */
-  offsets: Record<string, number>;
-  defaultMct: number;
-  hubMct: Record<string, number>;
-  maxLayover: number;
-}
 
 // Times on a 15-minute grid, like connection times and layovers, so that connections exactly at
 // a limit come up often.
@@ -38,15 +28,6 @@ const worldArb: fc.Arbitrary<World> = fc.record({
   hubMct: fc.dictionary(fc.constantFrom(...CODES), quarters(0.25, 3)),
   maxLayover: quarters(4, 36),
 });
-
-interface RawFlight {
-  origin: string;
-  destination: string;
-  /** Departure, minutes after 2026-12-01T00:00Z. */
-  dep: number;
-  block: number;
-  km: number;
-}
 
 const flightArb: fc.Arbitrary<RawFlight> = fc
   .record({
@@ -69,50 +50,6 @@ const changeArb: fc.Arbitrary<Change> = fc.oneof(
   fc.record({ kind: fc.constant('cancel' as const), flight: fc.nat() }),
   fc.record({ kind: fc.constant('stale' as const), flight: fc.nat(), byMinutes: quarters(-8, 8) }),
 );
-
-function record(world: World, r: RawFlight, n: number): FlightRecord {
-  const departureMs = DAY0 + r.dep * MINUTE;
-  const arrivalMs = departureMs + r.block * MINUTE;
-  const depOffset = world.offsets[r.origin]!;
-  const date = new Date(departureMs + depOffset * MINUTE).toISOString().slice(0, 10);
-  return {
-    flightId: `ZZ${n}-${date}`,
-    carrier: 'ZZ',
-    flightNumber: n,
-    origin: r.origin,
-    destination: r.destination,
-    departureDate: date,
-    departureMs,
-    arrivalMs,
-    departureLocal: formatLocal(departureMs, depOffset),
-    arrivalLocal: formatLocal(arrivalMs, world.offsets[r.destination]!),
-    durationMinutes: r.block,
-    distanceKm: r.km,
-    aircraft: '320',
-    version: 1,
-  };
-}
-
-/** ZZ<n> from AAA to BBB on 2026-12-01, an hour long unless told otherwise. */
-function zzFlight(n: number, over: Partial<FlightRecord>): FlightRecord {
-  return {
-    flightId: `ZZ${n}-2026-12-01`,
-    carrier: 'ZZ',
-    flightNumber: n,
-    origin: 'AAA',
-    destination: 'BBB',
-    departureDate: '2026-12-01',
-    departureMs: DAY0,
-    arrivalMs: DAY0 + 60 * MINUTE,
-    departureLocal: '2026-12-01T00:00:00+00:00',
-    arrivalLocal: '2026-12-01T01:00:00+00:00',
-    durationMinutes: 60,
-    distanceKm: 100,
-    aircraft: '320',
-    version: 1,
-    ...over,
-  };
-}
 
 /** Applies the changes to the index, and returns what schedule holds after them. */
 function applyChanges(index: FlightIndex, flights: FlightRecord[], changes: Change[]) {
@@ -358,115 +295,5 @@ describe('connections over real time zones', () => {
     expect(findItineraries(index, q, defaultRules(60, 24 * 60, { HNL: 90 }))).toEqual([]);
     // Nor does it leave on the local date before.
     expect(findItineraries(index, { ...q, date: '2026-11-30' }, defaultRules(60))).toEqual([]);
-  });
-});
-
-describe('the flight index', () => {
-  it('holds many flights compactly and finds each by identity', () => {
-    const index = new FlightIndex();
-    const world: World = { offsets: {}, defaultMct: 0, hubMct: {}, maxLayover: 0 };
-    for (const c of CODES) world.offsets[c] = 330; // UTC+5:30
-    const flights: FlightRecord[] = [];
-    for (let n = 1; n <= 5_000; n++) {
-      const f = record(
-        world,
-        {
-          origin: CODES[n % 5]!,
-          destination: CODES[(n + 1 + (n % 3)) % 5]!,
-          dep: ((n * 37) % 3000) - 600,
-          block: 45 + (n % 500),
-          km: n,
-        },
-        n,
-      );
-      flights.push(f);
-      index.upsert(f);
-    }
-    expect(index.size).toBe(5_000);
-    for (const f of flights)
-      expect(index.get(f.carrier, f.flightNumber, f.departureDate)).toEqual(f);
-    // Every route list stays in departure order.
-    for (const code of CODES)
-      for (const r of index.routesFrom(index.airportId(code)))
-        for (let i = 1; i < r.slots.length; i++)
-          expect(index.dep[r.slots[i]!]!).toBeGreaterThanOrEqual(index.dep[r.slots[i - 1]!]!);
-    expect(index.memoryBytes() / index.size).toBeLessThan(150);
-  });
-
-  it('gives back every local time exactly as it came, rebuilt or kept', () => {
-    const near = (ms: number, offset: number) =>
-      fc
-        .tuple(fc.nat({ max: 24 }), fc.constantFrom('0', '9', '-', '+', 'Z', ':', '3'))
-        .map(([i, c]) => {
-          const text = formatLocal(ms, offset);
-          return text.slice(0, i) + c + text.slice(i + 1);
-        });
-    fc.assert(
-      fc.property(
-        fc.integer({ min: DAY0 - 400 * 86_400_000, max: DAY0 + 400 * 86_400_000 }),
-        fc.integer({ min: -12 * 60, max: 14 * 60 }),
-        fc.integer({ min: 1, max: 30 * 60 }),
-        fc.boolean(),
-        (dep, offset, minutes, mangle) => {
-          const depMs = Math.floor(dep / 1000) * 1000;
-          const arrMs = depMs + minutes * MINUTE;
-          const index = new FlightIndex();
-          const arrivalLocal = formatLocal(arrMs, -offset);
-          const departureLocals = mangle
-            ? fc.sample(near(depMs, offset), 5)
-            : [formatLocal(depMs, offset)];
-          departureLocals.forEach((departureLocal, n) => {
-            const f = zzFlight(n + 1, {
-              departureMs: depMs,
-              arrivalMs: arrMs,
-              departureLocal,
-              arrivalLocal,
-              durationMinutes: minutes,
-            });
-            index.upsert(f);
-            expect(index.get('ZZ', n + 1, '2026-12-01')).toEqual(f);
-          });
-        },
-      ),
-      { numRuns: 300 },
-    );
-    // Near misses at the very instant they almost describe.
-    const index = new FlightIndex();
-    const at = Date.parse('2026-12-01T10:00:00Z');
-    [
-      '2026-12-01T05:00:00-05:00',
-      '2026-11-31T10:00:00+00:00',
-      '2026-12-01T10:00:00-00:00',
-      '2026-12-01T10:00:00Z',
-      '2026-12-01T10:00:00.000+00:00',
-    ].forEach((departureLocal, n) => {
-      const f = zzFlight(n + 1, {
-        departureMs: at,
-        arrivalMs: at + 60 * MINUTE,
-        departureLocal,
-        arrivalLocal: '2026-12-01T11:00:00+00:00',
-      });
-      index.upsert(f);
-      expect(index.get('ZZ', n + 1, '2026-12-01')).toEqual(f);
-    });
-  });
-
-  it('keeps ids it cannot rebuild, and a cancelled flight as a tombstone', () => {
-    const index = new FlightIndex();
-    const f = zzFlight(1, {
-      flightId: 'odd-id',
-      carrier: 'XX',
-      departureLocal: '2026-12-01T00:00:00Z',
-      arrivalLocal: '2026-12-01T01:00:00.000+00:00',
-      distanceKm: 400,
-    });
-    index.upsert(f);
-    expect(index.get('XX', 1, '2026-12-01')).toEqual(f);
-    expect(index.cancel({ ...f, version: 2 })).toBe(true);
-    expect(index.size).toBe(0);
-    expect(index.hasRoute('AAA', 'BBB')).toBe(false);
-    // A listing taken before the cancellation cannot bring the flight back.
-    expect(index.upsert(f)).toBe(false);
-    expect(index.get('XX', 1, '2026-12-01')).toMatchObject({ cancelled: true, version: 2 });
   });
 });

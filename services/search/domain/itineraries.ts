@@ -1,4 +1,5 @@
 import type { FlightIndex, FlightRecord, Route } from './flight-index.js';
+import { BestOf, comparator, primaryOf, type Candidate, type SortKey } from './ranking.js';
 
 /**
  * Itinerary search over the flight index: direct flights and connections with one or two stops,
@@ -54,13 +55,6 @@ export interface ItineraryQuery {
   maxStops: number;
 }
 
-/**
- * Which itineraries come first. `price` cannot know prices before pricing is asked, so it ranks
- * by an estimated fare (distance flown plus a fixed part per flight, the shape of every fare
- * model: see `estimatedFare`), then by duration; pricing then gives the real prices.
- */
-export type SortKey = 'price' | 'duration' | 'departure';
-
 export interface FoundItinerary {
   /** The flight ids joined with "+". */
   id: string;
@@ -112,94 +106,6 @@ const LOCAL_DAY_TO = 48 * HOUR;
 /** How many inner steps between two polls of shouldStop. */
 const POLL_EVERY = 512;
 
-interface Candidate {
-  slots: number[];
-  dep: number;
-  arr: number;
-  fare: number;
-  /** The primary sort value (lower is better). */
-  primary: number;
-  id?: string;
-}
-
-/**
- * The order of itineraries for each sort, total so that results are deterministic: the primary
- * value, then the other natural ones, then the itinerary id.
- */
-function comparator(
-  sort: SortKey,
-  idOf: (c: Candidate) => string,
-): (a: Candidate, b: Candidate) => number {
-  const byId = (a: Candidate, b: Candidate) => {
-    const x = idOf(a);
-    const y = idOf(b);
-    return x < y ? -1 : x > y ? 1 : 0;
-  };
-  const dur = (c: Candidate) => c.arr - c.dep;
-  switch (sort) {
-    case 'duration':
-      return (a, b) => dur(a) - dur(b) || a.dep - b.dep || byId(a, b);
-    case 'departure':
-      return (a, b) => a.dep - b.dep || dur(a) - dur(b) || byId(a, b);
-    case 'price':
-      return (a, b) => a.fare - b.fare || dur(a) - dur(b) || a.dep - b.dep || byId(a, b);
-  }
-}
-
-/** The primary sort value of a finished itinerary. */
-function primaryOf(sort: SortKey, dep: number, arr: number, fare: number): number {
-  return sort === 'duration' ? arr - dep : sort === 'departure' ? dep : fare;
-}
-
-/** A max-heap of the best `limit` candidates: its top is the worst one kept. */
-class BestOf {
-  readonly items: Candidate[] = [];
-  constructor(
-    private readonly limit: number,
-    private readonly cmp: (a: Candidate, b: Candidate) => number,
-  ) {}
-
-  get full(): boolean {
-    return this.items.length >= this.limit;
-  }
-
-  /** The primary value a new candidate must not exceed to have a chance (Infinity until full). */
-  get bar(): number {
-    return this.full ? this.items[0]!.primary : Infinity;
-  }
-
-  offer(c: Candidate): void {
-    const h = this.items;
-    if (!this.full) {
-      h.push(c);
-      let i = h.length - 1;
-      while (i > 0) {
-        const p = (i - 1) >> 1;
-        if (this.cmp(h[i]!, h[p]!) <= 0) break;
-        [h[i], h[p]] = [h[p]!, h[i]!];
-        i = p;
-      }
-      return;
-    }
-    if (this.limit === 0 || this.cmp(c, h[0]!) >= 0) return;
-    h[0] = c;
-    for (let i = 0; ;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < h.length && this.cmp(h[l]!, h[m]!) > 0) m = l;
-      if (r < h.length && this.cmp(h[r]!, h[m]!) > 0) m = r;
-      if (m === i) break;
-      [h[i], h[m]] = [h[m]!, h[i]!];
-      i = m;
-    }
-  }
-
-  sorted(): Candidate[] {
-    return [...this.items].sort(this.cmp);
-  }
-}
-
 /**
  * The best `limit` itineraries from origin to destination whose first flight leaves on the local
  * date, with up to maxStops connections, each connection at least the airport's minimum
@@ -209,6 +115,9 @@ class BestOf {
  * ways), and stops following a partial itinerary once a lower bound of its sort value is worse
  * than the worst of the best `limit` found so far, which keeps 2-stop search fast on the
  * world-size schedule. Synchronous: with shouldStop it ends early, never mid-way inconsistent.
+ *
+ * Airports, dates and flights are the index's small integers (flights are "slots"), and the
+ * flight columns are read directly: this loop is the hot path of every search.
  */
 export function searchItineraries(
   index: FlightIndex,
@@ -216,9 +125,9 @@ export function searchItineraries(
   rules: ConnectionRules,
   options: SearchOptions,
 ): SearchOutcome {
-  const o = index.airportId(q.origin);
-  const d = index.airportId(q.destination);
-  const day = index.dateId(q.date);
+  const origin = index.airportId(q.origin);
+  const destination = index.airportId(q.destination);
+  const travelDate = index.dateId(q.date);
   const idOf = (c: Candidate) => (c.id ??= c.slots.map((s) => index.flightId(s)).join('+'));
   const best = new BestOf(Math.max(0, options.limit), comparator(options.sort, idOf));
   const outcome = (complete: boolean, considered: number): SearchOutcome => ({
@@ -226,32 +135,43 @@ export function searchItineraries(
     complete,
     considered,
   });
-  if (o < 0 || d < 0 || day < 0 || o === d || options.limit <= 0) return outcome(true, 0);
+  if (
+    origin < 0 ||
+    destination < 0 ||
+    travelDate < 0 ||
+    origin === destination ||
+    options.limit <= 0
+  )
+    return outcome(true, 0);
 
   const sort = options.sort;
   const shouldStop = options.shouldStop ?? (() => false);
   const maxStops = Math.max(0, Math.min(2, q.maxStops));
-  const maxLayover = rules.maxLayoverMinutes * MINUTE;
+  const maxLayoverMs = rules.maxLayoverMinutes * MINUTE;
   const mctCache = new Float64Array(index.airportCount).fill(-1);
-  const mct = (airport: number) => {
-    let v = mctCache[airport]!;
-    if (v < 0) {
-      v = rules.minConnectionMinutes(index.airportCode(airport)) * MINUTE;
-      mctCache[airport] = v;
+  /** Minimum connection time at an airport, in ms (looked up once per airport and search). */
+  const mctMs = (airport: number) => {
+    let ms = mctCache[airport]!;
+    if (ms < 0) {
+      ms = rules.minConnectionMinutes(index.airportCode(airport)) * MINUTE;
+      mctCache[airport] = ms;
     }
-    return v;
+    return ms;
   };
 
   // The route graph backwards from the destination: airports one and two flights away from it.
   const oneAway = new Uint8Array(index.airportCount);
   const twoAway = new Uint8Array(index.airportCount);
-  for (const r of index.routesTo(d)) if (r.slots.length) oneAway[r.origin] = 1;
+  for (const route of index.routesTo(destination))
+    if (route.slots.length) oneAway[route.origin] = 1;
   if (maxStops >= 2)
-    for (const r of index.routesTo(d))
-      if (r.slots.length)
-        for (const r2 of index.routesTo(r.origin)) if (r2.slots.length) twoAway[r2.origin] = 1;
+    for (const lastRoute of index.routesTo(destination))
+      if (lastRoute.slots.length)
+        for (const route of index.routesTo(lastRoute.origin))
+          if (route.slots.length) twoAway[route.origin] = 1;
 
-  const { dep, arr, km, date } = index;
+  // The flight columns, by slot.
+  const { dep: departureMs, arr: arrivalMs, km: distanceKm, date: dateOf } = index;
   const dayStart = Date.parse(`${q.date}T00:00:00Z`);
   let considered = 0;
   let steps = 0;
@@ -260,83 +180,130 @@ export function searchItineraries(
     if (++steps % POLL_EVERY === 0 && shouldStop()) stopped = true;
     return stopped;
   };
-  const offer = (slots: number[], first: number, last: number, fare: number) => {
+  const offer = (slots: number[], firstFlight: number, lastFlight: number, fare: number) => {
     considered++;
-    const a = dep[first]!;
-    const b = arr[last]!;
-    best.offer({ slots, dep: a, arr: b, fare, primary: primaryOf(sort, a, b, fare) });
+    const departs = departureMs[firstFlight]!;
+    const arrives = arrivalMs[lastFlight]!;
+    best.offer({
+      slots,
+      departureMs: departs,
+      arrivalMs: arrives,
+      fare,
+      primary: primaryOf(sort, departs, arrives, fare),
+    });
   };
 
-  /** Lower bound of the sort value of any itinerary that starts with `first` and is at x at time t. */
+  /**
+   * Lower bound of the sort value of any itinerary that starts with `firstFlight` and is at
+   * `airport` at time `atMs` with `fare` so far and `flightsLeft` flights to go, the last of
+   * them on `lastRoute` when known.
+   */
   const bound = (
-    first: number,
-    t: number,
+    firstFlight: number,
+    atMs: number,
     fare: number,
-    x: number,
-    legsLeft: number,
-    last?: Route,
+    airport: number,
+    flightsLeft: number,
+    lastRoute?: Route,
   ) => {
-    if (sort === 'departure') return dep[first]!;
-    if (sort === 'duration') return t + mct(x) + (last ? last.minDurationMs : 0) - dep[first]!;
-    return fare + legsLeft * FARE_PER_FLIGHT + (last ? FARE_PER_KM * last.minDistanceKm : 0);
+    if (sort === 'departure') return departureMs[firstFlight]!;
+    if (sort === 'duration')
+      return (
+        atMs +
+        mctMs(airport) +
+        (lastRoute ? lastRoute.minDurationMs : 0) -
+        departureMs[firstFlight]!
+      );
+    return (
+      fare + flightsLeft * FARE_PER_FLIGHT + (lastRoute ? FARE_PER_KM * lastRoute.minDistanceKm : 0)
+    );
   };
 
-  /** The departures of a route in [from, to], as a range of positions in its list. */
-  const window = (r: Route, from: number, to: number): [number, number] => {
-    const list = r.slots;
-    const start = index.lowerBound(list, from);
+  /** The departures of a route in [fromMs, toMs], as a range [start, end) of its list. */
+  const departing = (route: Route, fromMs: number, toMs: number): [number, number] => {
+    const list = route.slots;
+    const start = index.lowerBound(list, fromMs);
     let end = start;
-    while (end < list.length && dep[list[end]!]! <= to) end++;
+    while (end < list.length && departureMs[list[end]!]! <= toMs) end++;
     return [start, end];
   };
 
-  const firstRoutes = index.routesFrom(o);
-  for (const r1 of firstRoutes) {
+  for (const firstRoute of index.routesFrom(origin)) {
     if (stopped) break;
-    const x = r1.destination;
-    if (!r1.slots.length) continue;
-    const direct = x === d;
-    const viaOne = !direct && maxStops >= 1 && oneAway[x] === 1;
-    const viaTwo = !direct && maxStops >= 2 && twoAway[x] === 1;
+    const firstStop = firstRoute.destination;
+    if (!firstRoute.slots.length) continue;
+    const direct = firstStop === destination;
+    const viaOne = !direct && maxStops >= 1 && oneAway[firstStop] === 1;
+    const viaTwo = !direct && maxStops >= 2 && twoAway[firstStop] === 1;
     if (!direct && !viaOne && !viaTwo) continue;
-    const lastLeg = viaOne ? index.route(x, d) : undefined;
-    const [s1, e1] = window(r1, dayStart + LOCAL_DAY_FROM, dayStart + LOCAL_DAY_TO);
-    for (let i1 = s1; i1 < e1 && !stopped; i1++) {
-      const f1 = r1.slots[i1]!;
-      if (date[f1] !== day) continue;
+    const onwardToDestination = viaOne ? index.route(firstStop, destination) : undefined;
+    const [firstStart, firstEnd] = departing(
+      firstRoute,
+      dayStart + LOCAL_DAY_FROM,
+      dayStart + LOCAL_DAY_TO,
+    );
+    for (let firstAt = firstStart; firstAt < firstEnd && !stopped; firstAt++) {
+      const firstFlight = firstRoute.slots[firstAt]!;
+      if (dateOf[firstFlight] !== travelDate) continue;
       if (tick()) break;
-      const fare1 = estimatedFare(km[f1]!);
+      const firstFare = estimatedFare(distanceKm[firstFlight]!);
       if (direct) {
-        offer([f1], f1, f1, fare1);
+        offer([firstFlight], firstFlight, firstFlight, firstFare);
         continue;
       }
-      if (sort === 'departure' && dep[f1]! > best.bar) break; // later in this route only
-      const a1 = arr[f1]!;
-      const from1 = a1 + mct(x);
-      const to1 = a1 + maxLayover;
-      if (viaOne && lastLeg && bound(f1, a1, fare1, x, 1, lastLeg) <= best.bar) {
-        const [s2, e2] = window(lastLeg, from1, to1);
-        for (let i2 = s2; i2 < e2; i2++) {
-          const f2 = lastLeg.slots[i2]!;
-          offer([f1, f2], f1, f2, fare1 + estimatedFare(km[f2]!));
+      // Later flights of this route only depart later.
+      if (sort === 'departure' && departureMs[firstFlight]! > best.bar) break;
+      const firstArrival = arrivalMs[firstFlight]!;
+      const connectFrom = firstArrival + mctMs(firstStop);
+      const connectTo = firstArrival + maxLayoverMs;
+      if (
+        viaOne &&
+        onwardToDestination &&
+        bound(firstFlight, firstArrival, firstFare, firstStop, 1, onwardToDestination) <= best.bar
+      ) {
+        const [lastStart, lastEnd] = departing(onwardToDestination, connectFrom, connectTo);
+        for (let lastAt = lastStart; lastAt < lastEnd; lastAt++) {
+          const lastFlight = onwardToDestination.slots[lastAt]!;
+          offer(
+            [firstFlight, lastFlight],
+            firstFlight,
+            lastFlight,
+            firstFare + estimatedFare(distanceKm[lastFlight]!),
+          );
         }
       }
-      if (!viaTwo || bound(f1, a1, fare1, x, 2) > best.bar) continue;
-      for (const r2 of index.routesFrom(x)) {
-        const y = r2.destination;
-        if (y === o || y === d || oneAway[y] !== 1 || !r2.slots.length) continue;
-        const r3 = index.route(y, d)!;
-        const [s2, e2] = window(r2, from1, to1);
-        for (let i2 = s2; i2 < e2; i2++) {
+      if (!viaTwo || bound(firstFlight, firstArrival, firstFare, firstStop, 2) > best.bar) continue;
+      for (const secondRoute of index.routesFrom(firstStop)) {
+        const secondStop = secondRoute.destination;
+        if (
+          secondStop === origin ||
+          secondStop === destination ||
+          oneAway[secondStop] !== 1 ||
+          !secondRoute.slots.length
+        )
+          continue;
+        const lastRoute = index.route(secondStop, destination)!;
+        const [secondStart, secondEnd] = departing(secondRoute, connectFrom, connectTo);
+        for (let secondAt = secondStart; secondAt < secondEnd; secondAt++) {
           if (tick()) break;
-          const f2 = r2.slots[i2]!;
-          const a2 = arr[f2]!;
-          const fare2 = fare1 + estimatedFare(km[f2]!);
-          if (bound(f1, a2, fare2, y, 1, r3) > best.bar) continue;
-          const [s3, e3] = window(r3, a2 + mct(y), a2 + maxLayover);
-          for (let i3 = s3; i3 < e3; i3++) {
-            const f3 = r3.slots[i3]!;
-            offer([f1, f2, f3], f1, f3, fare2 + estimatedFare(km[f3]!));
+          const secondFlight = secondRoute.slots[secondAt]!;
+          const secondArrival = arrivalMs[secondFlight]!;
+          const secondFare = firstFare + estimatedFare(distanceKm[secondFlight]!);
+          if (bound(firstFlight, secondArrival, secondFare, secondStop, 1, lastRoute) > best.bar)
+            continue;
+          const [lastStart, lastEnd] = departing(
+            lastRoute,
+            secondArrival + mctMs(secondStop),
+            secondArrival + maxLayoverMs,
+          );
+          for (let lastAt = lastStart; lastAt < lastEnd; lastAt++) {
+            const lastFlight = lastRoute.slots[lastAt]!;
+            offer(
+              [firstFlight, secondFlight, lastFlight],
+              firstFlight,
+              lastFlight,
+              secondFare + estimatedFare(distanceKm[lastFlight]!),
+            );
           }
         }
         if (stopped) break;
@@ -359,10 +326,10 @@ export function findItineraries(
 function materialize(index: FlightIndex, c: Candidate, id: string): FoundItinerary {
   return {
     id,
-    flights: c.slots.map((s) => index.flight(s)),
-    departureMs: c.dep,
-    arrivalMs: c.arr,
-    durationMinutes: Math.round((c.arr - c.dep) / MINUTE),
+    flights: c.slots.map((slot) => index.flight(slot)),
+    departureMs: c.departureMs,
+    arrivalMs: c.arrivalMs,
+    durationMinutes: Math.round((c.arrivalMs - c.departureMs) / MINUTE),
     stops: c.slots.length - 1,
     estimatedFare: c.fare,
   };

@@ -1,0 +1,130 @@
+/**
+ * Every failure → an RFC 9457 problem+json answer, wherever it arises: in a handler (a gRPC
+ * error, an HttpProblem), in fastify before the handler (schema validation, body parsing), before
+ * routing (a malformed URL), or in Node's HTTP parser before fastify sees the request at all.
+ */
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  hasZodFastifySchemaValidationErrors,
+  isResponseSerializationError,
+} from 'fastify-type-provider-zod';
+import { errorDetails, isServiceError } from '../platform/errors.js';
+import { HttpProblem, internalProblem, problemFromGrpc, type ProblemResponse } from './problem.js';
+
+/** Writes a problem: its status, problem+json content type, Retry-After and extra headers. */
+export function sendProblem(reply: FastifyReply, p: ProblemResponse): FastifyReply {
+  if (p.retryAfter) reply.header('retry-after', String(p.retryAfter));
+  for (const [k, v] of Object.entries(p.headers ?? {})) reply.header(k, v);
+  return reply.code(p.status).type('application/problem+json').send(p.body);
+}
+
+/** "/passengers/0/givenName" → "passengers[0].givenName" */
+export const jsonPointerToPath = (pointer: string) =>
+  pointer
+    .split('/')
+    .filter(Boolean)
+    .map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : `${i === 0 ? '' : '.'}${p}`))
+    .join('');
+
+const FASTIFY_CLIENT_ERRORS: Record<string, { slug: string; title: string }> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    slug: 'unsupported-media-type',
+    title: 'Unsupported media type',
+  },
+  FST_ERR_CTP_BODY_TOO_LARGE: { slug: 'payload-too-large', title: 'Request body too large' },
+};
+
+/** fastify's error handler: the route's error, whatever threw it, as a problem. */
+export function handleError(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    const where = err.validationContext === 'headers' ? 'header ' : '';
+    return sendProblem(
+      reply,
+      new HttpProblem(
+        400,
+        'invalid-request',
+        'Invalid request',
+        err.validation
+          .map((v) => `${where}${jsonPointerToPath(v.instancePath) || '(body)'}: ${v.message}`)
+          .join('; '),
+        err.validation.map((v) => ({
+          field: jsonPointerToPath(v.instancePath) || '(body)',
+          detail: v.message ?? 'is invalid',
+        })),
+      ).toResponse(),
+    );
+  }
+  if (err instanceof HttpProblem) return sendProblem(reply, err.toResponse());
+  if (isServiceError(err as unknown)) {
+    const details = errorDetails(err);
+    const problem = problemFromGrpc(details, req.routeOptions.config?.fieldNames);
+    if (problem.status >= 500)
+      req.log.warn(
+        { err: details.message, code: details.code, reason: details.reason },
+        'downstream call failed',
+      );
+    return sendProblem(reply, problem);
+  }
+  if (isResponseSerializationError(err)) {
+    req.log.error({ err, cause: err.cause }, 'response does not match its schema');
+    return sendProblem(reply, internalProblem());
+  }
+  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+    const known = FASTIFY_CLIENT_ERRORS[err.code];
+    return sendProblem(
+      reply,
+      new HttpProblem(
+        err.statusCode,
+        known?.slug ?? 'invalid-request',
+        known?.title ?? 'Invalid request',
+        err.message,
+        err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
+          ? [{ field: '(body)', detail: err.message }]
+          : undefined,
+      ).toResponse(),
+    );
+  }
+  req.log.error({ err }, 'unexpected error');
+  return sendProblem(reply, internalProblem());
+}
+
+/** No route for this method and path. */
+export const handleNotFound = (req: FastifyRequest, reply: FastifyReply) =>
+  sendProblem(
+    reply,
+    new HttpProblem(
+      404,
+      'not-found',
+      'Not found',
+      `no route ${req.method} ${req.url.split('?')[0]}`,
+    ).toResponse(),
+  );
+
+/** Errors fastify raises before routing (a malformed URL): problem+json like the rest. */
+export const handleFrameworkError = (err: FastifyError, _req: unknown, reply: FastifyReply) =>
+  sendProblem(
+    reply,
+    new HttpProblem(400, 'invalid-request', 'Invalid request', err.message).toResponse(),
+  );
+
+/**
+ * Requests Node's HTTP parser rejects (headers too large, garbage) never reach fastify: the
+ * answer is written to the socket by hand, still problem+json, and the connection closed.
+ */
+export function handleClientError(err: Error, socket: Socket): void {
+  if ((err as NodeJS.ErrnoException).code === 'ECONNRESET' || socket.destroyed) return;
+  const code = (err as NodeJS.ErrnoException).code;
+  const [status, slug, title] =
+    code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'headers-too-large', 'Request header fields too large']
+      : code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'request-timeout', 'Request timeout']
+        : [400, 'invalid-request', 'Bad request'];
+  const body = JSON.stringify(
+    new HttpProblem(status, slug, title, 'the HTTP request could not be read').toResponse().body,
+  );
+  socket.end(
+    `HTTP/1.1 ${status} ${title}\r\nconnection: close\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}

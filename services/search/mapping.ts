@@ -1,0 +1,159 @@
+import { FlightStatus, type Flight, type FlightSegment } from '../../gen/ts/flights/v1/common.js';
+import type { PriceItinerariesResponse } from '../../gen/ts/flights/v1/pricing.js';
+import {
+  ScheduleEventType,
+  type ListFlightsResponse,
+  type WatchScheduleResponse,
+} from '../../gen/ts/flights/v1/schedule.js';
+import { PriceStatus, SortOrder, type Itinerary } from '../../gen/ts/flights/v1/search.js';
+import type { FlightRecord } from './domain/flight-index.js';
+import type { FoundItinerary } from './domain/itineraries.js';
+import type { SortKey } from './domain/ranking.js';
+import type { SearchQuery } from './domain/search-plan.js';
+import type { SearchItinerariesRequest } from './requests.js';
+
+/** Proto ↔ domain for search, and nowhere else. */
+
+/** Itineraries when the request says 0. */
+const DEFAULT_RESULTS = 50;
+
+const SORTS: Record<SortOrder, SortKey> = {
+  [SortOrder.SORT_ORDER_UNSPECIFIED]: 'price',
+  [SortOrder.SORT_ORDER_PRICE]: 'price',
+  [SortOrder.SORT_ORDER_DURATION]: 'duration',
+  [SortOrder.SORT_ORDER_DEPARTURE]: 'departure',
+  [SortOrder.UNRECOGNIZED]: 'price',
+};
+
+/** A validated request as the search it asks for (sort unset = price, max_results 0 = 50). */
+export function toSearchQuery(request: SearchItinerariesRequest): SearchQuery {
+  return {
+    origin: request.origin,
+    destination: request.destination,
+    date: request.departureDate,
+    maxStops: request.maxStops,
+    sort: SORTS[request.sort],
+    limit: request.maxResults || DEFAULT_RESULTS,
+  };
+}
+
+export function flightRecord(f: Flight): FlightRecord {
+  return {
+    flightId: f.flightId,
+    carrier: f.carrierCode,
+    flightNumber: f.flightNumber,
+    origin: f.origin,
+    destination: f.destination,
+    departureDate: f.departureDate,
+    departureMs: f.departureTime!.getTime(),
+    arrivalMs: f.arrivalTime!.getTime(),
+    departureLocal: f.departureLocal,
+    arrivalLocal: f.arrivalLocal,
+    durationMinutes: f.durationMinutes,
+    distanceKm: f.distanceKm,
+    aircraft: f.aircraftCode,
+    version: f.version,
+    cancelled: f.status === FlightStatus.FLIGHT_STATUS_CANCELLED,
+  };
+}
+
+/** One message of a ListFlights stream: a flight, and the feed position the listing is at. */
+export interface ListedFlight {
+  cursor: string;
+  flight?: FlightRecord;
+}
+
+export const listedFlight = (r: ListFlightsResponse): ListedFlight => ({
+  cursor: r.cursor,
+  flight: r.flight ? flightRecord(r.flight) : undefined,
+});
+
+/** One message of the WatchSchedule feed: a change (none on a heartbeat), and the cursor after it. */
+export interface FeedMessage {
+  cursor: string;
+  change?: {
+    /** The flight as it is after the change; `cancelled` for a cancellation. */
+    flight: FlightRecord;
+    /** When it happened at schedule, epoch ms. */
+    occurredAtMs?: number;
+  };
+}
+
+export function feedMessage(r: WatchScheduleResponse): FeedMessage {
+  const event = r.event;
+  if (!event?.flight) return { cursor: r.cursor };
+  const flight = flightRecord(event.flight);
+  if (event.type === ScheduleEventType.SCHEDULE_EVENT_TYPE_CANCELLED) flight.cancelled = true;
+  return { cursor: r.cursor, change: { flight, occurredAtMs: event.occurredAt?.getTime() } };
+}
+
+function segment(f: FlightRecord): FlightSegment {
+  return {
+    flightId: f.flightId,
+    carrierCode: f.carrier,
+    flightNumber: f.flightNumber,
+    origin: f.origin,
+    destination: f.destination,
+    departureTime: new Date(f.departureMs),
+    arrivalTime: new Date(f.arrivalMs),
+    departureLocal: f.departureLocal,
+    arrivalLocal: f.arrivalLocal,
+    durationMinutes: f.durationMinutes,
+    distanceKm: f.distanceKm,
+    aircraftCode: f.aircraft,
+  };
+}
+
+/** An itinerary found, priced (degraded: from pricing's last known load factors) or not. */
+export function toItinerary(
+  found: FoundItinerary,
+  priced?: { price: Itinerary['price']; degraded: boolean },
+): Itinerary {
+  return {
+    itineraryId: found.id,
+    segments: found.flights.map(segment),
+    departureTime: new Date(found.departureMs),
+    arrivalTime: new Date(found.arrivalMs),
+    durationMinutes: found.durationMinutes,
+    stops: found.stops,
+    price: priced?.price,
+    priceStatus: !priced?.price
+      ? PriceStatus.PRICE_STATUS_UNPRICED
+      : priced.degraded
+        ? PriceStatus.PRICE_STATUS_DEGRADED
+        : PriceStatus.PRICE_STATUS_PRICED,
+  };
+}
+
+/**
+ * A batch as pricing answered it: what cannot be sold is left out (and counted), the rest keep
+ * their rank order, except that a search by price orders the batch by the real total price.
+ */
+export function pricedItineraries(
+  batch: FoundItinerary[],
+  response: PriceItinerariesResponse,
+  sort: SortKey,
+): { itineraries: Itinerary[]; unsellable: number } {
+  const byKey = new Map(response.itineraries.map((p) => [p.key, p]));
+  const itineraries: Itinerary[] = [];
+  let unsellable = 0;
+  for (const found of batch) {
+    const priced = byKey.get(found.id);
+    if (priced && !priced.available) {
+      unsellable++;
+      continue;
+    }
+    itineraries.push(
+      toItinerary(
+        found,
+        priced?.price ? { price: priced.price, degraded: response.degraded } : undefined,
+      ),
+    );
+  }
+  if (sort === 'price')
+    itineraries.sort(
+      (a, b) =>
+        (a.price?.total?.amountMinor ?? Infinity) - (b.price?.total?.amountMinor ?? Infinity),
+    );
+  return { itineraries, unsellable };
+}

@@ -1,0 +1,112 @@
+import { status } from '@grpc/grpc-js';
+import type { Cabin, PassengerCounts } from '../../gen/ts/flights/v1/common.js';
+import {
+  PricingServiceService,
+  type PriceItinerariesResponse,
+} from '../../gen/ts/flights/v1/pricing.js';
+import { ScheduleServiceService } from '../../gen/ts/flights/v1/schedule.js';
+import type { ServiceClient } from '../../platform/clients.js';
+import { errorDetails } from '../../platform/errors.js';
+import type { Runtime } from '../../platform/service.js';
+import { feedMessage, listedFlight, type FeedMessage, type ListedFlight } from './mapping.js';
+
+/**
+ * Every call search makes to another service, typed, in one place: schedule's listing and change
+ * feed (the read model), and pricing's PriceItineraries (the pricing pipeline).
+ */
+
+/** A listing of the whole window may take minutes (the world schedule: ~12k flights/s). */
+const LIST_CALL_MS = 10 * 60_000;
+/** A feed call still gets a deadline; when it passes the feed just resumes from the cursor. */
+const FEED_CALL_MS = 30 * 60_000;
+
+export interface SchedulePeer {
+  /**
+   * Every flight departing fromDate…toDate (local dates at the origin, "YYYY-MM-DD"), cancelled
+   * ones included, each with the feed cursor the listing is consistent at. Ends early, with the
+   * call's error, when `signal` aborts or the call fails.
+   */
+  listFlights(fromDate: string, toDate: string, signal: AbortSignal): AsyncIterable<ListedFlight>;
+  /** The changes after `cursor`, and heartbeats, until the call ends (30 min at most). */
+  watchSchedule(cursor: string, signal: AbortSignal): AsyncIterable<FeedMessage>;
+}
+
+/** What a failed schedule call means to the read model. */
+export interface ScheduleFailure {
+  /** Schedule's feed does not know the cursor (e.g. it restarted on a fresh database). */
+  cursorExpired: boolean;
+  /** The call's own deadline passed: not a fault, the feed just resumes. */
+  deadlineExceeded: boolean;
+  /** For logs: the status code's name and the message. */
+  code: string;
+  message: string;
+}
+
+export function scheduleFailure(err: unknown): ScheduleFailure {
+  const details = errorDetails(err);
+  return {
+    cursorExpired: details.reason === 'CURSOR_EXPIRED',
+    deadlineExceeded: details.code === status.DEADLINE_EXCEEDED,
+    code: status[details.code] ?? String(details.code),
+    message: details.message,
+  };
+}
+
+export function schedulePeer(client: ServiceClient<typeof ScheduleServiceService>): SchedulePeer {
+  return {
+    async *listFlights(fromDate, toDate, signal) {
+      for await (const r of client.listFlights(
+        { origin: '', destination: '', fromDate, toDate, includeCancelled: true },
+        { deadlineMs: LIST_CALL_MS, signal },
+      ))
+        yield listedFlight(r);
+    },
+    async *watchSchedule(cursor, signal) {
+      for await (const r of client.watchSchedule({ cursor }, { deadlineMs: FEED_CALL_MS, signal }))
+        yield feedMessage(r);
+    },
+  };
+}
+
+export interface PriceRequest {
+  /** Each itinerary by a key of the caller's choosing (search uses the itinerary id). */
+  itineraries: Array<{ key: string; flightIds: string[] }>;
+  passengers: PassengerCounts;
+  cabin: Cabin;
+}
+
+export interface PricingPeer {
+  /**
+   * pricing's PriceItineraries within `deadlineMs`, abandoned when `signal` aborts. The deadline
+   * and signal are the search's own, not the incoming call's: search gives up on pricing early
+   * (and streams unpriced) to finish within its caller's time. Rejects with pricing's error.
+   */
+  priceItineraries(
+    request: PriceRequest,
+    options: { deadlineMs: number; signal: AbortSignal },
+  ): Promise<PriceItinerariesResponse>;
+}
+
+export function pricingPeer(client: ServiceClient<typeof PricingServiceService>): PricingPeer {
+  return { priceItineraries: (request, options) => client.priceItineraries(request, options) };
+}
+
+export interface SearchPeers {
+  schedule: SchedulePeer;
+  pricing: PricingPeer;
+}
+
+/** Search's peers through the runtime's clients; a pricing call's default limit is `pricingTimeoutMs`. */
+export function searchPeers(
+  client: Runtime<Record<string, never>>['client'],
+  pricingTimeoutMs: number,
+): SearchPeers {
+  return {
+    schedule: schedulePeer(
+      client('schedule', ScheduleServiceService, { defaultDeadlineMs: 10_000 }),
+    ),
+    pricing: pricingPeer(
+      client('pricing', PricingServiceService, { defaultDeadlineMs: pricingTimeoutMs }),
+    ),
+  };
+}

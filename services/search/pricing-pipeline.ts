@@ -1,0 +1,145 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import pLimit from 'p-limit';
+import type { Cabin, PassengerCounts } from '../../gen/ts/flights/v1/common.js';
+import type { PriceItinerariesResponse } from '../../gen/ts/flights/v1/pricing.js';
+import type { FoundItinerary } from './domain/itineraries.js';
+import type { PricingPeer } from './peers.js';
+import type { SearchStats } from './stats.js';
+
+/** Itineraries in the first pricing call: fewer than the rest, so results start sooner. */
+const FIRST_BATCH = 5;
+
+/** The ranked itineraries in pricing batches: a small first one, then `batchSize` each. */
+export function pricingBatches(ranked: FoundItinerary[], batchSize: number): FoundItinerary[][] {
+  const batches: FoundItinerary[][] = [];
+  const first = Math.min(FIRST_BATCH, batchSize);
+  if (ranked.length) batches.push(ranked.slice(0, first));
+  for (let at = first; at < ranked.length; at += batchSize)
+    batches.push(ranked.slice(at, at + batchSize));
+  return batches;
+}
+
+/** What became of one batch, in rank order. */
+export type BatchOutcome =
+  | { kind: 'priced'; batch: FoundItinerary[]; response: PriceItinerariesResponse }
+  /** Not priced: this batch's call failed (`failure`: pricing's error), or pricing had failed
+   * before and was not asked again. */
+  | { kind: 'unpriced'; batch: FoundItinerary[]; failure?: unknown }
+  /** The search's time ran out: this batch and every later one, unpriced. The last outcome. */
+  | { kind: 'late'; rest: FoundItinerary[] };
+
+export interface PricingPipelineOptions {
+  pricing: PricingPeer;
+  passengers: PassengerCounts;
+  cabin: Cabin;
+  /** Itineraries per call (the first call prices fewer), and calls in flight at once. */
+  batchSize: number;
+  concurrency: number;
+  /** The longest one call may take, ms, before its batch goes out unpriced. */
+  callTimeoutMs: number;
+  /** Epoch ms by which every outcome is out: a batch not priced by then is 'late'. */
+  cutoffMs: number;
+  /** The caller's cancellation: the pipeline ends at once, with nothing more. */
+  signal: AbortSignal;
+  /** pricingBatches (calls made) and pricingFailures go up here. */
+  stats: SearchStats;
+}
+
+type CallResult = { response: PriceItinerariesResponse } | { error: unknown } | { skipped: true };
+
+/** Waits for `call`, the time `atMs` (epoch) or `signal`, whichever comes first. */
+async function until<T>(
+  call: Promise<T>,
+  atMs: number,
+  signal: AbortSignal,
+): Promise<T | 'late' | 'aborted'> {
+  if (signal.aborted) return 'aborted';
+  const timer = new AbortController();
+  const onAbort = () => timer.abort();
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await Promise.race([
+      call,
+      sleep(Math.max(0, atMs - Date.now()), 'late' as const, { signal: timer.signal }).catch(
+        () => 'aborted' as const,
+      ),
+    ]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    timer.abort();
+  }
+}
+
+/**
+ * Prices the ranked itineraries through pricing in batches, at most `concurrency` calls in
+ * flight (p-limit), and yields each batch's outcome in rank order as soon as it and every batch
+ * before it are done. Once a call has failed pricing is not asked again: later batches come out
+ * unpriced. At the cutoff, what is not yet priced comes out as one 'late' outcome and the
+ * pipeline ends. When it ends, whatever the reason (the consumer may stop reading), calls still
+ * in flight are cancelled and queued ones never start.
+ */
+export async function* priceInBatches(
+  ranked: FoundItinerary[],
+  options: PricingPipelineOptions,
+): AsyncGenerator<BatchOutcome> {
+  const { stats, cutoffMs, signal } = options;
+  const batches = pricingBatches(ranked, options.batchSize);
+  // Aborted when the caller cancels or the pipeline ends: calls in flight stop.
+  const work = new AbortController();
+  const stopWork = () => work.abort();
+  signal.addEventListener('abort', stopWork, { once: true });
+  let pricingDown = false;
+
+  const price = async (batch: FoundItinerary[]): Promise<CallResult> => {
+    if (pricingDown || work.signal.aborted) return { skipped: true };
+    stats.pricingBatches++;
+    try {
+      const response = await options.pricing.priceItineraries(
+        {
+          itineraries: batch.map((i) => ({
+            key: i.id,
+            flightIds: i.flights.map((f) => f.flightId),
+          })),
+          passengers: options.passengers,
+          cabin: options.cabin,
+        },
+        {
+          deadlineMs: Math.max(1, Math.min(options.callTimeoutMs, cutoffMs - Date.now())),
+          signal: work.signal,
+        },
+      );
+      return { response };
+    } catch (error) {
+      pricingDown = true;
+      return { error };
+    }
+  };
+  const limit = pLimit(options.concurrency);
+  const calls = batches.map((batch) => limit(price, batch));
+
+  try {
+    for (let next = 0; next < batches.length; next++) {
+      const batch = batches[next]!;
+      const result = await until(calls[next]!, cutoffMs, signal);
+      if (result === 'aborted') return;
+      if (result === 'late' || ('error' in result && Date.now() >= cutoffMs - 10)) {
+        // Our own time is up: what is found goes out now, unpriced.
+        work.abort();
+        yield { kind: 'late', rest: batches.slice(next).flat() };
+        return;
+      }
+      if ('error' in result) {
+        if (signal.aborted) return;
+        stats.pricingFailures++;
+        yield { kind: 'unpriced', batch, failure: result.error };
+      } else if ('skipped' in result) {
+        yield { kind: 'unpriced', batch };
+      } else {
+        yield { kind: 'priced', batch, response: result.response };
+      }
+    }
+  } finally {
+    signal.removeEventListener('abort', stopWork);
+    work.abort();
+  }
+}
