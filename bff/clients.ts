@@ -4,8 +4,7 @@ import { ScheduleServiceService } from '../gen/ts/flights/v1/schedule.js';
 import { SearchServiceService } from '../gen/ts/flights/v1/search.js';
 import { HealthService } from '../gen/ts/grpc/health/v1/health.js';
 import { createClient, type ServiceClient } from '../platform/clients.js';
-import { targetFor, type DiscoveryConfig } from '../platform/discovery.js';
-import type { ServiceName } from '../platform/mesh.js';
+import { targetFor, type DiscoveryConfig, type ServiceName } from '../flights/mesh.js';
 
 export interface BffClients {
   schedule: ServiceClient<typeof ScheduleServiceService>;

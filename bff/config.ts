@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { commonEnv, peerEnv } from '../platform/config.js';
-import { BFF_PORT } from '../platform/mesh.js';
+import { BFF_PORT, peerEnv } from '../flights/mesh.js';
 import { API_RESOURCE, IDENTITY_PORT } from '../identity/config.js';
+import { commonEnv } from '../platform/config.js';
 
 const ms = z.coerce.number().int().min(1);
 

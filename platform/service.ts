@@ -1,31 +1,32 @@
 import path from 'node:path';
 import type { z } from 'zod';
 import { createClient, type ClientOptions, type ServiceClient } from './clients.js';
-import { commonEnv, ConfigError, loadConfig, peerEnv } from './config.js';
+import { commonEnv, ConfigError, loadConfig } from './config.js';
 import { openDatabase, type Database, type Migration } from './db.js';
 import { ConsulRegistration, useConsul } from './consul.js';
 import { targetFor } from './discovery.js';
 import { onShutdownSignal } from './lifecycle.js';
 import { createLogger, type Logger } from './logger.js';
-import { MESH, type ServiceName } from './mesh.js';
+import { addressEnv, type Mesh } from './mesh.js';
 import type { ServiceDef } from './rpc-types.js';
 import { ServiceServer, type ServiceBinding } from './server.js';
 import { flushTracing } from './telemetry/tracing.js';
 
-type BaseShape = ReturnType<typeof commonEnv> & typeof peerEnv;
+type BaseShape = ReturnType<typeof commonEnv>;
+/** The common variables, the service's own, and (untyped here) the peers' static addresses. */
 export type ServiceConfig<S extends z.ZodRawShape> = z.infer<z.ZodObject<BaseShape>> &
   z.infer<z.ZodObject<S>>;
 
 /** What a service's start function gets from the platform. */
-export interface Runtime<S extends z.ZodRawShape> {
-  readonly name: ServiceName;
+export interface Runtime<S extends z.ZodRawShape, N extends string = string> {
+  readonly name: N;
   readonly config: ServiceConfig<S>;
   readonly log: Logger;
   /** PostgreSQL via DATABASE_URL, else the embedded store in DATA_DIR (default ./data/<name>). */
   database(migrations: Migration[]): Promise<Database>;
   /** A typed client of another service, found through Consul or static addresses. */
   client<D extends ServiceDef>(
-    service: ServiceName,
+    service: N,
     definition: D,
     deadlines: Pick<ClientOptions<D>, 'defaultDeadlineMs' | 'methodDeadlinesMs'>,
   ): ServiceClient<D>;
@@ -33,11 +34,13 @@ export interface Runtime<S extends z.ZodRawShape> {
   onStop(fn: () => Promise<void> | void): void;
 }
 
-export interface ServiceSpec<S extends z.ZodRawShape> {
-  name: ServiceName;
+export interface ServiceSpec<S extends z.ZodRawShape, N extends string = string> {
+  /** The mesh this service belongs to: its peers' names and ports, its error vocabulary. */
+  mesh: Mesh<N>;
+  name: N;
   /** Variables this service reads on top of the common ones. */
   env?: S;
-  start(runtime: Runtime<S>): Promise<{
+  start(runtime: Runtime<S, N>): Promise<{
     bindings: ServiceBinding[];
     /** Stay NOT_SERVING until the returned promise resolves (e.g. an index load). */
     ready?: Promise<void>;
@@ -56,17 +59,23 @@ export interface RunningService<S extends z.ZodRawShape = z.ZodRawShape> {
  * One call gives a service everything the mesh expects of it: validated config, logs, its
  * database, clients of its peers, a gRPC server with health and reflection, and an orderly stop.
  */
-export async function startService<S extends z.ZodRawShape>(
-  spec: ServiceSpec<S>,
+export async function startService<S extends z.ZodRawShape, N extends string>(
+  spec: ServiceSpec<S, N>,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<RunningService<S>> {
-  const shape = { ...commonEnv(MESH[spec.name].port), ...peerEnv, ...(spec.env ?? {}) };
+  const { services, errors } = spec.mesh;
+  const shape = {
+    ...commonEnv(services[spec.name].port),
+    ...addressEnv(services),
+    ...(spec.env ?? {}),
+  };
   const config = loadConfig(shape, env) as ServiceConfig<S>;
+  const addresses = config as unknown as Record<string, string>;
   const log = createLogger(spec.name, config.LOG_LEVEL);
   if (config.CONSUL_HTTP_ADDR) useConsul(config.CONSUL_HTTP_ADDR);
   const stops: Array<() => Promise<void> | void> = [];
 
-  const runtime: Runtime<S> = {
+  const runtime: Runtime<S, N> = {
     name: spec.name,
     config,
     log,
@@ -81,7 +90,12 @@ export async function startService<S extends z.ZodRawShape>(
       return db;
     },
     client(service, definition, deadlines) {
-      const client = createClient(definition, { target: targetFor(service, config), ...deadlines });
+      const target = targetFor(
+        service,
+        addresses[services[service].addrEnv]!,
+        config.CONSUL_HTTP_ADDR,
+      );
+      const client = createClient(definition, { target, ...deadlines });
       stops.push(() => client.close());
       return client;
     },
@@ -90,7 +104,7 @@ export async function startService<S extends z.ZodRawShape>(
     },
   };
 
-  let started: Awaited<ReturnType<ServiceSpec<S>['start']>>;
+  let started: Awaited<ReturnType<ServiceSpec<S, N>['start']>>;
   try {
     started = await spec.start(runtime);
   } catch (err) {
@@ -100,6 +114,7 @@ export async function startService<S extends z.ZodRawShape>(
   const server = await ServiceServer.start({
     bindings: started.bindings,
     log,
+    errors,
     port: config.PORT,
     startNotServing: Boolean(started.ready),
   });
@@ -146,7 +161,9 @@ export async function startService<S extends z.ZodRawShape>(
 }
 
 /** Entry point of a service process: start, stop on SIGTERM/SIGINT, explain bad config. */
-export async function runService<S extends z.ZodRawShape>(spec: ServiceSpec<S>): Promise<void> {
+export async function runService<S extends z.ZodRawShape, N extends string>(
+  spec: ServiceSpec<S, N>,
+): Promise<void> {
   try {
     const running = await startService(spec);
     onShutdownSignal(running.log, [() => running.stop(), flushTracing]);

@@ -4,22 +4,22 @@ import { z } from 'zod';
 import { PassengerType, PriceBreakdown, FlightSegment } from '../../gen/ts/flights/v1/common.js';
 import type { BookingServiceService } from '../../gen/ts/flights/v1/booking.js';
 import type { Quote } from '../../gen/ts/flights/v1/pricing.js';
+import { passengerKind } from '../../flights/enums.js';
 import {
   alreadyExists,
-  DomainError,
+  dependencyUnavailable,
   ErrorReason,
   failedPrecondition,
-  invalidArgument,
-  isUnreachable,
   notFound,
-  relayed,
-  unavailable,
-} from '../../platform/errors.js';
-import { errorReasonFromJSON } from '../../gen/ts/flights/v1/common.js';
+} from '../../flights/errors.js';
+import { fields } from '../../flights/fields.js';
+import { DomainError, invalidArgument } from '../../platform/errors.js';
+import { callPeer } from '../../platform/peers.js';
 import type { CallContext, Handlers } from '../../platform/server.js';
-import { fields, validate } from '../../platform/validation.js';
+import { validate } from '../../platform/validation.js';
 import { ReferenceTaken, type BookingRecord, type BookingStore } from './booking-store.js';
-import { passengerViolations, type PassengerKind } from './domain/passengers.js';
+import { actingCustomer } from './customer.js';
+import { passengerViolations } from './domain/passengers.js';
 import { newBookingReference, REFERENCE_PATTERN } from './domain/reference.js';
 import { toBookingProto } from './mapping.js';
 import type { BookingSaga } from './saga.js';
@@ -30,12 +30,6 @@ export interface BookingDeps {
   confirmQuote(quoteId: string, parent: CallContext): Promise<Quote>;
   now: () => Date;
 }
-
-const KINDS: Partial<Record<PassengerType, PassengerKind>> = {
-  [PassengerType.PASSENGER_TYPE_ADULT]: 'adult',
-  [PassengerType.PASSENGER_TYPE_CHILD]: 'child',
-  [PassengerType.PASSENGER_TYPE_INFANT]: 'infant',
-};
 
 const name = z.string().trim().min(1, 'is required').max(100, 'must be at most 100 characters');
 const customerId = z.string().min(1, 'is required').max(128, 'must be at most 128 characters');
@@ -55,7 +49,7 @@ const createBooking = z.object({
         familyName: name,
         type: z
           .nativeEnum(PassengerType)
-          .refine((t) => KINDS[t] !== undefined, 'must be adult, child or infant'),
+          .refine((t) => passengerKind(t) !== undefined, 'must be adult, child or infant'),
         dateOfBirth: fields.localDate,
       }),
     )
@@ -76,15 +70,20 @@ const cancelBooking = getBooking.extend({
   reason: z.string().max(200, 'must be at most 200 characters'),
 });
 
+/** The request as the edge's verified customer makes it (customer.ts), before validation. */
+const asCustomer = <R extends { customerId: string }>(request: R, ctx: CallContext): R => ({
+  ...request,
+  customerId: actingCustomer(request.customerId, ctx.metadata),
+});
+
 const FAILED_CODES: Record<string, status> = { DEPENDENCY_UNAVAILABLE: status.UNAVAILABLE };
 
 /** A failed booking answers as the error that failed it, every time it is asked (idempotency). */
 function outcome(b: BookingRecord): { booking: ReturnType<typeof toBookingProto> } {
   if (b.failureReason && b.status !== 'CANCELLED') {
-    const reason = errorReasonFromJSON(`ERROR_REASON_${b.failureReason}`);
     throw new DomainError(
       FAILED_CODES[b.failureReason] ?? status.FAILED_PRECONDITION,
-      reason === ErrorReason.UNRECOGNIZED ? ErrorReason.ERROR_REASON_UNSPECIFIED : reason,
+      b.failureReason,
       `booking ${b.reference} failed: ${b.failureReason}`,
       { metadata: { booking_reference: b.reference, booking_status: b.status } },
     );
@@ -144,28 +143,21 @@ export function bookingHandlers(deps: BookingDeps): Handlers<typeof BookingServi
 
   return {
     async createBooking(request, ctx) {
-      const r = validate(createBooking, request);
+      const r = validate(createBooking, asCustomer(request, ctx));
       const fingerprint = createHash('sha256')
         .update(JSON.stringify([r.quoteId, r.passengers, r.contactEmail.toLowerCase()]))
         .digest('hex');
       const existing = await store.byKey(r.customerId, r.idempotencyKey);
       if (existing) return outcome(await settled(sameRequest(existing, fingerprint), ctx));
 
-      let quote: Quote;
-      try {
-        quote = await deps.confirmQuote(r.quoteId, ctx);
-      } catch (err) {
-        if (isUnreachable(err))
-          throw unavailable(
-            ErrorReason.ERROR_REASON_DEPENDENCY_UNAVAILABLE,
-            'pricing is unavailable; nothing was booked, try again',
-          );
-        throw relayed(err);
-      }
+      const quote = await callPeer(
+        () => deps.confirmQuote(r.quoteId, ctx),
+        dependencyUnavailable('pricing is unavailable; nothing was booked, try again'),
+      );
       const segments = quote.segments;
       const travelDate = segments[0]!.departureLocal.slice(0, 10);
       const violations = passengerViolations(
-        r.passengers.map((p) => ({ ...p, kind: KINDS[p.type]! })),
+        r.passengers.map((p) => ({ ...p, kind: passengerKind(p.type)! })),
         quote.passengers!,
         travelDate,
       );
@@ -204,13 +196,13 @@ export function bookingHandlers(deps: BookingDeps): Handlers<typeof BookingServi
       return outcome(await saga.run(created, ctx));
     },
 
-    async getBooking(request) {
-      const r = validate(getBooking, request);
+    async getBooking(request, ctx) {
+      const r = validate(getBooking, asCustomer(request, ctx));
       return { booking: toBookingProto(await owned(r.bookingReference, r.customerId)) };
     },
 
-    async listBookings(request) {
-      const r = validate(listBookings, request);
+    async listBookings(request, ctx) {
+      const r = validate(listBookings, asCustomer(request, ctx));
       const size = r.pageSize || 20;
       const offset = r.pageToken ? Number(r.pageToken) : 0;
       const rows = await store.listByCustomer(r.customerId, offset, size + 1);
@@ -220,8 +212,8 @@ export function bookingHandlers(deps: BookingDeps): Handlers<typeof BookingServi
       };
     },
 
-    async cancelBooking(request) {
-      const r = validate(cancelBooking, request);
+    async cancelBooking(request, ctx) {
+      const r = validate(cancelBooking, asCustomer(request, ctx));
       for (;;) {
         const b = await owned(r.bookingReference, r.customerId);
         if (b.status === 'CANCELLED')

@@ -9,7 +9,7 @@ import { loadReferenceData, type Airport, type ReferenceData } from './domain/re
 import type { CabinCode } from './domain/cabin.js';
 import type { FlightOverride } from './domain/flight-changes.js';
 import { generateTimetable, type FlightPattern, type TimetableSize } from './domain/timetable.js';
-import type { RollingWindow } from '../../platform/calendar.js';
+import type { RollingWindow } from '../../flights/calendar.js';
 
 export interface CatalogOptions {
   seed: number;

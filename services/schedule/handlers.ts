@@ -4,7 +4,8 @@ import type {
 } from '../../gen/ts/flights/v1/schedule.js';
 import { Flight } from '../../gen/ts/flights/v1/common.js';
 import type { DomainError } from '../../platform/errors.js';
-import { ErrorReason, failedPrecondition, invalidField, notFound } from '../../platform/errors.js';
+import { ErrorReason, failedPrecondition, notFound } from '../../flights/errors.js';
+import { invalidField } from '../../platform/errors.js';
 import type { Handlers } from '../../platform/server.js';
 import { validate } from '../../platform/validation.js';
 import type { Catalog, OperatedFlight } from './catalog.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Flight } from '../../gen/ts/flights/v1/common.js';
 import { ScheduleServiceService } from '../../gen/ts/flights/v1/schedule.js';
-import { RollingWindow } from '../../platform/calendar.js';
+import { RollingWindow } from '../../flights/calendar.js';
 import { createClient } from '../../platform/clients.js';
 import { createLogger } from '../../platform/logger.js';
 import { startSchedule, type ScheduleFixture } from '../../test/support/schedule.js';

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { halfJitterGenerator, type IExponentialBackoffOptions } from 'cockatiel';
-import { addDays, type RollingWindow } from '../../platform/calendar.js';
+import { addDays, type RollingWindow } from '../../flights/calendar.js';
 import type { Logger } from '../../platform/logger.js';
 import { coverage, type Coverage } from './domain/coverage.js';
 import { FlightIndex } from './domain/flight-index.js';

@@ -7,7 +7,7 @@ import { createBffClients } from '../../bff/clients.js';
 import { bffEnv } from '../../bff/config.js';
 import { loadConfig } from '../../platform/config.js';
 import { createLogger } from '../../platform/logger.js';
-import { BFF_PORT, MESH } from '../../platform/mesh.js';
+import { BFF_PORT, MESH } from '../../flights/mesh.js';
 import { ROOT } from '../support/processes.js';
 import { ProtoJsonChecker } from './proto-json.js';
 

@@ -2,12 +2,6 @@
  * A cabin of an aircraft, as the timetable, the seat inventory and the holds name it. Its own
  * module because both the aircraft seat maps and the timetable speak it (no import cycle).
  */
-export type CabinCode = 'economy' | 'premium_economy' | 'business' | 'first';
-
-/** Every cabin, front of the aircraft last: the order flights list their cabins in. */
-export const CABIN_CODES: readonly CabinCode[] = [
-  'economy',
-  'premium_economy',
-  'business',
-  'first',
-];
+// Declared once for the whole mesh in flights/codes.ts (CABIN_CODES: front of the aircraft last,
+// the order flights list their cabins in).
+export { CABIN_CODES, type CabinCode } from '../../../flights/codes.js';
