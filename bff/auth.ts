@@ -7,6 +7,11 @@ import {
   type JWTVerifyGetKey,
 } from 'jose';
 import { HttpProblem } from './problem.js';
+import {
+  checkTokenLifetime,
+  lifetimeVerifyOptions,
+  type TokenLifetimeConfig,
+} from './token-lifetime.js';
 
 /**
  * A shared HS256 key for unit tests and benchmarks that run the BFF in-process without the
@@ -24,7 +29,7 @@ export interface Principal {
   roles: readonly string[];
 }
 
-export interface AuthConfig {
+export interface AuthConfig extends TokenLifetimeConfig {
   /** HS256 secret: when set, tokens are checked against it only (tests; never in deployment). */
   JWT_SECRET?: string | undefined;
   /** The issuer's JWKS; unset, `<JWT_ISSUER>/jwks` (where the identity service serves it). */
@@ -59,8 +64,9 @@ const rolesOf = (payload: JWTPayload): string[] =>
 
 /**
  * Verifies bearer tokens: signature (the issuer's JWKS, fetched and cached by jose's
- * createRemoteJWKSet, refetched when a token names an unknown key), `iss`, `aud`, `exp`, and for
- * JWKS-verified tokens the RFC 9068 type `at+jwt` (so an ID token is no access token).
+ * createRemoteJWKSet, refetched when a token names an unknown key), `iss`, `aud`, a required
+ * and bounded `exp` (token-lifetime.ts), and for JWKS-verified tokens the RFC 9068 type
+ * `at+jwt` (so an ID token is no access token).
  */
 export function createAuthenticator(config: AuthConfig): Authenticator {
   const key: Uint8Array | JWTVerifyGetKey = config.JWT_SECRET
@@ -71,12 +77,17 @@ export function createAuthenticator(config: AuthConfig): Authenticator {
     if (!token) throw unauthenticated('send Authorization: Bearer <token>');
     let payload: JWTPayload;
     try {
-      const options = { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE };
+      const options = {
+        issuer: config.JWT_ISSUER,
+        audience: config.JWT_AUDIENCE,
+        ...lifetimeVerifyOptions(config),
+      };
       ({ payload } =
         key instanceof Uint8Array
           ? // A shared secret verifies HS256 only; JWKS keys say their own algorithm.
             await jwtVerify(token, key, { ...options, algorithms: ['HS256'] })
           : await jwtVerify(token, key, { ...options, typ: 'at+jwt' }));
+      checkTokenLifetime(payload, config);
     } catch (err) {
       if (!(key instanceof Uint8Array) && keysUnavailable(err))
         throw new HttpProblem(

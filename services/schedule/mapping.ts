@@ -10,17 +10,14 @@ import {
   type Hold,
   type WatchScheduleResponse,
 } from '../../gen/ts/flights/v1/schedule.js';
+import { CABIN_CODES } from '../../flights/codes.js';
+import { cabinProto } from '../../flights/enums.js';
 import type { Catalog, OperatedFlight } from './catalog.js';
 import type { CabinAvailability } from './domain/availability.js';
-import { CABIN_CODES } from './domain/cabin.js';
-import { cabinCode, cabinProto } from '../../flights/enums.js';
 import type { ChangeKind } from './domain/flight-changes.js';
 import type { HoldRecord } from './domain/holds.js';
 import type { Airport } from './domain/reference-data.js';
 import type { FeedTick } from './feed.js';
-
-// The one Cabin ↔ CabinCode map is flights/enums.ts; handlers use it through this module.
-export { cabinCode, cabinProto };
 
 export function toAirportProto(a: Airport): AirportProto {
   return {
