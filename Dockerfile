@@ -32,6 +32,7 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/gen ./gen
 COPY package.json tsconfig.json ./
 COPY platform ./platform
+COPY flights ./flights
 COPY services ./services
 COPY bff ./bff
 COPY --from=build /app/dist/web ./dist/web

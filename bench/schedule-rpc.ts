@@ -12,7 +12,7 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ScheduleServiceService, GetFlightResponse } from '../gen/ts/flights/v1/schedule.js';
-import { utcDate } from '../platform/calendar.js';
+import { utcDate } from '../flights/calendar.js';
 import { createClient } from '../platform/clients.js';
 import {
   HealthCheckResponse_ServingStatus,

@@ -26,7 +26,7 @@ import { loadReferenceData } from '../services/schedule/domain/reference-data.js
 import { generateTimetable } from '../services/schedule/domain/timetable.js';
 import { FlightIndex, type FlightRecord } from '../services/search/domain/flight-index.js';
 import { defaultRules, searchItineraries } from '../services/search/domain/itineraries.js';
-import { addDays } from '../platform/calendar.js';
+import { addDays } from '../flights/calendar.js';
 import { freePort, jsonLines, spawnEntry, type Spawned } from '../test/support/processes.js';
 import { ms, percentiles } from './percentiles.js';
 

@@ -4,8 +4,26 @@ import { ScheduleServiceService } from '../gen/ts/flights/v1/schedule.js';
 import { SearchServiceService } from '../gen/ts/flights/v1/search.js';
 import { HealthService } from '../gen/ts/grpc/health/v1/health.js';
 import { createClient, type ServiceClient } from '../platform/clients.js';
-import { targetFor, type DiscoveryConfig } from '../platform/discovery.js';
-import type { ServiceName } from '../platform/mesh.js';
+import type { ServiceDef } from '../platform/rpc-types.js';
+import { targetFor, type DiscoveryConfig, type ServiceName } from '../flights/mesh.js';
+
+/** Deadline of a BFF call unless its route's budget (bff/deadlines.ts) is shorter. */
+export const DEFAULT_DEADLINE_MS = 5_000;
+
+/** Makes a typed client of one service of the mesh (bff/main.ts: the runtime's). */
+export type Connect = <D extends ServiceDef>(
+  service: ServiceName,
+  definition: D,
+) => ServiceClient<D>;
+
+/** Clients straight from a config, for tests and tools: Consul or static addresses. */
+export const connectByConfig =
+  (config: DiscoveryConfig): Connect =>
+  (service, definition) =>
+    createClient(definition, {
+      target: targetFor(service, config),
+      defaultDeadlineMs: DEFAULT_DEADLINE_MS,
+    });
 
 export interface BffClients {
   schedule: ServiceClient<typeof ScheduleServiceService>;
@@ -16,10 +34,8 @@ export interface BffClients {
   close(): void;
 }
 
-/** Clients of the mesh through the shared factory: Consul or static addresses, as configured. */
-export function createBffClients(config: DiscoveryConfig): BffClients {
-  const make = <D extends Parameters<typeof createClient>[0]>(name: ServiceName, def: D) =>
-    createClient(def, { target: targetFor(name, config), defaultDeadlineMs: 5_000 });
+/** Clients of every service of the mesh, and of their health, made by `make`. */
+export function createBffClients(make: Connect): BffClients {
   const health = {
     schedule: make('schedule', HealthService),
     pricing: make('pricing', HealthService),

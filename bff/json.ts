@@ -5,10 +5,10 @@
  * as lower-case words. Pure functions, no I/O.
  */
 import {
-  Cabin,
   FlightStatus,
-  PassengerType,
   PriceLine_Kind,
+  type Cabin,
+  type PassengerType,
   type Airport,
   type Flight,
   type FlightSegment,
@@ -45,29 +45,18 @@ import {
   type SearchSummaryJson,
   type SegmentJson,
 } from './schemas.js';
+import { cabinCode, cabinProto, passengerKind, passengerTypeProto } from '../flights/enums.js';
 
 export { CABINS, PASSENGER_TYPES, SORTS };
 
 export type CabinName = (typeof CABINS)[number];
-const CABIN_ENUM: Record<CabinName, Cabin> = {
-  economy: Cabin.CABIN_ECONOMY,
-  premium_economy: Cabin.CABIN_PREMIUM_ECONOMY,
-  business: Cabin.CABIN_BUSINESS,
-  first: Cabin.CABIN_FIRST,
-};
-export const cabinEnum = (c: CabinName) => CABIN_ENUM[c];
-export const cabinName = (c: Cabin): CabinName | null =>
-  CABINS.find((n) => CABIN_ENUM[n] === c) ?? null;
+export const cabinEnum = (c: CabinName) => cabinProto(c);
+export const cabinName = (c: Cabin): CabinName | null => cabinCode(c) ?? null;
 
 export type PassengerTypeName = (typeof PASSENGER_TYPES)[number];
-const PASSENGER_ENUM: Record<PassengerTypeName, PassengerType> = {
-  adult: PassengerType.PASSENGER_TYPE_ADULT,
-  child: PassengerType.PASSENGER_TYPE_CHILD,
-  infant: PassengerType.PASSENGER_TYPE_INFANT,
-};
-export const passengerEnum = (t: PassengerTypeName) => PASSENGER_ENUM[t];
+export const passengerEnum = (t: PassengerTypeName) => passengerTypeProto(t);
 export const passengerName = (t: PassengerType): PassengerTypeName | null =>
-  PASSENGER_TYPES.find((n) => PASSENGER_ENUM[n] === t) ?? null;
+  passengerKind(t) ?? null;
 
 export type SortName = (typeof SORTS)[number];
 export const sortEnum = (s: SortName) =>

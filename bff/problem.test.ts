@@ -1,6 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
-import { ErrorReason, reasonName, type ErrorDetails } from '../platform/errors.js';
+import { ErrorReason, reasonName } from '../flights/errors.js';
+import type { ErrorDetails } from '../platform/errors.js';
 import { BY_CODE, BY_REASON, jsonFieldPath, PROBLEM_BASE, problemFromGrpc } from './problem.js';
 import { problem } from './schemas.js';
 

@@ -3,21 +3,17 @@
  * output, and are the source of /openapi.json (named ones become components).
  */
 import { z } from 'zod';
+import { CABIN_CODES, PASSENGER_KINDS } from '../flights/codes.js';
+import { fields } from '../flights/fields.js';
 
-export const CABINS = ['economy', 'premium_economy', 'business', 'first'] as const;
-export const PASSENGER_TYPES = ['adult', 'child', 'infant'] as const;
+export const CABINS = CABIN_CODES;
+export const PASSENGER_TYPES = PASSENGER_KINDS;
 export const SORTS = ['price', 'duration', 'departure'] as const;
 
 // ——— input ———
 
 /** A real calendar date, "YYYY-MM-DD" (not 2026-02-30). */
-export const calendarDate = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD')
-  .refine((s) => {
-    const d = new Date(`${s}T00:00:00Z`);
-    return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
-  }, 'is not a calendar date');
+export const calendarDate = fields.localDate;
 
 export const iataCode = z
   .string()

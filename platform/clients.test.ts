@@ -35,6 +35,7 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 
 describe('client factory over real servers', () => {
   const log = createLogger('test', 'silent');
+  const errors = { domain: 'test.v1', invalidArgument: 'INVALID', unspecified: 'UNSPECIFIED' };
   const seen: { deadline?: Date; cancelled?: boolean; listenersAfterFanOut?: number } = {};
   let downstream: ServiceServer;
   let upstream: ServiceServer;
@@ -44,6 +45,7 @@ describe('client factory over real servers', () => {
     downstream = await ServiceServer.start({
       port: 0,
       log,
+      errors,
       bindings: [
         bind(
           ScheduleServiceService,
@@ -71,6 +73,7 @@ describe('client factory over real servers', () => {
     upstream = await ServiceServer.start({
       port: 0,
       log,
+      errors,
       bindings: [
         bind(
           ScheduleServiceService,

@@ -1,20 +1,27 @@
 import { describe, expect, it } from 'vitest';
-import { commonEnv, ConfigError, loadConfig, peerEnv } from './config.js';
+import { commonEnv, ConfigError, loadConfig } from './config.js';
 import { targetFor } from './discovery.js';
+import { addressEnv } from './mesh.js';
+
+/** A mesh of two services, as its vocabulary module would describe it. */
+const services = {
+  orders: { port: 50061, addrEnv: 'ORDERS_ADDR', fullName: 'example.v1.OrderService' },
+  stock: { port: 50062, addrEnv: 'STOCK_ADDR', fullName: 'example.v1.StockService' },
+} as const;
 
 describe('config', () => {
-  const shape = { ...commonEnv(50051), ...peerEnv };
+  const shape = { ...commonEnv(50061), ...addressEnv(services) };
 
   it('applies the documented defaults', () => {
     const c = loadConfig(shape, {});
     expect(c).toMatchObject({
-      PORT: 50051,
+      PORT: 50061,
       LOG_LEVEL: 'info',
-      SCHEDULE_ADDR: '127.0.0.1:50051',
-      BOOKING_ADDR: '127.0.0.1:50054',
+      ORDERS_ADDR: '127.0.0.1:50061',
+      STOCK_ADDR: '127.0.0.1:50062',
     });
     expect(c.CONSUL_HTTP_ADDR).toBeUndefined();
-    expect(targetFor('schedule', c)).toBe('dns:///127.0.0.1:50051');
+    expect(targetFor('stock', c.STOCK_ADDR, c.CONSUL_HTTP_ADDR)).toBe('dns:///127.0.0.1:50062');
   });
 
   it('names each bad variable in one message', () => {
@@ -27,10 +34,11 @@ describe('config', () => {
         LOG_LEVEL: 'loud',
         DATABASE_URL: 'mysql://x',
         CONSUL_HTTP_ADDR: 'consul:abc',
+        STOCK_ADDR: 'nowhere',
       });
     } catch (err) {
       const message = (err as Error).message;
-      for (const name of ['PORT', 'LOG_LEVEL', 'DATABASE_URL', 'CONSUL_HTTP_ADDR'])
+      for (const name of ['PORT', 'LOG_LEVEL', 'DATABASE_URL', 'CONSUL_HTTP_ADDR', 'STOCK_ADDR'])
         expect(message).toContain(name);
     }
   });
@@ -41,11 +49,9 @@ describe('config', () => {
     );
     const c = loadConfig(shape, {
       CONSUL_HTTP_ADDR: 'http://consul:8500',
-      SEARCH_ADDR: '10.0.0.1:1,10.0.0.2:2',
+      STOCK_ADDR: '10.0.0.1:1,10.0.0.2:2',
     });
-    expect(targetFor('search', c)).toBe('consul:///search');
-    expect(targetFor('search', { ...c, CONSUL_HTTP_ADDR: undefined })).toBe(
-      'ipv4:10.0.0.1:1,10.0.0.2:2',
-    );
+    expect(targetFor('stock', c.STOCK_ADDR, c.CONSUL_HTTP_ADDR)).toBe('consul:///stock');
+    expect(targetFor('stock', c.STOCK_ADDR, undefined)).toBe('ipv4:10.0.0.1:1,10.0.0.2:2');
   });
 });

@@ -8,14 +8,6 @@ export class ConfigError extends Error {
 
 const port = z.coerce.number().int().min(0).max(65535);
 
-/** One host:port, or several separated by commas (static discovery of several instances). */
-const hostPorts = z
-  .string()
-  .regex(
-    /^[A-Za-z0-9.\-[\]:]+:\d{1,5}(,[A-Za-z0-9.\-[\]:]+:\d{1,5})*$/,
-    'expected host:port[,host:port…], e.g. 127.0.0.1:50051',
-  );
-
 /**
  * Consul's own variable: "host:port" or "http(s)://host:port". Validated here so a typo fails
  * fast instead of turning into endless registration retries.
@@ -45,7 +37,7 @@ const postgresUrl = z
   .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL')
   .optional();
 
-/** Variables every service of the mesh reads, with the conventions from ARCHITECTURE.md. */
+/** Variables every process of a mesh reads (ARCHITECTURE.md lists the conventions). */
 export function commonEnv(defaultPort: number) {
   return {
     PORT: port.default(defaultPort),
@@ -81,14 +73,6 @@ export function commonEnv(defaultPort: number) {
     SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   };
 }
-
-/** Static addresses of the other services, used when no Consul agent is configured. */
-export const peerEnv = {
-  SCHEDULE_ADDR: hostPorts.default('127.0.0.1:50051'),
-  PRICING_ADDR: hostPorts.default('127.0.0.1:50052'),
-  SEARCH_ADDR: hostPorts.default('127.0.0.1:50053'),
-  BOOKING_ADDR: hostPorts.default('127.0.0.1:50054'),
-};
 
 /**
  * Parses the environment against a zod shape. Empty strings count as unset, the way a shell

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import * as grpc from '@grpc/grpc-js';
 import Consul from 'consul';
+import { retryDelayMs } from './backoff.js';
 import type { Logger } from './logger.js';
 import { recordResolvedEndpoints } from './rpc-metrics.js';
 
@@ -89,7 +90,7 @@ export class ConsulRegistration {
       // Re-check now and then: a restarted dev agent forgets its services.
       this.schedule(0, 5_000);
     } catch (err) {
-      const delay = Math.min(10_000, 200 * 2 ** attempt);
+      const delay = retryDelayMs(attempt, 200, 10_000);
       log.warn(
         { err: (err as Error).message, consul: this.options.consulAddress, retry_in_ms: delay },
         'consul unreachable: will retry registration',
@@ -220,7 +221,7 @@ class ConsulResolver implements grpc.experimental.Resolver {
       if (this.watch !== watch) return;
       this.watch = undefined;
       this.failures++;
-      this.retry = setTimeout(() => this.startWatch(), Math.min(5_000, 100 * 2 ** this.failures));
+      this.retry = setTimeout(() => this.startWatch(), retryDelayMs(this.failures, 100, 5_000));
       this.retry.unref();
     });
   }

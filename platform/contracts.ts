@@ -32,7 +32,7 @@ export function reflectionDefinition(): PackageDefinition {
   );
   // Reflection only reads fileDescriptorProtos from the entries, so one entry carries all files.
   return {
-    'flights.contracts': {
+    contracts: {
       format: 'Protocol Buffer 3 DescriptorProto',
       type: {},
       fileDescriptorProtos,

@@ -2,53 +2,81 @@ import { status } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import {
   DomainError,
-  ErrorReason,
   errorDetails,
-  failedPrecondition,
   invalidArgument,
+  relayed,
   toStatusObject,
-  unavailable,
+  type ErrorVocabulary,
 } from './errors.js';
+import { peerFailure } from './peers.js';
+
+/** A mesh's words, as its vocabulary module would give them. */
+const vocabulary: ErrorVocabulary = {
+  domain: 'example.v1',
+  invalidArgument: 'BAD_FIELD',
+  unspecified: 'UNSPECIFIED',
+};
 
 /** What a client receives: the status object's fields on an Error, as grpc-js delivers them. */
-const received = (err: unknown) => Object.assign(new Error('x'), toStatusObject(err));
+const received = (err: unknown) => Object.assign(new Error('x'), toStatusObject(err, vocabulary));
 
 describe('errors', () => {
-  it('carries field violations and the reason to the client', () => {
+  it('carries field violations and the vocabulary reason for bad input to the client', () => {
     const d = errorDetails(
       received(invalidArgument([{ field: 'items[0].seats', description: 'must be at least 1' }])),
     );
     expect(d.code).toBe(status.INVALID_ARGUMENT);
-    expect(d.reason).toBe('INVALID_FIELD');
+    expect(d.reason).toBe('BAD_FIELD');
     expect(d.fieldViolations).toEqual([
       { field: 'items[0].seats', description: 'must be at least 1' },
     ]);
     expect(d.message).toContain('items[0].seats');
   });
 
-  it('carries ErrorInfo metadata and RetryInfo', () => {
+  it('carries ErrorInfo reason and metadata, and RetryInfo', () => {
     const expired = errorDetails(
       received(
-        failedPrecondition(ErrorReason.ERROR_REASON_QUOTE_EXPIRED, 'gone', { quote_id: 'q1' }),
+        new DomainError(status.FAILED_PRECONDITION, 'EXPIRED', 'gone', {
+          metadata: { quote_id: 'q1' },
+        }),
       ),
     );
     expect(expired).toMatchObject({
       code: status.FAILED_PRECONDITION,
-      reason: 'QUOTE_EXPIRED',
+      reason: 'EXPIRED',
       metadata: { quote_id: 'q1' },
     });
     const down = errorDetails(
-      received(unavailable(ErrorReason.ERROR_REASON_DEPENDENCY_UNAVAILABLE, 'schedule down', 2500)),
+      received(new DomainError(status.UNAVAILABLE, 'DOWN', 'peer down', { retryAfterMs: 2500 })),
     );
     expect(down).toMatchObject({ code: status.UNAVAILABLE, retryDelayMs: 2500 });
   });
 
   it('hides unexpected errors behind INTERNAL without leaking their text', () => {
-    const st = toStatusObject(new TypeError('secret stack detail'));
+    const st = toStatusObject(new TypeError('secret stack detail'), vocabulary);
     expect(st.code).toBe(status.INTERNAL);
     expect(st.details).not.toContain('secret');
-    expect(
-      new DomainError(status.NOT_FOUND, ErrorReason.ERROR_REASON_FLIGHT_NOT_FOUND, 'm'),
-    ).toBeInstanceOf(Error);
+    expect(new DomainError(status.NOT_FOUND, 'MISSING', 'm')).toBeInstanceOf(Error);
+  });
+
+  it('relays a peer that answered "no" unchanged and turns one that could not answer into UNAVAILABLE', () => {
+    const no = received(
+      new DomainError(status.NOT_FOUND, 'MISSING', 'no such thing', { metadata: { id: '7' } }),
+    );
+    expect(errorDetails(received(relayed(no)))).toEqual(errorDetails(no));
+    const unreachable = { reason: 'PEER_DOWN', message: 'the peer is down; try again' };
+    expect(errorDetails(received(peerFailure(no, unreachable)))).toEqual(errorDetails(no));
+    for (const code of [status.UNAVAILABLE, status.DEADLINE_EXCEEDED, status.INTERNAL]) {
+      const failed = received(new DomainError(code, 'WHATEVER', 'broken'));
+      expect(errorDetails(received(peerFailure(failed, unreachable)))).toMatchObject({
+        code: status.UNAVAILABLE,
+        reason: 'PEER_DOWN',
+        message: 'the peer is down; try again',
+        retryDelayMs: 1000,
+      });
+    }
+    expect(errorDetails(received(relayed(new Error('no code'))))).toMatchObject({
+      reason: 'UNSPECIFIED',
+    });
   });
 });

@@ -1,16 +1,8 @@
 import { Metadata, status, type ServiceError, type StatusObject } from '@grpc/grpc-js';
-import {
-  ErrorReason,
-  errorReasonFromJSON,
-  errorReasonToJSON,
-} from '../gen/ts/flights/v1/common.js';
 import type { Any } from '../gen/ts/google/protobuf/any.js';
 import { BadRequest, ErrorInfo, RetryInfo } from '../gen/ts/google/rpc/error_details.js';
 import { Status } from '../gen/ts/google/rpc/status.js';
 
-export { ErrorReason };
-
-export const ERROR_DOMAIN = 'flights.v1';
 const DETAILS_KEY = 'grpc-status-details-bin';
 
 export interface FieldViolation {
@@ -20,14 +12,35 @@ export interface FieldViolation {
 }
 
 /**
+ * The words a mesh's errors are spelled in, given by the mesh (the runtime knows none):
+ * google.rpc.ErrorInfo needs a domain, and errors the runtime raises itself need a reason.
+ */
+export interface ErrorVocabulary {
+  /** ErrorInfo.domain of every error a service answers with, e.g. "example.v1". */
+  domain: string;
+  /** ErrorInfo.reason of bad input found by validate() (INVALID_ARGUMENT). */
+  invalidArgument: string;
+  /** ErrorInfo.reason of an error that names none (e.g. a relayed peer error without one). */
+  unspecified: string;
+}
+
+/** For a server outside any mesh (tests, tools): reasons named after the gRPC codes. */
+export const GENERIC_ERRORS: ErrorVocabulary = {
+  domain: 'grpc',
+  invalidArgument: 'INVALID_ARGUMENT',
+  unspecified: 'UNSPECIFIED',
+};
+
+/**
  * A failure the domain expects and the caller can act on. It carries the gRPC code it maps to
- * and an ErrorInfo reason, so callers branch on the reason instead of parsing text.
+ * and an ErrorInfo reason (e.g. "QUOTE_EXPIRED"), so callers branch on the reason instead of
+ * parsing text. No reason: the vocabulary's default for the code (see toStatusObject).
  */
 export class DomainError extends Error {
   override name = 'DomainError';
   constructor(
     readonly code: status,
-    readonly reason: ErrorReason,
+    readonly reason: string | undefined,
     message: string,
     readonly options: {
       violations?: FieldViolation[];
@@ -39,14 +52,11 @@ export class DomainError extends Error {
   }
 }
 
-export function reasonName(reason: ErrorReason): string {
-  return errorReasonToJSON(reason).replace(/^ERROR_REASON_/, '');
-}
-
+/** Bad input: INVALID_ARGUMENT with one BadRequest violation per field. */
 export const invalidArgument = (violations: FieldViolation[]) =>
   new DomainError(
     status.INVALID_ARGUMENT,
-    ErrorReason.ERROR_REASON_INVALID_FIELD,
+    undefined,
     violations.map((v) => `${v.field}: ${v.description}`).join('; '),
     { violations },
   );
@@ -54,33 +64,21 @@ export const invalidArgument = (violations: FieldViolation[]) =>
 export const invalidField = (field: string, description: string) =>
   invalidArgument([{ field, description }]);
 
-export const notFound = (reason: ErrorReason, message: string, metadata?: Record<string, string>) =>
-  new DomainError(status.NOT_FOUND, reason, message, { metadata });
-
-export const failedPrecondition = (
-  reason: ErrorReason,
-  message: string,
-  metadata?: Record<string, string>,
-) => new DomainError(status.FAILED_PRECONDITION, reason, message, { metadata });
-
-export const resourceExhausted = (
-  reason: ErrorReason,
-  message: string,
-  metadata?: Record<string, string>,
-) => new DomainError(status.RESOURCE_EXHAUSTED, reason, message, { metadata });
-
-export const alreadyExists = (reason: ErrorReason, message: string) =>
-  new DomainError(status.ALREADY_EXISTS, reason, message);
-
-export const unavailable = (reason: ErrorReason, message: string, retryAfterMs = 1000) =>
-  new DomainError(status.UNAVAILABLE, reason, message, { retryAfterMs });
-
 function packAny(typeName: string, value: Uint8Array): Any {
   return { typeUrl: `type.googleapis.com/${typeName}`, value: Buffer.from(value) };
 }
 
-/** Turns a DomainError into a status with google.rpc details; anything else becomes INTERNAL. */
-export function toStatusObject(err: unknown): StatusObject {
+/** The ErrorInfo reason an error goes out with. */
+function reasonOf(err: DomainError, vocabulary: ErrorVocabulary): string {
+  if (err.reason) return err.reason;
+  return err.code === status.INVALID_ARGUMENT ? vocabulary.invalidArgument : vocabulary.unspecified;
+}
+
+/**
+ * Turns a DomainError into a status with google.rpc details (ErrorInfo in the vocabulary's
+ * domain, BadRequest, RetryInfo); anything else becomes INTERNAL "internal error".
+ */
+export function toStatusObject(err: unknown, vocabulary: ErrorVocabulary): StatusObject {
   if (!(err instanceof DomainError)) {
     return { code: status.INTERNAL, details: 'internal error', metadata: new Metadata() };
   }
@@ -88,8 +86,8 @@ export function toStatusObject(err: unknown): StatusObject {
     packAny(
       'google.rpc.ErrorInfo',
       ErrorInfo.encode({
-        reason: reasonName(err.reason),
-        domain: ERROR_DOMAIN,
+        reason: reasonOf(err, vocabulary),
+        domain: vocabulary.domain,
         metadata: err.options.metadata ?? {},
       }).finish(),
     ),
@@ -175,19 +173,11 @@ export function errorDetails(err: unknown): ErrorDetails {
  */
 export function relayed(err: unknown): DomainError {
   const d = errorDetails(err);
-  const reason = d.reason
-    ? errorReasonFromJSON(`ERROR_REASON_${d.reason}`)
-    : ErrorReason.ERROR_REASON_UNSPECIFIED;
-  return new DomainError(
-    d.code,
-    reason === ErrorReason.UNRECOGNIZED ? ErrorReason.ERROR_REASON_UNSPECIFIED : reason,
-    d.message,
-    {
-      metadata: d.metadata,
-      violations: d.fieldViolations.length ? d.fieldViolations : undefined,
-      retryAfterMs: d.retryDelayMs,
-    },
-  );
+  return new DomainError(d.code, d.reason, d.message, {
+    metadata: d.metadata,
+    violations: d.fieldViolations.length ? d.fieldViolations : undefined,
+    retryAfterMs: d.retryDelayMs,
+  });
 }
 
 /** Codes that say the peer could not answer (as opposed to answering "no"). */

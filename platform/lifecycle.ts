@@ -1,4 +1,6 @@
+import { ConfigError } from './config.js';
 import type { Logger } from './logger.js';
+import { flushTracing } from './telemetry/tracing.js';
 
 /**
  * Runs the shutdown steps once on SIGTERM or SIGINT, in order, then exits. A second signal
@@ -27,4 +29,25 @@ export function onShutdownSignal(log: Logger, steps: Array<() => Promise<void>>)
   };
   process.on('SIGTERM', handler);
   process.on('SIGINT', handler);
+}
+
+/**
+ * Entry point of any process of the mesh: start it, stop it on SIGTERM/SIGINT (then flush
+ * traces), and exit 2 with the message when the configuration is bad, 1 when it cannot start.
+ */
+export async function runProcess(
+  name: string,
+  start: () => Promise<{ log: Logger; stop(): Promise<void> }>,
+): Promise<void> {
+  try {
+    const running = await start();
+    onShutdownSignal(running.log, [() => running.stop(), flushTracing]);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${name}: ${err.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`${name}: failed to start: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  }
 }

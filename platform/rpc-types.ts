@@ -18,7 +18,7 @@ export type ResponseOf<M> = M extends { responseDeserialize: (value: Buffer) => 
   ? R
   : never;
 
-/** "/flights.v1.ScheduleService/GetFlight" → "flights.v1.ScheduleService". */
+/** "/package.v1.Service/Method" → "package.v1.Service", from the first method's path. */
 export function serviceNameOf(definition: ServiceDef): string {
   const first = Object.values(definition)[0];
   if (!first) throw new Error('empty service definition');

@@ -3,7 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import { reflectionDefinition } from './contracts.js';
-import { toStatusObject } from './errors.js';
+import { GENERIC_ERRORS, toStatusObject, type ErrorVocabulary } from './errors.js';
 import type { Logger } from './logger.js';
 import { serverMetricsInterceptor } from './rpc-metrics.js';
 import { serviceNameOf, type RequestOf, type ResponseOf, type ServiceDef } from './rpc-types.js';
@@ -14,7 +14,7 @@ export type IncomingCall =
 
 /** What a handler knows about the call it serves, with no grpc-js plumbing to learn. */
 export interface CallContext {
-  /** "/flights.v1.ScheduleService/GetFlight". */
+  /** The method's path, "/package.Service/Method". */
   readonly method: string;
   /** Aborts when the caller cancels or its deadline passes: stop work then. */
   readonly signal: AbortSignal;
@@ -88,7 +88,13 @@ function callScope(call: IncomingCall, method: string, log: Logger) {
   return { ctx, end };
 }
 
-function adaptUnary(method: string, handler: UnaryHandler<unknown>, log: Logger) {
+/** What every call of a server shares: its logger and the mesh's error vocabulary. */
+interface ServerScope {
+  log: Logger;
+  errors: ErrorVocabulary;
+}
+
+function adaptUnary(method: string, handler: UnaryHandler<unknown>, { log, errors }: ServerScope) {
   return (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
     const { ctx, end } = callScope(call, method, log);
     handler(call.request as never, ctx).then(
@@ -97,7 +103,7 @@ function adaptUnary(method: string, handler: UnaryHandler<unknown>, log: Logger)
         callback(null, response);
       },
       (err: unknown) => {
-        const st = toStatusObject(err);
+        const st = toStatusObject(err, errors);
         end(st.code, err);
         callback(st);
       },
@@ -105,7 +111,11 @@ function adaptUnary(method: string, handler: UnaryHandler<unknown>, log: Logger)
   };
 }
 
-function adaptServerStream(method: string, handler: StreamHandler<unknown>, log: Logger) {
+function adaptServerStream(
+  method: string,
+  handler: StreamHandler<unknown>,
+  { log, errors }: ServerScope,
+) {
   return async (call: grpc.ServerWritableStream<unknown, unknown>) => {
     const { ctx, end } = callScope(call, method, log);
     try {
@@ -124,22 +134,25 @@ function adaptServerStream(method: string, handler: StreamHandler<unknown>, log:
         end(grpc.status.CANCELLED);
         return;
       }
-      const st = toStatusObject(err);
+      const st = toStatusObject(err, errors);
       end(st.code, err);
       call.emit('error', st);
     }
   };
 }
 
-function implementation(binding: ServiceBinding, log: Logger): grpc.UntypedServiceImplementation {
+function implementation(
+  binding: ServiceBinding,
+  scope: ServerScope,
+): grpc.UntypedServiceImplementation {
   const impl: grpc.UntypedServiceImplementation = {};
   for (const [name, def] of Object.entries(binding.definition)) {
     const handler = binding.handlers[name];
     if (!handler) throw new Error(`no handler for ${def.path}`);
     if (def.requestStream) throw new Error(`client streaming is not supported: ${def.path}`);
     impl[name] = def.responseStream
-      ? adaptServerStream(def.path, handler as StreamHandler<unknown>, log)
-      : adaptUnary(def.path, handler as UnaryHandler<unknown>, log);
+      ? adaptServerStream(def.path, handler as StreamHandler<unknown>, scope)
+      : adaptUnary(def.path, handler as UnaryHandler<unknown>, scope);
   }
   return impl;
 }
@@ -147,10 +160,12 @@ function implementation(binding: ServiceBinding, log: Logger): grpc.UntypedServi
 export interface ServiceServerOptions {
   bindings: ServiceBinding[];
   log: Logger;
+  /** The mesh's error vocabulary: ErrorInfo domain and default reasons (GENERIC_ERRORS if none). */
+  errors?: ErrorVocabulary;
   /** 0 picks a free port (tests). */
   port: number;
   host?: string;
-  /** Start NOT_SERVING until markServing() (e.g. search before its index is loaded). */
+  /** Start NOT_SERVING until setServing(true) (e.g. a service warming a cache first). */
   startNotServing?: boolean;
 }
 
@@ -192,7 +207,7 @@ export class ServiceServer {
     for (const binding of options.bindings) {
       server.addService(
         binding.definition as unknown as grpc.ServiceDefinition,
-        implementation(binding, options.log),
+        implementation(binding, { log: options.log, errors: options.errors ?? GENERIC_ERRORS }),
       );
     }
     const address = `${options.host ?? '0.0.0.0'}:${options.port}`;

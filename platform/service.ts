@@ -1,43 +1,20 @@
-import path from 'node:path';
 import type { z } from 'zod';
-import { createClient, type ClientOptions, type ServiceClient } from './clients.js';
-import { commonEnv, ConfigError, loadConfig, peerEnv } from './config.js';
-import { openDatabase, type Database, type Migration } from './db.js';
-import { ConsulRegistration, useConsul } from './consul.js';
-import { targetFor } from './discovery.js';
-import { onShutdownSignal } from './lifecycle.js';
-import { createLogger, type Logger } from './logger.js';
-import { MESH, type ServiceName } from './mesh.js';
-import type { ServiceDef } from './rpc-types.js';
+import { ConsulRegistration } from './consul.js';
+import { runProcess } from './lifecycle.js';
+import type { Logger } from './logger.js';
+import type { Mesh } from './mesh.js';
+import { openRuntime, type Runtime, type ServiceConfig } from './runtime.js';
 import { ServiceServer, type ServiceBinding } from './server.js';
-import { flushTracing } from './telemetry/tracing.js';
 
-type BaseShape = ReturnType<typeof commonEnv> & typeof peerEnv;
-export type ServiceConfig<S extends z.ZodRawShape> = z.infer<z.ZodObject<BaseShape>> &
-  z.infer<z.ZodObject<S>>;
+export type { Runtime, ServiceConfig };
 
-/** What a service's start function gets from the platform. */
-export interface Runtime<S extends z.ZodRawShape> {
-  readonly name: ServiceName;
-  readonly config: ServiceConfig<S>;
-  readonly log: Logger;
-  /** PostgreSQL via DATABASE_URL, else the embedded store in DATA_DIR (default ./data/<name>). */
-  database(migrations: Migration[]): Promise<Database>;
-  /** A typed client of another service, found through Consul or static addresses. */
-  client<D extends ServiceDef>(
-    service: ServiceName,
-    definition: D,
-    deadlines: Pick<ClientOptions<D>, 'defaultDeadlineMs' | 'methodDeadlinesMs'>,
-  ): ServiceClient<D>;
-  /** Runs on shutdown after the server has drained, in reverse order of registration. */
-  onStop(fn: () => Promise<void> | void): void;
-}
-
-export interface ServiceSpec<S extends z.ZodRawShape> {
-  name: ServiceName;
+export interface ServiceSpec<S extends z.ZodRawShape, N extends string = string> {
+  /** The mesh this service belongs to: its peers' names and ports, its error vocabulary. */
+  mesh: Mesh<N>;
+  name: N;
   /** Variables this service reads on top of the common ones. */
   env?: S;
-  start(runtime: Runtime<S>): Promise<{
+  start(runtime: Runtime<S, N>): Promise<{
     bindings: ServiceBinding[];
     /** Stay NOT_SERVING until the returned promise resolves (e.g. an index load). */
     ready?: Promise<void>;
@@ -56,50 +33,26 @@ export interface RunningService<S extends z.ZodRawShape = z.ZodRawShape> {
  * One call gives a service everything the mesh expects of it: validated config, logs, its
  * database, clients of its peers, a gRPC server with health and reflection, and an orderly stop.
  */
-export async function startService<S extends z.ZodRawShape>(
-  spec: ServiceSpec<S>,
+export async function startService<S extends z.ZodRawShape, N extends string>(
+  spec: ServiceSpec<S, N>,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<RunningService<S>> {
-  const shape = { ...commonEnv(MESH[spec.name].port), ...peerEnv, ...(spec.env ?? {}) };
-  const config = loadConfig(shape, env) as ServiceConfig<S>;
-  const log = createLogger(spec.name, config.LOG_LEVEL);
-  if (config.CONSUL_HTTP_ADDR) useConsul(config.CONSUL_HTTP_ADDR);
-  const stops: Array<() => Promise<void> | void> = [];
-
-  const runtime: Runtime<S> = {
-    name: spec.name,
-    config,
-    log,
-    async database(migrations) {
-      const db = await openDatabase({
-        url: config.DATABASE_URL,
-        dataDir: config.DATA_DIR ?? path.join('data', spec.name),
-        migrations,
-        log,
-      });
-      stops.push(() => db.close());
-      return db;
-    },
-    client(service, definition, deadlines) {
-      const client = createClient(definition, { target: targetFor(service, config), ...deadlines });
-      stops.push(() => client.close());
-      return client;
-    },
-    onStop(fn) {
-      stops.push(fn);
-    },
-  };
-
-  let started: Awaited<ReturnType<ServiceSpec<S>['start']>>;
+  const { runtime, close } = openRuntime(
+    { ...spec, defaultPort: spec.mesh.services[spec.name].port },
+    env,
+  );
+  const { config, log } = runtime;
+  let started: Awaited<ReturnType<ServiceSpec<S, N>['start']>>;
   try {
     started = await spec.start(runtime);
   } catch (err) {
-    for (const stop of stops.reverse()) await stop();
+    await close();
     throw err;
   }
   const server = await ServiceServer.start({
     bindings: started.bindings,
     log,
+    errors: spec.mesh.errors,
     port: config.PORT,
     startNotServing: Boolean(started.ready),
   });
@@ -138,7 +91,7 @@ export async function startService<S extends z.ZodRawShape>(
         server.setServing(false);
         await registration?.deregister();
         await server.shutdown(config.SHUTDOWN_GRACE_MS);
-        for (const stop of stops.reverse()) await stop();
+        await close();
       })();
       return stopping;
     },
@@ -146,16 +99,8 @@ export async function startService<S extends z.ZodRawShape>(
 }
 
 /** Entry point of a service process: start, stop on SIGTERM/SIGINT, explain bad config. */
-export async function runService<S extends z.ZodRawShape>(spec: ServiceSpec<S>): Promise<void> {
-  try {
-    const running = await startService(spec);
-    onShutdownSignal(running.log, [() => running.stop(), flushTracing]);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${spec.name}: ${err.message}\n`);
-      process.exit(2);
-    }
-    process.stderr.write(`${spec.name}: failed to start: ${(err as Error).stack ?? String(err)}\n`);
-    process.exit(1);
-  }
+export function runService<S extends z.ZodRawShape, N extends string>(
+  spec: ServiceSpec<S, N>,
+): Promise<void> {
+  return runProcess(spec.name, () => startService(spec));
 }

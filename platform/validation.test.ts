@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { errorDetails, toStatusObject } from './errors.js';
-import { fieldPath, fields, validate } from './validation.js';
+import { fieldPath, validate } from './validation.js';
+
+const vocabulary = { domain: 'example.v1', invalidArgument: 'BAD_FIELD', unspecified: '' };
 
 describe('validation', () => {
   it('names fields as proto paths', () => {
@@ -9,24 +11,29 @@ describe('validation', () => {
     expect(fieldPath(['newDepartureTime'])).toBe('new_departure_time');
   });
 
-  it('turns every problem into a field violation', () => {
+  it('turns every problem into one field violation per field', () => {
     const schema = z.object({
-      origin: fields.iataCode,
-      date: fields.localDate,
-      key: fields.clientId,
+      code: z.string().regex(/^[A-Z]{3}$/),
+      count: z.number().int().min(1),
+      nested: z.object({ firstName: z.string().min(1) }),
     });
     let thrown: unknown;
     try {
-      validate(schema, { origin: 'LONDON', date: '2026-02-30', key: '' });
+      validate(schema, { code: 'LONDON', count: 0, nested: { firstName: '' } });
     } catch (err) {
       thrown = err;
     }
-    const d = errorDetails(Object.assign(new Error(), toStatusObject(thrown)));
-    expect(d.fieldViolations.map((v) => v.field).sort()).toEqual(['date', 'key', 'origin']);
-    expect(validate(schema, { origin: 'jfk', date: '2028-02-29', key: 'abc-1' })).toEqual({
-      origin: 'JFK',
-      date: '2028-02-29',
-      key: 'abc-1',
+    const d = errorDetails(Object.assign(new Error(), toStatusObject(thrown, vocabulary)));
+    expect(d.reason).toBe('BAD_FIELD');
+    expect(d.fieldViolations.map((v) => v.field).sort()).toEqual([
+      'code',
+      'count',
+      'nested.first_name',
+    ]);
+    expect(validate(schema, { code: 'JFK', count: 2, nested: { firstName: 'A' } })).toEqual({
+      code: 'JFK',
+      count: 2,
+      nested: { firstName: 'A' },
     });
   });
 });

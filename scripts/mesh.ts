@@ -14,7 +14,7 @@ import {
   HealthService,
 } from '../gen/ts/grpc/health/v1/health.js';
 import { createClient } from '../platform/clients.js';
-import { BFF_PORT, MESH, type ServiceName } from '../platform/mesh.js';
+import { BFF_PORT, MESH, type ServiceName } from '../flights/mesh.js';
 import { ensureWebBuilt } from './web-build.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -1,7 +1,7 @@
 /** GET /healthz (liveness) and GET /readyz (readiness: every service's gRPC health check). */
 import { z } from 'zod';
 import { HealthCheckResponse_ServingStatus } from '../../gen/ts/grpc/health/v1/health.js';
-import type { ServiceName } from '../../platform/mesh.js';
+import type { ServiceName } from '../../flights/mesh.js';
 import type { Api, RouteDeps } from './common.js';
 
 /** How long /readyz waits for each service's health answer. */

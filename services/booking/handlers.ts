@@ -4,22 +4,21 @@ import { z } from 'zod';
 import { PassengerType, PriceBreakdown, FlightSegment } from '../../gen/ts/flights/v1/common.js';
 import type { BookingServiceService } from '../../gen/ts/flights/v1/booking.js';
 import type { Quote } from '../../gen/ts/flights/v1/pricing.js';
+import { passengerKind } from '../../flights/enums.js';
 import {
   alreadyExists,
-  DomainError,
+  dependencyUnavailable,
   ErrorReason,
   failedPrecondition,
-  invalidArgument,
-  isUnreachable,
   notFound,
-  relayed,
-  unavailable,
-} from '../../platform/errors.js';
-import { errorReasonFromJSON } from '../../gen/ts/flights/v1/common.js';
+} from '../../flights/errors.js';
+import { fields } from '../../flights/fields.js';
+import { DomainError, invalidArgument } from '../../platform/errors.js';
+import { callPeer } from '../../platform/peers.js';
 import type { CallContext, Handlers } from '../../platform/server.js';
-import { fields, validate } from '../../platform/validation.js';
+import { validate } from '../../platform/validation.js';
 import { ReferenceTaken, type BookingRecord, type BookingStore } from './booking-store.js';
-import { passengerViolations, type PassengerKind } from './domain/passengers.js';
+import { passengerViolations } from './domain/passengers.js';
 import { newBookingReference, REFERENCE_PATTERN } from './domain/reference.js';
 import { toBookingProto } from './mapping.js';
 import type { BookingSaga } from './saga.js';
@@ -30,12 +29,6 @@ export interface BookingDeps {
   confirmQuote(quoteId: string, parent: CallContext): Promise<Quote>;
   now: () => Date;
 }
-
-const KINDS: Partial<Record<PassengerType, PassengerKind>> = {
-  [PassengerType.PASSENGER_TYPE_ADULT]: 'adult',
-  [PassengerType.PASSENGER_TYPE_CHILD]: 'child',
-  [PassengerType.PASSENGER_TYPE_INFANT]: 'infant',
-};
 
 const name = z.string().trim().min(1, 'is required').max(100, 'must be at most 100 characters');
 const customerId = z.string().min(1, 'is required').max(128, 'must be at most 128 characters');
@@ -55,7 +48,7 @@ const createBooking = z.object({
         familyName: name,
         type: z
           .nativeEnum(PassengerType)
-          .refine((t) => KINDS[t] !== undefined, 'must be adult, child or infant'),
+          .refine((t) => passengerKind(t) !== undefined, 'must be adult, child or infant'),
         dateOfBirth: fields.localDate,
       }),
     )
@@ -81,10 +74,9 @@ const FAILED_CODES: Record<string, status> = { DEPENDENCY_UNAVAILABLE: status.UN
 /** A failed booking answers as the error that failed it, every time it is asked (idempotency). */
 function outcome(b: BookingRecord): { booking: ReturnType<typeof toBookingProto> } {
   if (b.failureReason && b.status !== 'CANCELLED') {
-    const reason = errorReasonFromJSON(`ERROR_REASON_${b.failureReason}`);
     throw new DomainError(
       FAILED_CODES[b.failureReason] ?? status.FAILED_PRECONDITION,
-      reason === ErrorReason.UNRECOGNIZED ? ErrorReason.ERROR_REASON_UNSPECIFIED : reason,
+      b.failureReason,
       `booking ${b.reference} failed: ${b.failureReason}`,
       { metadata: { booking_reference: b.reference, booking_status: b.status } },
     );
@@ -151,21 +143,14 @@ export function bookingHandlers(deps: BookingDeps): Handlers<typeof BookingServi
       const existing = await store.byKey(r.customerId, r.idempotencyKey);
       if (existing) return outcome(await settled(sameRequest(existing, fingerprint), ctx));
 
-      let quote: Quote;
-      try {
-        quote = await deps.confirmQuote(r.quoteId, ctx);
-      } catch (err) {
-        if (isUnreachable(err))
-          throw unavailable(
-            ErrorReason.ERROR_REASON_DEPENDENCY_UNAVAILABLE,
-            'pricing is unavailable; nothing was booked, try again',
-          );
-        throw relayed(err);
-      }
+      const quote = await callPeer(
+        () => deps.confirmQuote(r.quoteId, ctx),
+        dependencyUnavailable('pricing is unavailable; nothing was booked, try again'),
+      );
       const segments = quote.segments;
       const travelDate = segments[0]!.departureLocal.slice(0, 10);
       const violations = passengerViolations(
-        r.passengers.map((p) => ({ ...p, kind: KINDS[p.type]! })),
+        r.passengers.map((p) => ({ ...p, kind: passengerKind(p.type)! })),
         quote.passengers!,
         travelDate,
       );

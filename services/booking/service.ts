@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { BookingServiceService } from '../../gen/ts/flights/v1/booking.js';
 import { PricingServiceService } from '../../gen/ts/flights/v1/pricing.js';
 import { ScheduleServiceService } from '../../gen/ts/flights/v1/schedule.js';
+import { FLIGHT_MESH } from '../../flights/mesh.js';
 import { bind } from '../../platform/server.js';
 import type { ServiceSpec } from '../../platform/service.js';
 import { BookingStore } from './booking-store.js';
@@ -21,6 +22,7 @@ export const bookingEnv = {
 };
 
 export const bookingService: ServiceSpec<typeof bookingEnv> = {
+  mesh: FLIGHT_MESH,
   name: 'booking',
   env: bookingEnv,
   async start({ config, log, database, client, onStop }) {

@@ -1,6 +1,8 @@
-import { Cabin, FlightStatus, type FlightSegment } from '../../gen/ts/flights/v1/common.js';
+import { FlightStatus, type Cabin, type FlightSegment } from '../../gen/ts/flights/v1/common.js';
 import type { FlightAvailability } from '../../gen/ts/flights/v1/schedule.js';
-import type { CabinCode } from './domain/fare-model.js';
+import type { CabinCode } from '../../flights/codes.js';
+import { cabinCode } from '../../flights/enums.js';
+import { segmentOf } from '../../flights/segments.js';
 
 /** What pricing needs to know about one dated flight, taken from schedule's availability. */
 export interface FlightFacts {
@@ -12,20 +14,13 @@ export interface FlightFacts {
   cabins: Map<CabinCode, { capacity: number; used: number; available: number }>;
 }
 
-const CABIN_CODES: Partial<Record<Cabin, CabinCode>> = {
-  [Cabin.CABIN_ECONOMY]: 'economy',
-  [Cabin.CABIN_PREMIUM_ECONOMY]: 'premium_economy',
-  [Cabin.CABIN_BUSINESS]: 'business',
-  [Cabin.CABIN_FIRST]: 'first',
-};
-
-export const cabinCodeOf = (cabin: Cabin): CabinCode => CABIN_CODES[cabin] ?? 'economy';
+export const cabinCodeOf = (cabin: Cabin): CabinCode => cabinCode(cabin) ?? 'economy';
 
 export function factsOf(a: FlightAvailability): FlightFacts {
   const f = a.flight!;
   const cabins = new Map<CabinCode, { capacity: number; used: number; available: number }>();
   for (const c of a.cabins) {
-    const code = CABIN_CODES[c.cabin];
+    const code = cabinCode(c.cabin);
     if (code)
       cabins.set(code, { capacity: c.capacity, used: c.sold + c.held, available: c.available });
   }
@@ -34,20 +29,7 @@ export function factsOf(a: FlightAvailability): FlightFacts {
     distanceKm: f.distanceKm,
     departure: f.departureTime ?? new Date(0),
     cancelled: f.status === FlightStatus.FLIGHT_STATUS_CANCELLED,
-    segment: {
-      flightId: f.flightId,
-      carrierCode: f.carrierCode,
-      flightNumber: f.flightNumber,
-      origin: f.origin,
-      destination: f.destination,
-      departureTime: f.departureTime,
-      arrivalTime: f.arrivalTime,
-      departureLocal: f.departureLocal,
-      arrivalLocal: f.arrivalLocal,
-      durationMinutes: f.durationMinutes,
-      distanceKm: f.distanceKm,
-      aircraftCode: f.aircraftCode,
-    },
+    segment: segmentOf(f),
     cabins,
   };
 }

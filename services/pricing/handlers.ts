@@ -9,16 +9,16 @@ import {
 import type { FlightAvailability } from '../../gen/ts/flights/v1/schedule.js';
 import {
   alreadyExists,
+  dependencyUnavailable,
   ErrorReason,
   failedPrecondition,
-  invalidField,
-  isUnreachable,
   notFound,
-  relayed,
-  unavailable,
-} from '../../platform/errors.js';
+} from '../../flights/errors.js';
+import { fields } from '../../flights/fields.js';
+import { invalidField, isUnreachable, relayed } from '../../platform/errors.js';
+import { callPeer } from '../../platform/peers.js';
 import type { CallContext, Handlers } from '../../platform/server.js';
-import { fields, validate } from '../../platform/validation.js';
+import { validate } from '../../platform/validation.js';
 import type { AvailabilityCache } from './availability.js';
 import {
   cabinCodeOf,
@@ -137,20 +137,14 @@ function toQuoteProto(q: QuoteRecord, now: Date): Quote {
 export function pricingHandlers(deps: PricingDeps): Handlers<typeof PricingServiceService> {
   /** Fresh availability for quotes and confirmations: no cache, and fail closed. */
   async function freshFacts(flightIds: string[], ctx: CallContext): Promise<FlightFacts[]> {
-    try {
-      const answer = await deps.availability(flightIds, ctx);
-      const facts = answer.map(factsOf);
-      const at = deps.now().getTime();
-      for (const f of facts) deps.cache.remember(f, at);
-      return facts;
-    } catch (err) {
-      if (isUnreachable(err))
-        throw unavailable(
-          ErrorReason.ERROR_REASON_DEPENDENCY_UNAVAILABLE,
-          'schedule is unavailable; cannot check seats, try again',
-        );
-      throw relayed(err);
-    }
+    const answer = await callPeer(
+      () => deps.availability(flightIds, ctx),
+      dependencyUnavailable('schedule is unavailable; cannot check seats, try again'),
+    );
+    const facts = answer.map(factsOf);
+    const at = deps.now().getTime();
+    for (const f of facts) deps.cache.remember(f, at);
+    return facts;
   }
 
   async function loadQuote(quoteId: string): Promise<QuoteRecord> {

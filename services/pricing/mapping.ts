@@ -3,18 +3,13 @@ import {
   PriceLine_Kind,
   type PriceBreakdown,
 } from '../../gen/ts/flights/v1/common.js';
-import type { LineKind, PassengerKind, Price } from './domain/fare-model.js';
+import { passengerTypeProto } from '../../flights/enums.js';
+import type { LineKind, Price } from './domain/fare-model.js';
 
 const KIND: Record<LineKind, PriceLine_Kind> = {
   base_fare: PriceLine_Kind.KIND_BASE_FARE,
   tax: PriceLine_Kind.KIND_TAX,
   fee: PriceLine_Kind.KIND_FEE,
-};
-
-const PASSENGER: Record<PassengerKind, PassengerType> = {
-  adult: PassengerType.PASSENGER_TYPE_ADULT,
-  child: PassengerType.PASSENGER_TYPE_CHILD,
-  infant: PassengerType.PASSENGER_TYPE_INFANT,
 };
 
 export function toPriceProto(price: Price): PriceBreakdown {
@@ -26,7 +21,7 @@ export function toPriceProto(price: Price): PriceBreakdown {
       code: l.code,
       description: l.description,
       passengerType: l.passenger
-        ? PASSENGER[l.passenger]
+        ? passengerTypeProto(l.passenger)
         : PassengerType.PASSENGER_TYPE_UNSPECIFIED,
       segmentIndex: l.segmentIndex,
       unitAmount: money(l.unitAmount),

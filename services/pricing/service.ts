@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PricingServiceService } from '../../gen/ts/flights/v1/pricing.js';
 import { ScheduleServiceService } from '../../gen/ts/flights/v1/schedule.js';
+import { FLIGHT_MESH } from '../../flights/mesh.js';
 import { bind } from '../../platform/server.js';
 import type { ServiceSpec } from '../../platform/service.js';
 import { AvailabilityCache } from './availability.js';
@@ -23,6 +24,7 @@ export function createPricingService(
 ): ServiceSpec<typeof pricingEnv> {
   const now = options.now ?? (() => new Date());
   return {
+    mesh: FLIGHT_MESH,
     name: 'pricing',
     env: pricingEnv,
     async start({ config, database, client }) {

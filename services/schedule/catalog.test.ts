@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RollingWindow } from '../../platform/calendar.js';
+import { RollingWindow } from '../../flights/calendar.js';
 import { Catalog } from './catalog.js';
 
 describe('catalog horizon', () => {

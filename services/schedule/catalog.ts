@@ -6,10 +6,10 @@ import {
   type DatedFlight,
 } from './domain/dated-flights.js';
 import { loadReferenceData, type Airport, type ReferenceData } from './domain/reference-data.js';
-import type { CabinCode } from './domain/cabin.js';
+import type { CabinCode } from '../../flights/codes.js';
 import type { FlightOverride } from './domain/flight-changes.js';
 import { generateTimetable, type FlightPattern, type TimetableSize } from './domain/timetable.js';
-import type { RollingWindow } from '../../platform/calendar.js';
+import type { RollingWindow } from '../../flights/calendar.js';
 
 export interface CatalogOptions {
   seed: number;

@@ -3,8 +3,9 @@ import type {
   ScheduleServiceService,
 } from '../../gen/ts/flights/v1/schedule.js';
 import { Flight } from '../../gen/ts/flights/v1/common.js';
-import type { DomainError } from '../../platform/errors.js';
-import { ErrorReason, failedPrecondition, invalidField, notFound } from '../../platform/errors.js';
+import { cabinCode } from '../../flights/enums.js';
+import { ErrorReason, failedPrecondition, notFound } from '../../flights/errors.js';
+import { invalidField, type DomainError } from '../../platform/errors.js';
 import type { Handlers } from '../../platform/server.js';
 import { validate } from '../../platform/validation.js';
 import type { Catalog, OperatedFlight } from './catalog.js';
@@ -23,7 +24,6 @@ import { followFeed, startCursor, type CursorAhead, type FeedOptions } from './f
 import type { HoldStore } from './hold-store.js';
 import type { InventoryStore } from './inventory-store.js';
 import {
-  cabinCode,
   toAirportProto,
   toCabinAvailabilityProto,
   toFlightProto,

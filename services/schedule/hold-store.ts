@@ -1,5 +1,5 @@
 import type { Database, Sql } from '../../platform/db.js';
-import type { CabinCode } from './domain/cabin.js';
+import type { CabinCode } from '../../flights/codes.js';
 import {
   EXPIRE,
   canonicalItems,

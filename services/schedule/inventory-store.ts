@@ -1,6 +1,6 @@
 import type { Database, Sql } from '../../platform/db.js';
 import type { CabinSeats } from './domain/availability.js';
-import type { CabinCode } from './domain/cabin.js';
+import type { CabinCode } from '../../flights/codes.js';
 import { canonicalItems, type HoldItem, type SeatMove } from './domain/holds.js';
 
 /** Capacity of each cabin of a flight, from the timetable, for rows made on first use. */

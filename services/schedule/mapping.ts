@@ -1,5 +1,4 @@
 import {
-  Cabin,
   FlightStatus,
   Flight,
   type Airport as AirportProto,
@@ -11,25 +10,14 @@ import {
   type Hold,
   type WatchScheduleResponse,
 } from '../../gen/ts/flights/v1/schedule.js';
+import { CABIN_CODES } from '../../flights/codes.js';
+import { cabinProto } from '../../flights/enums.js';
 import type { Catalog, OperatedFlight } from './catalog.js';
 import type { CabinAvailability } from './domain/availability.js';
-import type { CabinCode } from './domain/cabin.js';
 import type { ChangeKind } from './domain/flight-changes.js';
 import type { HoldRecord } from './domain/holds.js';
 import type { Airport } from './domain/reference-data.js';
 import type { FeedTick } from './feed.js';
-
-const CABINS: Array<[CabinCode, Cabin]> = [
-  ['economy', Cabin.CABIN_ECONOMY],
-  ['premium_economy', Cabin.CABIN_PREMIUM_ECONOMY],
-  ['business', Cabin.CABIN_BUSINESS],
-  ['first', Cabin.CABIN_FIRST],
-];
-
-export const cabinCode = (cabin: Cabin): CabinCode | undefined =>
-  CABINS.find(([, c]) => c === cabin)?.[0];
-export const cabinProto = (code: CabinCode): Cabin =>
-  CABINS.find(([c]) => c === code)?.[1] ?? Cabin.CABIN_UNSPECIFIED;
 
 export function toAirportProto(a: Airport): AirportProto {
   return {
@@ -67,8 +55,8 @@ export function toFlightProto(f: OperatedFlight, catalog: Catalog): Flight {
     distanceKm: f.distanceKm,
     aircraftCode: f.aircraft,
     status: STATUS[f.status],
-    cabins: CABINS.filter(([code]) => f.cabins[code] > 0).map(([code, cabin]) => ({
-      cabin,
+    cabins: CABIN_CODES.filter((code) => f.cabins[code] > 0).map((code) => ({
+      cabin: cabinProto(code),
       capacity: f.cabins[code],
     })),
     version: f.version,

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
-import { fields } from '../../platform/validation.js';
+import { fields } from '../../flights/fields.js';
 
 /**
  * The request schemas of ScheduleService, one per RPC (validation only: what a well-formed

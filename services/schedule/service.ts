@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { ScheduleServiceService } from '../../gen/ts/flights/v1/schedule.js';
-import { RollingWindow } from '../../platform/calendar.js';
+import { RollingWindow } from '../../flights/calendar.js';
+import { fields } from '../../flights/fields.js';
+import { FLIGHT_MESH } from '../../flights/mesh.js';
 import { bind } from '../../platform/server.js';
 import type { ServiceSpec } from '../../platform/service.js';
-import { fields } from '../../platform/validation.js';
 import { Catalog } from './catalog.js';
 import { scheduleHandlers } from './handlers.js';
 import { ChangeFeedStore } from './change-feed-store.js';
@@ -28,6 +29,7 @@ export const scheduleEnv = {
 };
 
 export const scheduleService: ServiceSpec<typeof scheduleEnv> = {
+  mesh: FLIGHT_MESH,
   name: 'schedule',
   env: scheduleEnv,
   async start({ config, log, database, onStop }) {

@@ -3,7 +3,8 @@ import type {
   SearchItinerariesResponse,
   SearchServiceService,
 } from '../../gen/ts/flights/v1/search.js';
-import { ErrorReason, errorDetails, unavailable } from '../../platform/errors.js';
+import { ErrorReason, unavailable } from '../../flights/errors.js';
+import { errorDetails } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
 import type { Handlers } from '../../platform/server.js';
 import { validate } from '../../platform/validation.js';

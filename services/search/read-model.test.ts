@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Flight } from '../../gen/ts/flights/v1/common.js';
 import { ScheduleServiceService } from '../../gen/ts/flights/v1/schedule.js';
-import { RollingWindow } from '../../platform/calendar.js';
+import { RollingWindow } from '../../flights/calendar.js';
 import { createClient } from '../../platform/clients.js';
 import { createLogger } from '../../platform/logger.js';
 import { startSchedule, type ScheduleFixture } from '../../test/support/schedule.js';
@@ -94,7 +94,7 @@ describe('the read model when the day turns', () => {
       await eventually(() => cancelled.every((f) => held(f)?.cancelled === true));
       expect(model.index.size).toBeGreaterThan(3 * 1000);
     } finally {
-      model.stop();
+      await model.stop();
       client.close();
     }
   });

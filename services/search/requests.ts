@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SortOrder } from '../../gen/ts/flights/v1/search.js';
-import { fields } from '../../platform/validation.js';
+import { fields } from '../../flights/fields.js';
 
 /** The most itineraries one search may ask for. */
 export const MAX_RESULTS = 200;

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { SearchServiceService } from '../../gen/ts/flights/v1/search.js';
-import { RollingWindow } from '../../platform/calendar.js';
+import { RollingWindow } from '../../flights/calendar.js';
+import { fields } from '../../flights/fields.js';
+import { FLIGHT_MESH } from '../../flights/mesh.js';
 import { bind } from '../../platform/server.js';
 import type { ServiceSpec } from '../../platform/service.js';
-import { fields } from '../../platform/validation.js';
 import { defaultRules } from './domain/itineraries.js';
 import { searchHandlers } from './handlers.js';
 import { searchPeers } from './peers.js';
@@ -64,6 +65,7 @@ export function createSearchService(
   internals: SearchInternals = { stats: newSearchStats() },
 ): ServiceSpec<typeof searchEnv> {
   return {
+    mesh: FLIGHT_MESH,
     name: 'search',
     env: searchEnv,
     async start({ config, log, client, onStop }) {

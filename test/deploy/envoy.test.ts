@@ -3,11 +3,11 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { buildBff } from '../../bff/app.js';
-import { createBffClients } from '../../bff/clients.js';
+import { connectByConfig, createBffClients } from '../../bff/clients.js';
 import { bffEnv } from '../../bff/config.js';
 import { loadConfig } from '../../platform/config.js';
 import { createLogger } from '../../platform/logger.js';
-import { BFF_PORT, MESH } from '../../platform/mesh.js';
+import { BFF_PORT, MESH } from '../../flights/mesh.js';
 import { ROOT } from '../support/processes.js';
 import { ProtoJsonChecker } from './proto-json.js';
 
@@ -205,7 +205,7 @@ describe('envoy/envoy.yaml against the BFF', () => {
 
   beforeAll(async () => {
     // The BFF's real route table (the same app `bff/main.ts` serves), from its OpenAPI document.
-    const clients = createBffClients(budgets);
+    const clients = createBffClients(connectByConfig(budgets));
     const app = await buildBff({
       clients,
       config: budgets,

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { buildBff } from '../../bff/app.js';
 import { createAuthenticator, signDevToken } from '../../bff/auth.js';
-import { createBffClients } from '../../bff/clients.js';
+import { connectByConfig, createBffClients } from '../../bff/clients.js';
 import { bffEnv, type BffConfig } from '../../bff/config.js';
 import { loadConfig } from '../../platform/config.js';
 import { createLogger } from '../../platform/logger.js';
@@ -28,7 +28,7 @@ export async function startBff(
     BOOKING_ADDR: peers.booking ?? '127.0.0.1:1',
     ...env,
   });
-  const clients = createBffClients(config);
+  const clients = createBffClients(connectByConfig(config));
   const app = await buildBff({
     clients,
     config,

@@ -1,8 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { createClient } from '../../platform/clients.js';
+import { DEPENDENCY_UNAVAILABLE } from '../../flights/errors.js';
 import { DomainError } from '../../platform/errors.js';
 import type { ServiceDef } from '../../platform/rpc-types.js';
-import { ErrorReason } from '../../gen/ts/flights/v1/common.js';
 
 export interface FaultProxy {
   address: string;
@@ -45,7 +45,7 @@ export async function startFaultProxy<D extends ServiceDef>(
       if (failing.has(name)) {
         const err = new DomainError(
           grpc.status.UNAVAILABLE,
-          ErrorReason.ERROR_REASON_DEPENDENCY_UNAVAILABLE,
+          DEPENDENCY_UNAVAILABLE,
           `injected fault in ${name}`,
         );
         return callback({ code: err.code, details: err.message });

@@ -1,6 +1,7 @@
+import type { PassengerKind } from '../../../flights/codes.js';
 import type { FieldViolation } from '../../../platform/errors.js';
 
-export type PassengerKind = 'adult' | 'child' | 'infant';
+export type { PassengerKind };
 
 export interface PassengerInput {
   givenName: string;

@@ -3,8 +3,9 @@
  * services/pricing/README.md explains it with a worked example.
  */
 
-export type CabinCode = 'economy' | 'premium_economy' | 'business' | 'first';
-export type PassengerKind = 'adult' | 'child' | 'infant';
+import type { CabinCode, PassengerKind } from '../../../flights/codes.js';
+
+export type { CabinCode, PassengerKind };
 
 /** One currency for the whole network; amounts are cents (ISO-4217 exponent 2). */
 export const CURRENCY = 'USD';

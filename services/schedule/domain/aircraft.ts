@@ -1,4 +1,4 @@
-import type { CabinCode } from './cabin.js';
+import type { CabinCode } from '../../../flights/codes.js';
 
 export type CabinLayout = Record<CabinCode, number>;
 

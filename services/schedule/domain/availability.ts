@@ -1,5 +1,5 @@
 import type { CabinLayout } from './aircraft.js';
-import { CABIN_CODES, type CabinCode } from './cabin.js';
+import { CABIN_CODES, type CabinCode } from '../../../flights/codes.js';
 
 /** Sold and held seats of one cabin of a flight, as the inventory counts them. */
 export interface CabinSeats {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CABIN_CODES } from './cabin.js';
+import { CABIN_CODES } from '../../../flights/codes.js';
 import {
   canonicalItems,
   confirmOutcome,

@@ -1,4 +1,4 @@
-import type { CabinCode } from './cabin.js';
+import type { CabinCode } from '../../../flights/codes.js';
 import { failed, succeeded, type Outcome } from './outcome.js';
 
 /**

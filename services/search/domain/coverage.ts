@@ -1,4 +1,4 @@
-import { addDays } from '../../../platform/calendar.js';
+import { addDays } from '../../../flights/calendar.js';
 
 /** Can the flights a search needs be in the index? */
 export type Coverage =

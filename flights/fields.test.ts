@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { describe, expect, it } from 'vitest';
+import { errorDetails, toStatusObject } from '../platform/errors.js';
+import { validate } from '../platform/validation.js';
+import { FLIGHTS_ERRORS } from './errors.js';
+import { fields } from './fields.js';
+
+describe('flights fields', () => {
+  it('turns every problem into a field violation', () => {
+    const schema = z.object({
+      origin: fields.iataCode,
+      date: fields.localDate,
+      key: fields.clientId,
+    });
+    let thrown: unknown;
+    try {
+      validate(schema, { origin: 'LONDON', date: '2026-02-30', key: '' });
+    } catch (err) {
+      thrown = err;
+    }
+    const d = errorDetails(Object.assign(new Error(), toStatusObject(thrown, FLIGHTS_ERRORS)));
+    expect(d.fieldViolations.map((v) => v.field).sort()).toEqual(['date', 'key', 'origin']);
+    expect(validate(schema, { origin: 'jfk', date: '2028-02-29', key: 'abc-1' })).toEqual({
+      origin: 'JFK',
+      date: '2028-02-29',
+      key: 'abc-1',
+    });
+  });
+});

@@ -1,0 +1,32 @@
+/** The services of the flight mesh: names, default ports and the variables that point at them. */
+import { addressEnv, type Mesh } from '../platform/mesh.js';
+import { targetFor as platformTargetFor } from '../platform/discovery.js';
+import { FLIGHTS_ERRORS } from './errors.js';
+
+export const MESH = {
+  schedule: { port: 50051, addrEnv: 'SCHEDULE_ADDR', fullName: 'flights.v1.ScheduleService' },
+  pricing: { port: 50052, addrEnv: 'PRICING_ADDR', fullName: 'flights.v1.PricingService' },
+  search: { port: 50053, addrEnv: 'SEARCH_ADDR', fullName: 'flights.v1.SearchService' },
+  booking: { port: 50054, addrEnv: 'BOOKING_ADDR', fullName: 'flights.v1.BookingService' },
+} as const;
+
+export type ServiceName = keyof typeof MESH;
+export const BFF_PORT = 3000;
+
+/** What every service's spec hands the runtime (`mesh: FLIGHT_MESH`). */
+export const FLIGHT_MESH: Mesh<ServiceName> = { services: MESH, errors: FLIGHTS_ERRORS };
+
+/** SCHEDULE_ADDR, PRICING_ADDR, SEARCH_ADDR, BOOKING_ADDR: static peer addresses (no Consul). */
+export const peerEnv = addressEnv(MESH);
+
+export interface DiscoveryConfig {
+  CONSUL_HTTP_ADDR?: string | undefined;
+  SCHEDULE_ADDR: string;
+  PRICING_ADDR: string;
+  SEARCH_ADDR: string;
+  BOOKING_ADDR: string;
+}
+
+/** The grpc-js target of a service: consul:///name with an agent, else its static addresses. */
+export const targetFor = (service: ServiceName, config: DiscoveryConfig): string =>
+  platformTargetFor(service, config[MESH[service].addrEnv], config.CONSUL_HTTP_ADDR);

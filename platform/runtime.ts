@@ -1,0 +1,107 @@
+import path from 'node:path';
+import type { z } from 'zod';
+import { createClient, type ClientOptions, type ServiceClient } from './clients.js';
+import { commonEnv, loadConfig } from './config.js';
+import { useConsul } from './consul.js';
+import { openDatabase, type Database, type Migration } from './db.js';
+import { targetFor } from './discovery.js';
+import { createLogger, type Logger } from './logger.js';
+import { addressEnv, type Mesh } from './mesh.js';
+import { startPeriodic } from './periodic.js';
+import type { ServiceDef } from './rpc-types.js';
+
+type BaseShape = ReturnType<typeof commonEnv>;
+/** The common variables, the process's own, and (untyped here) the peers' static addresses. */
+export type ServiceConfig<S extends z.ZodRawShape> = z.infer<z.ZodObject<BaseShape>> &
+  z.infer<z.ZodObject<S>>;
+
+/** What every process of a mesh is: which mesh, its name, its default port, its variables. */
+export interface ProcessSpec<S extends z.ZodRawShape, N extends string = string> {
+  /** The mesh this process belongs to: its peers' names and ports, its error vocabulary. */
+  mesh: Mesh<N>;
+  /** Its name in logs, traces, Consul and the default data dir, e.g. "booking" or "bff". */
+  name: string;
+  defaultPort: number;
+  /** Variables this process reads on top of the common ones. */
+  env?: S;
+}
+
+/** What a process's start function gets from the platform. */
+export interface Runtime<S extends z.ZodRawShape, N extends string = string> {
+  readonly name: string;
+  readonly config: ServiceConfig<S>;
+  readonly log: Logger;
+  /** PostgreSQL via DATABASE_URL, else the embedded store in DATA_DIR (default ./data/<name>). */
+  database(migrations: Migration[]): Promise<Database>;
+  /** A typed client of another service, found through Consul or static addresses. */
+  client<D extends ServiceDef>(
+    service: N,
+    definition: D,
+    deadlines: Pick<ClientOptions<D>, 'defaultDeadlineMs' | 'methodDeadlinesMs'>,
+  ): ServiceClient<D>;
+  /**
+   * Runs `job` every `intervalMs` ms in the background (see startPeriodic: one run at a time,
+   * failures logged, never keeps the process alive); stopped on shutdown.
+   */
+  every(name: string, intervalMs: number, job: () => Promise<void>): void;
+  /** Runs on shutdown after the process has stopped serving, in reverse order of registration. */
+  onStop(fn: () => Promise<void> | void): void;
+}
+
+/**
+ * Validated config, logs, Consul resolution, and the resources a process opens through its
+ * runtime (database, peer clients, background jobs), closed by `close()` in reverse order.
+ * Throws ConfigError, naming every bad variable, before anything is opened.
+ */
+export function openRuntime<S extends z.ZodRawShape, N extends string>(
+  spec: ProcessSpec<S, N>,
+  env: NodeJS.ProcessEnv,
+): { runtime: Runtime<S, N>; close(): Promise<void> } {
+  const { services } = spec.mesh;
+  const shape = { ...commonEnv(spec.defaultPort), ...addressEnv(services), ...(spec.env ?? {}) };
+  const config = loadConfig(shape, env) as ServiceConfig<S>;
+  const addresses = config as unknown as Record<string, string>;
+  const log = createLogger(spec.name, config.LOG_LEVEL);
+  if (config.CONSUL_HTTP_ADDR) useConsul(config.CONSUL_HTTP_ADDR);
+  const stops: Array<() => Promise<void> | void> = [];
+
+  const runtime: Runtime<S, N> = {
+    name: spec.name,
+    config,
+    log,
+    async database(migrations) {
+      const db = await openDatabase({
+        url: config.DATABASE_URL,
+        dataDir: config.DATA_DIR ?? path.join('data', spec.name),
+        migrations,
+        log,
+      });
+      stops.push(() => db.close());
+      return db;
+    },
+    client(service, definition, deadlines) {
+      const target = targetFor(
+        service,
+        addresses[services[service].addrEnv]!,
+        config.CONSUL_HTTP_ADDR,
+      );
+      const client = createClient(definition, { target, ...deadlines });
+      stops.push(() => client.close());
+      return client;
+    },
+    every(name, intervalMs, run) {
+      const job = startPeriodic({ name, intervalMs, run, log });
+      stops.push(() => job.stop());
+    },
+    onStop(fn) {
+      stops.push(fn);
+    },
+  };
+  return {
+    runtime,
+    async close() {
+      for (const stop of stops.reverse()) await stop();
+      stops.length = 0;
+    },
+  };
+}
