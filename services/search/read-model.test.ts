@@ -94,7 +94,7 @@ describe('the read model when the day turns', () => {
       await eventually(() => cancelled.every((f) => held(f)?.cancelled === true));
       expect(model.index.size).toBeGreaterThan(3 * 1000);
     } finally {
-      model.stop();
+      await model.stop();
       client.close();
     }
   });
