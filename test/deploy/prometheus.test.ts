@@ -93,9 +93,10 @@ describe('deploy/prometheus/prometheus.yml', () => {
     expect([...(sd[0]!.services as string[])].sort()).toEqual(Object.keys(MESH).sort());
     // ...and the BFF, which does not, is every address of its compose name, at its metrics port.
     expect(dns).toEqual([{ names: ['bff'], type: 'A', port: BFF_METRICS_PORT }]);
-    // Together: every container built from the image.
-    const built = Object.entries(services).filter(([, s]) => s.build);
-    expect([...sd[0]!.services, ...dns[0]!.names].sort()).toEqual(built.map(([n]) => n).sort());
+    // Together: every process with a metrics port (identity has none), each a compose service.
+    const scraped = [...sd[0]!.services, ...dns[0]!.names] as string[];
+    expect(scraped.sort()).toEqual([...Object.keys(MESH), 'bff'].sort());
+    for (const name of scraped) expect(services[name]?.build, name).toBeDefined();
     expect(services.prometheus!.depends_on.consul.condition).toBe('service_healthy');
   });
 
