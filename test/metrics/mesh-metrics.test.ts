@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signDevToken } from '../../bff/auth.js';
+import { DEV_JWT_SECRET, signDevToken } from '../../bff/auth.js';
 import { bffEnv } from '../../bff/config.js';
 import { MESH, type ServiceName } from '../../flights/mesh.js';
 import { ScheduleServiceService } from '../../gen/ts/flights/v1/schedule.js';
@@ -102,7 +102,12 @@ describe('metrics of the running mesh', () => {
       grpcAddresses.set(name, `${instance!.Service.Address}:${instance!.Service.Port}`);
     }
     const bffPort = await freePort();
-    const bff = launch('bff/main.ts', { ...common('bff'), PORT: String(bffPort) });
+    // The shared test key instead of the identity service's (which this test does not run).
+    const bff = launch('bff/main.ts', {
+      ...common('bff'),
+      PORT: String(bffPort),
+      JWT_SECRET: DEV_JWT_SECRET,
+    });
     await bff.waitForLine((l) => l.includes('ready: serving'), 60_000);
     bffUrl = `http://127.0.0.1:${bffPort}`;
     endpoints.set('bff', `http://127.0.0.1:${metricsPorts.bff}/metrics`);
@@ -125,7 +130,7 @@ describe('metrics of the running mesh', () => {
     });
     expect(quote.status, JSON.stringify(quote.json)).toBe(201);
     const auth = {
-      authorization: `Bearer ${await signDevToken('metrics-test', loadConfig(bffEnv, {}))}`,
+      authorization: `Bearer ${await signDevToken('metrics-test', loadConfig(bffEnv, { JWT_SECRET: DEV_JWT_SECRET }))}`,
     };
     const passengers = [
       { givenName: 'Ada', familyName: 'Lovelace', type: 'adult', dateOfBirth: '1985-12-10' },
