@@ -14,6 +14,12 @@ import {
   handleFrameworkError,
   handleNotFound,
 } from './error-handler.js';
+import {
+  acceptJsonBodiesOnly,
+  BODY_LIMIT_BYTES,
+  MAX_PARAM_LENGTH,
+  rejectMalformedQuery,
+} from './http-input.js';
 import { registerOpenApi } from './openapi.js';
 import { HttpProblem } from './problem.js';
 import { registerRoutes, type RouteDeps } from './routes/index.js';
@@ -33,7 +39,8 @@ export async function buildBff(deps: BffDeps): Promise<FastifyInstance> {
       disableRequestLogging: true,
       requestIdLogLabel: 'request_id',
     }),
-    bodyLimit: 64 * 1024,
+    bodyLimit: BODY_LIMIT_BYTES,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // An incoming X-Request-Id is kept when it looks like one; otherwise a fresh UUID.
     requestIdHeader: false,
     genReqId: (req) => {
@@ -48,6 +55,8 @@ export async function buildBff(deps: BffDeps): Promise<FastifyInstance> {
     clientErrorHandler: handleClientError,
     frameworkErrors: handleFrameworkError,
   });
+  // Before any plugin is registered: child contexts copy the parsers they find.
+  acceptJsonBodiesOnly(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
@@ -78,6 +87,7 @@ export async function buildBff(deps: BffDeps): Promise<FastifyInstance> {
     const span = trace.getSpan(context.active());
     if (span) reply.header('x-trace-id', span.spanContext().traceId);
   });
+  app.addHook('onRequest', rejectMalformedQuery);
   app.addHook('onResponse', async (req, reply) => {
     const line = {
       method: req.method,

@@ -1,8 +1,9 @@
 import { createServer } from 'node:http';
-import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
+import { errors as joseErrors, exportJWK, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createAuthenticator, DEV_JWT_SECRET, signDevToken } from './auth.js';
 import { HttpProblem } from './problem.js';
+import { checkTokenLifetime } from './token-lifetime.js';
 
 const config = {
   JWT_SECRET: DEV_JWT_SECRET,
@@ -100,5 +101,50 @@ describe('bearer tokens (keys from a JWKS URL)', () => {
     } finally {
       await new Promise((r) => server.close(r));
     }
+  });
+});
+
+describe('token lifetime (exp required, bounded, iat and nbf sane), at a fixed now', () => {
+  const NOW = 1_800_000_000;
+  const limits = { JWT_MAX_LIFETIME_S: 3600, JWT_CLOCK_SKEW_S: 60 };
+  const check = (claims: Record<string, number>) => () =>
+    checkTokenLifetime({ exp: NOW + 60, ...claims }, limits, NOW);
+
+  it.each([
+    ['the longest lifetime from iat', { iat: NOW, exp: NOW + 3600 }],
+    ['the longest lifetime from now, no iat', { exp: NOW + 3600 + 60 }],
+    ['iat ahead of us, within the skew', { iat: NOW + 60, exp: NOW + 120 }],
+    ['nbf just before exp', { nbf: NOW, exp: NOW + 1 }],
+  ])('accepts %s', (_what, claims) => expect(check(claims)).not.toThrow());
+
+  it.each([
+    ['a lifetime one second over the limit', { iat: NOW, exp: NOW + 3601 }, 'exp'],
+    ['exp too far from now, no iat', { exp: NOW + 3600 + 61 }, 'exp'],
+    ['iat beyond the skew', { iat: NOW + 61, exp: NOW + 120 }, 'iat'],
+    ['exp at iat', { iat: NOW - 10, exp: NOW - 10 }, 'exp'],
+    ['nbf at exp', { nbf: NOW + 30, exp: NOW + 30 }, 'nbf'],
+  ])('refuses %s, naming the claim', (_what, claims, claim) => {
+    const err = (() => {
+      try {
+        check(claims)();
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(joseErrors.JWTClaimValidationFailed);
+    expect((err as InstanceType<typeof joseErrors.JWTClaimValidationFailed>).claim).toBe(claim);
+  });
+
+  it('answers 401 invalid_token for a token without exp, naming the claim', async () => {
+    const noExp = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('alice')
+      .setIssuer(config.JWT_ISSUER)
+      .setAudience(config.JWT_AUDIENCE)
+      .setIssuedAt()
+      .sign(new TextEncoder().encode(DEV_JWT_SECRET));
+    const p = (await rejected(`Bearer ${noExp}`)).toResponse();
+    expect(p.headers?.['www-authenticate']).toContain('error="invalid_token"');
+    expect(p.body.detail).toContain('"exp"');
   });
 });

@@ -1,5 +1,10 @@
 import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
 import { HttpProblem } from './problem.js';
+import {
+  checkTokenLifetime,
+  lifetimeVerifyOptions,
+  type TokenLifetimeConfig,
+} from './token-lifetime.js';
 
 /**
  * The documented development key (bff/README.md). Anyone can mint tokens with it, so the BFF
@@ -7,7 +12,7 @@ import { HttpProblem } from './problem.js';
  */
 export const DEV_JWT_SECRET = 'flight-mesh-dev-secret-do-not-use-in-production';
 
-export interface AuthConfig {
+export interface AuthConfig extends TokenLifetimeConfig {
   JWT_SECRET: string;
   JWT_JWKS_URL?: string | undefined;
   JWT_ISSUER: string;
@@ -36,6 +41,7 @@ export function createAuthenticator(
       const options = {
         issuer: config.JWT_ISSUER,
         audience: config.JWT_AUDIENCE,
+        ...lifetimeVerifyOptions(config),
         // A shared secret verifies HS256 only; JWKS keys say their own algorithm.
         ...(key instanceof Uint8Array ? { algorithms: ['HS256'] } : {}),
       };
@@ -43,6 +49,7 @@ export function createAuthenticator(
         key instanceof Uint8Array
           ? await jwtVerify(token, key, options)
           : await jwtVerify(token, key, options);
+      checkTokenLifetime(payload, config);
       if (!payload.sub) throw new Error('token has no subject');
       return payload.sub;
     } catch (err) {

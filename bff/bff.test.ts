@@ -1,70 +1,38 @@
-import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PricingServiceService } from '../gen/ts/flights/v1/pricing.js';
-import { startFaultProxy } from '../test/support/fault-proxy.js';
-import { freePort, spawnEntry } from '../test/support/processes.js';
 import { startBff, type BffFixture } from '../test/support/bff.js';
-import { startBooking, type BookingFixture } from '../test/support/booking.js';
-import { startPricing, type PricingFixture } from '../test/support/pricing.js';
-import { startSchedule, type ScheduleFixture } from '../test/support/schedule.js';
-import { startSearch, type SearchFixture } from '../test/support/search.js';
+import { callJson } from '../test/support/http.js';
+import { startMesh, type MeshFixture } from '../test/support/mesh.js';
+import type { ScheduleFixture } from '../test/support/schedule.js';
 
+let mesh: MeshFixture;
 let schedule: ScheduleFixture;
-let pricing: PricingFixture;
-let search: SearchFixture;
-let booking: BookingFixture;
 let bff: BffFixture;
 let clockOffsetMs = 0;
 
 const ada = { givenName: 'Ada', familyName: 'Lovelace', type: 'adult', dateOfBirth: '1985-12-10' };
 
 beforeAll(async () => {
-  schedule = await startSchedule('embedded');
-  pricing = await startPricing(schedule.address, {
-    store: 'embedded',
-    now: () => new Date(Date.now() + clockOffsetMs),
-  });
-  search = await startSearch({ schedule: schedule.address, pricing: pricing.address });
-  booking = await startBooking(
-    { schedule: schedule.address, pricing: pricing.address },
-    { store: 'embedded' },
-  );
-  bff = await startBff(
-    {
-      schedule: schedule.address,
-      pricing: pricing.address,
-      search: search.address,
-      booking: booking.address,
-    },
+  mesh = await startMesh({
+    pricingNow: () => new Date(Date.now() + clockOffsetMs),
     // Generous budgets: these tests are about behaviour, on a machine shared with other suites.
-    { READ_TIMEOUT_MS: '20000', SEARCH_TIMEOUT_MS: '20000', RATE_LIMIT_PER_MINUTE: '100000' },
-  );
+    bffEnv: {
+      READ_TIMEOUT_MS: '20000',
+      SEARCH_TIMEOUT_MS: '20000',
+      RATE_LIMIT_PER_MINUTE: '100000',
+    },
+  });
+  ({ schedule, bff } = mesh);
 });
 
 afterAll(async () => {
-  await bff?.stop();
-  await booking?.stop();
-  await search?.stop();
-  await pricing?.stop();
-  await schedule?.stop();
+  await mesh?.stop();
 });
 
-async function call(
+const call = (
   method: string,
   path: string,
   options: { body?: unknown; headers?: Record<string, string> } = {},
-) {
-  const res = await fetch(bff.url + path, {
-    method,
-    headers: {
-      ...(options.body ? { 'content-type': 'application/json' } : {}),
-      ...options.headers,
-    },
-    body: options.body ? JSON.stringify(options.body) : undefined,
-  });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, json: text ? JSON.parse(text) : undefined };
-}
+) => callJson(bff.url, method, path, options);
 
 async function firstFlight(origin = 'JFK', destination = 'LHR', date = '2026-12-05') {
   const r = await call(
@@ -279,6 +247,9 @@ describe('BFF over the real mesh', () => {
         '/api/v1/bookings',
         '/api/v1/bookings/{reference}',
         '/api/v1/bookings/{reference}/cancel',
+        '/api/v1/flights',
+        '/api/v1/flights/{flightId}/retime',
+        '/api/v1/flights/{flightId}/cancel',
         '/healthz',
         '/readyz',
       ].sort(),
@@ -326,254 +297,4 @@ describe('BFF when services are down', () => {
       await lonely.stop();
     }
   });
-});
-
-describe('BFF cancellation and tracing', () => {
-  it('cancels the search downstream when an SSE client disconnects', async () => {
-    const proxy = await startFaultProxy(PricingServiceService, pricing.address);
-    proxy.delays.set('priceItineraries', 300);
-    const slow = await startSearch(
-      { schedule: schedule.address, pricing: proxy.address },
-      { PRICING_BATCH_SIZE: '5' },
-    );
-    const edge = await startBff({ search: slow.address });
-    try {
-      const controller = new AbortController();
-      const res = await fetch(
-        `${edge.url}/api/v1/search/stream?origin=JFK&destination=SIN&date=2026-12-03&maxStops=2&maxResults=100`,
-        {
-          signal: controller.signal,
-        },
-      );
-      const reader = res.body!.getReader();
-      await reader.read(); // the first event has arrived
-      controller.abort();
-      const until = Date.now() + 5_000;
-      while (slow.internals.stats.cancelled === 0 && Date.now() < until)
-        await new Promise((r) => setTimeout(r, 50));
-      expect(slow.internals.stats.cancelled).toBe(1);
-    } finally {
-      await edge.stop();
-      await slow.stop();
-      await proxy.close();
-    }
-  });
-
-  it('continues the caller’s trace (traceparent in, trace id out) in the real BFF process', async () => {
-    const port = await freePort();
-    const proc = spawnEntry('bff/main.ts', {
-      PORT: String(port),
-      SCHEDULE_ADDR: schedule.address,
-      LOG_LEVEL: 'info',
-    });
-    try {
-      await proc.waitForLine((l) => l.includes('ready: serving'), 30_000);
-      const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
-      const res = await fetch(`http://127.0.0.1:${port}/api/v1/airports?q=JFK`, {
-        headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
-      });
-      expect(res.status).toBe(200);
-      expect(res.headers.get('x-trace-id')).toBe(traceId);
-      const line = await proc.waitForLine((l) => l.includes('"msg":"http"'));
-      expect(JSON.parse(line)).toMatchObject({
-        route: '/api/v1/airports',
-        status: 200,
-        trace_id: traceId,
-      });
-    } finally {
-      await proc.stop();
-    }
-  });
-});
-
-describe('BFF rate limit', () => {
-  it('limits each client, answering 429 problem+json with Retry-After', async () => {
-    const limited = await startBff({ schedule: schedule.address }, { RATE_LIMIT_PER_MINUTE: '3' });
-    const strict = await startBff(
-      { schedule: schedule.address },
-      { RATE_LIMIT_PER_MINUTE: '3', TRUST_PROXY: '10.9.9.9' },
-    );
-    try {
-      const get = (url: string, client: string) =>
-        fetch(`${url}/api/v1/airports?q=JFK`, { headers: { 'x-forwarded-for': client } });
-      for (let i = 0; i < 3; i++) expect((await get(limited.url, '203.0.113.7')).status).toBe(200);
-      const over = await get(limited.url, '203.0.113.7');
-      expect(over.status).toBe(429);
-      expect(over.headers.get('content-type')).toContain('application/problem+json');
-      expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0);
-      expect(((await over.json()) as { type: string }).type).toBe(
-        'https://flight-mesh.dev/problems/too-many-requests',
-      );
-      // Another client (as told by the trusted proxy in front) has its own allowance.
-      expect((await get(limited.url, '198.51.100.1')).status).toBe(200);
-      // Health checks are never limited.
-      expect((await fetch(`${limited.url}/healthz`)).status).toBe(200);
-      // From an untrusted peer, X-Forwarded-For is ignored: no way around the limit.
-      const statuses = [];
-      for (let i = 0; i < 4; i++) statuses.push((await get(strict.url, `192.0.2.${i}`)).status);
-      expect(statuses).toEqual([200, 200, 200, 429]);
-    } finally {
-      await limited.stop();
-      await strict.stop();
-    }
-  });
-});
-
-describe('BFF under bad input (property-based, over real HTTP)', () => {
-  const junk = fc.oneof(
-    fc.string(),
-    fc.string({ unit: 'grapheme', maxLength: 40 }),
-    fc.string({ minLength: 2_000, maxLength: 6_000 }),
-    fc.constantFrom('', ' ', '-1', '0', '1e309', 'NaN', '9999999999999', '1.5', 'null', '[]', '%'),
-    fc.constantFrom('JFK', 'LHR', 'jfk', 'XXX', '2026-12-03', '2026-02-30', '1900-01-01', '3'),
-    fc.constantFrom('economy', 'first', 'price', 'adult', 'infant', 'K7QX2M', '2', '100'),
-  );
-  /** Some parameters of a valid set replaced by junk (or dropped), plus stray ones. */
-  const nearly = (valid: Record<string, string>, extra: string[] = []) =>
-    fc
-      .dictionary(
-        fc.oneof(fc.constantFrom(...Object.keys(valid), ...extra), fc.string({ maxLength: 8 })),
-        fc.option(junk, { nil: undefined }),
-        { minKeys: 1, maxKeys: 4 },
-      )
-      .map((changes) => {
-        const q: Record<string, string> = { ...valid };
-        for (const [k, v] of Object.entries(changes))
-          if (v === undefined) delete q[k];
-          else q[k] = v;
-        return new URLSearchParams(q).toString();
-      });
-  const searchQuery = nearly({ origin: 'JFK', destination: 'LHR', date: '2026-12-03' }, [
-    'adults',
-    'children',
-    'infants',
-    'cabin',
-    'maxStops',
-    'sort',
-    'maxResults',
-  ]);
-  const validBooking = { quoteId: 'q', passengers: [ada], contactEmail: 'ada@example.com' };
-  const validQuote = {
-    flightIds: ['BA117-2026-12-03'],
-    passengers: { adults: 1 },
-    cabin: 'economy',
-  };
-  /** A valid body with one field replaced by some other JSON value, or removed. */
-  const mutated = (base: Record<string, unknown>) =>
-    fc
-      .tuple(
-        fc.constantFrom(...Object.keys(base)),
-        fc.option(fc.oneof(fc.jsonValue(), junk), { nil: undefined }),
-      )
-      .map(([key, value]) => JSON.stringify({ ...base, [key]: value }));
-  const body = fc.oneof(
-    fc.jsonValue().map((v) => JSON.stringify(v)),
-    fc.string(),
-    fc.constantFrom('{', '{"a":', '[1,2', '{"quoteId": "q", }', 'null', '""', '\u0000'),
-    mutated(validBooking),
-    mutated(validQuote),
-    mutated({ ...validQuote, passengers: { adults: 1, infants: 3 } }),
-    mutated({ ...validBooking, passengers: [{ ...ada, dateOfBirth: '1985-02-30' }] }),
-    mutated({ ...validBooking, passengers: [{ ...ada, type: 'infant' }] }),
-    fc.string({ minLength: 70_000, maxLength: 70_000 }).map((s) => JSON.stringify({ s })),
-  );
-  const path = (p: string) => junk.map((v) => p.replace('*', encodeURIComponent(v)));
-  const request = fc.oneof(
-    // Aimed: the right method and route, with nearly valid input that reaches the services.
-    fc.record({
-      method: fc.constant('GET'),
-      path: fc.constantFrom('/api/v1/search', '/api/v1/search/stream'),
-      query: searchQuery,
-      body: fc.constant(undefined),
-    }),
-    fc.record({
-      method: fc.constant('GET'),
-      path: fc.constant('/api/v1/airports'),
-      query: nearly({ q: 'lon' }, ['limit']),
-      body: fc.constant(undefined),
-    }),
-    fc.record({
-      method: fc.constant('POST'),
-      path: fc.constantFrom('/api/v1/quotes', '/api/v1/bookings'),
-      query: fc.constant(''),
-      body,
-    }),
-    fc.record({
-      method: fc.constantFrom('GET', 'POST'),
-      path: fc.oneof(
-        path('/api/v1/quotes/*'),
-        path('/api/v1/bookings/*'),
-        path('/api/v1/bookings/*/cancel'),
-        fc.constantFrom('/api/v1/quotes/%E0%A4%A', '/api/v1/bookings/%zz/cancel', '/api/v1/nope'),
-      ),
-      query: nearly({ pageSize: '5' }, ['pageToken']),
-      body: fc.option(body, { nil: undefined }),
-    }),
-    // Anything anywhere.
-    fc.record({
-      method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE'),
-      path: fc.oneof(
-        fc.constantFrom('/api/v1/search', '/api/v1/quotes', '/api/v1/bookings', '/openapi.json'),
-        path('/api/v1/*'),
-      ),
-      query: nearly({}, ['q', 'origin', 'date']),
-      body: fc.option(body, { nil: undefined }),
-    }),
-  );
-
-  it('always answers 4xx problem+json (or success), never 5xx, and keeps serving', async () => {
-    const token = await bff.token('fuzzer');
-    const seen = new Map<number, number>();
-    await fc.assert(
-      fc.asyncProperty(
-        request,
-        fc.constantFrom(
-          'application/json',
-          'application/json; charset=utf-8',
-          'text/plain',
-          undefined,
-        ),
-        fc.boolean(),
-        fc.option(fc.oneof(junk, fc.uuid()), { nil: undefined }),
-        async (r, contentType, authorized, idempotencyKey) => {
-          const hasBody = r.method !== 'GET' && r.body !== undefined;
-          const headers: Record<string, string> = {};
-          if (contentType && hasBody) headers['content-type'] = contentType;
-          if (authorized) headers.authorization = `Bearer ${token}`;
-          // Header values must be printable ASCII for fetch; anything else is the client's error.
-          if (idempotencyKey !== undefined && /^[\x20-\x7e]*$/.test(idempotencyKey))
-            headers['idempotency-key'] = idempotencyKey;
-          const res = await fetch(`${bff.url}${r.path}${r.query ? `?${r.query}` : ''}`, {
-            method: r.method,
-            headers,
-            body: hasBody ? r.body : undefined,
-            // A request left hanging is a failure too, with its counterexample.
-            signal: AbortSignal.timeout(15_000),
-          });
-          const text = await res.text();
-          seen.set(res.status, (seen.get(res.status) ?? 0) + 1);
-          const what = `${r.method} ${r.path.slice(0, 60)}?${r.query.slice(0, 100)} → ${res.status} ${res.headers.get('content-type')} ${text.slice(0, 300)}`;
-          expect(res.status, what).toBeLessThan(500);
-          if (res.status >= 400) {
-            expect(res.headers.get('content-type'), what).toContain('application/problem+json');
-            const problem = JSON.parse(text) as { type: string; status: number; title: string };
-            expect(problem.status, what).toBe(res.status);
-            expect(problem.type, what).toMatch(/^https:\/\/flight-mesh\.dev\/problems\//);
-            expect(problem.title, what).toBeTruthy();
-          }
-        },
-      ),
-      { numRuns: 300 },
-    );
-    // Most requests are wrong, some are right, none broke anything.
-    expect(
-      [...seen.keys()].filter((s) => s >= 400).length,
-      JSON.stringify([...seen]),
-    ).toBeGreaterThanOrEqual(3);
-    expect(seen.get(200) ?? 0, JSON.stringify([...seen])).toBeGreaterThan(0);
-    // Every service is still up and answering.
-    const ready = await call('GET', '/readyz');
-    expect(ready.status, JSON.stringify(ready.json)).toBe(200);
-    expect((await call('GET', '/api/v1/airports?q=LHR')).status).toBe(200);
-  }, 180_000);
 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { BFF_PORT, peerEnv } from '../flights/mesh.js';
 import { commonEnv } from '../platform/config.js';
 import { DEV_JWT_SECRET } from './auth.js';
+import { DEFAULT_CLOCK_SKEW_S, DEFAULT_MAX_LIFETIME_S } from './token-lifetime.js';
 
 const ms = z.coerce.number().int().min(1);
 
@@ -13,6 +14,10 @@ export const bffEnv = {
   JWT_JWKS_URL: z.string().url().optional(),
   JWT_ISSUER: z.string().min(1).default('flight-mesh-dev'),
   JWT_AUDIENCE: z.string().min(1).default('flight-mesh'),
+  /** Tokens must carry `exp`, at most this many seconds after `iat` (or after now). */
+  JWT_MAX_LIFETIME_S: z.coerce.number().int().min(60).default(DEFAULT_MAX_LIFETIME_S),
+  /** How far the issuer's clock and ours may disagree, in seconds, for `exp`, `nbf` and `iat`. */
+  JWT_CLOCK_SKEW_S: z.coerce.number().int().min(0).max(300).default(DEFAULT_CLOCK_SKEW_S),
   /**
    * Peers whose X-Forwarded-For is believed (fastify trustProxy: addresses, CIDRs or the names
    * loopback, linklocal, uniquelocal): the client of a request is then its first untrusted hop.

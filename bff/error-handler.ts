@@ -10,6 +10,7 @@ import {
   isResponseSerializationError,
 } from 'fastify-type-provider-zod';
 import { errorDetails, isServiceError } from '../platform/errors.js';
+import { BODY_LIMIT_BYTES, mediaTypeProblem } from './http-input.js';
 import { HttpProblem, internalProblem, problemFromGrpc, type ProblemResponse } from './problem.js';
 
 /** Writes a problem: its status, problem+json content type, Retry-After and extra headers. */
@@ -27,13 +28,40 @@ export const jsonPointerToPath = (pointer: string) =>
     .map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : `${i === 0 ? '' : '.'}${p}`))
     .join('');
 
-const FASTIFY_CLIENT_ERRORS: Record<string, { slug: string; title: string }> = {
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
-    slug: 'unsupported-media-type',
-    title: 'Unsupported media type',
-  },
-  FST_ERR_CTP_BODY_TOO_LARGE: { slug: 'payload-too-large', title: 'Request body too large' },
-};
+/**
+ * fastify's own 4xx errors, raised before the handler runs (body reading and parsing), as
+ * problems that name what was wrong.
+ */
+function fastifyClientProblem(err: FastifyError, req: FastifyRequest): HttpProblem {
+  switch (err.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return mediaTypeProblem(req);
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new HttpProblem(
+        413,
+        'payload-too-large',
+        'Request body too large',
+        `the body is larger than the ${req.routeOptions.bodyLimit ?? BODY_LIMIT_BYTES} bytes this API reads`,
+        [{ field: '(body)', detail: 'is too large' }],
+      );
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new HttpProblem(400, 'invalid-request', 'Invalid request', err.message, [
+        { field: 'content-length', detail: 'does not match the body' },
+      ]);
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new HttpProblem(400, 'invalid-request', 'Invalid request', err.message, [
+        { field: '(body)', detail: err.message },
+      ]);
+    default:
+      return new HttpProblem(
+        err.statusCode ?? 400,
+        'invalid-request',
+        'Invalid request',
+        err.message,
+      );
+  }
+}
 
 /** fastify's error handler: the route's error, whatever threw it, as a problem. */
 export function handleError(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
@@ -70,21 +98,8 @@ export function handleError(err: FastifyError, req: FastifyRequest, reply: Fasti
     req.log.error({ err, cause: err.cause }, 'response does not match its schema');
     return sendProblem(reply, internalProblem());
   }
-  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
-    const known = FASTIFY_CLIENT_ERRORS[err.code];
-    return sendProblem(
-      reply,
-      new HttpProblem(
-        err.statusCode,
-        known?.slug ?? 'invalid-request',
-        known?.title ?? 'Invalid request',
-        err.message,
-        err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
-          ? [{ field: '(body)', detail: err.message }]
-          : undefined,
-      ).toResponse(),
-    );
-  }
+  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500)
+    return sendProblem(reply, fastifyClientProblem(err, req).toResponse());
   req.log.error({ err }, 'unexpected error');
   return sendProblem(reply, internalProblem());
 }
@@ -101,12 +116,29 @@ export const handleNotFound = (req: FastifyRequest, reply: FastifyReply) =>
     ).toResponse(),
   );
 
-/** Errors fastify raises before routing (a malformed URL): problem+json like the rest. */
-export const handleFrameworkError = (err: FastifyError, _req: unknown, reply: FastifyReply) =>
-  sendProblem(
-    reply,
-    new HttpProblem(400, 'invalid-request', 'Invalid request', err.message).toResponse(),
-  );
+/**
+ * Errors fastify raises while routing, before any hook: a path whose percent-escapes do not
+ * decode (400) or a path parameter longer than MAX_PARAM_LENGTH (414). problem+json like the rest.
+ */
+export function handleFrameworkError(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
+  reply.header('x-request-id', req.id);
+  if (err.code === 'FST_ERR_BAD_URL')
+    return sendProblem(
+      reply,
+      new HttpProblem(400, 'invalid-request', 'Invalid request', err.message, [
+        { field: '(path)', detail: 'is not well-formed percent-encoded UTF-8' },
+      ]).toResponse(),
+    );
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH')
+    return sendProblem(
+      reply,
+      new HttpProblem(414, 'uri-too-long', 'URI too long', err.message, [
+        { field: '(path)', detail: 'has a segment that is too long' },
+      ]).toResponse(),
+    );
+  req.log.error({ err }, 'routing failed');
+  return sendProblem(reply, internalProblem());
+}
 
 /**
  * Requests Node's HTTP parser rejects (headers too large, garbage) never reach fastify: the

@@ -12,7 +12,7 @@ import type { FastifyReply } from 'fastify';
 export const SSE_HEARTBEAT_MS = 15_000;
 
 export interface EventStream {
-  /** Writes `event: <event>` with `data` as one line of JSON (JSON.stringify never emits a newline). */
+  /** Writes `event: <event>` and `data` as one JSON line (JSON.stringify emits no newline). */
   send(event: string, data: unknown): void;
   /** Stops the keep-alive and ends the response. */
   end(): void;

@@ -1,0 +1,120 @@
+/**
+ * What the BFF accepts at the HTTP level, before any route's schema sees the request: JSON
+ * request bodies only (UTF-8, at most BODY_LIMIT_BYTES; an empty body is no body), and URLs whose
+ * percent-escapes decode. Anything else is a 4xx problem naming what was wrong, never a 5xx.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { HttpProblem } from './problem.js';
+
+/** The largest request body read (bytes): a booking of 27 passengers is well under 16 KiB. */
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
+/**
+ * The longest path parameter the router matches (characters, escapes counted as written).
+ * Longer than any valid id, so an over-long one reaches the route schema and is named there;
+ * Node's header limit (16 KiB for the request line and headers) bounds the URL anyway.
+ */
+export const MAX_PARAM_LENGTH = 2048;
+
+const unsupportedMediaType = (detail: string) =>
+  new HttpProblem(
+    415,
+    'unsupported-media-type',
+    'Unsupported media type',
+    detail,
+    [{ field: 'content-type', detail: 'must be application/json' }],
+    // RFC 9110 §15.5.16: Accept in a 415 says which media types would have been accepted.
+    { headers: { accept: 'application/json' } },
+  );
+
+/** The `charset` parameter of a media type ("application/json; charset=UTF-8" → "UTF-8"). */
+const charsetOf = (contentType: string | undefined) =>
+  /;\s*charset\s*=\s*"?([^";\s]*)"?/i.exec(contentType ?? '')?.[1];
+
+/**
+ * Replaces fastify's body parsers (JSON and text/plain) with one for JSON alone, so a body of any
+ * other type is 415 rather than a string the schema then calls "expected object". An empty body
+ * under `application/json` is no body (fastify's own parser calls it an error), so routes whose
+ * body is optional accept it and routes that need one say "(body): expected object". JSON is
+ * UTF-8 (RFC 8259 §8.1): another declared charset is 415. Parsing itself stays fastify's, with
+ * its guards against `__proto__` and `constructor` poisoning. A compressed body (any
+ * Content-Encoding but identity) is 415 too.
+ */
+export function acceptJsonBodiesOnly(app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    const coding = req.headers['content-encoding'];
+    if (coding !== undefined && coding.trim().toLowerCase() !== 'identity') {
+      // Bodies are not inflated here (a small gzip can inflate past any limit); RFC 9110
+      // §15.5.16 makes an unsupported content coding a 415.
+      done(
+        new HttpProblem(
+          415,
+          'unsupported-media-type',
+          'Unsupported media type',
+          `bodies are read as sent; content-encoding ${coding} is not accepted`,
+          [{ field: 'content-encoding', detail: 'must be absent or identity' }],
+          { headers: { 'accept-encoding': 'identity' } },
+        ),
+      );
+      return;
+    }
+    const charset = charsetOf(req.headers['content-type']);
+    if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+      done(unsupportedMediaType(`JSON bodies are UTF-8; charset ${charset} is not accepted`));
+      return;
+    }
+    if (body.length === 0) {
+      done(null, undefined);
+      return;
+    }
+    parseJson(req, body as string, done);
+  });
+}
+
+/** The problem for a body of a type no route reads (fastify's FST_ERR_CTP_INVALID_MEDIA_TYPE). */
+export const mediaTypeProblem = (req: FastifyRequest) =>
+  unsupportedMediaType(
+    req.headers['content-type']
+      ? `a body of type ${req.headers['content-type']} is not accepted: send application/json`
+      : 'a body without Content-Type is not accepted: send application/json',
+  );
+
+/** Decodes one query component as a form-urlencoded parser would; undefined when it cannot. */
+function decodeComponent(raw: string): string | undefined {
+  try {
+    return decodeURIComponent(raw.replaceAll('+', ' '));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * onRequest hook: a query string whose percent-escapes do not decode (`%zz`, a cut-off or
+ * invalid UTF-8 sequence such as `%E0%A4%A` or `%FF`) is 400 naming the parameter. Checked here
+ * because fastify's query parser keeps such text as it is, which would reach the services as
+ * if the client had meant it.
+ */
+export async function rejectMalformedQuery(req: FastifyRequest): Promise<void> {
+  const start = req.url.indexOf('?');
+  if (start === -1) return;
+  for (const pair of req.url.slice(start + 1).split('&')) {
+    const split = pair.indexOf('=');
+    const rawName = split === -1 ? pair : pair.slice(0, split);
+    const name = decodeComponent(rawName);
+    if (
+      name !== undefined &&
+      (split === -1 || decodeComponent(pair.slice(split + 1)) !== undefined)
+    )
+      continue;
+    const field = name ?? '(query)';
+    throw new HttpProblem(
+      400,
+      'invalid-request',
+      'Invalid request',
+      `query parameter ${field}: malformed percent-encoding`,
+      [{ field, detail: 'is not well-formed percent-encoded UTF-8' }],
+    );
+  }
+}
