@@ -1,10 +1,13 @@
 import { status } from '@grpc/grpc-js';
+import type { z } from 'zod';
 import type { Cabin, PassengerCounts } from '../../gen/ts/flights/v1/common.js';
 import {
   PricingServiceService,
   type PriceItinerariesResponse,
 } from '../../gen/ts/flights/v1/pricing.js';
 import { ScheduleServiceService } from '../../gen/ts/flights/v1/schedule.js';
+import { ErrorReason, reasonName } from '../../flights/errors.js';
+import type { ServiceName } from '../../flights/mesh.js';
 import type { ServiceClient } from '../../platform/clients.js';
 import { errorDetails } from '../../platform/errors.js';
 import type { Runtime } from '../../platform/service.js';
@@ -13,6 +16,10 @@ import { feedMessage, listedFlight, type FeedMessage, type ListedFlight } from '
 /**
  * Every call search makes to another service, typed, in one place: schedule's listing and change
  * feed (the read model), and pricing's PriceItineraries (the pricing pipeline).
+ *
+ * No peer error ever reaches search's own caller, so platform's callPeer (relay or UNAVAILABLE)
+ * has nothing to do here: a failed schedule call is retried by the read model, a failed pricing
+ * call means unpriced itineraries.
  */
 
 /** A listing of the whole window may take minutes (the world schedule: ~12k flights/s). */
@@ -42,10 +49,12 @@ export interface ScheduleFailure {
   message: string;
 }
 
+const CURSOR_EXPIRED = reasonName(ErrorReason.ERROR_REASON_CURSOR_EXPIRED);
+
 export function scheduleFailure(err: unknown): ScheduleFailure {
   const details = errorDetails(err);
   return {
-    cursorExpired: details.reason === 'CURSOR_EXPIRED',
+    cursorExpired: details.reason === CURSOR_EXPIRED,
     deadlineExceeded: details.code === status.DEADLINE_EXCEEDED,
     code: status[details.code] ?? String(details.code),
     message: details.message,
@@ -98,7 +107,7 @@ export interface SearchPeers {
 
 /** Search's peers through the runtime's clients; a pricing call's default limit is `pricingTimeoutMs`. */
 export function searchPeers(
-  client: Runtime<Record<string, never>>['client'],
+  client: Runtime<z.ZodRawShape, ServiceName>['client'],
   pricingTimeoutMs: number,
 ): SearchPeers {
   return {

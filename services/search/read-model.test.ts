@@ -7,7 +7,7 @@ import { createLogger } from '../../platform/logger.js';
 import { startSchedule, type ScheduleFixture } from '../../test/support/schedule.js';
 import { schedulePeer } from './peers.js';
 import { ScheduleReadModel } from './read-model.js';
-import { searchWindow } from './service.js';
+import { searchWindow } from './domain/window.js';
 
 let schedule: ScheduleFixture;
 beforeAll(async () => {
@@ -94,7 +94,7 @@ describe('the read model when the day turns', () => {
       await eventually(() => cancelled.every((f) => held(f)?.cancelled === true));
       expect(model.index.size).toBeGreaterThan(3 * 1000);
     } finally {
-      model.stop();
+      await model.stop();
       client.close();
     }
   });

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { halfJitterGenerator, type IExponentialBackoffOptions } from 'cockatiel';
 import { addDays, type RollingWindow } from '../../flights/calendar.js';
+import { retryDelayMs } from '../../platform/backoff.js';
 import type { Logger } from '../../platform/logger.js';
+import { startPeriodic, type PeriodicJob } from '../../platform/periodic.js';
 import { coverage, type Coverage } from './domain/coverage.js';
 import { FlightIndex } from './domain/flight-index.js';
 import type { FeedMessage } from './mapping.js';
@@ -36,18 +37,8 @@ export interface ReadModelStats {
   lastEventLagMs: number;
 }
 
-const RETRY_BACKOFF: IExponentialBackoffOptions<number> = {
-  generator: halfJitterGenerator,
-  initialDelay: 100,
-  maxDelay: 5_000,
-  exponent: 2,
-};
-
-/**
- * The wait before retrying a schedule call after `failures` failures in a row: 100 ms, 200 ms, …
- * up to 5 s, each with half jitter (cockatiel's exponential backoff, asked for one delay).
- */
-const retryDelayMs = (failures: number) => halfJitterGenerator(failures, RETRY_BACKOFF)[0];
+/** The wait before retrying a schedule call after `failures` failures in a row: 100 ms … 5 s. */
+const retryDelay = (failures: number) => retryDelayMs(failures, 100, 5_000);
 
 /** Waits `ms`, or less when `signal` aborts (the caller's loop then sees the signal and ends). */
 const pause = (ms: number, signal: AbortSignal): Promise<void> =>
@@ -84,6 +75,8 @@ export class ScheduleReadModel {
     lastEventLagMs: 0,
   };
   private readonly stopped = new AbortController();
+  /** The job that rebuilds the index when the day (and with it the window) has turned. */
+  private roll: PeriodicJob | undefined;
   private generation = new AbortController();
   private fullyLoaded: Promise<void> = Promise.resolve();
   /** The rebuild under way: one at a time, whatever asked for it. */
@@ -100,12 +93,17 @@ export class ScheduleReadModel {
   /** Resolves once the first days are in; loading the rest and following the feed go on. */
   async start(): Promise<void> {
     await this.load();
+    if (this.isStopped) return;
     void this.follow();
-    const roll = setInterval(() => {
-      if (this.options.window.current.from !== this.from) void this.load();
-    }, this.options.rollCheckMs ?? 60_000);
-    roll.unref();
-    this.stopped.signal.addEventListener('abort', () => clearInterval(roll), { once: true });
+    this.roll = startPeriodic({
+      name: 'read model day roll',
+      intervalMs: this.options.rollCheckMs ?? 60_000,
+      runAtStart: false,
+      log: this.options.log,
+      run: async () => {
+        if (this.options.window.current.from !== this.from) await this.load();
+      },
+    });
   }
 
   /** Resolves when the whole window of the current load is in. */
@@ -122,9 +120,11 @@ export class ScheduleReadModel {
     return this.stopped.signal.aborted;
   }
 
-  stop(): void {
+  /** Stops loading, following and rolling; resolves once a rebuild under way has ended. */
+  async stop(): Promise<void> {
     this.stopped.abort();
     this.generation.abort();
+    await this.roll?.stop();
   }
 
   /** Whether every flight a search from `date` may use (through `throughDays` later) is in. */
@@ -236,7 +236,7 @@ export class ScheduleReadModel {
           { err: scheduleFailure(err).message, from: fromDate, to: toDate, failures: failures + 1 },
           'listing flights failed; retrying',
         );
-        await pause(retryDelayMs(failures), signal);
+        await pause(retryDelay(failures), signal);
       }
     }
     return '';
@@ -317,7 +317,7 @@ export class ScheduleReadModel {
         this.feedRestart = false;
       }
       this.stats.reconnects++;
-      await pause(retryDelayMs(failures), this.stopped.signal);
+      await pause(retryDelay(failures), this.stopped.signal);
     }
   }
 }

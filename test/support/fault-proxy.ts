@@ -10,6 +10,11 @@ export interface FaultProxy {
   failing: Set<string>;
   /** Methods that answer only after this many milliseconds (a slow dependency). */
   delays: Map<string, number>;
+  /**
+   * Methods whose n-th call (counting from 0) is held until the promise the function returns
+   * settles (undefined: not held): a dependency a test holds back and lets go of.
+   */
+  gates: Map<string, (call: number) => Promise<unknown> | undefined>;
   close(): Promise<void>;
 }
 
@@ -27,6 +32,8 @@ export async function startFaultProxy<D extends ServiceDef>(
   });
   const failing = new Set<string>();
   const delays = new Map<string, number>();
+  const gates = new Map<string, (call: number) => Promise<unknown> | undefined>();
+  const calls = new Map<string, number>();
   const server = new grpc.Server();
   const implementation: grpc.UntypedServiceImplementation = {};
   for (const [name, def] of Object.entries(definition)) {
@@ -44,8 +51,12 @@ export async function startFaultProxy<D extends ServiceDef>(
         return callback({ code: err.code, details: err.message });
       }
       const delay = delays.get(name) ?? 0;
+      const n = calls.get(name) ?? 0;
+      calls.set(name, n + 1);
+      const gate = gates.get(name)?.(n);
       const forward = () => (upstream[name] as (r: unknown) => Promise<unknown>)(call.request);
-      (delay ? new Promise((r) => setTimeout(r, delay)).then(forward) : forward()).then(
+      const held = () => (gate ? gate.then(forward) : forward());
+      (delay ? new Promise((r) => setTimeout(r, delay)).then(held) : held()).then(
         (response) => callback(null, response),
         (err: grpc.ServiceError) => callback(err),
       );
@@ -61,6 +72,7 @@ export async function startFaultProxy<D extends ServiceDef>(
     address: `127.0.0.1:${port}`,
     failing,
     delays,
+    gates,
     async close() {
       upstream.close();
       server.forceShutdown();
