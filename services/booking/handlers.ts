@@ -14,6 +14,7 @@ import { DomainError, invalidArgument } from '../../platform/errors.js';
 import type { CallContext, Handlers } from '../../platform/server.js';
 import { validate } from '../../platform/validation.js';
 import type { BookingRecord, BookingStore } from './booking-store.js';
+import { actingCustomer } from './customer.js';
 import { passengerViolations } from './domain/passengers.js';
 import { requestFingerprint } from './domain/request.js';
 import { bookingBody, toBookingProto } from './mapping.js';
@@ -27,6 +28,12 @@ export interface BookingDeps {
   pricing: QuotePeer;
   now: () => Date;
 }
+
+/** The request as the edge's verified customer makes it (customer.ts), before validation. */
+const asCustomer = <R extends { customerId: string }>(request: R, ctx: CallContext): R => ({
+  ...request,
+  customerId: actingCustomer(request.customerId, ctx.metadata),
+});
 
 /** The code a booking that failed for this reason answers with; FAILED_PRECONDITION otherwise. */
 const FAILED_CODES: Record<string, status> = { [DEPENDENCY_UNAVAILABLE]: status.UNAVAILABLE };
@@ -70,7 +77,7 @@ export function bookingHandlers(deps: BookingDeps): Handlers<typeof BookingServi
 
   return {
     async createBooking(request, ctx) {
-      const r = validate(requests.createBooking, request);
+      const r = validate(requests.createBooking, asCustomer(request, ctx));
       const fingerprint = requestFingerprint(r.quoteId, r.passengers, r.contactEmail);
       const existing = await store.byKey(r.customerId, r.idempotencyKey);
       if (existing) return replay(existing, fingerprint, ctx);
@@ -102,13 +109,13 @@ export function bookingHandlers(deps: BookingDeps): Handlers<typeof BookingServi
       return outcome(await saga.run(created, ctx));
     },
 
-    async getBooking(request) {
-      const r = validate(requests.getBooking, request);
+    async getBooking(request, ctx) {
+      const r = validate(requests.getBooking, asCustomer(request, ctx));
       return { booking: toBookingProto(await owned(r.bookingReference, r.customerId)) };
     },
 
-    async listBookings(request) {
-      const r = validate(requests.listBookings, request);
+    async listBookings(request, ctx) {
+      const r = validate(requests.listBookings, asCustomer(request, ctx));
       const size = r.pageSize || 20;
       const offset = r.pageToken ? Number(r.pageToken) : 0;
       const rows = await store.listByCustomer(r.customerId, offset, size + 1);
@@ -118,8 +125,8 @@ export function bookingHandlers(deps: BookingDeps): Handlers<typeof BookingServi
       };
     },
 
-    async cancelBooking(request) {
-      const r = validate(requests.cancelBooking, request);
+    async cancelBooking(request, ctx) {
+      const r = validate(requests.cancelBooking, asCustomer(request, ctx));
       for (;;) {
         const b = await owned(r.bookingReference, r.customerId);
         if (b.status === 'CANCELLED')
