@@ -10,6 +10,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -64,6 +65,22 @@ export async function buildWeb(): Promise<void> {
   writeFileSync(STAMP, hash);
 }
 
+/**
+ * What a browser downloads, gzipped (bytes): the first load (index.html's script and styles)
+ * and the rest (chunks loaded later, such as the map with its land shapes).
+ */
+export function bundleSizes(): { initial: number; later: number } {
+  const html = readFileSync(path.join(OUT, 'index.html'), 'utf8');
+  const sizes = { initial: 0, later: 0 };
+  for (const file of readdirSync(path.join(OUT, 'assets'))) {
+    if (file.endsWith('.map')) continue;
+    const gz = gzipSync(readFileSync(path.join(OUT, 'assets', file))).length;
+    if (html.includes(`/assets/${file}`)) sizes.initial += gz;
+    else sizes.later += gz;
+  }
+  return sizes;
+}
+
 /** Builds unless the last build is of exactly these sources; says which it did. */
 export async function ensureWebBuilt(): Promise<'fresh' | 'built'> {
   if (webBuildIsFresh()) return 'fresh';
@@ -75,4 +92,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
   const force = process.argv.includes('--force');
   if (force) await buildWeb();
   else process.stdout.write(`web front end: ${await ensureWebBuilt()}\n`);
+  const { initial, later } = bundleSizes();
+  const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
+  process.stdout.write(
+    `web bundle (gzip): first load ${kb(initial)} (scripts and styles), later ${kb(later)} (the map)\n`,
+  );
 }
