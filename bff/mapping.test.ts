@@ -269,6 +269,22 @@ describe('request input', () => {
     });
   });
 
+  it('applies the mesh’s passenger rule to a quote, naming the field', () => {
+    const quote = (passengers: Record<string, number>) =>
+      schemas.quoteBody.safeParse({ flightIds: ['BA117-2026-12-01'], passengers, cabin: 'first' });
+    expect(quote({ adults: 2, infants: 2 }).success).toBe(true);
+    for (const [passengers, field] of [
+      [{ adults: 1, infants: 2 }, 'infants'],
+      [{ adults: 5, children: 5 }, 'children'],
+    ] as const) {
+      const r = quote(passengers);
+      expect(
+        r.error?.issues.map((i) => i.path.join('.')),
+        field,
+      ).toEqual([`passengers.${field}`]);
+    }
+  });
+
   it('turns JSON pointers into the paths clients write', () => {
     expect(jsonPointerToPath('/passengers/0/givenName')).toBe('passengers[0].givenName');
     expect(jsonPointerToPath('/date')).toBe('date');

@@ -15,10 +15,8 @@ export const SORTS = ['price', 'duration', 'departure'] as const;
 /** A real calendar date, "YYYY-MM-DD" (not 2026-02-30). */
 export const calendarDate = fields.localDate;
 
-export const iataCode = z
-  .string()
-  .regex(/^[A-Za-z]{3}$/, 'must be a 3-letter IATA airport code')
-  .transform((s) => s.toUpperCase());
+/** IATA airport code, any case, upper-cased. */
+export const iataCode = fields.iataCode;
 
 const count = (min: number) => z.coerce.number().int().min(min).max(9);
 
@@ -51,21 +49,21 @@ export const airportsQuery = z.object({
 
 export const quoteBody = z.object({
   flightIds: z
+    // Checked by pricing, which knows which ids exist; its field errors come back named.
     .array(z.string().min(1).max(64))
     .min(1)
     .max(3)
     .describe('dated flight ids from a search result, in travel order'),
-  passengers: z.object({
-    adults: count(1),
-    children: count(0).default(0),
-    infants: count(0).default(0),
-  }),
+  passengers: z
+    .object({ adults: count(1), children: count(0).default(0), infants: count(0).default(0) })
+    // The mesh's own rule: at most 9 seats, an infant on each adult's lap at most.
+    .pipe(fields.passengers),
   cabin: z.enum(CABINS),
 });
 
 export const idempotencyKey = z
   .string({ error: 'the Idempotency-Key header is required' })
-  .regex(/^[A-Za-z0-9._:~-]{1,128}$/, 'must be 1–128 characters of letters, digits and . _ : ~ -');
+  .pipe(fields.clientId);
 
 export const quoteHeaders = z.object({
   'idempotency-key': idempotencyKey
@@ -288,13 +286,11 @@ export const flightsQuery = z.object({
 });
 
 export const flightParams = z.object({
+  // Any case, as a URL may be typed; the mesh's rule on the upper-cased id.
   flightId: z
     .string()
-    .regex(
-      /^[A-Za-z0-9]{2,3}\d{1,4}-\d{4}-\d{2}-\d{2}$/,
-      'must be a flight id like BA117-2026-12-01',
-    )
-    .transform((s) => s.toUpperCase()),
+    .transform((s) => s.toUpperCase())
+    .pipe(fields.flightId),
 });
 
 export const flightChangeHeaders = z.object({

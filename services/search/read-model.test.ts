@@ -7,7 +7,7 @@ import { createLogger } from '../../platform/logger.js';
 import { startSchedule, type ScheduleFixture } from '../../test/support/schedule.js';
 import { schedulePeer } from './peers.js';
 import { ScheduleReadModel } from './read-model.js';
-import { searchWindow } from './service.js';
+import { searchWindow } from './domain/window.js';
 
 let schedule: ScheduleFixture;
 beforeAll(async () => {

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { SearchServiceService } from '../../gen/ts/flights/v1/search.js';
-import { RollingWindow } from '../../flights/calendar.js';
 import { fields } from '../../flights/fields.js';
 import { FLIGHT_MESH } from '../../flights/mesh.js';
 import { bind } from '../../platform/server.js';
 import type { ServiceSpec } from '../../platform/service.js';
 import { defaultRules } from './domain/itineraries.js';
+import { searchWindow } from './domain/window.js';
 import { searchHandlers } from './handlers.js';
 import { searchPeers } from './peers.js';
 import { ScheduleReadModel } from './read-model.js';
@@ -40,20 +40,6 @@ export const searchEnv = {
   PRICING_CONCURRENCY: int.min(1).max(16).default(2),
   PRICING_TIMEOUT_MS: int.min(50).default(3_000),
 };
-
-/**
- * The dates search holds. It turns its day five minutes after midnight, so that on a host whose
- * clock is a little ahead of schedule's it never lists the new last day before schedule offers
- * it (it would get none of its flights, and keep none until the next day's roll).
- */
-export function searchWindow(
-  days: number,
-  fixedStart: string | undefined,
-  now: () => number = Date.now,
-): RollingWindow {
-  const lagMs = 5 * 60_000;
-  return new RollingWindow(days, fixedStart, () => now() - lagMs);
-}
 
 export interface SearchInternals {
   stats: SearchStats;
