@@ -2,14 +2,22 @@
  * Builds the web front end (web/ → dist/web) when it is missing or stale: `npm start` and the
  * browser tests call this, `npm run build:web` builds unconditionally.
  *
- * Stale means: the sources (web/**, package-lock.json for the library versions) hash to something
+ * Stale means: the sources (web/** but its tests, package-lock.json for the library versions) hash to something
  * other than what the last build recorded in dist/web/.source-hash. A content hash, not mtimes,
  * so a fresh clone or a `git checkout` that rewrites files without changing them does not
  * rebuild, and an edit always does.
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +34,7 @@ function* files(dir: string): Generator<string> {
     if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) yield* files(full);
-    else yield full;
+    else if (!/\.test\.tsx?$/.test(entry.name)) yield full;
   }
 }
 
@@ -81,11 +89,42 @@ export function bundleSizes(): { initial: number; later: number } {
   return sizes;
 }
 
-/** Builds unless the last build is of exactly these sources; says which it did. */
+const LOCK = path.join(ROOT, 'dist', '.web-build.lock');
+/** A lock older than this is left over from a build that died; it is taken over. */
+const STALE_LOCK_MS = 5 * 60_000;
+
+/** mkdir is atomic: whoever creates the lock directory builds. */
+function tryLock(): boolean {
+  mkdirSync(path.dirname(LOCK), { recursive: true });
+  try {
+    mkdirSync(LOCK);
+    return true;
+  } catch {
+    const age = Date.now() - (statSync(LOCK, { throwIfNoEntry: false })?.mtimeMs ?? 0);
+    if (age > STALE_LOCK_MS) rmSync(LOCK, { recursive: true, force: true });
+    return false;
+  }
+}
+
+/**
+ * Builds unless the last build is of exactly these sources; says which it did. Test files run
+ * in parallel workers may all ask at once: one builds (under a lock), the others wait for it,
+ * so nobody reads dist/web while vite is emptying it.
+ */
 export async function ensureWebBuilt(): Promise<'fresh' | 'built'> {
-  if (webBuildIsFresh()) return 'fresh';
-  await buildWeb();
-  return 'built';
+  for (;;) {
+    if (webBuildIsFresh() && !existsSync(LOCK)) return 'fresh';
+    if (tryLock()) {
+      try {
+        if (webBuildIsFresh()) return 'fresh';
+        await buildWeb();
+        return 'built';
+      } finally {
+        rmSync(LOCK, { recursive: true, force: true });
+      }
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
