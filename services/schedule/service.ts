@@ -13,6 +13,7 @@ import { HoldStore } from './hold-store.js';
 import { InventoryStore } from './inventory-store.js';
 import { migrations } from './migrations.js';
 import { OverrideStore } from './override-store.js';
+import { OverrideView } from './override-view.js';
 
 export const scheduleEnv = {
   /** Same seed, same timetable: every machine sees the same flights. */
@@ -38,7 +39,7 @@ export const scheduleService: ServiceSpec<typeof scheduleEnv> = {
   mesh: FLIGHT_MESH,
   name: 'schedule',
   env: scheduleEnv,
-  async start({ config, log, database, onStop }) {
+  async start({ config, log, database, every }) {
     const started = performance.now();
     const catalog = Catalog.build({
       seed: config.SCHEDULE_SEED,
@@ -60,18 +61,18 @@ export const scheduleService: ServiceSpec<typeof scheduleEnv> = {
       catalog.capacity(flightId, cabin),
     );
     const holds = new HoldStore(db, inventory);
-    const overrides = new OverrideStore(db);
-    const feed = new ChangeFeedStore(db, overrides);
+    const overrideStore = new OverrideStore(db);
+    const feed = new ChangeFeedStore(db, overrideStore);
+    const overrides = new OverrideView(overrideStore, feed);
+    await overrides.load();
+    // Changes other instances sharing the database make reach this one's reads within a poll.
+    every('override catch-up', config.FEED_POLL_MS, () => overrides.catchUp());
 
     // Holds nobody confirms give their seats back on their own.
-    const sweeper = setInterval(() => {
-      holds.expireDue(new Date()).then(
-        (n) => n > 0 && log.info({ expired: n }, 'expired holds released'),
-        (err: unknown) => log.warn({ err }, 'hold sweep failed'),
-      );
-    }, config.HOLD_SWEEP_MS);
-    sweeper.unref();
-    onStop(() => clearInterval(sweeper));
+    every('hold sweep', config.HOLD_SWEEP_MS, async () => {
+      const expired = await holds.expireDue(new Date());
+      if (expired > 0) log.info({ expired }, 'expired holds released');
+    });
 
     const handlers = scheduleHandlers({
       catalog,
