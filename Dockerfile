@@ -35,11 +35,13 @@ COPY platform ./platform
 COPY flights ./flights
 COPY services ./services
 COPY bff ./bff
+COPY identity ./identity
 COPY --from=build /app/dist/web ./dist/web
 COPY scripts/healthcheck.mjs ./scripts/healthcheck.mjs
 RUN mkdir -p /app/data && chown -R node:node /app/data
 USER node
-# schedule, pricing, search, booking (gRPC) and the BFF (HTTP); PORT picks one per container.
-EXPOSE 50051 50052 50053 50054 3000
+# schedule, pricing, search, booking (gRPC), the BFF and identity (HTTP); PORT picks one per
+# container.
+EXPOSE 50051 50052 50053 50054 3000 3001
 ENTRYPOINT ["node", "--import", "tsx", "--import", "./platform/telemetry/register.ts"]
 CMD ["services/schedule/main.ts"]

@@ -13,7 +13,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { signDevToken } from '../bff/auth.js';
+import { DEV_JWT_SECRET, signDevToken } from '../bff/auth.js';
 import { Cabin } from '../gen/ts/flights/v1/common.js';
 import { SortOrder } from '../gen/ts/flights/v1/search.js';
 import { bffEnv } from '../bff/config.js';
@@ -91,12 +91,14 @@ const bff = start('bff/main.ts', {
   LOG_LEVEL: 'info',
   // The per-client limit would turn a load test into a 429 test.
   RATE_LIMIT_PER_MINUTE: '100000000',
+  // In-process benchmark: a shared test key instead of the identity service.
+  JWT_SECRET: DEV_JWT_SECRET,
 });
 const bffUrl = `http://127.0.0.1:${bffPort}`;
 await waitFor(`${bffUrl}/healthz`);
 
 // The requests measured, and the JSON the BFF answers them with.
-const token = await signDevToken('bench', loadConfig(bffEnv));
+const token = await signDevToken('bench', loadConfig(bffEnv, { JWT_SECRET: DEV_JWT_SECRET }));
 const auth = { authorization: `Bearer ${token}` };
 const date = new Date(Date.parse(`${TEST_START_DATE}T00:00:00Z`) + 2 * 86_400_000)
   .toISOString()

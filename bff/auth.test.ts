@@ -1,36 +1,43 @@
 import { createServer } from 'node:http';
 import { errors as joseErrors, exportJWK, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { createAuthenticator, DEV_JWT_SECRET, signDevToken } from './auth.js';
+import { createAuthenticator, DEV_JWT_SECRET, requireRole, signDevToken } from './auth.js';
 import { HttpProblem } from './problem.js';
 import { checkTokenLifetime } from './token-lifetime.js';
 
 const config = {
   JWT_SECRET: DEV_JWT_SECRET,
-  JWT_ISSUER: 'flight-mesh-dev',
-  JWT_AUDIENCE: 'flight-mesh',
+  JWT_ISSUER: 'http://127.0.0.1:3001',
+  JWT_AUDIENCE: 'urn:flight-mesh:api',
 };
 const authenticate = createAuthenticator(config);
 
-async function rejected(authorization: string | undefined): Promise<HttpProblem> {
-  const err = await authenticate(authorization).then(
+async function refused(
+  auth: (h: string | undefined) => Promise<unknown>,
+  authorization: string | undefined,
+  status = 401,
+): Promise<HttpProblem> {
+  const err = await auth(authorization).then(
     () => {
-      throw new Error('expected a 401');
+      throw new Error(`expected a ${status}`);
     },
     (e: unknown) => e,
   );
   expect(err).toBeInstanceOf(HttpProblem);
   const p = (err as HttpProblem).toResponse();
-  expect(p.status).toBe(401);
-  expect(p.headers?.['www-authenticate']).toMatch(/^Bearer realm=/);
+  expect(p.status).toBe(status);
+  if (status === 401) expect(p.headers?.['www-authenticate']).toMatch(/^Bearer realm=/);
   return err as HttpProblem;
 }
+const rejected = (authorization: string | undefined) => refused(authenticate, authorization);
 
 const sign = (
-  claims: { sub?: string; iss?: string; aud?: string; exp?: string },
+  claims: { sub?: string; iss?: string; aud?: string; exp?: string; roles?: unknown },
   secret = DEV_JWT_SECRET,
 ) => {
-  let jwt = new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setIssuedAt();
+  let jwt = new SignJWT(claims.roles === undefined ? {} : { roles: claims.roles })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuedAt();
   if (claims.sub) jwt = jwt.setSubject(claims.sub);
   jwt = jwt
     .setIssuer(claims.iss ?? config.JWT_ISSUER)
@@ -39,10 +46,21 @@ const sign = (
   return jwt.sign(new TextEncoder().encode(secret));
 };
 
-describe('bearer tokens (HS256 with the configured secret)', () => {
-  it('names the customer by the token subject', async () => {
-    expect(await authenticate(`Bearer ${await signDevToken('alice', config)}`)).toBe('alice');
-    expect(await authenticate(`bearer ${await sign({ sub: 'bob' })}`)).toBe('bob');
+describe('bearer tokens (HS256 with the configured secret: unit tests only)', () => {
+  it('names the caller by the token subject, with the roles it carries', async () => {
+    expect(await authenticate(`Bearer ${await signDevToken('alice', config)}`)).toEqual({
+      subject: 'alice',
+      roles: ['customer'],
+    });
+    expect(await authenticate(`bearer ${await sign({ sub: 'bob' })}`)).toEqual({
+      subject: 'bob',
+      roles: [],
+    });
+    // Roles are strings in an array, or there are none.
+    for (const roles of ['operator', { operator: true }, [1, 'operator']])
+      expect((await authenticate(`Bearer ${await sign({ sub: 'x', roles })}`)).roles).toEqual(
+        Array.isArray(roles) ? ['operator'] : [],
+      );
   });
 
   it('answers 401 for a missing, malformed, forged, expired or foreign token', async () => {
@@ -65,42 +83,79 @@ describe('bearer tokens (HS256 with the configured secret)', () => {
   });
 });
 
+describe('requireRole', () => {
+  it('passes a caller with the role, and answers 403 problem naming the role otherwise', () => {
+    const olive = { subject: 'olive', roles: ['operator'] };
+    expect(requireRole(olive, 'operator')).toBe(olive);
+    const p = (() => {
+      try {
+        requireRole({ subject: 'alice', roles: ['customer'] }, 'operator');
+      } catch (e) {
+        return (e as HttpProblem).toResponse();
+      }
+      throw new Error('expected a 403');
+    })();
+    expect(p.status).toBe(403);
+    expect(p.body.type).toBe('https://flight-mesh.dev/problems/forbidden');
+    expect(p.body.detail).toBe('this needs the operator role; the token has customer');
+  });
+});
+
 describe('bearer tokens (keys from a JWKS URL)', () => {
-  it('verifies tokens signed by a key the JWKS lists, and only those', async () => {
+  it('verifies access tokens (typ at+jwt) signed by a key the JWKS lists, and only those', async () => {
     const { publicKey, privateKey } = await generateKeyPair('RS256');
     const other = await generateKeyPair('RS256');
     const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+    let jwksStatus = 200;
     const server = createServer((_req, res) =>
       res
-        .writeHead(200, { 'content-type': 'application/json' })
+        .writeHead(jwksStatus, { 'content-type': 'application/json' })
         .end(JSON.stringify({ keys: [jwk] })),
     );
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const { port } = server.address() as { port: number };
+    const viaJwks = createAuthenticator({
+      JWT_ISSUER: config.JWT_ISSUER,
+      JWT_AUDIENCE: config.JWT_AUDIENCE,
+      JWT_JWKS_URL: `http://127.0.0.1:${port}/jwks`,
+    });
+    const token = (key: typeof privateKey, typ = 'at+jwt', kid = 'k1') =>
+      new SignJWT({ roles: ['operator'] })
+        .setProtectedHeader({ alg: 'RS256', kid, typ })
+        .setSubject('carol')
+        .setIssuer(config.JWT_ISSUER)
+        .setAudience(config.JWT_AUDIENCE)
+        .setExpirationTime('5m')
+        .sign(key);
     try {
-      const viaJwks = createAuthenticator({
-        ...config,
-        JWT_JWKS_URL: `http://127.0.0.1:${port}/jwks.json`,
+      expect(await viaJwks(`Bearer ${await token(privateKey)}`)).toEqual({
+        subject: 'carol',
+        roles: ['operator'],
       });
-      const token = (key: typeof privateKey) =>
-        new SignJWT({})
-          .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
-          .setSubject('carol')
-          .setIssuer(config.JWT_ISSUER)
-          .setAudience(config.JWT_AUDIENCE)
-          .setExpirationTime('5m')
-          .sign(key);
-      expect(await viaJwks(`Bearer ${await token(privateKey)}`)).toBe('carol');
-      await expect(viaJwks(`Bearer ${await token(other.privateKey)}`)).rejects.toBeInstanceOf(
-        HttpProblem,
-      );
-      // The shared secret no longer counts once a JWKS is configured.
-      await expect(viaJwks(`Bearer ${await signDevToken('alice', config)}`)).rejects.toBeInstanceOf(
-        HttpProblem,
-      );
+      // Foreign-signed, an ID token (typ JWT), and a shared-secret token are all refused.
+      await refused(viaJwks, `Bearer ${await token(other.privateKey)}`);
+      await refused(viaJwks, `Bearer ${await token(privateKey, 'JWT')}`);
+      await refused(viaJwks, `Bearer ${await signDevToken('alice', config)}`);
+      // An issuer that answers its JWKS with an error is a 503 (not the caller's fault), and so
+      // is an issuer that cannot be reached at all.
+      jwksStatus = 500;
+      const failing = createAuthenticator({
+        JWT_ISSUER: config.JWT_ISSUER,
+        JWT_AUDIENCE: config.JWT_AUDIENCE,
+        JWT_JWKS_URL: `http://127.0.0.1:${port}/jwks`,
+      });
+      await refused(failing, `Bearer ${await token(privateKey)}`, 503);
     } finally {
       await new Promise((r) => server.close(r));
     }
+    // The server is closed now: nothing listens on its port.
+    const unreachable = createAuthenticator({
+      JWT_ISSUER: config.JWT_ISSUER,
+      JWT_AUDIENCE: config.JWT_AUDIENCE,
+      JWT_JWKS_URL: `http://127.0.0.1:${port}/jwks`,
+    });
+    const p = await refused(unreachable, `Bearer ${await token(privateKey)}`, 503);
+    expect(p.toResponse().retryAfter).toBe(1);
   });
 });
 

@@ -1,4 +1,11 @@
-import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
+import {
+  createRemoteJWKSet,
+  errors as joseErrors,
+  jwtVerify,
+  SignJWT,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+} from 'jose';
 import { HttpProblem } from './problem.js';
 import {
   checkTokenLifetime,
@@ -7,71 +14,121 @@ import {
 } from './token-lifetime.js';
 
 /**
- * The documented development key (bff/README.md). Anyone can mint tokens with it, so the BFF
- * warns at start-up when it is in use; set JWT_SECRET or JWT_JWKS_URL anywhere that matters.
+ * A shared HS256 key for unit tests and benchmarks that run the BFF in-process without the
+ * identity service (JWT_SECRET). Anyone can mint tokens with it: `npm start` and compose verify
+ * through the identity service's JWKS instead and never set it.
  */
 export const DEV_JWT_SECRET = 'flight-mesh-dev-secret-do-not-use-in-production';
 
+/** What a token may allow (the identity service's `roles` claim). */
+export type Role = 'customer' | 'operator';
+
+/** Who called: the token's subject (the customer id bookings are kept under) and roles. */
+export interface Principal {
+  subject: string;
+  roles: readonly string[];
+}
+
 export interface AuthConfig extends TokenLifetimeConfig {
-  JWT_SECRET: string;
+  /** HS256 secret: when set, tokens are checked against it only (tests; never in deployment). */
+  JWT_SECRET?: string | undefined;
+  /** The issuer's JWKS; unset, `<JWT_ISSUER>/jwks` (where the identity service serves it). */
   JWT_JWKS_URL?: string | undefined;
   JWT_ISSUER: string;
   JWT_AUDIENCE: string;
 }
 
-/** Verifies a bearer token and returns the customer it names (`sub`). */
-export function createAuthenticator(
-  config: AuthConfig,
-): (authorization: string | undefined) => Promise<string> {
-  const key: Uint8Array | JWTVerifyGetKey = config.JWT_JWKS_URL
-    ? createRemoteJWKSet(new URL(config.JWT_JWKS_URL))
-    : new TextEncoder().encode(config.JWT_SECRET);
+/** (authorization header) → the caller, or an HttpProblem 401 (or 503 if keys cannot be had). */
+export type Authenticator = (authorization: string | undefined) => Promise<Principal>;
+
+const unauthenticated = (detail: string, error?: 'invalid_token') =>
+  new HttpProblem(401, 'unauthenticated', 'Authentication required', detail, undefined, {
+    headers: {
+      'www-authenticate': `Bearer realm="flight-mesh"${error ? `, error="${error}"` : ''}`,
+    },
+  });
+
+/**
+ * JWKS trouble is not the caller's fault: the identity service is down or answers nonsense.
+ * jose reports a timeout or a bad key set as such, an unreachable host as fetch's TypeError.
+ */
+const keysUnavailable = (err: unknown) =>
+  err instanceof joseErrors.JWKSTimeout ||
+  err instanceof joseErrors.JWKSInvalid ||
+  !(err instanceof joseErrors.JOSEError) ||
+  err.code === 'ERR_JOSE_GENERIC';
+
+/** `roles` as the identity service writes it: an array of strings; anything else is none. */
+const rolesOf = (payload: JWTPayload): string[] =>
+  Array.isArray(payload.roles) ? payload.roles.filter((r) => typeof r === 'string') : [];
+
+/**
+ * Verifies bearer tokens: signature (the issuer's JWKS, fetched and cached by jose's
+ * createRemoteJWKSet, refetched when a token names an unknown key), `iss`, `aud`, a required
+ * and bounded `exp` (token-lifetime.ts), and for JWKS-verified tokens the RFC 9068 type
+ * `at+jwt` (so an ID token is no access token).
+ */
+export function createAuthenticator(config: AuthConfig): Authenticator {
+  const key: Uint8Array | JWTVerifyGetKey = config.JWT_SECRET
+    ? new TextEncoder().encode(config.JWT_SECRET)
+    : createRemoteJWKSet(new URL(config.JWT_JWKS_URL ?? `${config.JWT_ISSUER}/jwks`));
   return async (authorization) => {
     const token = /^Bearer (\S+)$/i.exec(authorization ?? '')?.[1];
-    if (!token)
-      throw new HttpProblem(
-        401,
-        'unauthenticated',
-        'Authentication required',
-        'send Authorization: Bearer <token>',
-        undefined,
-        { headers: { 'www-authenticate': 'Bearer realm="flight-mesh"' } },
-      );
+    if (!token) throw unauthenticated('send Authorization: Bearer <token>');
+    let payload: JWTPayload;
     try {
       const options = {
         issuer: config.JWT_ISSUER,
         audience: config.JWT_AUDIENCE,
         ...lifetimeVerifyOptions(config),
-        // A shared secret verifies HS256 only; JWKS keys say their own algorithm.
-        ...(key instanceof Uint8Array ? { algorithms: ['HS256'] } : {}),
       };
-      const { payload } =
+      ({ payload } =
         key instanceof Uint8Array
-          ? await jwtVerify(token, key, options)
-          : await jwtVerify(token, key, options);
+          ? // A shared secret verifies HS256 only; JWKS keys say their own algorithm.
+            await jwtVerify(token, key, { ...options, algorithms: ['HS256'] })
+          : await jwtVerify(token, key, { ...options, typ: 'at+jwt' }));
       checkTokenLifetime(payload, config);
-      if (!payload.sub) throw new Error('token has no subject');
-      return payload.sub;
     } catch (err) {
-      throw new HttpProblem(
-        401,
-        'unauthenticated',
-        'Authentication required',
-        `invalid token: ${(err as Error).message}`,
-        undefined,
-        { headers: { 'www-authenticate': 'Bearer realm="flight-mesh", error="invalid_token"' } },
-      );
+      if (!(key instanceof Uint8Array) && keysUnavailable(err))
+        throw new HttpProblem(
+          503,
+          'unavailable',
+          'Service unavailable',
+          'the token issuer’s keys cannot be fetched right now; try again',
+          undefined,
+          { retryAfter: 1 },
+        );
+      throw unauthenticated(`invalid token: ${(err as Error).message}`, 'invalid_token');
     }
+    if (!payload.sub) throw unauthenticated('invalid token: token has no subject', 'invalid_token');
+    return { subject: payload.sub, roles: rolesOf(payload) };
   };
 }
 
-/** Signs a token for a customer with a shared secret (development and tests). */
+/**
+ * The caller, if they hold `role`; else 403 problem+json (the token is fine, the caller is
+ * not allowed). Use after authenticating: `requireRole(await authenticate(h), 'operator')`.
+ */
+export function requireRole(principal: Principal, role: Role): Principal {
+  if (!principal.roles.includes(role))
+    throw new HttpProblem(
+      403,
+      'forbidden',
+      'Forbidden',
+      `this needs the ${role} role; the token has ${principal.roles.length ? principal.roles.join(', ') : 'none'}`,
+    );
+  return principal;
+}
+
+/** Signs a token with a shared secret (unit tests and in-process benchmarks only). */
 export function signDevToken(
   customerId: string,
   config: Pick<AuthConfig, 'JWT_SECRET' | 'JWT_ISSUER' | 'JWT_AUDIENCE'>,
   ttl = '12h',
+  roles: readonly Role[] = ['customer'],
 ): Promise<string> {
-  return new SignJWT({})
+  if (!config.JWT_SECRET) throw new Error('signDevToken needs JWT_SECRET');
+  return new SignJWT({ roles })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(customerId)
     .setIssuer(config.JWT_ISSUER)

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { BFF_PORT, peerEnv } from '../flights/mesh.js';
+import { API_RESOURCE, IDENTITY_PORT } from '../identity/config.js';
 import { commonEnv } from '../platform/config.js';
-import { DEV_JWT_SECRET } from './auth.js';
 import { DEFAULT_CLOCK_SKEW_S, DEFAULT_MAX_LIFETIME_S } from './token-lifetime.js';
 
 const ms = z.coerce.number().int().min(1);
@@ -9,11 +9,16 @@ const ms = z.coerce.number().int().min(1);
 export const bffEnv = {
   ...commonEnv(BFF_PORT),
   ...peerEnv,
-  /** HS256 secret for bearer tokens (≥ 32 characters); JWT_JWKS_URL takes precedence. */
-  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_JWT_SECRET),
+  /**
+   * Bearer tokens come from the identity service (identity/): signed with its keys, checked
+   * through its JWKS (JWT_JWKS_URL, default `<JWT_ISSUER>/jwks`), issued by JWT_ISSUER for
+   * JWT_AUDIENCE. JWT_SECRET (HS256, ≥ 32 characters) replaces all that with a shared key:
+   * for tests only, never set in `npm start` or compose.
+   */
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   JWT_JWKS_URL: z.string().url().optional(),
-  JWT_ISSUER: z.string().min(1).default('flight-mesh-dev'),
-  JWT_AUDIENCE: z.string().min(1).default('flight-mesh'),
+  JWT_ISSUER: z.string().url().default(`http://127.0.0.1:${IDENTITY_PORT}`),
+  JWT_AUDIENCE: z.string().min(1).default(API_RESOURCE),
   /** Tokens must carry `exp`, at most this many seconds after `iat` (or after now). */
   JWT_MAX_LIFETIME_S: z.coerce.number().int().min(60).default(DEFAULT_MAX_LIFETIME_S),
   /** How far the issuer's clock and ours may disagree, in seconds, for `exp`, `nbf` and `iat`. */

@@ -7,7 +7,7 @@
 import { BFF_PORT, FLIGHT_MESH } from '../flights/mesh.js';
 import { runHttpProcess } from '../platform/http-process.js';
 import { buildBff } from './app.js';
-import { createAuthenticator, DEV_JWT_SECRET } from './auth.js';
+import { createAuthenticator } from './auth.js';
 import { createBffClients, DEFAULT_DEADLINE_MS } from './clients.js';
 import { bffEnv } from './config.js';
 
@@ -17,10 +17,8 @@ await runHttpProcess({
   defaultPort: BFF_PORT,
   env: bffEnv,
   async start({ config, log, client }) {
-    if (config.JWT_SECRET === DEV_JWT_SECRET && !config.JWT_JWKS_URL)
-      log.warn(
-        'using the documented development JWT key: set JWT_SECRET or JWT_JWKS_URL outside development',
-      );
+    if (config.JWT_SECRET)
+      log.warn('JWT_SECRET is set: tokens are checked against a shared key, not the issuer’s JWKS');
     const clients = createBffClients((service, definition) =>
       client(service, definition, { defaultDeadlineMs: DEFAULT_DEADLINE_MS }),
     );

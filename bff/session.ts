@@ -27,7 +27,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { decodeJwt, SignJWT } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
-import { DEV_JWT_SECRET } from './auth.js';
+import { DEV_JWT_SECRET, type Authenticator } from './auth.js';
 import type { BffConfig } from './config.js';
 import { HttpProblem } from './problem.js';
 
@@ -64,7 +64,7 @@ export interface Sessions {
 
 export interface SessionDeps {
   config: BffConfig;
-  authenticate(authorization: string | undefined): Promise<string>;
+  authenticate: Authenticator;
 }
 
 /** The development login is there only while the documented, public development key is. */
@@ -88,11 +88,6 @@ const devLoginBody = z.object({
     .default(['customer']),
 });
 
-const rolesOf = (token: string): string[] => {
-  const roles = decodeJwt(token).roles;
-  return Array.isArray(roles) ? roles.filter((r): r is string => typeof r === 'string') : [];
-};
-
 export async function registerSessions(app: FastifyInstance, deps: SessionDeps): Promise<Sessions> {
   const { config } = deps;
   // Per-process keys: sessions are per process too, so nothing signed outlives its key.
@@ -115,12 +110,12 @@ export async function registerSessions(app: FastifyInstance, deps: SessionDeps):
 
   const sessions: Sessions = {
     async start(reply, tokens) {
-      const subject = await deps.authenticate(`Bearer ${tokens.accessToken}`);
+      const { subject, roles } = await deps.authenticate(`Bearer ${tokens.accessToken}`);
       const exp = decodeJwt(tokens.accessToken).exp;
       const expiresAt = exp ? exp * 1000 : Date.now() + 3_600_000;
       const session: BrowserSession = {
         subject,
-        roles: rolesOf(tokens.accessToken),
+        roles: [...roles],
         accessToken: tokens.accessToken,
         expiresAt,
         ...(tokens.refreshToken ? { refreshToken: tokens.refreshToken } : {}),

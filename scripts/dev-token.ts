@@ -1,10 +1,66 @@
 /**
- * Prints a bearer token for a customer, signed with the BFF's configured key (the documented
- * development key unless JWT_SECRET is set):  npm run -s dev-token -- alice
+ * Prints a real access token from the identity service (identity/), for curl and grpcurl:
+ *
+ *   npm run -s dev-token -- alice            # signs alice in through the login page (code + PKCE)
+ *   npm run -s dev-token -- olive            # the operator
+ *   npm run -s dev-token -- --ops            # the flight-mesh-ops service client (client_credentials)
+ *
+ * The user's password: --password <p>, else $DEV_TOKEN_PASSWORD, else the documented demo
+ * password of a demo user (identity/users.ts; demo only). The ops client's secret:
+ * $OPS_CLIENT_SECRET, else the one the identity service generated under ./data/identity.
+ * The issuer: $IDENTITY_URL, default http://127.0.0.1:3001 (`npm start` runs it there).
  */
-import { signDevToken } from '../bff/auth.js';
-import { bffEnv } from '../bff/config.js';
-import { loadConfig } from '../platform/config.js';
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { clientCredentials, loginWithPassword, LoginFlowError } from '../identity/client.js';
+import { IDENTITY_PORT } from '../identity/config.js';
+import { opsClientSecretFile } from '../identity/keys.js';
+import { CLI_CLIENT_ID, CLI_REDIRECT_URI, OPS_CLIENT_ID } from '../identity/clients.js';
+import { DEMO_USERS } from '../identity/users.js';
 
-const customer = process.argv[2] ?? 'alice';
-process.stdout.write(`${await signDevToken(customer, loadConfig(bffEnv))}\n`);
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { password: { type: 'string' }, ops: { type: 'boolean', default: false } },
+});
+const issuer = process.env.IDENTITY_URL ?? `http://127.0.0.1:${IDENTITY_PORT}`;
+
+async function token(): Promise<string> {
+  if (values.ops) {
+    const secret =
+      process.env.OPS_CLIENT_SECRET ??
+      (
+        await readFile(
+          opsClientSecretFile(process.env.IDENTITY_DATA_DIR ?? './data/identity'),
+          'utf8',
+        )
+      ).trim();
+    return (await clientCredentials({ issuer, clientId: OPS_CLIENT_ID, clientSecret: secret }))
+      .access_token;
+  }
+  const login = positionals[0] ?? 'alice';
+  const password =
+    values.password ??
+    process.env.DEV_TOKEN_PASSWORD ??
+    DEMO_USERS.find((u) => u.id === login)?.password;
+  if (!password) throw new LoginFlowError(`${login} is no demo user: pass --password`);
+  const t = await loginWithPassword({
+    issuer,
+    clientId: CLI_CLIENT_ID,
+    redirectUri: CLI_REDIRECT_URI,
+    login,
+    password,
+  });
+  return t.access_token;
+}
+
+try {
+  process.stdout.write(`${await token()}\n`);
+} catch (err) {
+  // fetch's own failure (TypeError "fetch failed"): nothing listens there.
+  process.stderr.write(
+    err instanceof TypeError
+      ? `dev-token: nothing answers at ${issuer}; start it with npm start (or npm run start:identity)\n`
+      : `dev-token: ${(err as Error).message}\n`,
+  );
+  process.exit(1);
+}

@@ -15,6 +15,7 @@ import {
 } from '../gen/ts/grpc/health/v1/health.js';
 import { createClient } from '../platform/clients.js';
 import { BFF_PORT, MESH, type ServiceName } from '../flights/mesh.js';
+import { IDENTITY_PORT } from '../identity/config.js';
 import { ensureWebBuilt } from './web-build.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -188,6 +189,18 @@ const discoveryEnv: NodeJS.ProcessEnv = discovery.consul
       Object.values(MESH).map((s) => [s.addrEnv, `127.0.0.1:${s.port + PORT_OFFSET}`]),
     );
 const started: string[] = [];
+const bffPort = BFF_PORT + PORT_OFFSET;
+// The OpenID Connect provider first: the BFF checks tokens against its keys (bff/config.ts).
+const issuer = `http://127.0.0.1:${IDENTITY_PORT + PORT_OFFSET}`;
+const bffOrigins = [`http://127.0.0.1:${bffPort}`, `http://localhost:${bffPort}`];
+launch('identity', 'identity/main.ts', {
+  PORT: String(IDENTITY_PORT + PORT_OFFSET),
+  DATA_DIR: path.join(DATA_ROOT, 'identity'),
+  WEB_REDIRECT_URIS: bffOrigins.map((o) => `${o}/auth/callback`).join(','),
+  WEB_POST_LOGOUT_REDIRECT_URIS: bffOrigins.map((o) => `${o}/`).join(','),
+});
+await waitHttp(`${issuer}/healthz`);
+started.push(`  identity  ${issuer}   (tokens: npm run -s dev-token -- alice)`);
 for (const name of ORDER) {
   const entry = path.join('services', name, 'main.ts');
   if (!existsSync(path.join(ROOT, entry))) continue;
@@ -203,10 +216,9 @@ for (const name of ORDER) {
     `  ${name.padEnd(9)} grpc://127.0.0.1:${port}   (grpcurl -plaintext 127.0.0.1:${port} list)`,
   );
 }
-const bffPort = BFF_PORT + PORT_OFFSET;
 if (existsSync(path.join(ROOT, 'bff', 'main.ts'))) {
   process.stdout.write(`web front end: ${await ensureWebBuilt()}\n`);
-  launch('bff', 'bff/main.ts', { PORT: String(bffPort), ...discoveryEnv });
+  launch('bff', 'bff/main.ts', { PORT: String(bffPort), JWT_ISSUER: issuer, ...discoveryEnv });
   await waitHttp(`http://127.0.0.1:${bffPort}/healthz`);
   started.push(
     `  bff       http://127.0.0.1:${bffPort}/api/v1   (docs: http://127.0.0.1:${bffPort}/docs)`,

@@ -43,7 +43,7 @@ describe('npm start launcher', () => {
     // callers stop before the services they call.
     const shutdowns = jsonLines(mesh.lines).filter((l) => l.msg === 'shutting down');
     expect(shutdowns.map((l) => [l.service, l.signal])).toEqual(
-      ['bff', 'booking', 'search', 'pricing', 'schedule'].map((s) => [s, 'SIGTERM']),
+      ['bff', 'booking', 'search', 'pricing', 'schedule', 'identity'].map((s) => [s, 'SIGTERM']),
     );
   }, 420_000);
 });

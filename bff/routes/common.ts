@@ -13,6 +13,7 @@ import type {
 } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { CallOptions } from '../../platform/clients.js';
+import { requireRole, type Authenticator } from '../auth.js';
 import type { BffClients } from '../clients.js';
 import type { BffConfig } from '../config.js';
 import { requestBudgetMs } from '../deadlines.js';
@@ -32,8 +33,8 @@ declare module 'fastify' {
 export interface RouteDeps {
   clients: BffClients;
   config: BffConfig;
-  /** The customer named by an `Authorization` header; throws a 401 HttpProblem otherwise. */
-  authenticate(authorization: string | undefined): Promise<string>;
+  /** The caller named by an `Authorization` header (bff/auth.ts); a 401 HttpProblem otherwise. */
+  authenticate: Authenticator;
   /** True while shutting down: /readyz answers 503 so the edge stops sending traffic. */
   draining?: () => boolean;
 }
@@ -81,10 +82,14 @@ export const bearerSecured = { security: [{ bearer: [] }], tags: ['bookings'] };
 
 /**
  * Route options that check the bearer token first (onRequest, before the body is read or
- * validated): no token, no further word about the request. Sets `req.customerId`.
+ * validated): no token, no further word about the request (401); a token without the
+ * `customer` role, 403. Sets `req.customerId` to the token's subject.
  */
 export const authenticated = (deps: RouteDeps) => ({
   onRequest: async (req: FastifyRequest) => {
-    req.customerId = await deps.authenticate(req.headers.authorization);
+    req.customerId = requireRole(
+      await deps.authenticate(req.headers.authorization),
+      'customer',
+    ).subject;
   },
 });

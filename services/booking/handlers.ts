@@ -18,6 +18,7 @@ import { callPeer } from '../../platform/peers.js';
 import type { CallContext, Handlers } from '../../platform/server.js';
 import { validate } from '../../platform/validation.js';
 import { ReferenceTaken, type BookingRecord, type BookingStore } from './booking-store.js';
+import { actingCustomer } from './customer.js';
 import { passengerViolations } from './domain/passengers.js';
 import { newBookingReference, REFERENCE_PATTERN } from './domain/reference.js';
 import { toBookingProto } from './mapping.js';
@@ -67,6 +68,12 @@ const listBookings = z.object({
 });
 const cancelBooking = getBooking.extend({
   reason: z.string().max(200, 'must be at most 200 characters'),
+});
+
+/** The request as the edge's verified customer makes it (customer.ts), before validation. */
+const asCustomer = <R extends { customerId: string }>(request: R, ctx: CallContext): R => ({
+  ...request,
+  customerId: actingCustomer(request.customerId, ctx.metadata),
 });
 
 const FAILED_CODES: Record<string, status> = { DEPENDENCY_UNAVAILABLE: status.UNAVAILABLE };
@@ -136,7 +143,7 @@ export function bookingHandlers(deps: BookingDeps): Handlers<typeof BookingServi
 
   return {
     async createBooking(request, ctx) {
-      const r = validate(createBooking, request);
+      const r = validate(createBooking, asCustomer(request, ctx));
       const fingerprint = createHash('sha256')
         .update(JSON.stringify([r.quoteId, r.passengers, r.contactEmail.toLowerCase()]))
         .digest('hex');
@@ -189,13 +196,13 @@ export function bookingHandlers(deps: BookingDeps): Handlers<typeof BookingServi
       return outcome(await saga.run(created, ctx));
     },
 
-    async getBooking(request) {
-      const r = validate(getBooking, request);
+    async getBooking(request, ctx) {
+      const r = validate(getBooking, asCustomer(request, ctx));
       return { booking: toBookingProto(await owned(r.bookingReference, r.customerId)) };
     },
 
-    async listBookings(request) {
-      const r = validate(listBookings, request);
+    async listBookings(request, ctx) {
+      const r = validate(listBookings, asCustomer(request, ctx));
       const size = r.pageSize || 20;
       const offset = r.pageToken ? Number(r.pageToken) : 0;
       const rows = await store.listByCustomer(r.customerId, offset, size + 1);
@@ -205,8 +212,8 @@ export function bookingHandlers(deps: BookingDeps): Handlers<typeof BookingServi
       };
     },
 
-    async cancelBooking(request) {
-      const r = validate(cancelBooking, request);
+    async cancelBooking(request, ctx) {
+      const r = validate(cancelBooking, asCustomer(request, ctx));
       for (;;) {
         const b = await owned(r.bookingReference, r.customerId);
         if (b.status === 'CANCELLED')

@@ -132,6 +132,21 @@ describe.each<StoreKind>(['postgres', 'embedded'])(
       expect(d.reason).toBe('HOLD_EXPIRED');
     });
 
+    it('expires a hold nobody touches on its own, by the background sweep', async () => {
+      const flight = aFlight();
+      const holdId = `swept-${store}`;
+      const before = await economy(flight.flightId);
+      await hold(holdId, flight.flightId, 2, 1);
+      // GetHold only reads: a hold it shows EXPIRED was expired by the sweep, not by this call.
+      let status = (await s.client.getHold({ holdId })).hold!.status;
+      while (status === HoldStatus.HOLD_STATUS_HELD) {
+        await sleep(100);
+        status = (await s.client.getHold({ holdId })).hold!.status;
+      }
+      expect(status).toBe(HoldStatus.HOLD_STATUS_EXPIRED);
+      expect((await economy(flight.flightId)).held).toBe(before.held);
+    });
+
     it('does not take seats twice for a retried hold, and rejects a reused id with other items', async () => {
       const flight = aFlight();
       const before = await economy(flight.flightId);

@@ -32,7 +32,7 @@ export const scheduleService: ServiceSpec<typeof scheduleEnv> = {
   mesh: FLIGHT_MESH,
   name: 'schedule',
   env: scheduleEnv,
-  async start({ config, log, database, onStop }) {
+  async start({ config, log, database, every }) {
     const started = performance.now();
     const catalog = Catalog.build({
       seed: config.SCHEDULE_SEED,
@@ -58,14 +58,10 @@ export const scheduleService: ServiceSpec<typeof scheduleEnv> = {
     const feed = new ChangeFeedStore(db, overrides);
 
     // Holds nobody confirms give their seats back on their own.
-    const sweeper = setInterval(() => {
-      holds.expireDue(new Date()).then(
-        (n) => n > 0 && log.info({ expired: n }, 'expired holds released'),
-        (err: unknown) => log.warn({ err }, 'hold sweep failed'),
-      );
-    }, config.HOLD_SWEEP_MS);
-    sweeper.unref();
-    onStop(() => clearInterval(sweeper));
+    every('hold sweep', config.HOLD_SWEEP_MS, async () => {
+      const expired = await holds.expireDue(new Date());
+      if (expired > 0) log.info({ expired }, 'expired holds released');
+    });
 
     const handlers = scheduleHandlers({
       catalog,

@@ -210,7 +210,7 @@ describe('envoy/envoy.yaml against the BFF', () => {
       clients,
       config: budgets,
       log: createLogger('bff', 'silent'),
-      authenticate: async () => 'nobody',
+      authenticate: async () => ({ subject: 'nobody', roles: [] }),
     });
     await app.ready();
     const spec = app.swagger() as { paths: Record<string, Record<string, unknown>> };

@@ -308,9 +308,13 @@ const NUMERIC = [
   'sfixed64',
 ];
 
-/** protoc-gen-validate's well_known_regex patterns, strict (the default) and loose. */
+/**
+ * protoc-gen-validate's well_known_regex patterns, strict (the default) and loose. The loose
+ * form is PGV's HEADER_STRING for names and values alike: no NUL, CR or LF, and empty is fine
+ * (so an unset optional header-name field, e.g. jwt_authn's forward_payload_header, passes).
+ */
 const HEADER = {
-  HTTP_HEADER_NAME: { strict: /^:?[0-9a-zA-Z!#$%&'*+\-.^_|~`]+$/, loose: /^[^\0\n\r]+$/ },
+  HTTP_HEADER_NAME: { strict: /^:?[0-9a-zA-Z!#$%&'*+\-.^_|~`]+$/, loose: /^[^\0\n\r]*$/ },
   HTTP_HEADER_VALUE: {
     // Control characters are what the strict form forbids, hence the eslint exception.
     // eslint-disable-next-line no-control-regex

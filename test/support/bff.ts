@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { buildBff } from '../../bff/app.js';
-import { createAuthenticator, signDevToken } from '../../bff/auth.js';
+import { createAuthenticator, DEV_JWT_SECRET, signDevToken } from '../../bff/auth.js';
 import { connectByConfig, createBffClients } from '../../bff/clients.js';
 import { bffEnv, type BffConfig } from '../../bff/config.js';
 import { loadConfig } from '../../platform/config.js';
@@ -10,7 +10,7 @@ export interface BffFixture {
   url: string;
   app: FastifyInstance;
   config: BffConfig;
-  /** A bearer token for a customer, signed with the configured key. */
+  /** A bearer token for a customer, signed with the shared test key (JWT_SECRET). */
   token(customerId: string): Promise<string>;
   stop(): Promise<void>;
 }
@@ -26,6 +26,8 @@ export async function startBff(
     PRICING_ADDR: peers.pricing ?? '127.0.0.1:1',
     SEARCH_ADDR: peers.search ?? '127.0.0.1:1',
     BOOKING_ADDR: peers.booking ?? '127.0.0.1:1',
+    // In-process tests sign their own tokens; test/identity-edge.test.ts uses the real issuer.
+    JWT_SECRET: DEV_JWT_SECRET,
     ...env,
   });
   const clients = createBffClients(connectByConfig(config));
