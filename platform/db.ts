@@ -1,7 +1,7 @@
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { openEmbeddedStore } from './embedded-store.js';
 import type { Logger } from './logger.js';
 
 export interface Sql {
@@ -128,8 +128,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     options.log.info({ store: 'postgres' }, 'database opened');
   } else {
     const dir = path.resolve(options.dataDir);
-    mkdirSync(dir, { recursive: true });
-    db = new EmbeddedDatabase(await PGlite.create(dir));
+    db = new EmbeddedDatabase(await openEmbeddedStore(dir, options.log));
     options.log.info({ store: 'embedded', dir }, 'database opened');
   }
   await migrate(db, options.migrations, options.log);
