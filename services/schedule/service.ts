@@ -13,6 +13,7 @@ import { HoldStore } from './hold-store.js';
 import { InventoryStore } from './inventory-store.js';
 import { migrations } from './migrations.js';
 import { OverrideStore } from './override-store.js';
+import { OverrideView } from './override-view.js';
 
 export const scheduleEnv = {
   /** Same seed, same timetable: every machine sees the same flights. */
@@ -61,8 +62,12 @@ export const scheduleService: ServiceSpec<typeof scheduleEnv> = {
       catalog.capacity(flightId, cabin),
     );
     const holds = new HoldStore(db, inventory);
-    const overrides = new OverrideStore(db);
-    const feed = new ChangeFeedStore(db, overrides);
+    const overrideStore = new OverrideStore(db);
+    const feed = new ChangeFeedStore(db, overrideStore);
+    const overrides = new OverrideView(overrideStore, feed);
+    await overrides.load();
+    // Changes other instances sharing the database make reach this one's reads within a poll.
+    every('override catch-up', config.FEED_POLL_MS, () => overrides.catchUp());
 
     // Holds nobody confirms give their seats back on their own.
     every('hold sweep', config.HOLD_SWEEP_MS, async () => {
