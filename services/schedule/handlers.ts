@@ -87,9 +87,11 @@ function holdError(f: HoldFailure): DomainError {
     case 'hold-state-conflict':
       return failedPrecondition(
         ErrorReason.ERROR_REASON_HOLD_STATE_CONFLICT,
-        f.wanted === 'confirm'
-          ? `hold ${f.holdId} is ${f.status} and cannot be confirmed`
-          : `hold ${f.holdId} is confirmed: use ReleaseSeats to give sold seats back`,
+        {
+          confirm: `hold ${f.holdId} is ${f.status} and cannot be confirmed`,
+          release: `hold ${f.holdId} is confirmed: use ReleaseSeats to give sold seats back`,
+          hold: `hold ${f.holdId} was released before it was made: its id cannot hold seats`,
+        }[f.wanted],
         { hold_id: f.holdId, status: f.status },
       );
   }

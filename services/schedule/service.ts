@@ -3,6 +3,7 @@ import { ScheduleServiceService } from '../../gen/ts/flights/v1/schedule.js';
 import { RollingWindow } from '../../flights/calendar.js';
 import { fields } from '../../flights/fields.js';
 import { FLIGHT_MESH } from '../../flights/mesh.js';
+import { sessionLimits, sessionLimitsEnv } from '../../platform/db.js';
 import { PageTokens } from '../../platform/page-tokens.js';
 import { bind } from '../../platform/server.js';
 import type { ServiceSpec } from '../../platform/service.js';
@@ -33,6 +34,12 @@ export const scheduleEnv = {
    * tamper-evident only: set a secret of your own where clients must not forge them.
    */
   PAGE_TOKEN_SECRET: z.string().min(16).default('flight-mesh schedule page tokens'),
+  /**
+   * Bounds on PostgreSQL sessions: a frozen instance cannot keep inventory rows locked for more
+   * than DB_IDLE_IN_TRANSACTION_TIMEOUT_MS (PostgreSQL ends its transaction), and nobody waits on
+   * a lock longer than DB_LOCK_TIMEOUT_MS.
+   */
+  ...sessionLimitsEnv,
 };
 
 export const scheduleService: ServiceSpec<typeof scheduleEnv> = {
@@ -56,7 +63,7 @@ export const scheduleService: ServiceSpec<typeof scheduleEnv> = {
       },
       'timetable generated',
     );
-    const db = await database(migrations);
+    const db = await database(migrations, sessionLimits(config));
     const inventory = new InventoryStore(db, (flightId, cabin) =>
       catalog.capacity(flightId, cabin),
     );
