@@ -30,14 +30,15 @@ import {
   toHoldProto,
   toWatchResponse,
 } from './mapping.js';
-import type { OverrideStore } from './override-store.js';
+import type { OverrideView } from './override-view.js';
 import * as requests from './requests.js';
 
 export interface ScheduleDeps {
   catalog: Catalog;
   holds: HoldStore;
   inventory: InventoryStore;
-  overrides: OverrideStore;
+  /** Retimes and cancellations, in memory. */
+  overrides: OverrideView;
   feed: ChangeFeedStore;
   now: () => Date;
   defaultHoldTtlSeconds: number;
@@ -77,9 +78,11 @@ function holdError(f: HoldFailure): DomainError {
     case 'hold-state-conflict':
       return failedPrecondition(
         ErrorReason.ERROR_REASON_HOLD_STATE_CONFLICT,
-        f.wanted === 'confirm'
-          ? `hold ${f.holdId} is ${f.status} and cannot be confirmed`
-          : `hold ${f.holdId} is confirmed: use ReleaseSeats to give sold seats back`,
+        {
+          confirm: `hold ${f.holdId} is ${f.status} and cannot be confirmed`,
+          release: `hold ${f.holdId} is confirmed: use ReleaseSeats to give sold seats back`,
+          hold: `hold ${f.holdId} was released before it was made: its id cannot hold seats`,
+        }[f.wanted],
         { hold_id: f.holdId, status: f.status },
       );
   }
@@ -110,10 +113,10 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
   const { catalog, holds, inventory, overrides, feed } = deps;
 
   /** The flight as it operates now, or FLIGHT_NOT_FOUND. */
-  async function operated(id: string): Promise<OperatedFlight> {
+  function operated(id: string): OperatedFlight {
     const flight = catalog.scheduled(id);
     if (!flight) throw flightNotFound(id);
-    return catalog.operated(flight, await overrides.override(id));
+    return catalog.operated(flight, overrides.get(id));
   }
 
   /** Applies a retime or cancellation (once per request id) and answers with the flight now. */
@@ -129,7 +132,7 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
       version: flight.version + 1,
       ...next,
     };
-    await feed.applyChange(
+    const applied = await feed.applyChange(
       requestId,
       override,
       {
@@ -140,8 +143,10 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
       },
       deps.now(),
     );
-    // Applied now or by an earlier try of the same request: either way, answer with the flight as it is.
-    return { flight: toFlightProto(await operated(flight.flightId), catalog) };
+    // Applied now (the view has it already) or by an earlier try of the same request, maybe
+    // through another instance: either way, answer with the flight as it is.
+    if (!applied) await overrides.reread(flight.flightId);
+    return { flight: toFlightProto(operated(flight.flightId), catalog) };
   }
 
   return {
@@ -163,15 +168,16 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
 
     async getFlight(request) {
       const r = validate(requests.getFlightRequest, request);
-      return { flight: toFlightProto(await operated(r.flightId), catalog) };
+      return { flight: toFlightProto(operated(r.flightId), catalog) };
     },
 
     async *listFlights(request, ctx): AsyncGenerator<ListFlightsResponse> {
       const r = validate(requests.listFlightsRequest, request);
-      // The cursor is read before the overrides: a change racing with this listing has a later
-      // seq, so a client that watches from this cursor sees it again (and versions dedupe it).
-      const cursor = String(await feed.head());
-      const changed = await overrides.overridesBetween(r.fromDate, r.toDate);
+      // Every change up to the view's cursor is in the view (and changes after it may be too):
+      // a client that watches from this cursor misses nothing, and versions dedupe repeats.
+      await overrides.catchUp();
+      const cursor = String(overrides.cursor);
+      const changed = overrides.between(r.fromDate, r.toDate);
       const departures = catalog.departuresByDay({
         fromDate: r.fromDate,
         toDate: r.toDate,
@@ -190,12 +196,7 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
       const r = validate(requests.getAvailabilityRequest, request);
       const ids = [...new Set(r.flightIds)];
       const flights = new Map<string, OperatedFlight>();
-      const changed = await overrides.overrides(ids);
-      for (const id of ids) {
-        const f = catalog.scheduled(id);
-        if (!f) throw flightNotFound(id);
-        flights.set(id, catalog.operated(f, changed.get(id)));
-      }
+      for (const id of ids) flights.set(id, operated(id));
       // Holds past their time on these flights give their seats back before they are counted.
       await holds.expireDue(
         deps.now(),
@@ -217,7 +218,7 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
       const r = validate(requests.holdSeatsRequest, request);
       const items: HoldItem[] = [];
       for (const [index, item] of r.items.entries()) {
-        const flight = await operated(item.flightId);
+        const flight = operated(item.flightId);
         const code = cabinCode(item.cabin)!;
         if (flight.cabins[code] === 0) {
           throw invalidField(
@@ -263,7 +264,7 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
 
     async retimeFlight(request) {
       const r = validate(requests.retimeFlightRequest, request);
-      const flight = await operated(r.flightId);
+      const flight = operated(r.flightId);
       if (flight.status === 'CANCELLED') throw flightCancelled(r.flightId);
       const scheduled = catalog.scheduled(r.flightId)!;
       if (!withinRetimeReach(scheduled.departureUtc, r.newDepartureTime)) {
@@ -278,7 +279,7 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
 
     async cancelFlight(request) {
       const r = validate(requests.cancelFlightRequest, request);
-      const flight = await operated(r.flightId);
+      const flight = operated(r.flightId);
       if (flight.status === 'CANCELLED') return { flight: toFlightProto(flight, catalog) };
       const { departureUtc, arrivalUtc } = flight;
       return change(
