@@ -3,11 +3,12 @@ import type { z } from 'zod';
 import { createClient, type ClientOptions, type ServiceClient } from './clients.js';
 import { commonEnv, loadConfig } from './config.js';
 import { useConsul } from './consul.js';
-import { openDatabase, type Database, type Migration } from './db.js';
+import { openDatabase, type Database, type Migration, type SessionLimits } from './db.js';
 import { targetFor } from './discovery.js';
 import { createLogger, type Logger } from './logger.js';
 import { addressEnv, type Mesh } from './mesh.js';
 import { startPeriodic } from './periodic.js';
+import { startMetricsEndpoint, type MetricsEndpoint } from './telemetry/metrics.js';
 import type { ServiceDef } from './rpc-types.js';
 
 type BaseShape = ReturnType<typeof commonEnv>;
@@ -34,7 +35,7 @@ export interface Runtime<S extends z.ZodRawShape, N extends string = string> {
   readonly config: ServiceConfig<S>;
   readonly log: Logger;
   /** PostgreSQL via DATABASE_URL, else the embedded store in DATA_DIR (default ./data/<name>). */
-  database(migrations: Migration[]): Promise<Database>;
+  database(migrations: Migration[], limits?: SessionLimits): Promise<Database>;
   /** A typed client of another service, found through Consul or static addresses. */
   client<D extends ServiceDef>(
     service: N,
@@ -75,8 +76,9 @@ export function openRuntime<S extends z.ZodRawShape, N extends string>(
     name: spec.name,
     config,
     log,
-    async database(migrations) {
+    async database(migrations, limits) {
       const db = await openDatabase({
+        limits,
         url: config.DATABASE_URL,
         dataDir: config.DATA_DIR ?? path.join('data', spec.name),
         migrations,
@@ -110,4 +112,48 @@ export function openRuntime<S extends z.ZodRawShape, N extends string>(
       stops.length = 0;
     },
   };
+}
+
+/** A started process of the mesh, as its entry point and tests hold it. */
+export interface RunningProcess<S extends z.ZodRawShape = z.ZodRawShape> {
+  /** The port it serves on (PORT, or the one picked for 0). */
+  readonly port: number;
+  readonly config: ServiceConfig<S>;
+  readonly log: Logger;
+  /** Stops serving, drains, closes what the runtime opened; once, however often called. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Opens the runtime and runs the process's start function with it; a start that fails closes
+ * what it had opened before the error goes on.
+ */
+export async function launch<S extends z.ZodRawShape, N extends string, T>(
+  spec: ProcessSpec<S, N>,
+  env: NodeJS.ProcessEnv,
+  start: (runtime: Runtime<S, N>) => Promise<T>,
+): Promise<{
+  runtime: Runtime<S, N>;
+  started: T;
+  close(): Promise<void>;
+  /** Its /metrics endpoint (METRICS_PORT), unless that is 0. */
+  metrics?: MetricsEndpoint;
+}> {
+  const { runtime, close } = openRuntime(spec, env);
+  try {
+    // Before the process's own start, so a METRICS_PORT already taken fails it early; closed
+    // last (stops run in reverse), so the endpoint still answers while the process drains.
+    const metrics = await startMetricsEndpoint(runtime.config.METRICS_PORT, runtime.log);
+    if (metrics) runtime.onStop(() => metrics.close());
+    return { runtime, started: await start(runtime), close, metrics };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+/** `fn` run once: later calls get the first call's promise. */
+export function once(fn: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  return () => (running ??= fn());
 }

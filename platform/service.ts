@@ -1,11 +1,10 @@
 import type { z } from 'zod';
 import { ConsulRegistration } from './consul.js';
 import { runProcess } from './lifecycle.js';
-import type { Logger } from './logger.js';
 import type { Mesh } from './mesh.js';
-import { openRuntime, type Runtime, type ServiceConfig } from './runtime.js';
+import { launch, once, type RunningProcess, type Runtime, type ServiceConfig } from './runtime.js';
 import { ServiceServer, type ServiceBinding } from './server.js';
-import { METRICS_META_KEY, startMetricsEndpoint } from './telemetry/metrics.js';
+import { METRICS_META_KEY } from './telemetry/metrics.js';
 
 export type { Runtime, ServiceConfig };
 
@@ -22,12 +21,8 @@ export interface ServiceSpec<S extends z.ZodRawShape, N extends string = string>
   }>;
 }
 
-export interface RunningService<S extends z.ZodRawShape = z.ZodRawShape> {
-  readonly port: number;
-  readonly config: ServiceConfig<S>;
-  readonly log: Logger;
+export interface RunningService<S extends z.ZodRawShape = z.ZodRawShape> extends RunningProcess<S> {
   readonly server: ServiceServer;
-  stop(): Promise<void>;
 }
 
 /**
@@ -38,28 +33,16 @@ export async function startService<S extends z.ZodRawShape, N extends string>(
   spec: ServiceSpec<S, N>,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<RunningService<S>> {
-  const { runtime, close } = openRuntime(
+  const { runtime, started, close, metrics } = await launch(
     {
       ...spec,
       defaultPort: spec.mesh.services[spec.name].port,
       defaultMetricsPort: spec.mesh.services[spec.name].metricsPort,
     },
     env,
+    spec.start,
   );
   const { config, log } = runtime;
-  let started: Awaited<ReturnType<ServiceSpec<S, N>['start']>>;
-  try {
-    started = await spec.start(runtime);
-  } catch (err) {
-    await close();
-    throw err;
-  }
-  const metricsEndpoint = await startMetricsEndpoint(config.METRICS_PORT, log).catch(
-    async (err: unknown) => {
-      await close();
-      throw err;
-    },
-  );
   const server = await ServiceServer.start({
     bindings: started.bindings,
     log,
@@ -77,7 +60,7 @@ export async function startService<S extends z.ZodRawShape, N extends string>(
         checkInterval: config.CONSUL_CHECK_INTERVAL,
         deregisterCriticalAfter: config.CONSUL_DEREGISTER_AFTER,
         // Prometheus finds the endpoint here (deploy/prometheus/prometheus.yml).
-        meta: metricsEndpoint ? { [METRICS_META_KEY]: String(metricsEndpoint.port) } : {},
+        meta: metrics ? { [METRICS_META_KEY]: String(metrics.port) } : {},
       })
     : undefined;
   // Registered at once even when not ready yet: Consul's gRPC check keeps it out of the
@@ -92,23 +75,18 @@ export async function startService<S extends z.ZodRawShape, N extends string>(
     (err: unknown) => log.error({ err }, 'never became ready'),
   );
 
-  let stopping: Promise<void> | undefined;
   return {
     port: server.port,
     config,
     log,
     server,
-    stop() {
-      stopping ??= (async () => {
-        // Callers stop picking this instance before it stops taking calls.
-        server.setServing(false);
-        await registration?.deregister();
-        await server.shutdown(config.SHUTDOWN_GRACE_MS);
-        await metricsEndpoint?.close();
-        await close();
-      })();
-      return stopping;
-    },
+    stop: once(async () => {
+      // Callers stop picking this instance before it stops taking calls.
+      server.setServing(false);
+      await registration?.deregister();
+      await server.shutdown(config.SHUTDOWN_GRACE_MS);
+      await close();
+    }),
   };
 }
 

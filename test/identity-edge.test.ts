@@ -8,6 +8,7 @@ import path from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_JWT_SECRET, signDevToken } from '../bff/auth.js';
+import { FlightStatus } from '../gen/ts/flights/v1/common.js';
 import { CLI_CLIENT_ID, CLI_REDIRECT_URI } from '../identity/clients.js';
 import { loginWithPassword } from '../identity/client.js';
 import { API_RESOURCE } from '../identity/config.js';
@@ -196,5 +197,24 @@ describe('the BFF with tokens from the identity service', () => {
     expect(bobs.json.bookings).toEqual([]);
     // Alice's booking is untouched by all that.
     expect((await call('GET', `/api/v1/bookings/${ref}`, alice)).json.status).toBe('confirmed');
+  });
+
+  it('lets only an operator token cancel a flight (a real operator route): 401 without, 403 for a customer', async () => {
+    const flightId = flights.pop()!;
+    const cancel = (token: string | undefined, key: string) =>
+      call('POST', `/api/v1/flights/${flightId}/cancel`, token, { reason: 'crew shortage' }, key);
+    expectProblem(await cancel(undefined, 'op-1'), 401, 'unauthenticated');
+    const byCustomer = await cancel(await idp.token('alice'), 'op-2');
+    expectProblem(byCustomer, 403, 'forbidden');
+    expect(byCustomer.json.detail).toBe('this needs the operator role; the token has customer');
+    // Nothing changed: the flight is still on.
+    const { flight: before } = await schedule.client.getFlight({ flightId });
+    expect(before!.status).toBe(FlightStatus.FLIGHT_STATUS_SCHEDULED);
+    const byOperator = await cancel(await idp.token('olive'), 'op-3');
+    expect(byOperator.status, JSON.stringify(byOperator.json)).toBe(200);
+    expect(byOperator.json).toMatchObject({ flightId, status: 'cancelled' });
+    // The ops service client (client_credentials) carries the operator role too.
+    const again = await cancel(await idp.opsToken(), 'op-4');
+    expect(again.status, JSON.stringify(again.json)).toBe(200);
   });
 });

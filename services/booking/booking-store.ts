@@ -1,4 +1,11 @@
 import type { Database } from '../../platform/db.js';
+import { newBookingReference } from './domain/reference.js';
+
+/** Where a page of a customer's bookings ends: the last booking's creation time and id. */
+export interface BookingPageKey {
+  createdAt: Date;
+  bookingId: string;
+}
 
 export type BookingStatus = 'PENDING' | 'CONFIRMED' | 'FAILED' | 'CANCELLED';
 export type SagaStep = 'HOLD' | 'CONFIRM' | 'RELEASE' | 'DONE';
@@ -63,6 +70,9 @@ const toRecord = (r: Row): BookingRecord => ({
 
 const UNIQUE_VIOLATION = '23505';
 
+/** Another booking has the reference drawn. */
+class ReferenceTaken extends Error {}
+
 export class BookingStore {
   constructor(
     private readonly db: Database,
@@ -70,10 +80,23 @@ export class BookingStore {
   ) {}
 
   /**
-   * Records a new PENDING booking, leased to the caller. Returns null when the customer's
-   * idempotency key is taken (the caller then reads the existing booking).
+   * Records a new PENDING booking under a fresh booking reference, leased to the caller. Returns
+   * null when the customer's idempotency key is taken (the caller then reads that booking).
    */
   async insertPending(
+    b: Omit<BookingRecord, 'reference' | 'status' | 'step' | 'failureReason' | 'updatedAt'>,
+  ): Promise<BookingRecord | null> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.insertWithReference({ ...b, reference: newBookingReference() });
+      } catch (err) {
+        // A reference collision (1 in ~900 million): draw another.
+        if (!(err instanceof ReferenceTaken) || attempt >= 5) throw err;
+      }
+    }
+  }
+
+  private async insertWithReference(
     b: Omit<BookingRecord, 'status' | 'step' | 'failureReason' | 'updatedAt'>,
   ): Promise<BookingRecord | null> {
     try {
@@ -97,7 +120,6 @@ export class BookingStore {
       );
       return rows[0] ? toRecord(rows[0]) : null;
     } catch (err) {
-      // A reference collision (1 in ~900 million): the caller draws another.
       if ((err as { code?: string }).code === UNIQUE_VIOLATION) throw new ReferenceTaken();
       throw err;
     }
@@ -125,14 +147,23 @@ export class BookingStore {
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
+  /**
+   * A customer's bookings, newest first (then by id), `limit` of them after `after`: the keyset
+   * of the last booking of the previous page, or none for the first page. Served by the
+   * bookings_by_customer index; a booking made meanwhile sorts before the keyset and so never
+   * shifts a later page.
+   */
   async listByCustomer(
     customerId: string,
-    offset: number,
+    after: BookingPageKey | undefined,
     limit: number,
   ): Promise<BookingRecord[]> {
     const rows = await this.db.query<Row>(
-      'SELECT * FROM bookings WHERE customer_id = $1 ORDER BY created_at DESC, booking_id LIMIT $2 OFFSET $3',
-      [customerId, limit, offset],
+      `SELECT * FROM bookings
+       WHERE customer_id = $1
+         AND ($2::timestamptz IS NULL OR created_at < $2 OR (created_at = $2 AND booking_id > $3::uuid))
+       ORDER BY created_at DESC, booking_id LIMIT $4`,
+      [customerId, after?.createdAt ?? null, after?.bookingId ?? null, limit],
     );
     return rows.map(toRecord);
   }
@@ -187,5 +218,3 @@ export class BookingStore {
     return rows.map(toRecord);
   }
 }
-
-export class ReferenceTaken extends Error {}

@@ -3,6 +3,11 @@ import type { Database } from '../../platform/db.js';
 import type { ChangeKind, FlightOverride, ScheduleEvent } from './domain/flight-changes.js';
 import type { OverrideStore } from './override-store.js';
 
+/** A change that committed: the override as stored (with its version). */
+export interface AppliedChange {
+  override: FlightOverride;
+}
+
 /** What a change says in the feed; `flight` renders the changed flight at its stored version. */
 export interface ChangeEntry {
   type: ChangeKind;
@@ -16,7 +21,10 @@ export interface ChangeEntry {
  * an advisory lock, so seqs commit in order and a reader never skips an event that commits late.
  */
 export class ChangeFeedStore {
-  /** Emits 'event' after a change-feed event commits, so watchers in this process wake at once. */
+  /**
+   * Emits 'event' (with the AppliedChange) after a change-feed event commits, so watchers in
+   * this process wake at once and the in-memory overrides hold the change before it is answered.
+   */
   readonly events = new EventEmitter();
 
   constructor(
@@ -56,7 +64,10 @@ export class ChangeFeedStore {
       );
       return { version };
     });
-    if (result) this.events.emit('event');
+    if (result)
+      this.events.emit('event', {
+        override: { ...change, version: result.version },
+      } satisfies AppliedChange);
     return result;
   }
 

@@ -6,6 +6,7 @@ import { Flight } from '../../gen/ts/flights/v1/common.js';
 import { cabinCode } from '../../flights/enums.js';
 import { ErrorReason, failedPrecondition, notFound } from '../../flights/errors.js';
 import { invalidField, type DomainError } from '../../platform/errors.js';
+import type { PageTokens } from '../../platform/page-tokens.js';
 import type { Handlers } from '../../platform/server.js';
 import { validate } from '../../platform/validation.js';
 import type { Catalog, OperatedFlight } from './catalog.js';
@@ -19,7 +20,13 @@ import {
 } from './domain/flight-changes.js';
 import type { HoldFailure, HoldItem, HoldRecord } from './domain/holds.js';
 import type { Outcome } from './domain/outcome.js';
-import { page } from './domain/paging.js';
+import {
+  airportKeyOf,
+  airportListScope,
+  airportPageKey,
+  compareToKey,
+} from './domain/airport-search.js';
+import { pageAfter } from './domain/paging.js';
 import { followFeed, startCursor, type CursorAhead, type FeedOptions } from './feed.js';
 import type { HoldStore } from './hold-store.js';
 import type { InventoryStore } from './inventory-store.js';
@@ -30,15 +37,18 @@ import {
   toHoldProto,
   toWatchResponse,
 } from './mapping.js';
-import type { OverrideStore } from './override-store.js';
+import type { OverrideView } from './override-view.js';
 import * as requests from './requests.js';
 
 export interface ScheduleDeps {
   catalog: Catalog;
   holds: HoldStore;
   inventory: InventoryStore;
-  overrides: OverrideStore;
+  /** Retimes and cancellations, in memory. */
+  overrides: OverrideView;
   feed: ChangeFeedStore;
+  /** Signs and reads ListAirports page tokens. */
+  pageTokens: PageTokens;
   now: () => Date;
   defaultHoldTtlSeconds: number;
   feedOptions: FeedOptions;
@@ -77,9 +87,11 @@ function holdError(f: HoldFailure): DomainError {
     case 'hold-state-conflict':
       return failedPrecondition(
         ErrorReason.ERROR_REASON_HOLD_STATE_CONFLICT,
-        f.wanted === 'confirm'
-          ? `hold ${f.holdId} is ${f.status} and cannot be confirmed`
-          : `hold ${f.holdId} is confirmed: use ReleaseSeats to give sold seats back`,
+        {
+          confirm: `hold ${f.holdId} is ${f.status} and cannot be confirmed`,
+          release: `hold ${f.holdId} is confirmed: use ReleaseSeats to give sold seats back`,
+          hold: `hold ${f.holdId} was released before it was made: its id cannot hold seats`,
+        }[f.wanted],
         { hold_id: f.holdId, status: f.status },
       );
   }
@@ -110,10 +122,10 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
   const { catalog, holds, inventory, overrides, feed } = deps;
 
   /** The flight as it operates now, or FLIGHT_NOT_FOUND. */
-  async function operated(id: string): Promise<OperatedFlight> {
+  function operated(id: string): OperatedFlight {
     const flight = catalog.scheduled(id);
     if (!flight) throw flightNotFound(id);
-    return catalog.operated(flight, await overrides.override(id));
+    return catalog.operated(flight, overrides.get(id));
   }
 
   /** Applies a retime or cancellation (once per request id) and answers with the flight now. */
@@ -129,7 +141,7 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
       version: flight.version + 1,
       ...next,
     };
-    await feed.applyChange(
+    const applied = await feed.applyChange(
       requestId,
       override,
       {
@@ -140,15 +152,24 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
       },
       deps.now(),
     );
-    // Applied now or by an earlier try of the same request: either way, answer with the flight as it is.
-    return { flight: toFlightProto(await operated(flight.flightId), catalog) };
+    // Applied now (the view has it already) or by an earlier try of the same request, maybe
+    // through another instance: either way, answer with the flight as it is.
+    if (!applied) await overrides.reread(flight.flightId);
+    return { flight: toFlightProto(operated(flight.flightId), catalog) };
   }
 
   return {
     async listAirports(request) {
       const r = validate(requests.listAirportsRequest, request);
-      const { items, next } = page(catalog.searchAirports(r.query), r.pageSize, r.pageToken);
-      return { airports: items.map(toAirportProto), nextPageToken: next };
+      const scope = airportListScope(r.query);
+      const after = deps.pageTokens.read(scope, r.pageToken, airportPageKey);
+      const ranked = catalog.searchAirports(r.query);
+      const { items, more } = pageAfter(ranked, r.pageSize, after, compareToKey);
+      const last = items.at(-1);
+      return {
+        airports: items.map((x) => toAirportProto(x.airport)),
+        nextPageToken: more && last ? deps.pageTokens.issue(scope, airportKeyOf(last)) : '',
+      };
     },
 
     async getAirport(request) {
@@ -163,15 +184,16 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
 
     async getFlight(request) {
       const r = validate(requests.getFlightRequest, request);
-      return { flight: toFlightProto(await operated(r.flightId), catalog) };
+      return { flight: toFlightProto(operated(r.flightId), catalog) };
     },
 
     async *listFlights(request, ctx): AsyncGenerator<ListFlightsResponse> {
       const r = validate(requests.listFlightsRequest, request);
-      // The cursor is read before the overrides: a change racing with this listing has a later
-      // seq, so a client that watches from this cursor sees it again (and versions dedupe it).
-      const cursor = String(await feed.head());
-      const changed = await overrides.overridesBetween(r.fromDate, r.toDate);
+      // Every change up to the view's cursor is in the view (and changes after it may be too):
+      // a client that watches from this cursor misses nothing, and versions dedupe repeats.
+      await overrides.catchUp();
+      const cursor = String(overrides.cursor);
+      const changed = overrides.between(r.fromDate, r.toDate);
       const departures = catalog.departuresByDay({
         fromDate: r.fromDate,
         toDate: r.toDate,
@@ -190,12 +212,7 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
       const r = validate(requests.getAvailabilityRequest, request);
       const ids = [...new Set(r.flightIds)];
       const flights = new Map<string, OperatedFlight>();
-      const changed = await overrides.overrides(ids);
-      for (const id of ids) {
-        const f = catalog.scheduled(id);
-        if (!f) throw flightNotFound(id);
-        flights.set(id, catalog.operated(f, changed.get(id)));
-      }
+      for (const id of ids) flights.set(id, operated(id));
       // Holds past their time on these flights give their seats back before they are counted.
       await holds.expireDue(
         deps.now(),
@@ -217,7 +234,7 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
       const r = validate(requests.holdSeatsRequest, request);
       const items: HoldItem[] = [];
       for (const [index, item] of r.items.entries()) {
-        const flight = await operated(item.flightId);
+        const flight = operated(item.flightId);
         const code = cabinCode(item.cabin)!;
         if (flight.cabins[code] === 0) {
           throw invalidField(
@@ -263,7 +280,7 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
 
     async retimeFlight(request) {
       const r = validate(requests.retimeFlightRequest, request);
-      const flight = await operated(r.flightId);
+      const flight = operated(r.flightId);
       if (flight.status === 'CANCELLED') throw flightCancelled(r.flightId);
       const scheduled = catalog.scheduled(r.flightId)!;
       if (!withinRetimeReach(scheduled.departureUtc, r.newDepartureTime)) {
@@ -278,7 +295,7 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
 
     async cancelFlight(request) {
       const r = validate(requests.cancelFlightRequest, request);
-      const flight = await operated(r.flightId);
+      const flight = operated(r.flightId);
       if (flight.status === 'CANCELLED') return { flight: toFlightProto(flight, catalog) };
       const { departureUtc, arrivalUtc } = flight;
       return change(

@@ -4,14 +4,10 @@ import type { FlightOverride } from './domain/flight-changes.js';
 /**
  * Operational overrides of the generated timetable: one row per retimed or cancelled dated
  * flight, its `version` raised by every change. Written only with a change-feed event, in the
- * change feed store's transaction.
+ * change feed store's transaction; read into memory by OverrideView, which serves the reads.
  */
 export class OverrideStore {
   constructor(private readonly db: Database) {}
-
-  async override(flightId: string): Promise<FlightOverride | null> {
-    return (await this.overrides([flightId])).get(flightId) ?? null;
-  }
 
   async overrides(flightIds: string[]): Promise<Map<string, FlightOverride>> {
     return toOverrideMap(
@@ -19,14 +15,9 @@ export class OverrideStore {
     );
   }
 
-  /** Overrides of flights departing between two local dates ("YYYY-MM-DD"), both included. */
-  async overridesBetween(fromDate: string, toDate: string): Promise<Map<string, FlightOverride>> {
-    return toOverrideMap(
-      await this.db.query('SELECT * FROM flight_overrides WHERE departure_date BETWEEN $1 AND $2', [
-        fromDate,
-        toDate,
-      ]),
-    );
+  /** Every override: a few rows per operator action, read once at start-up (OverrideView). */
+  async all(): Promise<FlightOverride[]> {
+    return [...toOverrideMap(await this.db.query('SELECT * FROM flight_overrides')).values()];
   }
 
   /**

@@ -3,6 +3,8 @@ import { ScheduleServiceService } from '../../gen/ts/flights/v1/schedule.js';
 import { RollingWindow } from '../../flights/calendar.js';
 import { fields } from '../../flights/fields.js';
 import { FLIGHT_MESH } from '../../flights/mesh.js';
+import { sessionLimits, sessionLimitsEnv } from '../../platform/db.js';
+import { PageTokens } from '../../platform/page-tokens.js';
 import { bind } from '../../platform/server.js';
 import type { ServiceSpec } from '../../platform/service.js';
 import { Catalog } from './catalog.js';
@@ -12,6 +14,7 @@ import { HoldStore } from './hold-store.js';
 import { InventoryStore } from './inventory-store.js';
 import { migrations } from './migrations.js';
 import { OverrideStore } from './override-store.js';
+import { OverrideView } from './override-view.js';
 
 export const scheduleEnv = {
   /** Same seed, same timetable: every machine sees the same flights. */
@@ -26,6 +29,17 @@ export const scheduleEnv = {
   HOLD_SWEEP_MS: z.coerce.number().int().min(50).default(1000),
   FEED_POLL_MS: z.coerce.number().int().min(10).default(500),
   FEED_HEARTBEAT_MS: z.coerce.number().int().min(100).default(10_000),
+  /**
+   * Signs ListAirports page tokens; every instance needs the same one. The default makes tokens
+   * tamper-evident only: set a secret of your own where clients must not forge them.
+   */
+  PAGE_TOKEN_SECRET: z.string().min(16).default('flight-mesh schedule page tokens'),
+  /**
+   * Bounds on PostgreSQL sessions: a frozen instance cannot keep inventory rows locked for more
+   * than DB_IDLE_IN_TRANSACTION_TIMEOUT_MS (PostgreSQL ends its transaction), and nobody waits on
+   * a lock longer than DB_LOCK_TIMEOUT_MS.
+   */
+  ...sessionLimitsEnv,
 };
 
 export const scheduleService: ServiceSpec<typeof scheduleEnv> = {
@@ -49,13 +63,17 @@ export const scheduleService: ServiceSpec<typeof scheduleEnv> = {
       },
       'timetable generated',
     );
-    const db = await database(migrations);
+    const db = await database(migrations, sessionLimits(config));
     const inventory = new InventoryStore(db, (flightId, cabin) =>
       catalog.capacity(flightId, cabin),
     );
     const holds = new HoldStore(db, inventory);
-    const overrides = new OverrideStore(db);
-    const feed = new ChangeFeedStore(db, overrides);
+    const overrideStore = new OverrideStore(db);
+    const feed = new ChangeFeedStore(db, overrideStore);
+    const overrides = new OverrideView(overrideStore, feed);
+    await overrides.load();
+    // Changes other instances sharing the database make reach this one's reads within a poll.
+    every('override catch-up', config.FEED_POLL_MS, () => overrides.catchUp());
 
     // Holds nobody confirms give their seats back on their own.
     every('hold sweep', config.HOLD_SWEEP_MS, async () => {
@@ -69,6 +87,7 @@ export const scheduleService: ServiceSpec<typeof scheduleEnv> = {
       inventory,
       overrides,
       feed,
+      pageTokens: new PageTokens(config.PAGE_TOKEN_SECRET),
       now: () => new Date(),
       defaultHoldTtlSeconds: config.HOLD_TTL_SECONDS,
       feedOptions: { pollMs: config.FEED_POLL_MS, heartbeatMs: config.FEED_HEARTBEAT_MS },

@@ -7,7 +7,15 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Cabin } from '../../gen/ts/flights/v1/common.js';
 import { ensureWebBuilt } from '../../scripts/web-build.js';
-import { eventually, gate, launchChromium, openPage, type WatchedPage } from './browser.js';
+import {
+  eventually,
+  gate,
+  launchChromium,
+  openPage,
+  unlabelledControls,
+  type WatchedPage,
+} from './browser.js';
+import { startBff } from '../support/bff.js';
 import { startWebMesh, type WebMesh } from './mesh.js';
 
 let mesh: WebMesh;
@@ -138,6 +146,7 @@ describe('the web front end in a real browser', () => {
     // The map of the first itinerary, drawn from bundled land shapes.
     await page.getByRole('img', { name: /^Map of JFK to .*LHR$/ }).waitFor();
     expect(await page.locator('.route-map .leg').count()).toBeGreaterThan(0);
+    expect(await unlabelledControls(page)).toEqual([]);
     if (SCREENSHOTS)
       await page.screenshot({
         path: 'docs/web-search.png',
@@ -165,6 +174,7 @@ describe('the web front end in a real browser', () => {
     const item = page.getByRole('listitem').filter({ hasText: ref });
     await item.waitFor();
     await item.getByRole('button', { name: `Details of booking ${ref}` }).click();
+    expect(await unlabelledControls(page)).toEqual([]);
     await item.getByRole('button', { name: `Cancel booking ${ref}` }).click();
     await item.getByRole('button', { name: 'Yes, cancel it' }).click();
     await item.getByText('cancelled', { exact: true }).waitFor();
@@ -184,6 +194,7 @@ describe('the web front end in a real browser', () => {
 
     const given = page.getByLabel('Given name');
     await page.locator('#f-contactEmail-error').waitFor();
+    expect(await unlabelledControls(page)).toEqual([]);
     expect(await given.getAttribute('aria-invalid')).toBe('true');
     expect(await page.getByLabel('Contact email').getAttribute('aria-invalid')).toBe('true');
     expect(await page.getByLabel('Family name').getAttribute('aria-invalid')).toBeNull();
@@ -286,6 +297,7 @@ describe('the web front end in a real browser', () => {
     const row = page
       .getByRole('row')
       .filter({ has: page.getByRole('rowheader', { name: flight }) });
+    expect(await unlabelledControls(page)).toEqual([]);
     await row.getByRole('button', { name: `Cancel ${flight}` }).click();
     await row.getByLabel('Reason').fill('weather');
     await row.getByRole('button', { name: 'Cancel flight' }).click();
@@ -300,5 +312,34 @@ describe('the web front end in a real browser', () => {
       expect(shown.length).toBeGreaterThan(0);
       expect(shown).not.toContain(flight);
     });
+  });
+
+  it('says plainly when a service behind the site is down', async () => {
+    // The same services, behind a second BFF that cannot reach pricing.
+    const broken = await startBff(
+      {
+        schedule: mesh.schedule.address,
+        search: mesh.search!.address,
+        booking: mesh.booking.address,
+        pricing: '127.0.0.1:1',
+      },
+      { READ_TIMEOUT_MS: '20000', SEARCH_TIMEOUT_MS: '20000', RATE_LIMIT_PER_MINUTE: '100000' },
+    );
+    try {
+      const w = await openPage(browser);
+      open.push(w);
+      const page = w.page;
+      await page.goto(`${broken.url}/?origin=JFK&destination=LHR&date=2026-12-08&maxStops=0`);
+      await searchDone(page);
+      await cards(page).first().getByRole('button', { name: 'Select' }).click();
+      const alert = page.getByRole('alert');
+      await alert.getByText('Part of our system is unavailable right now').waitFor();
+      await page.getByRole('button', { name: 'Get a new price' }).waitFor();
+      expect(await page.locator('main').textContent()).not.toMatch(
+        /Error:|\bat \w+ \(|undefined|503/,
+      );
+    } finally {
+      await broken.stop();
+    }
   });
 });

@@ -27,9 +27,9 @@ export interface WatchedPage {
 
 /**
  * A fresh context (its own cookies and storage) and page, watched for console errors and
- * uncaught exceptions. A failed API answer the app handles (a 4xx problem) is the browser's
- * network log, not the app's: Chromium reports it as "Failed to load resource", which is left
- * out; everything else counts.
+ * uncaught exceptions. An API answer the app handles (a problem+json 4xx or 5xx) is logged by
+ * Chromium itself as "Failed to load resource"; those, for /api/ URLs only, are left out.
+ * Everything else counts, a missing asset included.
  */
 export async function openPage(
   browser: Browser,
@@ -43,8 +43,10 @@ export async function openPage(
   page.on('console', (msg) => {
     if (msg.type() !== 'error') return;
     const text = msg.text();
-    if (/^Failed to load resource: the server responded with a status of 4\d\d/.test(text)) return;
-    errors.push(text);
+    const handledApiAnswer =
+      text.startsWith('Failed to load resource: the server responded with a status of') &&
+      new URL(msg.location().url, 'http://x').pathname.startsWith('/api/');
+    if (!handledApiAnswer) errors.push(`${text} (${msg.location().url})`);
   });
   page.on('pageerror', (err) => errors.push(`uncaught: ${err.message}`));
   return { page, context, errors, close: () => context.close() };
@@ -72,4 +74,22 @@ export function gate(): Gate {
   let open!: () => void;
   const promise = new Promise<void>((r) => (open = r));
   return { promise, open };
+}
+
+/**
+ * Form controls and buttons on the page with no accessible name (no label, aria-label,
+ * aria-labelledby or text): each is named by a snippet of its HTML. Hidden ones are skipped.
+ */
+export function unlabelledControls(page: Page): Promise<string[]> {
+  return page.evaluate(`[...document.querySelectorAll('input, select, textarea, button')]
+    .filter((el) => el.getClientRects().length > 0)
+    .filter((el) => {
+      const byLabel = [...(el.labels ?? [])].map((l) => l.textContent.trim()).join(' ');
+      const byRef = (el.getAttribute('aria-labelledby') ?? '').split(' ')
+        .map((id) => document.getElementById(id)?.textContent.trim() ?? '').join(' ');
+      const name = byLabel || el.getAttribute('aria-label') || byRef.trim() ||
+        (el.tagName === 'BUTTON' ? el.textContent.trim() : '');
+      return !name;
+    })
+    .map((el) => el.outerHTML.slice(0, 120))`) as Promise<string[]>;
 }

@@ -1,0 +1,52 @@
+/** The requests booking accepts, one schema per RPC: what handlers validate before anything else. */
+import { z } from 'zod';
+import { PassengerType } from '../../gen/ts/flights/v1/common.js';
+import { passengerKind } from '../../flights/enums.js';
+import { fields, text } from '../../flights/fields.js';
+import { REFERENCE_PATTERN } from './domain/reference.js';
+
+const name = text().trim().min(1, 'is required').max(100, 'must be at most 100 characters');
+const customerId = text().min(1, 'is required').max(128, 'must be at most 128 characters');
+const reference = text()
+  .transform((s) => s.trim().toUpperCase())
+  .pipe(z.string().regex(REFERENCE_PATTERN, 'must be a 6-character booking reference'));
+
+export const createBooking = z.object({
+  idempotencyKey: fields.clientId,
+  quoteId: text().pipe(z.uuid('must be a quote id issued by pricing')),
+  customerId,
+  passengers: z
+    .array(
+      z.object({
+        givenName: name,
+        familyName: name,
+        type: z
+          .nativeEnum(PassengerType)
+          .refine((t) => passengerKind(t) !== undefined, 'must be adult, child or infant'),
+        dateOfBirth: fields.localDate,
+      }),
+    )
+    .min(1, 'must name at least one passenger')
+    .max(18, 'must be at most 18 passengers'),
+  contactEmail: text()
+    .max(254, 'must be at most 254 characters')
+    .pipe(z.email('must be an e-mail address')),
+});
+export type CreateBooking = z.infer<typeof createBooking>;
+
+/** An empty customer_id reads any booking (operators); otherwise only the customer's own. */
+export const getBooking = z.object({
+  bookingReference: reference,
+  customerId: customerId.or(z.literal('')),
+});
+
+export const listBookings = z.object({
+  customerId,
+  pageSize: z.number().int().max(100, 'must be at most 100'),
+  /** Opaque: read (and checked) by the handler, which knows whose list it belongs to. */
+  pageToken: text().max(512, 'is not a page token this service issued'),
+});
+
+export const cancelBooking = getBooking.extend({
+  reason: text().max(200, 'must be at most 200 characters'),
+});
