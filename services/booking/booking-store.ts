@@ -1,4 +1,5 @@
 import type { Database } from '../../platform/db.js';
+import { newBookingReference } from './domain/reference.js';
 
 export type BookingStatus = 'PENDING' | 'CONFIRMED' | 'FAILED' | 'CANCELLED';
 export type SagaStep = 'HOLD' | 'CONFIRM' | 'RELEASE' | 'DONE';
@@ -63,6 +64,9 @@ const toRecord = (r: Row): BookingRecord => ({
 
 const UNIQUE_VIOLATION = '23505';
 
+/** Another booking has the reference drawn. */
+class ReferenceTaken extends Error {}
+
 export class BookingStore {
   constructor(
     private readonly db: Database,
@@ -70,10 +74,23 @@ export class BookingStore {
   ) {}
 
   /**
-   * Records a new PENDING booking, leased to the caller. Returns null when the customer's
-   * idempotency key is taken (the caller then reads the existing booking).
+   * Records a new PENDING booking under a fresh booking reference, leased to the caller. Returns
+   * null when the customer's idempotency key is taken (the caller then reads that booking).
    */
   async insertPending(
+    b: Omit<BookingRecord, 'reference' | 'status' | 'step' | 'failureReason' | 'updatedAt'>,
+  ): Promise<BookingRecord | null> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.insertWithReference({ ...b, reference: newBookingReference() });
+      } catch (err) {
+        // A reference collision (1 in ~900 million): draw another.
+        if (!(err instanceof ReferenceTaken) || attempt >= 5) throw err;
+      }
+    }
+  }
+
+  private async insertWithReference(
     b: Omit<BookingRecord, 'status' | 'step' | 'failureReason' | 'updatedAt'>,
   ): Promise<BookingRecord | null> {
     try {
@@ -97,7 +114,6 @@ export class BookingStore {
       );
       return rows[0] ? toRecord(rows[0]) : null;
     } catch (err) {
-      // A reference collision (1 in ~900 million): the caller draws another.
       if ((err as { code?: string }).code === UNIQUE_VIOLATION) throw new ReferenceTaken();
       throw err;
     }
@@ -187,5 +203,3 @@ export class BookingStore {
     return rows.map(toRecord);
   }
 }
-
-export class ReferenceTaken extends Error {}

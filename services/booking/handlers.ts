@@ -1,74 +1,33 @@
-import { createHash, randomUUID } from 'node:crypto';
+/** gRPC ↔ booking: each handler validates, asks the saga and the store, maps the answer. */
+import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
-import { z } from 'zod';
-import { PassengerType, PriceBreakdown, FlightSegment } from '../../gen/ts/flights/v1/common.js';
 import type { BookingServiceService } from '../../gen/ts/flights/v1/booking.js';
-import type { Quote } from '../../gen/ts/flights/v1/pricing.js';
 import { passengerKind } from '../../flights/enums.js';
 import {
   alreadyExists,
-  dependencyUnavailable,
+  DEPENDENCY_UNAVAILABLE,
   ErrorReason,
   failedPrecondition,
   notFound,
 } from '../../flights/errors.js';
-import { fields } from '../../flights/fields.js';
 import { DomainError, invalidArgument } from '../../platform/errors.js';
-import { callPeer } from '../../platform/peers.js';
 import type { CallContext, Handlers } from '../../platform/server.js';
 import { validate } from '../../platform/validation.js';
-import { ReferenceTaken, type BookingRecord, type BookingStore } from './booking-store.js';
+import type { BookingRecord, BookingStore } from './booking-store.js';
 import { actingCustomer } from './customer.js';
 import { passengerViolations } from './domain/passengers.js';
-import { newBookingReference, REFERENCE_PATTERN } from './domain/reference.js';
-import { toBookingProto } from './mapping.js';
+import { requestFingerprint } from './domain/request.js';
+import { bookingBody, toBookingProto } from './mapping.js';
+import type { QuotePeer } from './peers.js';
+import * as requests from './requests.js';
 import type { BookingSaga } from './saga.js';
 
 export interface BookingDeps {
   store: BookingStore;
   saga: BookingSaga;
-  confirmQuote(quoteId: string, parent: CallContext): Promise<Quote>;
+  pricing: QuotePeer;
   now: () => Date;
 }
-
-const name = z.string().trim().min(1, 'is required').max(100, 'must be at most 100 characters');
-const customerId = z.string().min(1, 'is required').max(128, 'must be at most 128 characters');
-const reference = z
-  .string()
-  .transform((s) => s.trim().toUpperCase())
-  .pipe(z.string().regex(REFERENCE_PATTERN, 'must be a 6-character booking reference'));
-
-const createBooking = z.object({
-  idempotencyKey: fields.clientId,
-  quoteId: z.string().uuid('must be a quote id issued by pricing'),
-  customerId,
-  passengers: z
-    .array(
-      z.object({
-        givenName: name,
-        familyName: name,
-        type: z
-          .nativeEnum(PassengerType)
-          .refine((t) => passengerKind(t) !== undefined, 'must be adult, child or infant'),
-        dateOfBirth: fields.localDate,
-      }),
-    )
-    .min(1, 'must name at least one passenger')
-    .max(18, 'must be at most 18 passengers'),
-  contactEmail: z.string().email('must be an e-mail address').max(254),
-});
-const getBooking = z.object({
-  bookingReference: reference,
-  customerId: customerId.or(z.literal('')),
-});
-const listBookings = z.object({
-  customerId,
-  pageSize: z.number().int().max(100, 'must be at most 100'),
-  pageToken: z.string().regex(/^\d*$/, 'is not a page token this service issued'),
-});
-const cancelBooking = getBooking.extend({
-  reason: z.string().max(200, 'must be at most 200 characters'),
-});
 
 /** The request as the edge's verified customer makes it (customer.ts), before validation. */
 const asCustomer = <R extends { customerId: string }>(request: R, ctx: CallContext): R => ({
@@ -76,7 +35,8 @@ const asCustomer = <R extends { customerId: string }>(request: R, ctx: CallConte
   customerId: actingCustomer(request.customerId, ctx.metadata),
 });
 
-const FAILED_CODES: Record<string, status> = { DEPENDENCY_UNAVAILABLE: status.UNAVAILABLE };
+/** The code a booking that failed for this reason answers with; FAILED_PRECONDITION otherwise. */
+const FAILED_CODES: Record<string, status> = { [DEPENDENCY_UNAVAILABLE]: status.UNAVAILABLE };
 
 /** A failed booking answers as the error that failed it, every time it is asked (idempotency). */
 function outcome(b: BookingRecord): { booking: ReturnType<typeof toBookingProto> } {
@@ -94,41 +54,15 @@ function outcome(b: BookingRecord): { booking: ReturnType<typeof toBookingProto>
 export function bookingHandlers(deps: BookingDeps): Handlers<typeof BookingServiceService> {
   const { store, saga } = deps;
 
-  /** A twin request is running this booking's saga: wait for it to settle, within our deadline. */
-  async function settled(b: BookingRecord, ctx: CallContext): Promise<BookingRecord> {
-    let current = b;
-    const until = (ctx.deadline?.getTime() ?? Date.now() + 10_000) - 250;
-    while (
-      current.step !== 'DONE' &&
-      current.step !== 'RELEASE' &&
-      Date.now() < until &&
-      !ctx.signal.aborted
-    ) {
-      await new Promise((r) => setTimeout(r, 50));
-      current = (await store.byId(b.bookingId))!;
-    }
-    return current;
-  }
-
-  function sameRequest(b: BookingRecord, fingerprint: string): BookingRecord {
+  /** The booking a retried request made, once its saga has settled (within our deadline). */
+  async function replay(b: BookingRecord, fingerprint: string, ctx: CallContext) {
     if (b.fingerprint !== fingerprint)
       throw alreadyExists(
         ErrorReason.ERROR_REASON_IDEMPOTENCY_CONFLICT,
         `idempotency_key ${b.idempotencyKey} was used for a different booking request`,
       );
-    return b;
-  }
-
-  async function insertWithFreshReference(
-    b: Omit<Parameters<BookingStore['insertPending']>[0], 'reference'>,
-  ): Promise<BookingRecord | null> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await store.insertPending({ ...b, reference: newBookingReference() });
-      } catch (err) {
-        if (!(err instanceof ReferenceTaken) || attempt >= 5) throw err;
-      }
-    }
+    const until = (ctx.deadline?.getTime() ?? Date.now() + 10_000) - 250;
+    return outcome(await saga.settled(b, until, ctx.signal));
   }
 
   async function owned(ref: string, customer: string): Promise<BookingRecord> {
@@ -143,52 +77,31 @@ export function bookingHandlers(deps: BookingDeps): Handlers<typeof BookingServi
 
   return {
     async createBooking(request, ctx) {
-      const r = validate(createBooking, asCustomer(request, ctx));
-      const fingerprint = createHash('sha256')
-        .update(JSON.stringify([r.quoteId, r.passengers, r.contactEmail.toLowerCase()]))
-        .digest('hex');
+      const r = validate(requests.createBooking, asCustomer(request, ctx));
+      const fingerprint = requestFingerprint(r.quoteId, r.passengers, r.contactEmail);
       const existing = await store.byKey(r.customerId, r.idempotencyKey);
-      if (existing) return outcome(await settled(sameRequest(existing, fingerprint), ctx));
+      if (existing) return replay(existing, fingerprint, ctx);
 
-      const quote = await callPeer(
-        () => deps.confirmQuote(r.quoteId, ctx),
-        dependencyUnavailable('pricing is unavailable; nothing was booked, try again'),
-      );
-      const segments = quote.segments;
-      const travelDate = segments[0]!.departureLocal.slice(0, 10);
+      const quote = await deps.pricing.confirmQuote(r.quoteId, ctx);
       const violations = passengerViolations(
         r.passengers.map((p) => ({ ...p, kind: passengerKind(p.type)! })),
         quote.passengers!,
-        travelDate,
+        quote.segments[0]!.departureLocal.slice(0, 10),
       );
       if (violations.length) throw invalidArgument(violations);
 
-      const seated = quote.passengers!.adults + quote.passengers!.children;
-      const created = await insertWithFreshReference({
+      const created = await store.insertPending({
         bookingId: randomUUID(),
         customerId: r.customerId,
         idempotencyKey: r.idempotencyKey,
         fingerprint,
         quoteId: r.quoteId,
-        body: {
-          segments: segments.map((s) => FlightSegment.toJSON(s)),
-          cabin: quote.cabin,
-          passengers: r.passengers,
-          contactEmail: r.contactEmail,
-          price: PriceBreakdown.toJSON(quote.price!),
-          holdItems: segments.map((s) => ({
-            flightId: s.flightId,
-            cabin: quote.cabin,
-            seats: seated,
-          })),
-        },
+        body: bookingBody(quote, r),
         createdAt: deps.now(),
       });
-      if (!created) {
-        // A twin request with the same key got there first.
-        const twin = (await store.byKey(r.customerId, r.idempotencyKey))!;
-        return outcome(await settled(sameRequest(twin, fingerprint), ctx));
-      }
+      // A twin request with the same key got there first.
+      if (!created)
+        return replay((await store.byKey(r.customerId, r.idempotencyKey))!, fingerprint, ctx);
       ctx.log.info(
         { booking_id: created.bookingId, booking_reference: created.reference },
         'booking recorded; holding seats',
@@ -197,12 +110,12 @@ export function bookingHandlers(deps: BookingDeps): Handlers<typeof BookingServi
     },
 
     async getBooking(request, ctx) {
-      const r = validate(getBooking, asCustomer(request, ctx));
+      const r = validate(requests.getBooking, asCustomer(request, ctx));
       return { booking: toBookingProto(await owned(r.bookingReference, r.customerId)) };
     },
 
     async listBookings(request, ctx) {
-      const r = validate(listBookings, asCustomer(request, ctx));
+      const r = validate(requests.listBookings, asCustomer(request, ctx));
       const size = r.pageSize || 20;
       const offset = r.pageToken ? Number(r.pageToken) : 0;
       const rows = await store.listByCustomer(r.customerId, offset, size + 1);
@@ -213,7 +126,7 @@ export function bookingHandlers(deps: BookingDeps): Handlers<typeof BookingServi
     },
 
     async cancelBooking(request, ctx) {
-      const r = validate(cancelBooking, asCustomer(request, ctx));
+      const r = validate(requests.cancelBooking, asCustomer(request, ctx));
       for (;;) {
         const b = await owned(r.bookingReference, r.customerId);
         if (b.status === 'CANCELLED')
@@ -226,10 +139,9 @@ export function bookingHandlers(deps: BookingDeps): Handlers<typeof BookingServi
               : `booking ${b.reference} is ${b.status} and cannot be cancelled`,
             { booking_reference: b.reference, status: b.status },
           );
+        // Cancelled by someone else meanwhile: go round and answer as that cancellation did.
         const cancelled = await store.cancel(b.bookingId, deps.now());
-        if (cancelled) {
-          return { booking: toBookingProto(await saga.run(cancelled)) };
-        }
+        if (cancelled) return { booking: toBookingProto(await saga.run(cancelled)) };
       }
     },
   };

@@ -1,6 +1,9 @@
+/** Proto ↔ booking's records: a confirmed quote into what is booked, a booking out. */
 import { FlightSegment, PriceBreakdown } from '../../gen/ts/flights/v1/common.js';
 import { BookingStatus, type Booking } from '../../gen/ts/flights/v1/booking.js';
-import type { BookingRecord } from './booking-store.js';
+import type { Quote } from '../../gen/ts/flights/v1/pricing.js';
+import type { BookingBody, BookingRecord } from './booking-store.js';
+import type { CreateBooking } from './requests.js';
 
 const STATUS: Record<BookingRecord['status'], BookingStatus> = {
   PENDING: BookingStatus.BOOKING_STATUS_PENDING,
@@ -8,6 +11,26 @@ const STATUS: Record<BookingRecord['status'], BookingStatus> = {
   FAILED: BookingStatus.BOOKING_STATUS_FAILED,
   CANCELLED: BookingStatus.BOOKING_STATUS_CANCELLED,
 };
+
+/**
+ * What a booking of a confirmed quote records: the quote's flights, cabin and locked price, the
+ * request's passengers and contact, and the seats to hold (one item per flight, infants on laps).
+ */
+export function bookingBody(quote: Quote, request: CreateBooking): BookingBody {
+  const seated = quote.passengers!.adults + quote.passengers!.children;
+  return {
+    segments: quote.segments.map((s) => FlightSegment.toJSON(s)),
+    cabin: quote.cabin,
+    passengers: request.passengers,
+    contactEmail: request.contactEmail,
+    price: PriceBreakdown.toJSON(quote.price!),
+    holdItems: quote.segments.map((s) => ({
+      flightId: s.flightId,
+      cabin: quote.cabin,
+      seats: seated,
+    })),
+  };
+}
 
 export function toBookingProto(b: BookingRecord): Booking {
   return {

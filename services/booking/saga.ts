@@ -1,21 +1,12 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { status } from '@grpc/grpc-js';
 import { HoldStatus } from '../../gen/ts/flights/v1/schedule.js';
-import { errorDetails, isServiceError } from '../../platform/errors.js';
+import { DEPENDENCY_UNAVAILABLE } from '../../flights/errors.js';
+import { DomainError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
 import type { CallContext } from '../../platform/server.js';
 import type { BookingRecord, BookingStore } from './booking-store.js';
-import { status } from '@grpc/grpc-js';
-
-/** The three schedule operations the saga needs; every one is idempotent by hold id. */
-export interface SeatInventory {
-  holdSeats(
-    holdId: string,
-    items: BookingRecord['body']['holdItems'],
-    parent?: CallContext,
-  ): Promise<HoldStatus>;
-  confirmHold(holdId: string, parent?: CallContext): Promise<void>;
-  /** Gives back held or sold seats (HELD → RELEASED, CONFIRMED → RETURNED). */
-  releaseSeats(holdId: string): Promise<void>;
-}
+import type { SeatInventory } from './peers.js';
 
 /** Answers from schedule that are a definite "no", as opposed to "could not ask". */
 const DEFINITE = new Set([
@@ -27,9 +18,10 @@ const DEFINITE = new Set([
   'IDEMPOTENCY_CONFLICT',
 ]);
 
+/** The reason a booking failed, from a schedule call's failure (see peers.ts). */
 function failureReason(err: unknown): string {
-  const reason = errorDetails(err).reason;
-  return reason && DEFINITE.has(reason) ? reason : 'DEPENDENCY_UNAVAILABLE';
+  const reason = err instanceof DomainError ? err.reason : undefined;
+  return reason && DEFINITE.has(reason) ? reason : DEPENDENCY_UNAVAILABLE;
 }
 
 /**
@@ -54,6 +46,27 @@ export class BookingSaga {
       if (next === 'stuck') return current;
       // Someone else (recovery, a twin request) moved this saga on: go on from where they are.
       current = next ?? (await this.store.byId(current.bookingId))!;
+    }
+    return current;
+  }
+
+  /**
+   * Waits while another runner (a twin request) moves this saga on, until it is done or
+   * compensating, `until` (epoch ms) passes or `signal` aborts; returns the booking as it is then.
+   */
+  async settled(
+    booking: BookingRecord,
+    until: number,
+    signal: AbortSignal,
+  ): Promise<BookingRecord> {
+    let current = booking;
+    while (current.step !== 'DONE' && current.step !== 'RELEASE' && Date.now() < until) {
+      try {
+        await sleep(50, undefined, { signal });
+      } catch {
+        break; // the caller gave up
+      }
+      current = (await this.store.byId(booking.bookingId))!;
     }
     return current;
   }
@@ -90,7 +103,8 @@ export class BookingSaga {
         try {
           await this.seats.releaseSeats(id);
         } catch (err) {
-          if (!(isServiceError(err) && err.code === status.NOT_FOUND)) {
+          // NOT_FOUND: no hold was ever made, so there is nothing to give back.
+          if (!(err instanceof DomainError && err.code === status.NOT_FOUND)) {
             this.log.warn({ err, booking_id: id }, 'releasing seats failed; recovery will retry');
             return 'stuck';
           }

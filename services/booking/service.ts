@@ -1,13 +1,12 @@
 import { z } from 'zod';
 import { BookingServiceService } from '../../gen/ts/flights/v1/booking.js';
-import { PricingServiceService } from '../../gen/ts/flights/v1/pricing.js';
-import { ScheduleServiceService } from '../../gen/ts/flights/v1/schedule.js';
-import { FLIGHT_MESH } from '../../flights/mesh.js';
+import { FLIGHT_MESH, type ServiceName } from '../../flights/mesh.js';
 import { bind } from '../../platform/server.js';
 import type { ServiceSpec } from '../../platform/service.js';
 import { BookingStore } from './booking-store.js';
 import { bookingHandlers } from './handlers.js';
 import { migrations } from './migrations.js';
+import { bookingPeers } from './peers.js';
 import { BookingSaga } from './saga.js';
 
 export const bookingEnv = {
@@ -21,64 +20,24 @@ export const bookingEnv = {
   DOWNSTREAM_DEADLINE_MS: z.coerce.number().int().min(50).default(5_000),
 };
 
-export const bookingService: ServiceSpec<typeof bookingEnv> = {
+export const bookingService: ServiceSpec<typeof bookingEnv, ServiceName> = {
   mesh: FLIGHT_MESH,
   name: 'booking',
   env: bookingEnv,
-  async start({ config, log, database, client, onStop }) {
+  async start({ config, log, database, client, every }) {
     const store = new BookingStore(await database(migrations), config.SAGA_LEASE_MS);
-    const deadlines = { defaultDeadlineMs: config.DOWNSTREAM_DEADLINE_MS };
-    const schedule = client('schedule', ScheduleServiceService, deadlines);
-    const pricing = client('pricing', PricingServiceService, deadlines);
+    const peers = bookingPeers(client, {
+      deadlineMs: config.DOWNSTREAM_DEADLINE_MS,
+      holdTtlSeconds: config.HOLD_TTL_SECONDS,
+    });
     const now = () => new Date();
-    const saga = new BookingSaga(
-      store,
-      {
-        async holdSeats(holdId, items, parent) {
-          const { hold } = await schedule.holdSeats(
-            { holdId, items, ttlSeconds: config.HOLD_TTL_SECONDS },
-            { parent },
-          );
-          return hold!.status;
-        },
-        async confirmHold(holdId, parent) {
-          await schedule.confirmHold({ holdId }, { parent });
-        },
-        // Compensation runs on its own deadline: it must not die with a caller that gave up.
-        async releaseSeats(holdId) {
-          await schedule.releaseSeats({ holdId });
-        },
-      },
-      now,
-      log,
-    );
-
-    let recovering: Promise<unknown> | null = null;
-    const recover = () => {
-      if (recovering) return; // one sweep at a time; the next tick picks up what is left
-      recovering = saga
-        .recover()
-        .then(
-          (n) => n > 0 && log.info({ recovered: n }, 'unfinished booking sagas recovered'),
-          (err: unknown) => log.warn({ err }, 'saga recovery failed; will retry'),
-        )
-        .finally(() => (recovering = null));
-    };
-    recover();
-    const timer = setInterval(recover, config.RECOVERY_INTERVAL_MS);
-    timer.unref();
-    onStop(async () => {
-      clearInterval(timer);
-      await recovering;
+    const saga = new BookingSaga(store, peers.schedule, now, log);
+    // At start and then periodically: sagas a crashed runner left are finished or compensated.
+    every('saga recovery', config.RECOVERY_INTERVAL_MS, async () => {
+      const recovered = await saga.recover();
+      if (recovered > 0) log.info({ recovered }, 'unfinished booking sagas recovered');
     });
-
-    const handlers = bookingHandlers({
-      store,
-      saga,
-      now,
-      confirmQuote: async (quoteId, parent) =>
-        (await pricing.confirmQuote({ quoteId }, { parent })).quote!,
-    });
+    const handlers = bookingHandlers({ store, saga, pricing: peers.pricing, now });
     return { bindings: [bind(BookingServiceService, handlers)] };
   },
 };

@@ -1,10 +1,42 @@
+/** Proto ↔ pricing's domain: availability in, prices and quotes out. */
 import {
+  FlightSegment,
+  FlightStatus,
   PassengerType,
   PriceLine_Kind,
+  type Cabin,
   type PriceBreakdown,
 } from '../../gen/ts/flights/v1/common.js';
-import { passengerTypeProto } from '../../flights/enums.js';
+import { QuoteStatus, type Quote } from '../../gen/ts/flights/v1/pricing.js';
+import type { FlightAvailability } from '../../gen/ts/flights/v1/schedule.js';
+import type { CabinCode } from '../../flights/codes.js';
+import { cabinCode, passengerTypeProto } from '../../flights/enums.js';
+import { segmentOf } from '../../flights/segments.js';
 import type { LineKind, Price } from './domain/fare-model.js';
+import type { FlightFacts } from './domain/itinerary.js';
+import type { QuoteRecord } from './quote-store.js';
+
+/** A validated request's cabin (never UNSPECIFIED) as the fare model names it. */
+export const cabinCodeOf = (cabin: Cabin): CabinCode => cabinCode(cabin) ?? 'economy';
+
+/** One flight of schedule's GetAvailability answer as the facts pricing works from. */
+export function factsOf(a: FlightAvailability): FlightFacts {
+  const f = a.flight!;
+  const cabins: FlightFacts['cabins'] = new Map();
+  for (const c of a.cabins) {
+    const code = cabinCode(c.cabin);
+    if (code)
+      cabins.set(code, { capacity: c.capacity, used: c.sold + c.held, available: c.available });
+  }
+  return {
+    flightId: f.flightId,
+    distanceKm: f.distanceKm,
+    departure: f.departureTime ?? new Date(0),
+    cancelled: f.status === FlightStatus.FLIGHT_STATUS_CANCELLED,
+    segment: segmentOf(f),
+    cabins,
+  };
+}
 
 const KIND: Record<LineKind, PriceLine_Kind> = {
   base_fare: PriceLine_Kind.KIND_BASE_FARE,
@@ -12,6 +44,7 @@ const KIND: Record<LineKind, PriceLine_Kind> = {
   fee: PriceLine_Kind.KIND_FEE,
 };
 
+/** Amounts stay integers in the currency's minor unit (cents). */
 export function toPriceProto(price: Price): PriceBreakdown {
   const money = (amountMinor: number) => ({ currency: price.currency, amountMinor });
   return {
@@ -29,5 +62,19 @@ export function toPriceProto(price: Price): PriceBreakdown {
       amount: money(l.amount),
     })),
     fareBuckets: price.fareBuckets,
+  };
+}
+
+/** A stored quote as clients see it; EXPIRED once `now` is past its guarantee. */
+export function toQuoteProto(q: QuoteRecord, now: Date): Quote {
+  return {
+    quoteId: q.quoteId,
+    segments: q.body.segments.map((s) => FlightSegment.fromJSON(s)),
+    passengers: q.body.passengers,
+    cabin: Number(q.body.cabin),
+    price: toPriceProto(q.body.price),
+    createdAt: q.createdAt,
+    expiresAt: q.expiresAt,
+    status: now >= q.expiresAt ? QuoteStatus.QUOTE_STATUS_EXPIRED : QuoteStatus.QUOTE_STATUS_ACTIVE,
   };
 }

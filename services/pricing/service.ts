@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { PricingServiceService } from '../../gen/ts/flights/v1/pricing.js';
-import { ScheduleServiceService } from '../../gen/ts/flights/v1/schedule.js';
-import { FLIGHT_MESH } from '../../flights/mesh.js';
+import { FLIGHT_MESH, type ServiceName } from '../../flights/mesh.js';
 import { bind } from '../../platform/server.js';
 import type { ServiceSpec } from '../../platform/service.js';
-import { AvailabilityCache } from './availability.js';
+import { AvailabilityCache } from './availability-cache.js';
 import { pricingHandlers } from './handlers.js';
 import { migrations } from './migrations.js';
+import { pricingPeers } from './peers.js';
 import { QuoteStore } from './quote-store.js';
 
 export const pricingEnv = {
@@ -21,22 +21,18 @@ export const pricingEnv = {
 /** The pricing service; `now` is injectable so tests can move the clock past a quote's expiry. */
 export function createPricingService(
   options: { now?: () => Date } = {},
-): ServiceSpec<typeof pricingEnv> {
+): ServiceSpec<typeof pricingEnv, ServiceName> {
   const now = options.now ?? (() => new Date());
   return {
     mesh: FLIGHT_MESH,
     name: 'pricing',
     env: pricingEnv,
     async start({ config, database, client }) {
-      const store = new QuoteStore(await database(migrations));
-      const schedule = client('schedule', ScheduleServiceService, {
-        defaultDeadlineMs: config.SCHEDULE_DEADLINE_MS,
-      });
+      const peers = pricingPeers(client, config.SCHEDULE_DEADLINE_MS);
       const handlers = pricingHandlers({
-        store,
+        store: new QuoteStore(await database(migrations)),
         cache: new AvailabilityCache(config.LOAD_FACTOR_TTL_MS, 200_000, () => now().getTime()),
-        availability: async (flightIds, parent) =>
-          (await schedule.getAvailability({ flightIds }, { parent })).flights,
+        schedule: peers.schedule,
         now,
         quoteTtlSeconds: config.QUOTE_TTL_SECONDS,
       });

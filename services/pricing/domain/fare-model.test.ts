@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CABIN_PERCENT, priceItinerary, type CabinCode, type SegmentFacts } from './fare-model.js';
+import type { CabinCode } from '../../../flights/codes.js';
+import { CABIN_PERCENT, priceItinerary, type SegmentFacts } from './fare-model.js';
 
 const NOW = new Date('2026-12-01T00:00:00Z');
 const cabin = fc.constantFrom(...(Object.keys(CABIN_PERCENT) as CabinCode[]));

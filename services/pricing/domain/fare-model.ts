@@ -5,8 +5,6 @@
 
 import type { CabinCode, PassengerKind } from '../../../flights/codes.js';
 
-export type { CabinCode, PassengerKind };
-
 /** One currency for the whole network; amounts are cents (ISO-4217 exponent 2). */
 export const CURRENCY = 'USD';
 

@@ -1,0 +1,80 @@
+/**
+ * Every call booking makes to another service, typed, in one place. Failures come back the
+ * platform way (platform/peers.ts): PeerUnavailable (UNAVAILABLE, DEPENDENCY_UNAVAILABLE) when
+ * the peer could not answer, the peer's own error (code, reason, details) when it answered "no".
+ */
+import { PricingServiceService, type Quote } from '../../gen/ts/flights/v1/pricing.js';
+import { ScheduleServiceService, type HoldStatus } from '../../gen/ts/flights/v1/schedule.js';
+import { dependencyUnavailable } from '../../flights/errors.js';
+import type { ServiceName } from '../../flights/mesh.js';
+import { callPeer } from '../../platform/peers.js';
+import type { Runtime } from '../../platform/runtime.js';
+import type { CallContext } from '../../platform/server.js';
+import type { BookingBody } from './booking-store.js';
+
+export interface QuotePeer {
+  /** Pricing's ConfirmQuote: the quote at its locked price, or why not (QUOTE_EXPIRED, SOLD_OUT…). */
+  confirmQuote(quoteId: string, parent: CallContext): Promise<Quote>;
+}
+
+/** The three schedule operations the saga needs; every one is idempotent by hold id. */
+export interface SeatInventory {
+  holdSeats(
+    holdId: string,
+    items: BookingBody['holdItems'],
+    parent?: CallContext,
+  ): Promise<HoldStatus>;
+  confirmHold(holdId: string, parent?: CallContext): Promise<void>;
+  /** Gives back held or sold seats (HELD → RELEASED, CONFIRMED → RETURNED). */
+  releaseSeats(holdId: string): Promise<void>;
+}
+
+export interface BookingPeers {
+  pricing: QuotePeer;
+  schedule: SeatInventory;
+}
+
+export interface BookingPeersOptions {
+  /** Deadline of a call to pricing or schedule, in ms (the caller's own wins when sooner). */
+  deadlineMs: number;
+  /** How long schedule keeps seats held for a saga that does not come back, in seconds. */
+  holdTtlSeconds: number;
+}
+
+export function bookingPeers(
+  client: Runtime<Record<string, never>, ServiceName>['client'],
+  options: BookingPeersOptions,
+): BookingPeers {
+  const deadlines = { defaultDeadlineMs: options.deadlineMs };
+  const pricing = client('pricing', PricingServiceService, deadlines);
+  const schedule = client('schedule', ScheduleServiceService, deadlines);
+  const scheduleDown = dependencyUnavailable('schedule is unavailable; try again');
+  return {
+    pricing: {
+      async confirmQuote(quoteId, parent) {
+        const { quote } = await callPeer(
+          () => pricing.confirmQuote({ quoteId }, { parent }),
+          dependencyUnavailable('pricing is unavailable; nothing was booked, try again'),
+        );
+        return quote!;
+      },
+    },
+    schedule: {
+      async holdSeats(holdId, items, parent) {
+        const { hold } = await callPeer(
+          () =>
+            schedule.holdSeats({ holdId, items, ttlSeconds: options.holdTtlSeconds }, { parent }),
+          scheduleDown,
+        );
+        return hold!.status;
+      },
+      async confirmHold(holdId, parent) {
+        await callPeer(() => schedule.confirmHold({ holdId }, { parent }), scheduleDown);
+      },
+      // Compensation runs on its own deadline: it must not die with a caller that gave up.
+      async releaseSeats(holdId) {
+        await callPeer(() => schedule.releaseSeats({ holdId }), scheduleDown);
+      },
+    },
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * An itinerary's flights as schedule reports them now, and what pricing asks of them: does it
+ * connect, can it still be sold, what does it cost. Pure: no gRPC, no clock of its own.
+ */
+import type { FlightSegment } from '../../../gen/ts/flights/v1/common.js';
+import type { CabinCode } from '../../../flights/codes.js';
+import { priceItinerary, type PassengerMix, type Price } from './fare-model.js';
+
+/** What pricing needs to know about one dated flight, taken from schedule's availability. */
+export interface FlightFacts {
+  flightId: string;
+  distanceKm: number;
+  departure: Date;
+  cancelled: boolean;
+  /** The flight as a quote shows it. */
+  segment: FlightSegment;
+  cabins: Map<CabinCode, { capacity: number; used: number; available: number }>;
+}
+
+/** Seats a party needs: infants travel on a lap. */
+export const seatsFor = (p: PassengerMix): number => p.adults + p.children;
+
+/** Share of a cabin sold or held; a cabin the aircraft lacks counts as full. */
+export function loadFactor(facts: FlightFacts, cabin: CabinCode): number {
+  const c = facts.cabins.get(cabin);
+  return c && c.capacity > 0 ? c.used / c.capacity : 1;
+}
+
+export function seatsAvailable(facts: FlightFacts, cabin: CabinCode): number {
+  return facts.cancelled ? 0 : (facts.cabins.get(cabin)?.available ?? 0);
+}
+
+/**
+ * Where an itinerary is not a journey: the index of the first flight that does not leave from
+ * where the one before landed, after it landed. undefined when every flight connects.
+ */
+export function brokenConnection(
+  flights: FlightFacts[],
+): { index: number; description: string } | undefined {
+  for (let i = 1; i < flights.length; i++) {
+    const prev = flights[i - 1]!.segment;
+    const next = flights[i]!.segment;
+    if (
+      prev.destination !== next.origin ||
+      (next.departureTime?.getTime() ?? 0) <= (prev.arrivalTime?.getTime() ?? 0)
+    )
+      return {
+        index: i,
+        description: `does not connect: ${prev.flightId} lands at ${prev.destination}, ${next.flightId} leaves ${next.origin}`,
+      };
+  }
+  return undefined;
+}
+
+/** Why an itinerary cannot be sold now. */
+export type Unsellable =
+  | { kind: 'cancelled'; flightId: string }
+  | { kind: 'sold_out'; flightId: string; cabin: CabinCode; left: number; wanted: number };
+
+/** The first flight that is cancelled or has fewer than `wanted` seats left in the cabin. */
+export function unsellable(
+  flights: FlightFacts[],
+  cabin: CabinCode,
+  wanted: number,
+): Unsellable | undefined {
+  for (const f of flights) {
+    if (f.cancelled) return { kind: 'cancelled', flightId: f.flightId };
+    const left = seatsAvailable(f, cabin);
+    if (left < wanted) return { kind: 'sold_out', flightId: f.flightId, cabin, left, wanted };
+  }
+  return undefined;
+}
+
+/** The fare model applied to flights as schedule reports them now. */
+export function priceFlights(
+  flights: FlightFacts[],
+  cabin: CabinCode,
+  passengers: PassengerMix,
+  now: Date,
+): Price {
+  return priceItinerary({
+    segments: flights.map((f) => ({
+      distanceKm: f.distanceKm,
+      loadFactor: loadFactor(f, cabin),
+      departure: f.departure,
+    })),
+    cabin,
+    passengers,
+    now,
+  });
+}

@@ -1,0 +1,32 @@
+/** The requests pricing accepts, one schema per RPC: what handlers validate before anything else. */
+import { z } from 'zod';
+import { fields } from '../../flights/fields.js';
+
+/** Itineraries per PriceItineraries call (search batches its candidates). */
+export const MAX_BATCH = 500;
+
+const itineraryFlights = z
+  .array(fields.flightId)
+  .min(1, 'must name at least one flight')
+  .max(3, 'must be at most 3 flights (2 stops)');
+
+export const priceItineraries = z.object({
+  itineraries: z
+    .array(z.object({ key: z.string().max(200), flightIds: itineraryFlights }))
+    .min(1, 'must contain at least one itinerary')
+    .max(MAX_BATCH, `must be at most ${MAX_BATCH} itineraries`),
+  passengers: fields.passengers,
+  cabin: fields.cabin,
+});
+
+export const createQuote = z.object({
+  flightIds: itineraryFlights,
+  passengers: fields.passengers,
+  cabin: fields.cabin,
+  requestId: fields.clientId.or(z.literal('')),
+});
+
+/** GetQuote and ConfirmQuote. */
+export const quoteRef = z.object({
+  quoteId: z.string().uuid('must be a quote id issued by CreateQuote'),
+});
