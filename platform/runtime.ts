@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { createClient, type ClientOptions, type ServiceClient } from './clients.js';
 import { commonEnv, loadConfig } from './config.js';
 import { useConsul } from './consul.js';
-import { openDatabase, type Database, type Migration } from './db.js';
+import { openDatabase, type Database, type Migration, type SessionLimits } from './db.js';
 import { targetFor } from './discovery.js';
 import { createLogger, type Logger } from './logger.js';
 import { addressEnv, type Mesh } from './mesh.js';
@@ -32,7 +32,7 @@ export interface Runtime<S extends z.ZodRawShape, N extends string = string> {
   readonly config: ServiceConfig<S>;
   readonly log: Logger;
   /** PostgreSQL via DATABASE_URL, else the embedded store in DATA_DIR (default ./data/<name>). */
-  database(migrations: Migration[]): Promise<Database>;
+  database(migrations: Migration[], limits?: SessionLimits): Promise<Database>;
   /** A typed client of another service, found through Consul or static addresses. */
   client<D extends ServiceDef>(
     service: N,
@@ -69,8 +69,9 @@ export function openRuntime<S extends z.ZodRawShape, N extends string>(
     name: spec.name,
     config,
     log,
-    async database(migrations) {
+    async database(migrations, limits) {
       const db = await openDatabase({
+        limits,
         url: config.DATABASE_URL,
         dataDir: config.DATA_DIR ?? path.join('data', spec.name),
         migrations,
