@@ -270,6 +270,16 @@ describe('media types, sizes and malformed URLs (issue 14 item 3)', () => {
       );
       expect(raw.status, raw.body).toBe(413);
       expect(raw.headers['content-type']).toContain('application/problem+json');
+      // Chunked, no length announced: refused once the limit is passed.
+      const chunk = `"${'x'.repeat(70_000)}"`;
+      const chunked = await rawHttp(
+        mesh.bff.url,
+        `${method} ${path} HTTP/1.1\r\nhost: x\r\nauthorization: ${bearer}\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n${chunk.length.toString(16)}\r\n${chunk}\r\n0\r\n\r\n`,
+      );
+      expect(chunked.status, chunked.body).toBe(413);
+      expect(JSON.parse(chunked.body).errors).toEqual([
+        { field: '(body)', detail: 'is too large' },
+      ]);
       await expectHealthy();
     },
   );

@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import type { Guard } from './breaker.js';
 import { retryableMethods } from './contracts.js';
 import { clientMetricsInterceptor } from './rpc-metrics.js';
 import type { CallContext } from './server.js';
@@ -42,6 +43,12 @@ export interface ClientOptions<D extends ServiceDef> {
   /** Extra service config (e.g. outlier detection), merged over the defaults. */
   loadBalancingConfig?: object[];
   channelOptions?: grpc.ChannelOptions;
+  /**
+   * The dependency's circuit breaker and bulkhead (platform/breaker.ts), applied to every unary
+   * call. Server streams are not guarded: the mesh's streams are long-lived feeds and listings
+   * that would hold a bulkhead slot for minutes, and their callers already resume on failure.
+   */
+  guard?: Guard;
 }
 
 const seconds = (n: number) => ({ seconds: n, nanos: 0 });
@@ -143,39 +150,42 @@ export function createClient<D extends ServiceDef>(
     MethodDef,
   ][]) {
     const defaultMs = options.methodDeadlinesMs?.[key] ?? options.defaultDeadlineMs;
+    /** What grpc-js needs to make one call of this method, in its argument order. */
+    const call = (request: unknown, callOptions: CallOptions | undefined) =>
+      [
+        def.path,
+        def.requestSerialize,
+        def.responseDeserialize,
+        request,
+        callOptions?.metadata ?? new grpc.Metadata(),
+        callOptionsFor(defaultMs, callOptions),
+      ] as const;
     if (def.responseStream) {
       methods[key] = (request: unknown, callOptions?: CallOptions) => {
-        const stream = client.makeServerStreamRequest(
-          def.path,
-          def.requestSerialize,
-          def.responseDeserialize,
-          request,
-          callOptions?.metadata ?? new grpc.Metadata(),
-          callOptionsFor(defaultMs, callOptions),
-        );
+        const stream = client.makeServerStreamRequest(...call(request, callOptions));
         const detach = cancelWith(callOptions, () => stream.cancel());
         stream.on('close', detach);
         return stream;
       };
     } else {
-      methods[key] = (request: unknown, callOptions?: CallOptions) =>
+      const unary = (request: unknown, callOptions?: CallOptions) =>
         new Promise((resolve, reject) => {
           let detach = () => {};
-          const call = client.makeUnaryRequest(
-            def.path,
-            def.requestSerialize,
-            def.responseDeserialize,
-            request,
-            callOptions?.metadata ?? new grpc.Metadata(),
-            callOptionsFor(defaultMs, callOptions),
-            (err, response) => {
+          const unary = client.makeUnaryRequest(
+            ...call(request, callOptions),
+            (err: grpc.ServiceError | null, response: unknown) => {
               detach();
               if (err) reject(err);
               else resolve(response);
             },
           );
-          detach = cancelWith(callOptions, () => call.cancel());
+          detach = cancelWith(callOptions, () => unary.cancel());
         });
+      const guard = options.guard;
+      methods[key] = guard
+        ? (request: unknown, callOptions?: CallOptions) =>
+            guard.run(() => unary(request, callOptions))
+        : unary;
     }
   }
   return Object.assign(methods, { grpc: client, close: () => client.close() }) as ServiceClient<D>;

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { z } from 'zod';
 import { openEmbeddedStore } from './embedded-store.js';
 import type { Logger } from './logger.js';
 
@@ -20,15 +21,58 @@ export interface Migration {
   sql: string;
 }
 
+/**
+ * Limits on every PostgreSQL session of the pool, so a stalled process (frozen, paused, stuck in
+ * a long call between two statements) cannot keep row locks for long: PostgreSQL ends its
+ * transaction instead. All in ms; unset = PostgreSQL's default (no limit). Ignored by the
+ * embedded store (one process, nobody else to block).
+ */
+export interface SessionLimits {
+  /** Longest wait for a row lock before the statement fails (`lock_timeout`, SQLSTATE 55P03). */
+  lockTimeoutMs?: number;
+  /** Longest a single statement may run (`statement_timeout`, SQLSTATE 57014). */
+  statementTimeoutMs?: number;
+  /** Longest a transaction may sit idle between statements before its session is ended. */
+  idleInTransactionTimeoutMs?: number;
+  /** Connections in the pool (default 10). */
+  poolSize?: number;
+}
+
+/**
+ * The variables a service that holds row locks reads to bound them (see SessionLimits), with
+ * defaults for short transactions: a lock wait of 2 s, a statement of 5 s, 1 s idle inside a
+ * transaction. `sessionLimits(config)` turns them into the `database()` argument.
+ */
+export const sessionLimitsEnv = {
+  DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  DB_LOCK_TIMEOUT_MS: z.coerce.number().int().min(0).default(2_000),
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(5_000),
+  DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(0).default(1_000),
+};
+
+export function sessionLimits(
+  config: z.infer<z.ZodObject<typeof sessionLimitsEnv>>,
+): SessionLimits {
+  return {
+    poolSize: config.DB_POOL_SIZE,
+    lockTimeoutMs: config.DB_LOCK_TIMEOUT_MS,
+    statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+    idleInTransactionTimeoutMs: config.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+  };
+}
+
 export interface DatabaseOptions {
   /** postgres://… ; unset = the embedded store under dataDir. */
   url?: string | undefined;
   dataDir: string;
   migrations: Migration[];
   log: Logger;
+  limits?: SessionLimits;
 }
 
-const RETRYABLE = new Set(['40001', '40P01']); // serialization_failure, deadlock_detected
+// serialization_failure, deadlock_detected, and lock_not_available: a lock wait cut off by
+// lock_timeout, usually behind a stalled session that PostgreSQL ends meanwhile.
+const RETRYABLE = new Set(['40001', '40P01', '55P03']);
 
 class PostgresDatabase implements Database {
   readonly kind = 'postgres';
@@ -41,6 +85,12 @@ class PostgresDatabase implements Database {
   async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
+      // A session PostgreSQL ends between two statements (the idle-in-transaction limit, after
+      // this process was paused) errors on the checked-out client: caught here, not a crash,
+      // and that client is discarded rather than returned to the pool.
+      let lost: Error | undefined;
+      const onError = (err: Error) => (lost = err);
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await fn({
@@ -50,12 +100,13 @@ class PostgresDatabase implements Database {
         await client.query('COMMIT');
         return result;
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
+        await client.query('ROLLBACK').catch((rollbackFailed: Error) => (lost ??= rollbackFailed));
         const code = (err as { code?: string }).code;
         if (attempt < 5 && code && RETRYABLE.has(code)) continue;
         throw err;
       } finally {
-        client.release();
+        client.off('error', onError);
+        client.release(lost);
       }
     }
   }
@@ -124,7 +175,18 @@ async function migrate(db: Database, migrations: Migration[], log: Logger): Prom
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   let db: Database;
   if (options.url) {
-    db = new PostgresDatabase(new pg.Pool({ connectionString: options.url, max: 10 }));
+    const limits = options.limits ?? {};
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: limits.poolSize ?? 10,
+      lock_timeout: limits.lockTimeoutMs,
+      statement_timeout: limits.statementTimeoutMs,
+      idle_in_transaction_session_timeout: limits.idleInTransactionTimeoutMs,
+    });
+    // A session PostgreSQL ended (idle-in-transaction limit, restart) errors on its idle client;
+    // the pool drops that client, and this keeps the error from crashing the process.
+    pool.on('error', (err) => options.log.warn({ err }, 'database connection lost'));
+    db = new PostgresDatabase(pool);
     options.log.info({ store: 'postgres' }, 'database opened');
   } else {
     const dir = path.resolve(options.dataDir);

@@ -1,16 +1,17 @@
 import path from 'node:path';
 import type { z } from 'zod';
+import { breakerEnv, createGuard, guardOptionsFrom, type Guard } from './breaker.js';
 import { createClient, type ClientOptions, type ServiceClient } from './clients.js';
 import { commonEnv, loadConfig } from './config.js';
 import { useConsul } from './consul.js';
-import { openDatabase, type Database, type Migration } from './db.js';
+import { openDatabase, type Database, type Migration, type SessionLimits } from './db.js';
 import { targetFor } from './discovery.js';
 import { createLogger, type Logger } from './logger.js';
 import { addressEnv, type Mesh } from './mesh.js';
 import { startPeriodic } from './periodic.js';
 import type { ServiceDef } from './rpc-types.js';
 
-type BaseShape = ReturnType<typeof commonEnv>;
+type BaseShape = ReturnType<typeof commonEnv> & typeof breakerEnv;
 /** The common variables, the process's own, and (untyped here) the peers' static addresses. */
 export type ServiceConfig<S extends z.ZodRawShape> = z.infer<z.ZodObject<BaseShape>> &
   z.infer<z.ZodObject<S>>;
@@ -32,7 +33,7 @@ export interface Runtime<S extends z.ZodRawShape, N extends string = string> {
   readonly config: ServiceConfig<S>;
   readonly log: Logger;
   /** PostgreSQL via DATABASE_URL, else the embedded store in DATA_DIR (default ./data/<name>). */
-  database(migrations: Migration[]): Promise<Database>;
+  database(migrations: Migration[], limits?: SessionLimits): Promise<Database>;
   /** A typed client of another service, found through Consul or static addresses. */
   client<D extends ServiceDef>(
     service: N,
@@ -58,19 +59,35 @@ export function openRuntime<S extends z.ZodRawShape, N extends string>(
   env: NodeJS.ProcessEnv,
 ): { runtime: Runtime<S, N>; close(): Promise<void> } {
   const { services } = spec.mesh;
-  const shape = { ...commonEnv(spec.defaultPort), ...addressEnv(services), ...(spec.env ?? {}) };
+  const shape = {
+    ...commonEnv(spec.defaultPort),
+    ...breakerEnv,
+    ...addressEnv(services),
+    ...(spec.env ?? {}),
+  };
   const config = loadConfig(shape, env) as ServiceConfig<S>;
   const addresses = config as unknown as Record<string, string>;
   const log = createLogger(spec.name, config.LOG_LEVEL);
   if (config.CONSUL_HTTP_ADDR) useConsul(config.CONSUL_HTTP_ADDR);
   const stops: Array<() => Promise<void> | void> = [];
+  // One breaker and bulkhead per dependency, shared by every client of it in this process.
+  const guards = new Map<string, Guard>();
+  const guardOf = (service: string) => {
+    let guard = guards.get(service);
+    if (!guard) {
+      guard = createGuard(service, guardOptionsFrom(config), log);
+      guards.set(service, guard);
+    }
+    return guard;
+  };
 
   const runtime: Runtime<S, N> = {
     name: spec.name,
     config,
     log,
-    async database(migrations) {
+    async database(migrations, limits) {
       const db = await openDatabase({
+        limits,
         url: config.DATABASE_URL,
         dataDir: config.DATA_DIR ?? path.join('data', spec.name),
         migrations,
@@ -85,7 +102,7 @@ export function openRuntime<S extends z.ZodRawShape, N extends string>(
         addresses[services[service].addrEnv]!,
         config.CONSUL_HTTP_ADDR,
       );
-      const client = createClient(definition, { target, ...deadlines });
+      const client = createClient(definition, { target, ...deadlines, guard: guardOf(service) });
       stops.push(() => client.close());
       return client;
     },
@@ -104,4 +121,38 @@ export function openRuntime<S extends z.ZodRawShape, N extends string>(
       stops.length = 0;
     },
   };
+}
+
+/** A started process of the mesh, as its entry point and tests hold it. */
+export interface RunningProcess<S extends z.ZodRawShape = z.ZodRawShape> {
+  /** The port it serves on (PORT, or the one picked for 0). */
+  readonly port: number;
+  readonly config: ServiceConfig<S>;
+  readonly log: Logger;
+  /** Stops serving, drains, closes what the runtime opened; once, however often called. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Opens the runtime and runs the process's start function with it; a start that fails closes
+ * what it had opened before the error goes on.
+ */
+export async function launch<S extends z.ZodRawShape, N extends string, T>(
+  spec: ProcessSpec<S, N>,
+  env: NodeJS.ProcessEnv,
+  start: (runtime: Runtime<S, N>) => Promise<T>,
+): Promise<{ runtime: Runtime<S, N>; started: T; close(): Promise<void> }> {
+  const { runtime, close } = openRuntime(spec, env);
+  try {
+    return { runtime, started: await start(runtime), close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+/** `fn` run once: later calls get the first call's promise. */
+export function once(fn: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  return () => (running ??= fn());
 }

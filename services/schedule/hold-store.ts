@@ -5,10 +5,10 @@ import {
   canonicalItems,
   confirmOutcome,
   confirmTransition,
+  existingHoldOutcome,
   holdExpiry,
   releaseTransition,
   returnTransition,
-  sameItems,
   type HoldFailure,
   type HoldItem,
   type HoldRecord,
@@ -25,14 +25,57 @@ interface HoldRow {
   expires_at: Date;
 }
 
-/** Carries a failure out of a transaction callback so the transaction rolls back. */
-class RolledBack extends Error {
-  constructor(readonly failure: HoldFailure) {
-    super(`rolled back: ${failure.kind}`);
-  }
-}
+/** Thrown inside a hold's transaction to roll it back: a cabin did not have the seats. */
+class ShortOfSeats extends Error {}
 
 const notFound = (holdId: string) => failed({ kind: 'hold-not-found' as const, holdId });
+
+const DEADLOCK = '40P01';
+
+/**
+ * HoldSeats in one statement: the hold row (unless the id is taken), every item's seats taken from
+ * its cabin if the cabin still has them (a row made on first use, with the timetable's capacity),
+ * and the items recorded. The caller commits only when the hold is new and every item was taken.
+ * One statement rather than five: the cabin's row lock is held for one round trip to COMMIT, not
+ * four, which is what a sell-out's queue of buyers waits on.
+ * $1 hold id, $2 now, $3 expiry, $4..$7 flight ids, cabins, seats, capacities (canonical order).
+ */
+const HOLD_SQL = `
+WITH hold AS (
+  INSERT INTO holds (hold_id, status, created_at, expires_at, updated_at)
+  VALUES ($1, 'HELD', $2, $3, $2) ON CONFLICT (hold_id) DO NOTHING RETURNING hold_id),
+wanted AS (
+  SELECT * FROM unnest($4::text[], $5::text[], $6::int[], $7::int[]) WITH ORDINALITY
+    AS w(flight_id, cabin, seats, capacity, ord)),
+taken AS (
+  INSERT INTO inventory AS inv (flight_id, cabin, capacity, held)
+  SELECT flight_id, cabin, capacity, seats FROM wanted
+  WHERE seats <= capacity AND EXISTS (SELECT 1 FROM hold) ORDER BY ord
+  ON CONFLICT (flight_id, cabin) DO UPDATE SET held = inv.held + EXCLUDED.held
+  WHERE inv.capacity - inv.sold - inv.held >= EXCLUDED.held
+  RETURNING inv.flight_id),
+items AS (
+  INSERT INTO hold_items (hold_id, flight_id, cabin, seats)
+  SELECT hold.hold_id, w.flight_id, w.cabin, w.seats FROM hold, wanted w)
+SELECT (SELECT count(*) FROM hold)::int AS inserted, (SELECT count(*) FROM taken)::int AS taken`;
+
+/**
+ * ConfirmHold of a live HELD hold in one statement (the common case): the hold becomes CONFIRMED
+ * and its items' seats move from held to sold. No row means the hold was not live and HELD, and
+ * the careful path decides what to answer. $1 hold id, $2 now.
+ */
+const CONFIRM_SQL = `
+WITH hold AS (
+  UPDATE holds SET status = 'CONFIRMED', updated_at = $2
+  WHERE hold_id = $1 AND status = 'HELD' AND expires_at > $2
+  RETURNING hold_id, created_at, expires_at),
+items AS (
+  SELECT hi.flight_id, hi.cabin, hi.seats FROM hold_items hi JOIN hold USING (hold_id)),
+moved AS (
+  UPDATE inventory inv SET held = inv.held - i.seats, sold = inv.sold + i.seats
+  FROM items i WHERE inv.flight_id = i.flight_id AND inv.cabin = i.cabin RETURNING 1)
+SELECT h.created_at, h.expires_at, i.flight_id, i.cabin, i.seats, (SELECT count(*) FROM moved)::int AS moved
+FROM hold h, items i ORDER BY i.flight_id, i.cabin`;
 
 /**
  * Seat holds and their items. Every change of a hold moves its seats in the inventory in the
@@ -83,7 +126,10 @@ export class HoldStore {
   /**
    * Holds all items or none, for `ttlSeconds` from `now`. Idempotent by hold id: the same id
    * with the same items returns the hold as it is; with other items it is an
-   * idempotency-conflict. A cabin without the seats fails the whole hold as sold-out.
+   * idempotency-conflict; an id released before the hold arrived (compensation first) is a
+   * hold-state-conflict. A cabin without the seats fails the whole hold as sold-out, after
+   * expired holds on these flights have given their seats back (a stale hold must not turn a
+   * buyer away).
    */
   async holdSeats(
     holdId: string,
@@ -92,46 +138,61 @@ export class HoldStore {
     now: Date,
   ): Promise<Outcome<HoldRecord, HoldFailure>> {
     const ordered = canonicalItems(items);
-    // Expired holds on these cabins give their seats back first, so a full cabin with a stale
-    // hold does not turn a buyer away.
-    await this.expireDue(now, ordered);
+    const first = await this.tryHold(holdId, ordered, ttlSeconds, now);
+    if (first.ok || first.failure.kind !== 'sold-out') return first;
+    return (await this.expireDue(now, ordered)) > 0
+      ? this.tryHold(holdId, ordered, ttlSeconds, now)
+      : first;
+  }
+
+  private async tryHold(
+    holdId: string,
+    ordered: HoldItem[],
+    ttlSeconds: number,
+    now: Date,
+  ): Promise<Outcome<HoldRecord, HoldFailure>> {
+    const expiresAt = holdExpiry(now, ttlSeconds);
     try {
       return await this.db.transaction(async (tx) => {
-        const inserted = await tx.query(
-          `INSERT INTO holds (hold_id, status, created_at, expires_at, updated_at)
-           VALUES ($1, 'HELD', $2, $3, $2) ON CONFLICT (hold_id) DO NOTHING RETURNING hold_id`,
-          [holdId, now, holdExpiry(now, ttlSeconds)],
-        );
-        if (inserted.length === 0) {
+        const [r] = await tx.query<{ inserted: number; taken: number }>(HOLD_SQL, [
+          holdId,
+          now,
+          expiresAt,
+          ordered.map((i) => i.flightId),
+          ordered.map((i) => i.cabin),
+          ordered.map((i) => i.seats),
+          ordered.map((i) => this.inventory.capacityOf(i.flightId, i.cabin)),
+        ]);
+        if (r!.inserted === 0) {
           const existing = await this.load(tx, holdId, false);
           if (!existing) throw new Error(`hold ${holdId} vanished`);
-          return sameItems(existing.items, ordered)
-            ? succeeded(existing)
-            : failed({ kind: 'idempotency-conflict' as const, holdId });
+          return existingHoldOutcome(existing, ordered);
         }
-        await this.inventory.ensureRows(tx, ordered);
-        for (const item of ordered) {
-          if (!(await this.inventory.take(tx, item))) {
-            const available = await this.inventory.available(tx, item);
-            throw new RolledBack({ kind: 'sold-out', ...item, available, requested: item.seats });
-          }
-          await tx.query(
-            'INSERT INTO hold_items (hold_id, flight_id, cabin, seats) VALUES ($1, $2, $3, $4)',
-            [holdId, item.flightId, item.cabin, item.seats],
-          );
-        }
+        // A cabin short of seats: roll back the hold and whatever items were taken.
+        if (r!.taken < ordered.length) throw new ShortOfSeats();
         return succeeded<HoldRecord>({
           holdId,
           status: 'HELD',
           items: ordered,
           createdAt: now,
-          expiresAt: holdExpiry(now, ttlSeconds),
+          expiresAt,
         });
       });
     } catch (err) {
-      if (err instanceof RolledBack) return failed(err.failure);
-      throw err;
+      if (!(err instanceof ShortOfSeats)) throw err;
     }
+    // Counted after the rollback, so the seats this hold took from other cabins are not missing.
+    const seats = await Promise.all(ordered.map((i) => this.inventory.available(this.db, i)));
+    const short = Math.max(
+      0,
+      ordered.findIndex((item, i) => seats[i]! < item.seats),
+    );
+    return failed({
+      kind: 'sold-out',
+      ...ordered[short]!,
+      available: seats[short]!,
+      requested: ordered[short]!.seats,
+    });
   }
 
   async getHold(holdId: string): Promise<Outcome<HoldRecord, HoldFailure>> {
@@ -144,6 +205,8 @@ export class HoldStore {
    * is expired here (its seats go back, committed) and reported as hold-expired.
    */
   async confirmHold(holdId: string, now: Date): Promise<Outcome<HoldRecord, HoldFailure>> {
+    const confirmed = await this.confirmLive(holdId, now);
+    if (confirmed) return succeeded(confirmed);
     const hold = await this.db.transaction(async (tx) => {
       const current = await this.load(tx, holdId, true);
       if (!current) return null;
@@ -151,6 +214,36 @@ export class HoldStore {
       return transition ? this.apply(tx, current, transition, now) : current;
     });
     return hold ? confirmOutcome(hold) : notFound(holdId);
+  }
+
+  /** The one-statement confirmation of a live HELD hold; null when it is not one. */
+  private async confirmLive(holdId: string, now: Date): Promise<HoldRecord | null> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const rows = await this.db.query<{
+          created_at: Date;
+          expires_at: Date;
+          flight_id: string;
+          cabin: CabinCode;
+          seats: number;
+        }>(CONFIRM_SQL, [holdId, now]);
+        if (rows.length === 0) return null;
+        return {
+          holdId,
+          status: 'CONFIRMED',
+          createdAt: new Date(rows[0]!.created_at),
+          expiresAt: new Date(rows[0]!.expires_at),
+          items: rows.map((i) => ({
+            flightId: i.flight_id,
+            cabin: i.cabin,
+            seats: Number(i.seats),
+          })),
+        };
+      } catch (err) {
+        // Two multi-flight holds confirming across the same cabins in opposite orders.
+        if ((err as { code?: string }).code !== DEADLOCK || attempt >= 5) throw err;
+      }
+    }
   }
 
   /** Gives back the seats of an unconfirmed hold. Releasing twice (or after expiry) is fine. */
@@ -164,11 +257,30 @@ export class HoldStore {
     });
   }
 
-  /** Gives back whatever seats a hold still has (sold or held). Idempotent. */
+  /**
+   * Gives back whatever seats a hold still has (sold or held). Idempotent. An id with no hold yet
+   * is released all the same: a tombstone (RELEASED, no items) is recorded so that the hold, if
+   * it arrives later (a frozen instance waking up, a request stuck in the network), is refused.
+   * Compensation wins whatever the order of arrival.
+   */
   async releaseSeats(holdId: string, now: Date): Promise<Outcome<HoldRecord, HoldFailure>> {
     return this.db.transaction(async (tx) => {
+      // Waits for a hold of this id still being made, then releases it (or records the tombstone).
+      const tombstone = await tx.query(
+        `INSERT INTO holds (hold_id, status, created_at, expires_at, updated_at)
+         VALUES ($1, 'RELEASED', $2, $2, $2) ON CONFLICT (hold_id) DO NOTHING RETURNING hold_id`,
+        [holdId, now],
+      );
+      if (tombstone.length > 0)
+        return succeeded<HoldRecord>({
+          holdId,
+          status: 'RELEASED',
+          items: [],
+          createdAt: now,
+          expiresAt: now,
+        });
       const hold = await this.load(tx, holdId, true);
-      if (!hold) return notFound(holdId);
+      if (!hold) throw new Error(`hold ${holdId} vanished`);
       const transition = returnTransition(hold);
       return succeeded(transition ? await this.apply(tx, hold, transition, now) : hold);
     });

@@ -10,37 +10,15 @@ export type CapacityOf = (flightId: string, cabin: CabinCode) => number;
  * The seat inventory: one row per flight and cabin. Seats move only inside the caller's
  * transaction, by conditional updates with a CHECK constraint behind them (`not_oversold`), so
  * concurrent holds can never take more seats than a cabin has. The hold store drives the moves;
- * this file owns the SQL of the `inventory` table.
+ * this file owns the SQL of the `inventory` table, except the hold store's one-statement hold and
+ * confirmation (HOLD_SQL, CONFIRM_SQL), which take and sell seats under the same conditions.
  */
 export class InventoryStore {
   constructor(
     private readonly db: Database,
-    private readonly capacityOf: CapacityOf,
+    /** The timetable capacity of a cabin (for rows made on first use). */
+    readonly capacityOf: CapacityOf,
   ) {}
-
-  /** Makes the rows of cabins never touched before, with their timetable capacity. */
-  async ensureRows(tx: Sql, items: HoldItem[]): Promise<void> {
-    for (const item of items) {
-      await tx.query(
-        'INSERT INTO inventory (flight_id, cabin, capacity) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
-        [item.flightId, item.cabin, this.capacityOf(item.flightId, item.cabin)],
-      );
-    }
-  }
-
-  /**
-   * Holds an item's seats if the cabin still has them: true when taken, false when sold out
-   * (nothing changed). The condition and the update are one statement, so two buyers can never
-   * both take the last seat.
-   */
-  async take(tx: Sql, item: HoldItem): Promise<boolean> {
-    const updated = await tx.query(
-      `UPDATE inventory SET held = held + $3
-       WHERE flight_id = $1 AND cabin = $2 AND capacity - sold - held >= $3 RETURNING flight_id`,
-      [item.flightId, item.cabin, item.seats],
-    );
-    return updated.length > 0;
-  }
 
   /** Seats of a cabin neither sold nor held (0 for a cabin without a row). */
   async available(tx: Sql, item: Pick<HoldItem, 'flightId' | 'cabin'>): Promise<number> {

@@ -40,8 +40,11 @@ export type HoldFailure =
       kind: 'hold-state-conflict';
       holdId: string;
       status: HoldStatus;
-      /** What the caller tried: confirm a hold that is not HELD, or release a confirmed one. */
-      wanted: 'confirm' | 'release';
+      /**
+       * What the caller tried: confirm a hold that is not HELD, release a confirmed one, or hold
+       * seats under the id of a hold that was released (compensation came first: see HoldStore).
+       */
+      wanted: 'confirm' | 'release' | 'hold';
     };
 
 const byKey = (a: HoldItem, b: HoldItem) =>
@@ -113,6 +116,34 @@ export function releaseTransition(hold: HoldRecord): Outcome<HoldTransition | nu
     });
   }
   return succeeded(hold.status === 'HELD' ? { to: 'RELEASED', move: 'release' } : null);
+}
+
+/**
+ * A hold id that was released before any hold was made under it (ReleaseSeats arrived first):
+ * a RELEASED hold without items. It stays, so that the hold, arriving late, is refused.
+ */
+export const isTombstone = (hold: HoldRecord): boolean =>
+  hold.status === 'RELEASED' && hold.items.length === 0;
+
+/**
+ * What a HoldSeats that finds its hold id taken answers: the hold as it is when the items are the
+ * same (a retry), a state conflict when the id was released before the hold arrived, an
+ * idempotency conflict when the items differ.
+ */
+export function existingHoldOutcome(
+  existing: HoldRecord,
+  items: HoldItem[],
+): Outcome<HoldRecord, HoldFailure> {
+  if (isTombstone(existing))
+    return failed({
+      kind: 'hold-state-conflict',
+      holdId: existing.holdId,
+      status: existing.status,
+      wanted: 'hold',
+    });
+  return sameItems(existing.items, items)
+    ? succeeded(existing)
+    : failed({ kind: 'idempotency-conflict', holdId: existing.holdId });
 }
 
 /** Giving back whatever seats a hold still has: sold ones (RETURNED) or held ones (RELEASED). */

@@ -1,0 +1,184 @@
+/**
+ * Compensation wins whatever the order of arrival (issue 17, item 3): two schedule processes on
+ * one PostgreSQL database, one of them paused with SIGSTOP while a hold is in its hands, the
+ * release of that hold sent to the other. The paused one is resumed (SIGCONT) afterwards.
+ */
+import { status } from '@grpc/grpc-js';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Cabin } from '../../gen/ts/flights/v1/common.js';
+import { HoldStatus, ScheduleServiceService } from '../../gen/ts/flights/v1/schedule.js';
+import { createClient, type ServiceClient } from '../../platform/clients.js';
+import { createTestDatabase, type TestDatabase } from '../../test/support/postgres.js';
+import { freePort, spawnEntry, type Spawned } from '../../test/support/processes.js';
+import { failure, TEST_START_DATE } from '../../test/support/schedule.js';
+
+type Schedule = ServiceClient<typeof ScheduleServiceService>;
+
+interface Instance {
+  proc: Spawned;
+  client: Schedule;
+  /** The application_name of its database sessions, to find them in pg_stat_activity. */
+  sessions: string;
+}
+
+let db: TestDatabase;
+let admin: pg.Client;
+let a: Instance;
+let b: Instance;
+const flights: string[] = [];
+
+async function startInstance(name: string): Promise<Instance> {
+  const port = await freePort();
+  const url = new URL(db.url);
+  url.searchParams.set('application_name', name);
+  const proc = spawnEntry('services/schedule/main.ts', {
+    PORT: String(port),
+    DATABASE_URL: url.toString(),
+    SCHEDULE_START_DATE: TEST_START_DATE,
+    SCHEDULE_DAYS: '30',
+    LOG_LEVEL: 'info',
+  });
+  await proc.waitForLine((l) => l.includes('ready: serving'), 60_000);
+  const client = createClient(ScheduleServiceService, {
+    target: `dns:///127.0.0.1:${port}`,
+    defaultDeadlineMs: 30_000,
+  });
+  return { proc, client, sessions: name };
+}
+
+const economy = async (flightId: string) => {
+  const { flights: found } = await a.client.getAvailability({ flightIds: [flightId] });
+  return found[0]!.cabins.find((c) => c.cabin === Cabin.CABIN_ECONOMY)!;
+};
+
+const holdRequest = (holdId: string, flightId: string) => ({
+  holdId,
+  items: [{ flightId, cabin: Cabin.CABIN_ECONOMY, seats: 2 }],
+  ttlSeconds: 600,
+});
+
+/** Waits until a session of `name` is in the state asked (pg_stat_activity), polling. */
+async function sessionOf(name: string, where: string): Promise<void> {
+  for (;;) {
+    const { rows } = await admin.query(
+      `SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND ${where}`,
+      [name],
+    );
+    if (rows.length > 0) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase('schedule_frozen');
+  admin = new pg.Client({ connectionString: db.url });
+  await admin.connect();
+  [a, b] = await Promise.all([startInstance('schedule-a'), startInstance('schedule-b')]);
+  for await (const r of a.client.listFlights({
+    origin: 'LHR',
+    destination: 'JFK',
+    fromDate: '2026-12-02',
+    toDate: '2026-12-12',
+    includeCancelled: false,
+  }))
+    flights.push(r.flight!.flightId);
+  // Both clients connected before anyone is paused.
+  await b.client.listAirports({ query: 'lon', pageSize: 0, pageToken: '' });
+}, 120_000);
+
+afterAll(async () => {
+  for (const i of [a, b]) {
+    if (!i) continue;
+    i.proc.child.kill('SIGCONT');
+    i.client.close();
+    await i.proc.stop();
+  }
+  await admin?.end();
+  await db?.drop();
+});
+
+describe('compensation against a paused schedule instance', () => {
+  it('refuses a hold that arrives after its release, and takes no seats for it', async () => {
+    const flightId = flights.shift()!;
+    const before = await economy(flightId);
+    b.proc.child.kill('SIGSTOP');
+    // The hold reaches the paused instance and waits there; its release goes to the other.
+    const late = b.client.holdSeats(holdRequest('late-hold', flightId));
+    late.catch(() => {}); // awaited below, after B is resumed
+    try {
+      const released = await a.client.releaseSeats({ holdId: 'late-hold' });
+      expect(released.hold!.status).toBe(HoldStatus.HOLD_STATUS_RELEASED);
+      expect(released.hold!.items).toEqual([]);
+    } finally {
+      b.proc.child.kill('SIGCONT');
+    }
+    const refused = await failure(late);
+    expect(refused.code).toBe(status.FAILED_PRECONDITION);
+    expect(refused.reason).toBe('HOLD_STATE_CONFLICT');
+    const after = await economy(flightId);
+    expect([after.held, after.sold]).toEqual([before.held, before.sold]);
+    expect((await a.client.getHold({ holdId: 'late-hold' })).hold!.status).toBe(
+      HoldStatus.HOLD_STATUS_RELEASED,
+    );
+    // Releasing again, and holding again under the released id, change nothing.
+    expect((await a.client.releaseSeats({ holdId: 'late-hold' })).hold!.status).toBe(
+      HoldStatus.HOLD_STATUS_RELEASED,
+    );
+    expect((await failure(a.client.holdSeats(holdRequest('late-hold', flightId)))).reason).toBe(
+      'HOLD_STATE_CONFLICT',
+    );
+    expect((await economy(flightId)).held).toBe(before.held);
+  }, 60_000);
+
+  it('frees the rows a paused instance locked mid-transaction: the other instance holds and releases meanwhile', async () => {
+    const flightId = flights.shift()!;
+    // The cabin's inventory row exists once something was held on it.
+    await a.client.holdSeats(holdRequest('warm-up', flightId));
+    await a.client.releaseSeats({ holdId: 'warm-up' });
+    const before = await economy(flightId);
+
+    // Pause B inside its hold's transaction, holding the cabin's row lock: the test holds the
+    // row first, so B's statement waits on it; B is paused while it waits; the row is let go,
+    // B's statement completes in PostgreSQL, and B (paused) never commits.
+    await admin.query('BEGIN');
+    const locked = await admin.query(
+      "SELECT 1 FROM inventory WHERE flight_id = $1 AND cabin = 'economy' FOR UPDATE",
+      [flightId],
+    );
+    expect(locked.rows).toHaveLength(1);
+    const frozen = b.client.holdSeats(holdRequest('frozen-hold', flightId)).then(
+      (r) => r,
+      (err: unknown) => err,
+    );
+    await sessionOf(b.sessions, "wait_event_type = 'Lock'");
+    b.proc.child.kill('SIGSTOP');
+    try {
+      await admin.query('COMMIT');
+      await sessionOf(b.sessions, "state = 'idle in transaction'");
+
+      // While B stays paused: the release of B's hold and another buyer's hold on the same cabin
+      // both go through on A (PostgreSQL ends B's transaction after its idle limit).
+      const released = await a.client.releaseSeats({ holdId: 'frozen-hold' });
+      expect(released.hold!.status).toBe(HoldStatus.HOLD_STATUS_RELEASED);
+      const other = await a.client.holdSeats(holdRequest('other-buyer', flightId));
+      expect(other.hold!.status).toBe(HoldStatus.HOLD_STATUS_HELD);
+      const { rows } = await admin.query(
+        "SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND state = 'idle in transaction'",
+        [b.sessions],
+      );
+      expect(rows).toEqual([]);
+    } finally {
+      b.proc.child.kill('SIGCONT');
+    }
+    // B wakes to a session PostgreSQL ended: its hold fails, and B goes on serving.
+    const outcome = await frozen;
+    expect(outcome).toBeInstanceOf(Error);
+    expect((await b.client.getHold({ holdId: 'frozen-hold' })).hold!.status).toBe(
+      HoldStatus.HOLD_STATUS_RELEASED,
+    );
+    const after = await economy(flightId);
+    expect(after.held).toBe(before.held + 2); // the other buyer's seats only
+    expect(after.sold).toBe(before.sold);
+  }, 60_000);
+});
