@@ -1,11 +1,8 @@
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { Ajv } from 'ajv';
 import { Ajv2019 } from 'ajv/dist/2019.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { z } from 'zod';
 import { bffEnv } from '../../bff/config.js';
@@ -16,9 +13,7 @@ import { bookingEnv } from '../../services/booking/service.js';
 import { pricingEnv } from '../../services/pricing/service.js';
 import { scheduleEnv } from '../../services/schedule/service.js';
 import { searchEnv } from '../../services/search/service.js';
-import { freePort, ROOT } from '../support/processes.js';
-import { startSchedule, type ScheduleFixture } from '../support/schedule.js';
-import { toolPath } from '../support/tools.js';
+import { ROOT } from '../support/processes.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -326,79 +321,5 @@ describe('Dockerfile', () => {
       .filter((l) => l && !l.startsWith('#') && !l.startsWith('!'));
     for (const dir of ['platform', 'services', 'bff', 'proto', 'scripts', 'package.json'])
       expect(ignored, dir).not.toContain(dir);
-  });
-});
-
-describe('scripts/healthcheck.mjs (the containers’ health probe)', () => {
-  // Asynchronous: the servers probed here run in this very process.
-  const probe = async (kind: string, port: number) => {
-    try {
-      await promisify(execFile)(process.execPath, ['scripts/healthcheck.mjs', kind, String(port)], {
-        cwd: ROOT,
-      });
-      return { status: 0, stderr: '' };
-    } catch (err) {
-      const e = err as { code?: number; stderr?: string };
-      return { status: e.code, stderr: e.stderr ?? '' };
-    }
-  };
-  let schedule: ScheduleFixture;
-  beforeAll(async () => {
-    schedule = await startSchedule('embedded');
-  });
-  afterAll(async () => {
-    await schedule?.stop();
-  });
-
-  it('grpc: passes for a SERVING service, fails for NOT_SERVING and where nothing listens', async () => {
-    expect((await probe('grpc', schedule.running.port)).status).toBe(0);
-    schedule.running.server.setServing(false);
-    try {
-      const notServing = await probe('grpc', schedule.running.port);
-      expect(notServing.status).toBe(1);
-      expect(notServing.stderr).toMatch(/NOT_SERVING/);
-    } finally {
-      schedule.running.server.setServing(true);
-    }
-    expect((await probe('grpc', await freePort())).status).toBe(1);
-  });
-
-  it('http: passes on 200 from /healthz, fails on an error status or no listener', async () => {
-    let status = 200;
-    const server = createServer((req, res) => {
-      res.statusCode = req.url === '/healthz' ? status : 404;
-      res.end();
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const { port } = server.address() as { port: number };
-    try {
-      expect((await probe('http', port)).status).toBe(0);
-      status = 503;
-      expect((await probe('http', port)).status).toBe(1);
-    } finally {
-      await new Promise((r) => server.close(r));
-    }
-    expect((await probe('http', await freePort())).status).toBe(1);
-    expect((await probe('nonsense', 1)).status).toBe(1);
-  });
-
-  it('grpcurl through schedule’s reflection (where Envoy routes it) lists, and describes every service', async () => {
-    const grpcurl = toolPath('grpcurl');
-    const run = async (...args: string[]) =>
-      (
-        await promisify(execFile)(grpcurl, [
-          '-plaintext',
-          `127.0.0.1:${schedule.running.port}`,
-          ...args,
-        ])
-      ).stdout;
-    const listed = (await run('list')).split('\n').filter(Boolean);
-    expect(listed).toEqual(
-      expect.arrayContaining([MESH.schedule.fullName, 'grpc.health.v1.Health']),
-    );
-    for (const { fullName } of Object.values(MESH))
-      expect(await run('describe', fullName), fullName).toMatch(
-        new RegExp(`service ${fullName.split('.').pop()}`),
-      );
   });
 });
