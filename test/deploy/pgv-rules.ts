@@ -1,51 +1,11 @@
+/**
+ * protoc-gen-validate's rules (https://github.com/bufbuild/protoc-gen-validate) as Envoy
+ * enforces them when it loads a config, for proto-json.ts: the subset Envoy's API uses.
+ */
 import { isIP } from 'node:net';
 import protobuf from 'protobufjs';
 
-/**
- * protoc-gen-validate rules as Envoy enforces them when it loads a config (required fields,
- * min_len, gt/lte ranges, min_items, well-known string formats, …), applied by the proto-JSON
- * checker in proto-json.ts to every field it walks.
- */
-
-/** Durations as proto3 JSON writes them: seconds with up to nine decimals and an "s". */
-export const DURATION = /^\d+(\.\d{1,9})?s$/;
-const INT = /^-?\d+$/;
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Rules = Record<string, any>;
-
-export const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-
-/** The field's `(validate.rules)` option, as protobufjs parsed it. */
-export function rulesOf(field: protobuf.Field): Rules | undefined {
-  const parsed = field.parsedOptions as Rules[] | undefined;
-  return parsed?.find((o) => '(validate.rules)' in o)?.['(validate.rules)'];
-}
-
-/** A proto3 JSON scalar: 64-bit integers may be decimal strings, bytes are base64 strings. */
-export function checkScalar(type: string, value: unknown, at: string, errors: string[]): void {
-  switch (type) {
-    case 'string':
-    case 'bytes':
-      if (typeof value !== 'string') errors.push(`${at}: expected a string`);
-      return;
-    case 'bool':
-      if (typeof value !== 'boolean') errors.push(`${at}: expected a boolean`);
-      return;
-    case 'double':
-    case 'float':
-      if (typeof value !== 'number') errors.push(`${at}: expected a number`);
-      return;
-    default:
-      if (
-        !(typeof value === 'number' && Number.isInteger(value)) &&
-        !(typeof value === 'string' && INT.test(value))
-      )
-        errors.push(`${at}: expected an integer`);
-      else if (type.startsWith('u') && Number(value) < 0)
-        errors.push(`${at}: must not be negative`);
-  }
-}
+export type Rules = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const NUMERIC = [
   'double',

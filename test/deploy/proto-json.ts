@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import protobuf from 'protobufjs';
 import { ROOT } from '../support/processes.js';
-import { applyRules, camel, checkScalar, DURATION, rulesOf, type Rules } from './pgv-rules.js';
+import { applyRules, type Rules } from './pgv-rules.js';
 
 /**
  * A strict checker of proto3 JSON/YAML against message types, the way Envoy reads its config:
@@ -22,6 +22,10 @@ const INCLUDES = [
   ...['envoy-api', 'xds', 'googleapis', 'protoc-gen-validate'].map((d) => path.join(XDS_DEPS, d)),
   path.join(ROOT, 'node_modules/protobufjs'), // google/protobuf/descriptor.proto
 ];
+
+/** Durations as proto3 JSON writes them: seconds with up to nine decimals and an "s". */
+const DURATION = /^\d+(\.\d{1,9})?s$/;
+const INT = /^-?\d+$/;
 
 /** Full name of each top-level message → the .proto file (relative to its include dir) declaring it. */
 function indexMessages(): Map<string, string> {
@@ -251,5 +255,38 @@ export class ProtoJsonChecker {
       return void errors.push(`${at}: unknown @type ${name} (no such message in Envoy's API)`);
     const { ['@type']: _drop, ...rest } = value as Record<string, unknown>;
     this.message(type, rest, at, errors);
+  }
+}
+
+const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/** The field's `(validate.rules)` option, as protobufjs parsed it. */
+function rulesOf(field: protobuf.Field): Rules | undefined {
+  const parsed = field.parsedOptions as Rules[] | undefined;
+  return parsed?.find((o) => '(validate.rules)' in o)?.['(validate.rules)'];
+}
+
+/** A proto3 JSON scalar: 64-bit integers may be decimal strings, bytes are base64 strings. */
+function checkScalar(type: string, value: unknown, at: string, errors: string[]): void {
+  switch (type) {
+    case 'string':
+    case 'bytes':
+      if (typeof value !== 'string') errors.push(`${at}: expected a string`);
+      return;
+    case 'bool':
+      if (typeof value !== 'boolean') errors.push(`${at}: expected a boolean`);
+      return;
+    case 'double':
+    case 'float':
+      if (typeof value !== 'number') errors.push(`${at}: expected a number`);
+      return;
+    default:
+      if (
+        !(typeof value === 'number' && Number.isInteger(value)) &&
+        !(typeof value === 'string' && INT.test(value))
+      )
+        errors.push(`${at}: expected an integer`);
+      else if (type.startsWith('u') && Number(value) < 0)
+        errors.push(`${at}: must not be negative`);
   }
 }
