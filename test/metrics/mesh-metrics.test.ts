@@ -261,11 +261,18 @@ describe('metrics of the running mesh', () => {
       ['booking', 'schedule'],
       ['search', 'schedule'],
       ['bff', 'search'],
-    ] as const)
+    ] as const) {
+      const where = { rpc_client_target: target };
+      expect(total(samples(caller), 'rpc_client_resolver_endpoints', where), caller).toBe(1);
+      // Each peer behind a circuit breaker, closed (0) while it answers.
+      const breaker = samples(caller).filter(
+        (s) => s.name === 'rpc_client_breaker_state' && s.labels.rpc_client_target === target,
+      );
       expect(
-        total(samples(caller), 'rpc_client_resolver_endpoints', { rpc_client_target: target }),
-        `${caller} → ${target}`,
-      ).toBe(1);
+        breaker.map((s) => s.value),
+        `${caller} → ${target} breaker`,
+      ).toEqual([0]);
+    }
   });
 
   it('times the BFF’s HTTP routes by route template and status', () => {
@@ -314,10 +321,8 @@ describe('metrics of the running mesh', () => {
 
   it('exports every metric the dashboard queries', () => {
     const exported = new Set([...scraped.values()].flatMap((s) => s.samples.map((x) => x.name)));
-    // Series Prometheus makes itself, and those awaiting a producer (asserted absent, so the
-    // list is revisited when circuit breakers arrive).
+    // Series Prometheus makes itself.
     const notFromServices = new Set(['up']);
-    const awaitingProducer = new Set(['rpc_client_breaker_state']);
     const queried = new Map<string, string[]>();
     for (const { panel, expr } of dashboardQueries(readDashboard()))
       for (const name of metricNames(expr))
@@ -325,8 +330,7 @@ describe('metrics of the running mesh', () => {
     expect(queried.size).toBeGreaterThan(15);
     for (const [name, panels] of queried) {
       if (notFromServices.has(name)) continue;
-      if (awaitingProducer.has(name)) expect(exported.has(name), name).toBe(false);
-      else expect(exported.has(name), `${name} (panels: ${panels.join(', ')})`).toBe(true);
+      expect(exported.has(name), `${name} (panels: ${panels.join(', ')})`).toBe(true);
     }
   });
 
