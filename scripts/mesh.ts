@@ -188,6 +188,27 @@ const discoveryEnv: NodeJS.ProcessEnv = discovery.consul
   : Object.fromEntries(
       Object.values(MESH).map((s) => [s.addrEnv, `127.0.0.1:${s.port + PORT_OFFSET}`]),
     );
+/**
+ * Pricing runs twice (a dead instance must not stop quoting) when the instances can share a
+ * store: with DATABASE_URL. Embedded stores are one per process, and a quote made by one
+ * instance could not be confirmed by the other, so then one instance runs.
+ * MESH_PRICING_INSTANCES overrides.
+ */
+const PRICING_INSTANCES = Number(
+  process.env.MESH_PRICING_INSTANCES ?? (process.env.DATABASE_URL ? 2 : 1),
+);
+if (!Number.isInteger(PRICING_INSTANCES) || PRICING_INSTANCES < 1 || PRICING_INSTANCES > 9) {
+  process.stderr.write('MESH_PRICING_INSTANCES: expected an integer from 1 to 9\n');
+  process.exit(2);
+}
+/** Instance i (from 0) of a service listens on its port + 10·i. */
+const instancePort = (name: ServiceName, i: number) => MESH[name].port + PORT_OFFSET + 10 * i;
+const instances = (name: ServiceName) => (name === 'pricing' ? PRICING_INSTANCES : 1);
+if (!discovery.consul)
+  discoveryEnv.PRICING_ADDR = Array.from(
+    { length: PRICING_INSTANCES },
+    (_, i) => `127.0.0.1:${instancePort('pricing', i)}`,
+  ).join(',');
 const started: string[] = [];
 const bffPort = BFF_PORT + PORT_OFFSET;
 // The OpenID Connect provider first: the BFF checks tokens against its keys (bff/config.ts).
@@ -204,17 +225,19 @@ started.push(`  identity  ${issuer}   (tokens: npm run -s dev-token -- alice)`);
 for (const name of ORDER) {
   const entry = path.join('services', name, 'main.ts');
   if (!existsSync(path.join(ROOT, entry))) continue;
-  const port = MESH[name].port + PORT_OFFSET;
-  launch(name, entry, {
-    PORT: String(port),
-    DATA_DIR: path.join(DATA_ROOT, name),
-    ...discoveryEnv,
-  });
-  await waitServing(name, port);
+  for (let i = 0; i < instances(name); i++) {
+    const port = instancePort(name, i);
+    launch(i ? `${name}-${i + 1}` : name, entry, {
+      PORT: String(port),
+      DATA_DIR: path.join(DATA_ROOT, i ? `${name}-${i + 1}` : name),
+      ...discoveryEnv,
+    });
+    await waitServing(name, port);
+    started.push(
+      `  ${name.padEnd(9)} grpc://127.0.0.1:${port}   (grpcurl -plaintext 127.0.0.1:${port} list)`,
+    );
+  }
   if (discovery.consul) await waitRegistered(discovery.consul, name);
-  started.push(
-    `  ${name.padEnd(9)} grpc://127.0.0.1:${port}   (grpcurl -plaintext 127.0.0.1:${port} list)`,
-  );
 }
 if (existsSync(path.join(ROOT, 'bff', 'main.ts'))) {
   process.stdout.write(`web front end: ${await ensureWebBuilt()}\n`);
