@@ -6,13 +6,14 @@ import { commonEnv, loadConfig } from './config.js';
 import { useConsul } from './consul.js';
 import { openDatabase, type Database, type Migration, type SessionLimits } from './db.js';
 import { targetFor } from './discovery.js';
+import { faultEnv } from './faults.js';
 import { createLogger, type Logger } from './logger.js';
 import { addressEnv, type Mesh } from './mesh.js';
 import { startPeriodic } from './periodic.js';
 import { startMetricsEndpoint, type MetricsEndpoint } from './telemetry/metrics.js';
 import type { ServiceDef } from './rpc-types.js';
 
-type BaseShape = ReturnType<typeof commonEnv> & typeof breakerEnv;
+type BaseShape = ReturnType<typeof commonEnv> & typeof breakerEnv & typeof faultEnv;
 /** The common variables, the process's own, and (untyped here) the peers' static addresses. */
 export type ServiceConfig<S extends z.ZodRawShape> = z.infer<z.ZodObject<BaseShape>> &
   z.infer<z.ZodObject<S>>;
@@ -65,6 +66,7 @@ export function openRuntime<S extends z.ZodRawShape, N extends string>(
   const shape = {
     ...commonEnv(spec.defaultPort, spec.defaultMetricsPort),
     ...breakerEnv,
+    ...faultEnv,
     ...addressEnv(services),
     ...(spec.env ?? {}),
   };
