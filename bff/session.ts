@@ -12,8 +12,10 @@
  * SameSite=Lax, send the session cookie on its own POSTs.
  *
  * Logging in is a separate concern: whatever flow obtains an access token (the OpenID Connect
- * authorization-code + PKCE flow of the identity service, or the development login below) calls
- * `sessions.start(reply, tokens)`.
+ * authorization-code + PKCE flow of the identity service, bff/oidc-login.ts, or the development
+ * login below) calls `sessions.start(reply, tokens)`. An access token about to expire is renewed
+ * with the session's refresh token before the request goes on; without one (or when renewal
+ * fails) the session ends with its token.
  *
  * Sessions live in this process (a bounded LRU, each until its token expires): a restart signs
  * everybody out, and replicas of the BFF would each need their own sticky clients, or a shared
@@ -29,11 +31,28 @@ import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { DEV_JWT_SECRET, type Authenticator } from './auth.js';
 import type { BffConfig } from './config.js';
+import type { Logger } from '../platform/logger.js';
+import { registerOidcLogin } from './oidc-login.js';
 import { HttpProblem } from './problem.js';
 
 export const SESSION_COOKIE = 'fm_session';
 export const CSRF_HEADER = 'x-csrf-token';
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** Tokens from a login or a renewal. */
+export interface TokenSet {
+  accessToken: string;
+  refreshToken?: string;
+  idToken?: string;
+}
+
+/** Renews an access token with a refresh token (the login flow that issued them provides it). */
+export type Refresher = (refreshToken: string) => Promise<TokenSet>;
+
+/** How long a session with a refresh token may live at most (the provider's own limit is 8 h). */
+const SESSION_MAX_MS = 8 * 3_600_000;
+/** An access token with less than this left is renewed before it is used. */
+const RENEW_BEFORE_MS = 30_000;
 
 /** What the BFF keeps for one signed-in browser. */
 export interface BrowserSession {
@@ -52,10 +71,9 @@ export interface Sessions {
    * Starts a session for an access token from a login flow: verifies it like any bearer token
    * (throws the 401 HttpProblem when it is not good), stores it and sets the cookie.
    */
-  start(
-    reply: FastifyReply,
-    tokens: { accessToken: string; refreshToken?: string; idToken?: string },
-  ): Promise<BrowserSession>;
+  start(reply: FastifyReply, tokens: TokenSet): Promise<BrowserSession>;
+  /** Installs how access tokens are renewed (the OIDC login does, when it is on). */
+  refreshWith(refresher: Refresher): void;
   /** The request's session, if its cookie names a live one. */
   current(req: FastifyRequest): BrowserSession | undefined;
   /** Forgets the request's session and clears the cookie. */
@@ -65,7 +83,11 @@ export interface Sessions {
 export interface SessionDeps {
   config: BffConfig;
   authenticate: Authenticator;
+  log: Logger;
 }
+
+/** Sign-in through the identity service whenever tokens come from an issuer, not a shared key. */
+export const oidcLoginEnabled = (config: BffConfig) => !config.JWT_SECRET;
 
 /** The development login is there only while the documented, public development key is. */
 export const devLoginEnabled = (config: BffConfig) =>
@@ -77,7 +99,10 @@ const sessionInfo = z.object({
   roles: z.array(z.string()),
   expiresAt: z.string().nullable().describe('ISO-8601 instant the session ends'),
   csrfToken: z.string().nullable().describe(`send as ${CSRF_HEADER} on writes`),
-  login: z.object({ dev: z.boolean() }),
+  login: z.object({
+    dev: z.boolean().describe('the development-only sign-in is on'),
+    oidc: z.boolean().describe('GET /auth/login signs in through the identity service'),
+  }),
 });
 
 const devLoginBody = z.object({
@@ -108,30 +133,45 @@ export async function registerSessions(app: FastifyInstance, deps: SessionDeps):
     secure: req.protocol === 'https',
   });
 
+  let refresher: Refresher | undefined;
+  /** Session id → the renewal under way, so concurrent requests renew once (tokens rotate). */
+  const renewing = new Map<string, Promise<BrowserSession | undefined>>();
+
+  /** A session from verified tokens (throws the 401 HttpProblem when they are not good). */
+  const sessionOf = async (tokens: TokenSet): Promise<BrowserSession> => {
+    const { subject, roles } = await deps.authenticate(`Bearer ${tokens.accessToken}`);
+    const exp = decodeJwt(tokens.accessToken).exp;
+    return {
+      subject,
+      roles: [...roles],
+      accessToken: tokens.accessToken,
+      expiresAt: exp ? exp * 1000 : Date.now() + 3_600_000,
+      ...(tokens.refreshToken ? { refreshToken: tokens.refreshToken } : {}),
+      ...(tokens.idToken ? { idToken: tokens.idToken } : {}),
+    };
+  };
+  /** How long the store keeps a session: its token's life, or with a refresh token, longer. */
+  const lifetimeMs = (s: BrowserSession) =>
+    Math.max(1, s.refreshToken ? SESSION_MAX_MS : s.expiresAt - Date.now());
+
   const sessions: Sessions = {
     async start(reply, tokens) {
-      const { subject, roles } = await deps.authenticate(`Bearer ${tokens.accessToken}`);
-      const exp = decodeJwt(tokens.accessToken).exp;
-      const expiresAt = exp ? exp * 1000 : Date.now() + 3_600_000;
-      const session: BrowserSession = {
-        subject,
-        roles: [...roles],
-        accessToken: tokens.accessToken,
-        expiresAt,
-        ...(tokens.refreshToken ? { refreshToken: tokens.refreshToken } : {}),
-        ...(tokens.idToken ? { idToken: tokens.idToken } : {}),
-      };
+      const session = await sessionOf(tokens);
       const old = reply.request.cookies[SESSION_COOKIE];
       if (old) store.delete(old);
       // A new id on every login: a session id planted before login is worth nothing after.
       const id = randomBytes(32).toString('base64url');
-      store.set(id, session, { ttl: Math.max(1, expiresAt - Date.now()) });
+      const ttl = lifetimeMs(session);
+      store.set(id, session, { ttl });
       reply.setCookie(SESSION_COOKIE, id, {
         ...cookieOptions(reply.request),
-        expires: new Date(expiresAt),
+        expires: new Date(Date.now() + ttl),
       });
       reply.request.cookies[SESSION_COOKIE] = id;
       return session;
+    },
+    refreshWith(r) {
+      refresher = r;
     },
     current(req) {
       const id = req.cookies[SESSION_COOKIE];
@@ -144,17 +184,50 @@ export async function registerSessions(app: FastifyInstance, deps: SessionDeps):
     },
   };
 
+  /** The request's session with a token good for a while yet: renewed if need be, else gone. */
+  const liveSession = async (req: FastifyRequest): Promise<BrowserSession | undefined> => {
+    const id = req.cookies[SESSION_COOKIE];
+    const session = id ? store.get(id) : undefined;
+    if (!id || !session || session.expiresAt - Date.now() > RENEW_BEFORE_MS) return session;
+    if (!session.refreshToken || !refresher) {
+      if (session.expiresAt <= Date.now()) store.delete(id);
+      return session.expiresAt > Date.now() ? session : undefined;
+    }
+    let renewal = renewing.get(id);
+    if (!renewal) {
+      const renew = refresher;
+      renewal = renew(session.refreshToken)
+        .then(sessionOf)
+        .then(
+          (fresh) => {
+            const next = { ...fresh, refreshToken: fresh.refreshToken ?? session.refreshToken };
+            store.set(id, next, { ttl: lifetimeMs(next) });
+            return next;
+          },
+          (err: unknown) => {
+            deps.log.info({ err: (err as Error).message }, 'session ended: token renewal failed');
+            store.delete(id);
+            return undefined;
+          },
+        )
+        .finally(() => renewing.delete(id));
+      renewing.set(id, renewal);
+    }
+    return renewal;
+  };
+
   // The cookie stands in for a bearer token; writes must also prove they come from our pages.
   app.addHook('onRequest', (req, reply, done) => {
-    if (req.headers.authorization) return done();
-    const session = sessions.current(req);
-    if (!session) return done();
-    const authorize = () => {
-      req.headers.authorization = `Bearer ${session.accessToken}`;
-      done();
-    };
-    if (UNSAFE_METHODS.has(req.method)) app.csrfProtection(req, reply, authorize);
-    else authorize();
+    if (req.headers.authorization || !req.cookies[SESSION_COOKIE]) return done();
+    liveSession(req).then((session) => {
+      if (!session) return done();
+      const authorize = () => {
+        req.headers.authorization = `Bearer ${session.accessToken}`;
+        done();
+      };
+      if (UNSAFE_METHODS.has(req.method)) app.csrfProtection(req, reply, authorize);
+      else authorize();
+    }, done);
   });
 
   const api = app.withTypeProvider<ZodTypeProvider>();
@@ -166,7 +239,7 @@ export async function registerSessions(app: FastifyInstance, deps: SessionDeps):
       roles: s?.roles ?? [],
       expiresAt: s ? new Date(s.expiresAt).toISOString() : null,
       csrfToken: s ? reply.generateCsrf({ userInfo: req.cookies[SESSION_COOKIE] }) : null,
-      login: { dev: devLoginEnabled(config) },
+      login: { dev: devLoginEnabled(config), oidc: oidcLoginEnabled(config) },
     };
   };
 
@@ -211,5 +284,7 @@ export async function registerSessions(app: FastifyInstance, deps: SessionDeps):
     },
   });
 
+  if (oidcLoginEnabled(config))
+    registerOidcLogin(app, { issuer: config.JWT_ISSUER, sessions, log: deps.log });
   return sessions;
 }

@@ -1,34 +1,68 @@
 import { z } from 'zod';
 import { Cabin } from '../gen/ts/flights/v1/common.js';
 
+/** C0 and C1 control characters and DEL (Unicode category Cc), U+0000 among them. */
+const CONTROL = /\p{Cc}/u;
+/** With the u flag a valid surrogate pair is one code point: only a lone surrogate is Cs. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * Why a string is not text a person could have typed, or undefined when it is. Refused: control
+ * characters (PostgreSQL cannot store U+0000 in text or jsonb at all, and the others are never
+ * part of a name, an id or a reason); lone surrogates (not Unicode: they cannot be encoded as
+ * UTF-8); and U+FFFD, which is what a protobuf or HTTP decoder makes of bytes that were not UTF-8,
+ * so over gRPC it is the only trace malformed text leaves.
+ */
+export function textProblem(s: string): string | undefined {
+  if (LONE_SURROGATE.test(s)) return 'must be well-formed Unicode (it holds a lone surrogate)';
+  if (CONTROL.test(s)) return 'must not contain control characters (U+0000–U+001F, U+007F–U+009F)';
+  if (s.includes('\uFFFD'))
+    return 'must be well-formed Unicode (it holds U+FFFD, the mark of bytes that were not UTF-8)';
+  return undefined;
+}
+
+/**
+ * The base of every string field of every request, over gRPC and HTTP: text that breaks the
+ * rule of `textProblem` is refused naming the field; accepted text is in Unicode NFC, so the
+ * same name typed with combining accents (NFD) is stored, compared and fingerprinted as one.
+ * The rule runs before any other check of the field, so its message is the one the caller sees.
+ */
+export const text = () =>
+  z
+    .string()
+    .superRefine((s, ctx) => {
+      const problem = textProblem(s);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .normalize('NFC');
+
 /**
  * Building blocks of the request schemas of every service (and the BFF): the flights
- * vocabulary's fields, validated once the same way everywhere.
+ * vocabulary's fields, validated once the same way everywhere. Every string among them is a
+ * `text()`.
  */
 export const fields = {
   /** IATA airport code; lower case is accepted and upper-cased. */
-  iataCode: z
-    .string()
+  iataCode: text()
     .transform((s) => s.trim().toUpperCase())
     .pipe(z.string().regex(/^[A-Z]{3}$/, 'must be a 3-letter IATA airport code')),
   /** A calendar date "YYYY-MM-DD" that exists. */
-  localDate: z
-    .string()
+  localDate: text()
     .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD')
     .refine((s) => {
       const d = new Date(`${s}T00:00:00Z`);
       return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
     }, 'is not a calendar date'),
   /** A client-chosen id or idempotency key. */
-  clientId: z
-    .string()
+  clientId: text()
     .min(1, 'is required')
     .max(128, 'must be at most 128 characters')
     .regex(/^[A-Za-z0-9._:~-]+$/, 'may contain only letters, digits and . _ : ~ -'),
   /** A dated flight id as schedule issues them: carrier, number and local departure date. */
-  flightId: z
-    .string()
-    .regex(/^[A-Z0-9]{2}\d{1,4}-\d{4}-\d{2}-\d{2}$/, 'must be a flight id like BA117-2026-12-01'),
+  flightId: text().regex(
+    /^[A-Z0-9]{2}\d{1,4}-\d{4}-\d{2}-\d{2}$/,
+    'must be a flight id like BA117-2026-12-01',
+  ),
   cabin: z
     .nativeEnum(Cabin)
     .refine(

@@ -1,4 +1,5 @@
 import { getEventListeners } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScheduleServiceService } from '../gen/ts/flights/v1/schedule.js';
@@ -24,15 +25,6 @@ function only(handlers: Partial<Handlers<Schedule>>): Handlers<Schedule> {
   return all as Handlers<Schedule>;
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      reject(new Error('aborted'));
-    });
-  });
-
 describe('client factory over real servers', () => {
   const log = createLogger('test', 'silent');
   const errors = { domain: 'test.v1', invalidArgument: 'INVALID', unspecified: 'UNSPECIFIED' };
@@ -53,7 +45,7 @@ describe('client factory over real servers', () => {
             async getHold(_req, ctx: CallContext) {
               seen.deadline = ctx.deadline;
               try {
-                await sleep(5_000, ctx.signal);
+                await sleep(5_000, undefined, { signal: ctx.signal });
               } catch {
                 seen.cancelled = true;
               }

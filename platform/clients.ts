@@ -143,16 +143,19 @@ export function createClient<D extends ServiceDef>(
     MethodDef,
   ][]) {
     const defaultMs = options.methodDeadlinesMs?.[key] ?? options.defaultDeadlineMs;
+    /** What grpc-js needs to make one call of this method, in its argument order. */
+    const call = (request: unknown, callOptions: CallOptions | undefined) =>
+      [
+        def.path,
+        def.requestSerialize,
+        def.responseDeserialize,
+        request,
+        callOptions?.metadata ?? new grpc.Metadata(),
+        callOptionsFor(defaultMs, callOptions),
+      ] as const;
     if (def.responseStream) {
       methods[key] = (request: unknown, callOptions?: CallOptions) => {
-        const stream = client.makeServerStreamRequest(
-          def.path,
-          def.requestSerialize,
-          def.responseDeserialize,
-          request,
-          callOptions?.metadata ?? new grpc.Metadata(),
-          callOptionsFor(defaultMs, callOptions),
-        );
+        const stream = client.makeServerStreamRequest(...call(request, callOptions));
         const detach = cancelWith(callOptions, () => stream.cancel());
         stream.on('close', detach);
         return stream;
@@ -161,20 +164,15 @@ export function createClient<D extends ServiceDef>(
       methods[key] = (request: unknown, callOptions?: CallOptions) =>
         new Promise((resolve, reject) => {
           let detach = () => {};
-          const call = client.makeUnaryRequest(
-            def.path,
-            def.requestSerialize,
-            def.responseDeserialize,
-            request,
-            callOptions?.metadata ?? new grpc.Metadata(),
-            callOptionsFor(defaultMs, callOptions),
-            (err, response) => {
+          const unary = client.makeUnaryRequest(
+            ...call(request, callOptions),
+            (err: grpc.ServiceError | null, response: unknown) => {
               detach();
               if (err) reject(err);
               else resolve(response);
             },
           );
-          detach = cancelWith(callOptions, () => call.cancel());
+          detach = cancelWith(callOptions, () => unary.cancel());
         });
     }
   }

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
 import Consul from 'consul';
 import { retryDelayMs } from './backoff.js';
@@ -106,10 +107,7 @@ export class ConsulRegistration {
     // A registration still on its way would land after a deregistration sent now, and leave
     // this instance listed (until its check goes critical) after it has gone. An agent that does
     // not answer must not hold the shutdown up for long, though.
-    await Promise.race([
-      this.inFlight,
-      new Promise((resolve) => setTimeout(resolve, 2_000).unref()),
-    ]);
+    await Promise.race([this.inFlight, sleep(2_000, undefined, { ref: false })]);
     if (!this.registered) return;
     try {
       await this.consul.agent.service.deregister(this.id);

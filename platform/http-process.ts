@@ -1,7 +1,6 @@
 import type { z } from 'zod';
 import { runProcess } from './lifecycle.js';
-import type { Logger } from './logger.js';
-import { openRuntime, type ProcessSpec, type Runtime, type ServiceConfig } from './runtime.js';
+import { launch, once, type ProcessSpec, type RunningProcess, type Runtime } from './runtime.js';
 
 /** An HTTP server a process's start function has started listening. */
 export interface HttpListener {
@@ -22,13 +21,6 @@ export interface HttpProcessSpec<
   start(runtime: Runtime<S, N>): Promise<HttpListener>;
 }
 
-export interface RunningHttpProcess<S extends z.ZodRawShape = z.ZodRawShape> {
-  readonly port: number;
-  readonly config: ServiceConfig<S>;
-  readonly log: Logger;
-  stop(): Promise<void>;
-}
-
 /**
  * An HTTP process of the mesh (an edge, a BFF) started the way services are: validated config,
  * logs, Consul resolution, typed clients of its peers; `stop()` drains the listener within
@@ -37,29 +29,18 @@ export interface RunningHttpProcess<S extends z.ZodRawShape = z.ZodRawShape> {
 export async function startHttpProcess<S extends z.ZodRawShape, N extends string>(
   spec: HttpProcessSpec<S, N>,
   env: NodeJS.ProcessEnv = process.env,
-): Promise<RunningHttpProcess<S>> {
-  const { runtime, close } = openRuntime(spec, env);
+): Promise<RunningProcess<S>> {
+  const { runtime, started: listener, close } = await launch(spec, env, spec.start);
   const { config, log } = runtime;
-  let listener: HttpListener;
-  try {
-    listener = await spec.start(runtime);
-  } catch (err) {
-    await close();
-    throw err;
-  }
   log.info({ port: listener.port }, 'ready: serving');
-  let stopping: Promise<void> | undefined;
   return {
     port: listener.port,
     config,
     log,
-    stop() {
-      stopping ??= (async () => {
-        await listener.close(config.SHUTDOWN_GRACE_MS);
-        await close();
-      })();
-      return stopping;
-    },
+    stop: once(async () => {
+      await listener.close(config.SHUTDOWN_GRACE_MS);
+      await close();
+    }),
   };
 }
 

@@ -106,3 +106,37 @@ export function openRuntime<S extends z.ZodRawShape, N extends string>(
     },
   };
 }
+
+/** A started process of the mesh, as its entry point and tests hold it. */
+export interface RunningProcess<S extends z.ZodRawShape = z.ZodRawShape> {
+  /** The port it serves on (PORT, or the one picked for 0). */
+  readonly port: number;
+  readonly config: ServiceConfig<S>;
+  readonly log: Logger;
+  /** Stops serving, drains, closes what the runtime opened; once, however often called. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Opens the runtime and runs the process's start function with it; a start that fails closes
+ * what it had opened before the error goes on.
+ */
+export async function launch<S extends z.ZodRawShape, N extends string, T>(
+  spec: ProcessSpec<S, N>,
+  env: NodeJS.ProcessEnv,
+  start: (runtime: Runtime<S, N>) => Promise<T>,
+): Promise<{ runtime: Runtime<S, N>; started: T; close(): Promise<void> }> {
+  const { runtime, close } = openRuntime(spec, env);
+  try {
+    return { runtime, started: await start(runtime), close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+/** `fn` run once: later calls get the first call's promise. */
+export function once(fn: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  return () => (running ??= fn());
+}

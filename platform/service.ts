@@ -1,9 +1,8 @@
 import type { z } from 'zod';
 import { ConsulRegistration } from './consul.js';
 import { runProcess } from './lifecycle.js';
-import type { Logger } from './logger.js';
 import type { Mesh } from './mesh.js';
-import { openRuntime, type Runtime, type ServiceConfig } from './runtime.js';
+import { launch, once, type RunningProcess, type Runtime, type ServiceConfig } from './runtime.js';
 import { ServiceServer, type ServiceBinding } from './server.js';
 
 export type { Runtime, ServiceConfig };
@@ -21,12 +20,8 @@ export interface ServiceSpec<S extends z.ZodRawShape, N extends string = string>
   }>;
 }
 
-export interface RunningService<S extends z.ZodRawShape = z.ZodRawShape> {
-  readonly port: number;
-  readonly config: ServiceConfig<S>;
-  readonly log: Logger;
+export interface RunningService<S extends z.ZodRawShape = z.ZodRawShape> extends RunningProcess<S> {
   readonly server: ServiceServer;
-  stop(): Promise<void>;
 }
 
 /**
@@ -37,18 +32,12 @@ export async function startService<S extends z.ZodRawShape, N extends string>(
   spec: ServiceSpec<S, N>,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<RunningService<S>> {
-  const { runtime, close } = openRuntime(
+  const { runtime, started, close } = await launch(
     { ...spec, defaultPort: spec.mesh.services[spec.name].port },
     env,
+    spec.start,
   );
   const { config, log } = runtime;
-  let started: Awaited<ReturnType<ServiceSpec<S, N>['start']>>;
-  try {
-    started = await spec.start(runtime);
-  } catch (err) {
-    await close();
-    throw err;
-  }
   const server = await ServiceServer.start({
     bindings: started.bindings,
     log,
@@ -79,22 +68,18 @@ export async function startService<S extends z.ZodRawShape, N extends string>(
     (err: unknown) => log.error({ err }, 'never became ready'),
   );
 
-  let stopping: Promise<void> | undefined;
   return {
     port: server.port,
     config,
     log,
     server,
-    stop() {
-      stopping ??= (async () => {
-        // Callers stop picking this instance before it stops taking calls.
-        server.setServing(false);
-        await registration?.deregister();
-        await server.shutdown(config.SHUTDOWN_GRACE_MS);
-        await close();
-      })();
-      return stopping;
-    },
+    stop: once(async () => {
+      // Callers stop picking this instance before it stops taking calls.
+      server.setServing(false);
+      await registration?.deregister();
+      await server.shutdown(config.SHUTDOWN_GRACE_MS);
+      await close();
+    }),
   };
 }
 

@@ -1,6 +1,12 @@
 import type { Database } from '../../platform/db.js';
 import { newBookingReference } from './domain/reference.js';
 
+/** Where a page of a customer's bookings ends: the last booking's creation time and id. */
+export interface BookingPageKey {
+  createdAt: Date;
+  bookingId: string;
+}
+
 export type BookingStatus = 'PENDING' | 'CONFIRMED' | 'FAILED' | 'CANCELLED';
 /** CONFIRM is only found in rows written before HOLD came to mean "hold and confirm". */
 export type SagaStep = 'HOLD' | 'CONFIRM' | 'RELEASE' | 'DONE';
@@ -175,14 +181,23 @@ export class BookingStore {
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
+  /**
+   * A customer's bookings, newest first (then by id), `limit` of them after `after`: the keyset
+   * of the last booking of the previous page, or none for the first page. Served by the
+   * bookings_by_customer index; a booking made meanwhile sorts before the keyset and so never
+   * shifts a later page.
+   */
   async listByCustomer(
     customerId: string,
-    offset: number,
+    after: BookingPageKey | undefined,
     limit: number,
   ): Promise<BookingRecord[]> {
     const rows = await this.db.query<Row>(
-      'SELECT * FROM bookings WHERE customer_id = $1 ORDER BY created_at DESC, booking_id LIMIT $2 OFFSET $3',
-      [customerId, limit, offset],
+      `SELECT * FROM bookings
+       WHERE customer_id = $1
+         AND ($2::timestamptz IS NULL OR created_at < $2 OR (created_at = $2 AND booking_id > $3::uuid))
+       ORDER BY created_at DESC, booking_id LIMIT $4`,
+      [customerId, after?.createdAt ?? null, after?.bookingId ?? null, limit],
     );
     return rows.map(toRecord);
   }

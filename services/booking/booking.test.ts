@@ -1,16 +1,18 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { status } from '@grpc/grpc-js';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  BookingServiceService,
-  BookingStatus,
-  type CreateBookingRequest,
-} from '../../gen/ts/flights/v1/booking.js';
+import { BookingServiceService, BookingStatus } from '../../gen/ts/flights/v1/booking.js';
 import { Cabin, PassengerType } from '../../gen/ts/flights/v1/common.js';
 import { ScheduleServiceService } from '../../gen/ts/flights/v1/schedule.js';
 import { createClient } from '../../platform/clients.js';
 import { errorDetails } from '../../platform/errors.js';
-import { startBooking, type BookingFixture } from '../../test/support/booking.js';
+import {
+  ada,
+  bookingRequest,
+  startBooking,
+  type BookingFixture,
+} from '../../test/support/booking.js';
 import { startFaultProxy } from '../../test/support/fault-proxy.js';
 import { createTestDatabase } from '../../test/support/postgres.js';
 import { startPricing, type PricingFixture } from '../../test/support/pricing.js';
@@ -23,30 +25,12 @@ import {
 } from '../../test/support/schedule.js';
 
 const adult = { adults: 1, children: 0, infants: 0 };
-const ada = {
-  givenName: 'Ada',
-  familyName: 'Lovelace',
-  type: PassengerType.PASSENGER_TYPE_ADULT,
-  dateOfBirth: '1985-12-10',
-};
 
 let schedule: ScheduleFixture;
 let pricing: PricingFixture;
 let booking: BookingFixture;
 let clockOffsetMs = 0;
 const flights: string[] = [];
-let keys = 0;
-const key = () => `key-${++keys}-${Date.now()}`;
-
-/** Alice booking Ada on a quote under a fresh idempotency key, unless told otherwise. */
-const bookingRequest = (quoteId: string, over: Partial<CreateBookingRequest> = {}) => ({
-  idempotencyKey: key(),
-  quoteId,
-  customerId: 'alice',
-  passengers: [ada],
-  contactEmail: 'ada@example.com',
-  ...over,
-});
 
 beforeAll(async () => {
   schedule = await startSchedule('postgres');
@@ -393,7 +377,7 @@ describe('booking crash recovery', () => {
       );
       // Kill it while sagas are in flight: some done, some recorded but not held, some held.
       await proc.waitForLine((l) => l.includes('booking recorded'), 30_000);
-      await new Promise((r) => setTimeout(r, 150));
+      await sleep(150);
       proc.child.kill('SIGKILL');
       await proc.exited;
       await Promise.all(calls);
@@ -419,7 +403,7 @@ describe('booking crash recovery', () => {
               .n,
           );
           if (unfinished === 0) break;
-          await new Promise((r) => setTimeout(r, 200));
+          await sleep(200);
         }
         expect(unfinished).toBe(0);
         const rows = (

@@ -6,8 +6,8 @@
 import { Metadata, status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BookingStatus } from '../../gen/ts/flights/v1/booking.js';
-import { Cabin, PassengerType } from '../../gen/ts/flights/v1/common.js';
-import { startBooking, type BookingFixture } from '../../test/support/booking.js';
+import { Cabin } from '../../gen/ts/flights/v1/common.js';
+import { bookingRequest, startBooking, type BookingFixture } from '../../test/support/booking.js';
 import { startPricing, type PricingFixture } from '../../test/support/pricing.js';
 import { failure, startSchedule, type ScheduleFixture } from '../../test/support/schedule.js';
 import { CUSTOMER_ID_HEADER } from './customer.js';
@@ -55,20 +55,7 @@ async function bookAs(customer: string, bodyCustomer: string, key: string) {
     requestId: '',
   });
   const { booking: b } = await booking.client.createBooking(
-    {
-      idempotencyKey: key,
-      quoteId: quote!.quoteId,
-      customerId: bodyCustomer,
-      passengers: [
-        {
-          givenName: 'Ada',
-          familyName: 'Lovelace',
-          type: PassengerType.PASSENGER_TYPE_ADULT,
-          dateOfBirth: '1985-12-10',
-        },
-      ],
-      contactEmail: 'ada@example.com',
-    },
+    bookingRequest(quote!.quoteId, { idempotencyKey: key, customerId: bodyCustomer }),
     viaEdge(customer),
   );
   return b!;
@@ -123,20 +110,9 @@ describe('booking acts for the customer Envoy verified', () => {
       cabin: Cabin.CABIN_ECONOMY,
       requestId: '',
     });
-    const { booking: b } = await booking.client.createBooking({
-      idempotencyKey: 'mesh-1',
-      quoteId: quote!.quoteId,
-      customerId: 'carol',
-      passengers: [
-        {
-          givenName: 'Ada',
-          familyName: 'Lovelace',
-          type: PassengerType.PASSENGER_TYPE_ADULT,
-          dateOfBirth: '1985-12-10',
-        },
-      ],
-      contactEmail: 'ada@example.com',
-    });
+    const { booking: b } = await booking.client.createBooking(
+      bookingRequest(quote!.quoteId, { idempotencyKey: 'mesh-1', customerId: 'carol' }),
+    );
     expect(b!.customerId).toBe('carol');
   });
 });

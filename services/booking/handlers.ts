@@ -11,12 +11,14 @@ import {
   notFound,
 } from '../../flights/errors.js';
 import { DomainError, invalidArgument } from '../../platform/errors.js';
+import type { PageTokens } from '../../platform/page-tokens.js';
 import type { CallContext, Handlers } from '../../platform/server.js';
 import { validate } from '../../platform/validation.js';
 import type { BookingRecord, BookingStore } from './booking-store.js';
 import { actingCustomer } from './customer.js';
 import { passengerViolations } from './domain/passengers.js';
 import { requestFingerprint } from './domain/request.js';
+import { bookingListScope, bookingPageKey, keyOfToken, tokenOfKey } from './paging.js';
 import { bookingBody, retryUntil, toBookingProto } from './mapping.js';
 import type { QuotePeer } from './peers.js';
 import * as requests from './requests.js';
@@ -26,6 +28,8 @@ export interface BookingDeps {
   store: BookingStore;
   saga: BookingSaga;
   pricing: QuotePeer;
+  /** Signs and reads ListBookings page tokens. */
+  pageTokens: PageTokens;
   now: () => Date;
   /** How long a saga may retry transient failures at most, in ms (never past the quote's expiry). */
   retryLimitMs: number;
@@ -135,11 +139,15 @@ export function bookingHandlers(deps: BookingDeps): Handlers<typeof BookingServi
     async listBookings(request, ctx) {
       const r = validate(requests.listBookings, asCustomer(request, ctx));
       const size = r.pageSize || 20;
-      const offset = r.pageToken ? Number(r.pageToken) : 0;
-      const rows = await store.listByCustomer(r.customerId, offset, size + 1);
+      const scope = bookingListScope(r.customerId);
+      const after = deps.pageTokens.read(scope, r.pageToken, bookingPageKey);
+      const rows = await store.listByCustomer(r.customerId, after && keyOfToken(after), size + 1);
+      const page = rows.slice(0, size);
+      const last = page.at(-1);
       return {
-        bookings: rows.slice(0, size).map(toBookingProto),
-        nextPageToken: rows.length > size ? String(offset + size) : '',
+        bookings: page.map(toBookingProto),
+        nextPageToken:
+          rows.length > size && last ? deps.pageTokens.issue(scope, tokenOfKey(last)) : '',
       };
     },
 

@@ -2,19 +2,18 @@
 import { z } from 'zod';
 import { PassengerType } from '../../gen/ts/flights/v1/common.js';
 import { passengerKind } from '../../flights/enums.js';
-import { fields } from '../../flights/fields.js';
+import { fields, text } from '../../flights/fields.js';
 import { REFERENCE_PATTERN } from './domain/reference.js';
 
-const name = z.string().trim().min(1, 'is required').max(100, 'must be at most 100 characters');
-const customerId = z.string().min(1, 'is required').max(128, 'must be at most 128 characters');
-const reference = z
-  .string()
+const name = text().trim().min(1, 'is required').max(100, 'must be at most 100 characters');
+const customerId = text().min(1, 'is required').max(128, 'must be at most 128 characters');
+const reference = text()
   .transform((s) => s.trim().toUpperCase())
   .pipe(z.string().regex(REFERENCE_PATTERN, 'must be a 6-character booking reference'));
 
 export const createBooking = z.object({
   idempotencyKey: fields.clientId,
-  quoteId: z.string().uuid('must be a quote id issued by pricing'),
+  quoteId: text().pipe(z.uuid('must be a quote id issued by pricing')),
   customerId,
   passengers: z
     .array(
@@ -29,7 +28,9 @@ export const createBooking = z.object({
     )
     .min(1, 'must name at least one passenger')
     .max(18, 'must be at most 18 passengers'),
-  contactEmail: z.string().email('must be an e-mail address').max(254),
+  contactEmail: text()
+    .max(254, 'must be at most 254 characters')
+    .pipe(z.email('must be an e-mail address')),
 });
 export type CreateBooking = z.infer<typeof createBooking>;
 
@@ -42,9 +43,10 @@ export const getBooking = z.object({
 export const listBookings = z.object({
   customerId,
   pageSize: z.number().int().max(100, 'must be at most 100'),
-  pageToken: z.string().regex(/^\d*$/, 'is not a page token this service issued'),
+  /** Opaque: read (and checked) by the handler, which knows whose list it belongs to. */
+  pageToken: text().max(512, 'is not a page token this service issued'),
 });
 
 export const cancelBooking = getBooking.extend({
-  reason: z.string().max(200, 'must be at most 200 characters'),
+  reason: text().max(200, 'must be at most 200 characters'),
 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { BookingServiceService } from '../../gen/ts/flights/v1/booking.js';
 import { FLIGHT_MESH, type ServiceName } from '../../flights/mesh.js';
 import { sessionLimits, sessionLimitsEnv } from '../../platform/db.js';
+import { PageTokens } from '../../platform/page-tokens.js';
 import { bind } from '../../platform/server.js';
 import type { ServiceSpec } from '../../platform/service.js';
 import { BookingStore } from './booking-store.js';
@@ -32,6 +33,11 @@ export const bookingEnv = {
   HOLD_TTL_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
   /** Deadline of calls to pricing and schedule (the caller's deadline wins when sooner). */
   DOWNSTREAM_DEADLINE_MS: z.coerce.number().int().min(50).default(5_000),
+  /**
+   * Signs ListBookings page tokens; every instance needs the same one. The default makes tokens
+   * tamper-evident only: set a secret of your own where clients must not forge them.
+   */
+  PAGE_TOKEN_SECRET: z.string().min(16).default('flight-mesh booking page tokens'),
   /** Bounds on PostgreSQL sessions and the pool size (platform/db.ts). */
   ...sessionLimitsEnv,
 };
@@ -76,6 +82,7 @@ export const bookingService: ServiceSpec<typeof bookingEnv, ServiceName> = {
       store,
       saga,
       pricing: peers.pricing,
+      pageTokens: new PageTokens(config.PAGE_TOKEN_SECRET),
       now,
       retryLimitMs: config.SAGA_RETRY_LIMIT_MS,
     });

@@ -1,6 +1,6 @@
 /** The requests pricing accepts, one schema per RPC: what handlers validate before anything else. */
 import { z } from 'zod';
-import { fields } from '../../flights/fields.js';
+import { fields, text } from '../../flights/fields.js';
 
 /** Itineraries per PriceItineraries call (search batches its candidates). */
 export const MAX_BATCH = 500;
@@ -12,7 +12,12 @@ const itineraryFlights = z
 
 export const priceItineraries = z.object({
   itineraries: z
-    .array(z.object({ key: z.string().max(200), flightIds: itineraryFlights }))
+    .array(
+      z.object({
+        key: text().max(200, 'must be at most 200 characters'),
+        flightIds: itineraryFlights,
+      }),
+    )
     .min(1, 'must contain at least one itinerary')
     .max(MAX_BATCH, `must be at most ${MAX_BATCH} itineraries`),
   passengers: fields.passengers,
@@ -28,5 +33,5 @@ export const createQuote = z.object({
 
 /** GetQuote and ConfirmQuote. */
 export const quoteRef = z.object({
-  quoteId: z.string().uuid('must be a quote id issued by CreateQuote'),
+  quoteId: text().pipe(z.uuid('must be a quote id issued by CreateQuote')),
 });

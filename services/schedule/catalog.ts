@@ -6,6 +6,13 @@ import {
   type DatedFlight,
 } from './domain/dated-flights.js';
 import { loadReferenceData, type Airport, type ReferenceData } from './domain/reference-data.js';
+import {
+  compareCodes,
+  rankAirports,
+  searchable,
+  type RankedAirport,
+  type SearchableAirport,
+} from './domain/airport-search.js';
 import type { CabinCode } from '../../flights/codes.js';
 import type { FlightOverride } from './domain/flight-changes.js';
 import { generateTimetable, type FlightPattern, type TimetableSize } from './domain/timetable.js';
@@ -32,6 +39,8 @@ export interface OperatedFlight extends DatedFlight {
 export class Catalog {
   private readonly patternsByFlightNumber = new Map<string, FlightPattern[]>();
   readonly servedAirports: Airport[];
+  /** The served airports with their code, city and name folded for lookup, once. */
+  private readonly lookup: SearchableAirport[];
 
   constructor(
     readonly ref: ReferenceData,
@@ -50,7 +59,8 @@ export class Catalog {
     this.servedAirports = [...served]
       .map((code) => ref.airports.get(code))
       .filter((a): a is Airport => Boolean(a))
-      .sort((a, b) => a.iata.localeCompare(b.iata));
+      .sort((a, b) => compareCodes(a.iata, b.iata));
+    this.lookup = this.servedAirports.map(searchable);
   }
 
   static build(options: CatalogOptions): Catalog {
@@ -71,23 +81,12 @@ export class Catalog {
     return this.ref.carriers.get(code)?.name ?? code;
   }
 
-  /** Exact IATA code first, then city, then airport name matches; served airports only. */
-  searchAirports(query: string): Airport[] {
-    const q = query.trim().toLowerCase();
-    if (!q) return this.servedAirports;
-    const rank = (a: Airport): number => {
-      if (a.iata.toLowerCase() === q) return 0;
-      if (a.city.toLowerCase().startsWith(q)) return 1;
-      if (a.name.toLowerCase().startsWith(q)) return 2;
-      if (a.city.toLowerCase().includes(q)) return 3;
-      if (a.name.toLowerCase().includes(q)) return 4;
-      return -1;
-    };
-    return this.servedAirports
-      .map((a) => ({ a, r: rank(a) }))
-      .filter((x) => x.r >= 0)
-      .sort((x, y) => x.r - y.r || x.a.iata.localeCompare(y.a.iata))
-      .map((x) => x.a);
+  /**
+   * Served airports matching a query regardless of case, accents and normalisation form: the
+   * exact IATA code first, then cities, then airport names (see rankAirports); all for "".
+   */
+  searchAirports(query: string): RankedAirport[] {
+    return rankAirports(this.lookup, query);
   }
 
   inHorizon(date: string): boolean {

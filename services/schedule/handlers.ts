@@ -6,6 +6,7 @@ import { Flight } from '../../gen/ts/flights/v1/common.js';
 import { cabinCode } from '../../flights/enums.js';
 import { ErrorReason, failedPrecondition, notFound } from '../../flights/errors.js';
 import { invalidField, type DomainError } from '../../platform/errors.js';
+import type { PageTokens } from '../../platform/page-tokens.js';
 import type { Handlers } from '../../platform/server.js';
 import { validate } from '../../platform/validation.js';
 import type { Catalog, OperatedFlight } from './catalog.js';
@@ -19,7 +20,13 @@ import {
 } from './domain/flight-changes.js';
 import type { HoldFailure, HoldItem, HoldRecord } from './domain/holds.js';
 import type { Outcome } from './domain/outcome.js';
-import { page } from './domain/paging.js';
+import {
+  airportKeyOf,
+  airportListScope,
+  airportPageKey,
+  compareToKey,
+} from './domain/airport-search.js';
+import { pageAfter } from './domain/paging.js';
 import { followFeed, startCursor, type CursorAhead, type FeedOptions } from './feed.js';
 import type { HoldStore } from './hold-store.js';
 import type { InventoryStore } from './inventory-store.js';
@@ -40,6 +47,8 @@ export interface ScheduleDeps {
   /** Retimes and cancellations, in memory. */
   overrides: OverrideView;
   feed: ChangeFeedStore;
+  /** Signs and reads ListAirports page tokens. */
+  pageTokens: PageTokens;
   now: () => Date;
   defaultHoldTtlSeconds: number;
   feedOptions: FeedOptions;
@@ -152,8 +161,15 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
   return {
     async listAirports(request) {
       const r = validate(requests.listAirportsRequest, request);
-      const { items, next } = page(catalog.searchAirports(r.query), r.pageSize, r.pageToken);
-      return { airports: items.map(toAirportProto), nextPageToken: next };
+      const scope = airportListScope(r.query);
+      const after = deps.pageTokens.read(scope, r.pageToken, airportPageKey);
+      const ranked = catalog.searchAirports(r.query);
+      const { items, more } = pageAfter(ranked, r.pageSize, after, compareToKey);
+      const last = items.at(-1);
+      return {
+        airports: items.map((x) => toAirportProto(x.airport)),
+        nextPageToken: more && last ? deps.pageTokens.issue(scope, airportKeyOf(last)) : '',
+      };
     },
 
     async getAirport(request) {

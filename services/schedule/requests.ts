@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
-import { fields } from '../../flights/fields.js';
+import { fields, text } from '../../flights/fields.js';
 
 /**
  * The request schemas of ScheduleService, one per RPC (validation only: what a well-formed
@@ -14,10 +14,11 @@ import { fields } from '../../flights/fields.js';
 export const MAX_LIST_DAYS = 62;
 
 const { flightId, cabin } = fields;
-const pageToken = z.string().regex(/^\d*$/, 'is not a page token this service issued');
+/** Opaque: read (and checked) by the handler, which knows the list and query it belongs to. */
+const pageToken = text().max(512, 'is not a page token this service issued');
 
 export const listAirportsRequest = z.object({
-  query: z.string().max(100, 'must be at most 100 characters'),
+  query: text().max(100, 'must be at most 100 characters'),
   pageSize: z.number().int().max(100, 'must be at most 100'),
   pageToken,
 });
@@ -87,8 +88,7 @@ export const holdRefRequest = z.object({ holdId: fields.clientId });
 
 /** "" = from now; otherwise a seq this feed issued (a decimal of at most 15 digits). */
 export const watchScheduleRequest = z.object({
-  cursor: z
-    .string()
+  cursor: text()
     .regex(/^(\d{1,15})?$/, 'is not a cursor this feed issued')
     .transform((cursor) => (cursor ? Number(cursor) : null)),
 });
@@ -96,12 +96,12 @@ export const watchScheduleRequest = z.object({
 export const retimeFlightRequest = z.object({
   flightId,
   newDepartureTime: z.date({ error: 'is required' }),
-  reason: z.string().max(200),
+  reason: text().max(200, 'must be at most 200 characters'),
   requestId: fields.clientId,
 });
 
 export const cancelFlightRequest = z.object({
   flightId,
-  reason: z.string().max(200),
+  reason: text().max(200, 'must be at most 200 characters'),
   requestId: fields.clientId,
 });

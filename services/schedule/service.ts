@@ -4,6 +4,7 @@ import { RollingWindow } from '../../flights/calendar.js';
 import { fields } from '../../flights/fields.js';
 import { FLIGHT_MESH } from '../../flights/mesh.js';
 import { sessionLimits, sessionLimitsEnv } from '../../platform/db.js';
+import { PageTokens } from '../../platform/page-tokens.js';
 import { bind } from '../../platform/server.js';
 import type { ServiceSpec } from '../../platform/service.js';
 import { Catalog } from './catalog.js';
@@ -28,6 +29,11 @@ export const scheduleEnv = {
   HOLD_SWEEP_MS: z.coerce.number().int().min(50).default(1000),
   FEED_POLL_MS: z.coerce.number().int().min(10).default(500),
   FEED_HEARTBEAT_MS: z.coerce.number().int().min(100).default(10_000),
+  /**
+   * Signs ListAirports page tokens; every instance needs the same one. The default makes tokens
+   * tamper-evident only: set a secret of your own where clients must not forge them.
+   */
+  PAGE_TOKEN_SECRET: z.string().min(16).default('flight-mesh schedule page tokens'),
   /**
    * Bounds on PostgreSQL sessions: a frozen instance cannot keep inventory rows locked for more
    * than DB_IDLE_IN_TRANSACTION_TIMEOUT_MS (PostgreSQL ends its transaction), and nobody waits on
@@ -81,6 +87,7 @@ export const scheduleService: ServiceSpec<typeof scheduleEnv> = {
       inventory,
       overrides,
       feed,
+      pageTokens: new PageTokens(config.PAGE_TOKEN_SECRET),
       now: () => new Date(),
       defaultHoldTtlSeconds: config.HOLD_TTL_SECONDS,
       feedOptions: { pollMs: config.FEED_POLL_MS, heartbeatMs: config.FEED_HEARTBEAT_MS },

@@ -37,7 +37,8 @@ export async function startBff(
     log: createLogger('bff', config.LOG_LEVEL),
     authenticate: createAuthenticator(config),
   });
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  // Ephemeral unless env names a port (a test that must know it beforehand, for a redirect URI).
+  await app.listen({ port: env.PORT ? Number(env.PORT) : 0, host: '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return {

@@ -1,4 +1,8 @@
-import { BookingServiceService } from '../../gen/ts/flights/v1/booking.js';
+import {
+  BookingServiceService,
+  type CreateBookingRequest,
+} from '../../gen/ts/flights/v1/booking.js';
+import { PassengerType } from '../../gen/ts/flights/v1/common.js';
 import { bookingService, type bookingEnv } from '../../services/booking/service.js';
 import { startTestService, type ServiceFixture, type StoreKind } from './services.js';
 
@@ -18,3 +22,26 @@ export function startBooking(
     },
   });
 }
+
+/** An adult passenger whose date of birth makes her one on any date of travel the tests use. */
+export const ada = {
+  givenName: 'Ada',
+  familyName: 'Lovelace',
+  type: PassengerType.PASSENGER_TYPE_ADULT,
+  dateOfBirth: '1985-12-10',
+};
+
+let keys = 0;
+
+/** Alice booking Ada on a quote under a fresh idempotency key, unless told otherwise. */
+export const bookingRequest = (
+  quoteId: string,
+  over: Partial<CreateBookingRequest> = {},
+): CreateBookingRequest => ({
+  idempotencyKey: `key-${++keys}-${Date.now()}`,
+  quoteId,
+  customerId: 'alice',
+  passengers: [ada],
+  contactEmail: 'ada@example.com',
+  ...over,
+});

@@ -3,7 +3,7 @@ import { useEffect, useRef, type MouseEvent } from 'react';
 import { BookPage } from './book/BookPage';
 import { MyBookings } from './bookings/MyBookings';
 import { OperatorPage } from './operator/OperatorPage';
-import { navigate, useLocation, type Page } from './router';
+import { navigate, PAGES, useLocation, type Page } from './router';
 import { SearchPage } from './search/SearchPage';
 import { SessionProvider, useSession } from './session';
 import { SignIn } from './SignIn';
@@ -22,6 +22,8 @@ function followLink(e: MouseEvent) {
   const a = (e.target as Element).closest('a');
   if (!a || a.target || a.origin !== location.origin) return;
   if (a.hash && a.pathname === location.pathname) return;
+  // Only the app's own pages: /auth/login and the like are the server's.
+  if (!(PAGES as string[]).includes(a.pathname)) return;
   e.preventDefault();
   navigate(a.pathname + a.search);
 }

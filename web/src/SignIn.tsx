@@ -1,7 +1,7 @@
 /**
- * Who is signed in, and signing in and out. Until the identity service's OpenID Connect login
- * is wired in (bff/session.ts takes its tokens), the only way in is the development login,
- * offered only while the BFF runs on the public development key, and labelled as such.
+ * Who is signed in, and signing in and out: through the identity service (the BFF runs the
+ * OpenID Connect code flow at /auth/login and keeps the tokens), or, only while the BFF runs on
+ * the public development key, the development sign-in, labelled as such.
  */
 import { useState, type FormEvent } from 'react';
 import { describeProblem } from './api/messages';
@@ -27,10 +27,21 @@ export function SignIn() {
       </div>
     );
 
+  if (session.login.oidc) {
+    const here = location.pathname + location.search;
+    return (
+      <div className="signin">
+        <a className="button" href={`/auth/login?returnTo=${encodeURIComponent(here)}`}>
+          Sign in
+        </a>
+      </div>
+    );
+  }
+
   if (!session.login.dev)
     return (
       <div className="signin">
-        <span>Sign-in is not available yet.</span>
+        <span>Sign-in is not available.</span>
       </div>
     );
 

@@ -8,7 +8,7 @@ export interface SessionInfo {
   roles: string[];
   expiresAt: string | null;
   csrfToken: string | null;
-  login: { dev: boolean };
+  login: { dev: boolean; oidc: boolean };
 }
 
 interface SessionApi {
@@ -38,7 +38,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         roles: [],
         expiresAt: null,
         csrfToken: null,
-        login: { dev: false },
+        login: { dev: false, oidc: false },
       }),
     );
   }, [refresh, accept]);

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
-import { IANAZone, Info } from 'luxon';
+import { find as findZones, setCache as setZoneCache } from 'geo-tz/all';
+import { IANAZone } from 'luxon';
 
 export interface Airport {
   iata: string;
@@ -49,16 +50,19 @@ const value = (field: string | undefined): string | null =>
   field === undefined || field === NULL || field.trim() === '' ? null : field.trim();
 
 /**
- * The airport's IANA zone; for the few airports the snapshot gives only a standard UTC offset,
- * a fixed-offset zone ("UTC+5:45") so they keep their flights (without DST, which they lack data for).
+ * The airport's IANA zone: the snapshot's own tz column when it names a zone, otherwise the zone
+ * at the airport's coordinates. The snapshot leaves the column empty (or gives only a UTC offset)
+ * for a few hundred airports, among them DOH and IST; an offset is no zone (it knows no DST) and
+ * no IANA name, which the contract promises. geo-tz answers from its offline boundary data (the
+ * "all" set, so Tahiti is Pacific/Tahiti, not a zone that merely agrees with it since 1970); over
+ * the sea it answers an Etc/GMT zone. Its boundary file is read on the first lookup only, and
+ * only airports with no usable tz are looked up (see the README for the cost at start-up).
+ * loadReferenceData drops geo-tz's cache of boundaries afterwards (15 MB of heap otherwise).
  */
-function timeZoneOf(tz: string | null, utcOffset: string | null): string | null {
+function timeZoneOf(tz: string | null, latitude: number, longitude: number): string | null {
   if (tz && IANAZone.isValidZone(tz)) return tz;
-  const hours = Number(utcOffset);
-  if (utcOffset === null || !Number.isFinite(hours)) return null;
-  const minutes = Math.round(Math.abs(hours) * 60);
-  const zone = `UTC${hours < 0 ? '-' : '+'}${Math.floor(minutes / 60)}:${String(minutes % 60).padStart(2, '0')}`;
-  return Info.normalizeZone(zone).isValid ? zone : null;
+  const found = findZones(latitude, longitude).find((z) => IANAZone.isValidZone(z));
+  return found ?? null;
 }
 
 /**
@@ -69,13 +73,14 @@ function timeZoneOf(tz: string | null, utcOffset: string | null): string | null 
 export function loadReferenceData(dir: string = DEFAULT_DIR): ReferenceData {
   const airports = new Map<string, Airport>();
   for (const row of readRows(dir, 'airports.dat')) {
-    const [, name, city, country, iata, icao, lat, lon, , utcOffset, , tz] = row;
+    const [, name, city, country, iata, icao, lat, lon, , , , tz] = row;
     const code = value(iata);
-    const zone = timeZoneOf(value(tz), value(utcOffset));
-    if (!code || !/^[A-Z]{3}$/.test(code) || !zone) continue;
+    if (!code || !/^[A-Z]{3}$/.test(code)) continue;
     const latitude = Number(lat);
     const longitude = Number(lon);
     if (!Number.isFinite(latitude) || !Number.isFinite(longitude)) continue;
+    const zone = timeZoneOf(value(tz), latitude, longitude);
+    if (!zone) continue;
     airports.set(code, {
       iata: code,
       icao: value(icao),
@@ -87,6 +92,9 @@ export function loadReferenceData(dir: string = DEFAULT_DIR): ReferenceData {
       timeZone: zone,
     });
   }
+
+  // The boundaries read for the lookups above are not needed again.
+  setZoneCache({ store: new Map() });
 
   // Several airlines share an IATA code over time; the active one names it.
   const carriers = new Map<string, Carrier>();

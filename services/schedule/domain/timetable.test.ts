@@ -33,6 +33,20 @@ describe('reference data', () => {
       ref.routes.some((r) => r.carrier === 'BA' && r.origin === 'LHR' && r.destination === 'JFK'),
     ).toBe(true);
   });
+
+  it('gives every airport of the snapshot an IANA zone, from its tz column or its coordinates', () => {
+    expect(ref.airports.size).toBeGreaterThan(5000);
+    for (const a of ref.airports.values()) {
+      // Intl takes IANA names (and links to them), not offsets such as "UTC+3:00".
+      expect(() => new Intl.DateTimeFormat('en', { timeZone: a.timeZone }), a.iata).not.toThrow();
+      expect(a.timeZone, a.iata).toMatch(/^(UTC|[A-Z][A-Za-z_-]+(\/[A-Za-z0-9_+-]+)+)$/);
+    }
+    // The snapshot has no tz for these two: their coordinates name it.
+    expect(ref.airports.get('DOH')?.timeZone).toBe('Asia/Qatar');
+    expect(ref.airports.get('IST')?.timeZone).toBe('Europe/Istanbul');
+    // Tahiti's own zone, not Honolulu's, which has agreed with it since 1970.
+    expect(ref.airports.get('PPT')?.timeZone).toBe('Pacific/Tahiti');
+  });
 });
 
 describe('timetable generation', () => {

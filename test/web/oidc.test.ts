@@ -1,0 +1,120 @@
+/**
+ * Signing in through the identity service in a real browser: the BFF runs the OpenID Connect
+ * code flow with PKCE against the real provider, keeps the tokens, renews them, and the page
+ * only ever holds the session cookie.
+ */
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_USERS } from '../../identity/users.js';
+import { ensureWebBuilt } from '../../scripts/web-build.js';
+import { startBff, type BffFixture } from '../support/bff.js';
+import { startBooking, type BookingFixture } from '../support/booking.js';
+import { startTestIdentity, type IdentityFixture } from '../support/identity.js';
+import { startPricing, type PricingFixture } from '../support/pricing.js';
+import { freePort } from '../support/processes.js';
+import { startSchedule, type ScheduleFixture } from '../support/schedule.js';
+import { eventually, launchChromium, openPage, type WatchedPage } from './browser.js';
+
+let idp: IdentityFixture;
+let schedule: ScheduleFixture;
+let pricing: PricingFixture;
+let booking: BookingFixture;
+let bff: BffFixture;
+let browser: Browser;
+const pages: WatchedPage[] = [];
+
+beforeAll(async () => {
+  await ensureWebBuilt();
+  const port = await freePort();
+  // Access tokens of 30 s: every request finds its token near expiry and renews it.
+  idp = await startTestIdentity({
+    WEB_REDIRECT_URIS: `http://127.0.0.1:${port}/auth/callback`,
+    ACCESS_TOKEN_TTL_SECONDS: '30',
+  });
+  schedule = await startSchedule('embedded');
+  pricing = await startPricing(schedule.address, { store: 'embedded' });
+  booking = await startBooking(
+    { schedule: schedule.address, pricing: pricing.address },
+    { store: 'embedded' },
+  );
+  bff = await startBff(
+    { schedule: schedule.address, pricing: pricing.address, booking: booking.address },
+    { PORT: String(port), JWT_SECRET: '', JWT_ISSUER: idp.issuer, READ_TIMEOUT_MS: '20000' },
+  );
+  browser = await launchChromium();
+}, 300_000);
+
+afterAll(async () => {
+  for (const p of pages) await p.close();
+  await browser?.close();
+  await bff?.stop();
+  await booking?.stop();
+  await pricing?.stop();
+  await schedule?.stop();
+  await idp?.stop();
+});
+
+const password = (user: string) => DEMO_USERS.find((u) => u.id === user)!.password;
+/** Console errors of our pages; the provider's login page (its own favicon.ico 404) is not ours. */
+const ours = (errors: string[]) => errors.filter((e) => !e.includes(idp.issuer));
+
+async function signInThroughProvider(user: string, from = '/bookings') {
+  const w = await openPage(browser);
+  pages.push(w);
+  const { page } = w;
+  await page.goto(bff.url + from);
+  // No development sign-in with a real issuer: the provider's login instead.
+  expect(await page.getByRole('button', { name: 'Sign in (dev only)' }).count()).toBe(0);
+  await page.getByRole('link', { name: 'Sign in' }).click();
+  await page.waitForURL((url) => url.origin === new URL(idp.issuer).origin);
+  await page.getByLabel('User name').fill(user);
+  await page.getByLabel('Password').fill(password(user));
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByText(`Signed in as ${user}`).waitFor();
+  return w;
+}
+
+describe('sign-in through the identity service (OpenID Connect, code + PKCE)', () => {
+  it('signs a customer in and back to the page they came from; the browser holds no token', async () => {
+    const { page, context, errors } = await signInThroughProvider('alice');
+    expect(new URL(page.url()).pathname).toBe('/bookings');
+    await page.getByText('No bookings yet.').waitFor();
+    const cookies = await context.cookies(bff.url);
+    const session = cookies.find((c) => c.name === 'fm_session')!;
+    expect(session).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
+    for (const c of cookies) expect(c.value).not.toMatch(/^eyJ/);
+    expect(await page.evaluate('document.cookie')).not.toContain('fm_session');
+    expect(ours(errors)).toEqual([]);
+  });
+
+  it('gives an operator the operations page', async () => {
+    const { page, errors } = await signInThroughProvider('olive', '/');
+    await page.getByRole('navigation').getByRole('link', { name: 'Operations' }).click();
+    await page.getByRole('button', { name: 'List flights' }).waitFor();
+    expect(ours(errors)).toEqual([]);
+  });
+
+  it('renews the access token with the refresh token while the session lasts', async () => {
+    const { page, errors } = await signInThroughProvider('bob');
+    const expiry = async () =>
+      ((await (await page.request.get(`${bff.url}/auth/session`)).json()) as { expiresAt: string })
+        .expiresAt;
+    const first = await expiry();
+    // Each request finds the 30-second token near its end and renews it: a later expiry.
+    await eventually(async () =>
+      expect(Date.parse(await expiry())).toBeGreaterThan(Date.parse(first)),
+    );
+    await page.reload();
+    await page.getByText('No bookings yet.').waitFor();
+    expect(ours(errors)).toEqual([]);
+  });
+
+  it('signs out: the session is gone', async () => {
+    const { page, errors } = await signInThroughProvider('alice', '/');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('link', { name: 'Sign in' }).waitFor();
+    const res = await page.request.get(`${bff.url}/api/v1/bookings`);
+    expect(res.status()).toBe(401);
+    expect(ours(errors)).toEqual([]);
+  });
+});
