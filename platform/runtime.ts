@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { z } from 'zod';
+import { breakerEnv, createGuard, guardOptionsFrom, type Guard } from './breaker.js';
 import { createClient, type ClientOptions, type ServiceClient } from './clients.js';
 import { commonEnv, loadConfig } from './config.js';
 import { useConsul } from './consul.js';
@@ -10,7 +11,7 @@ import { addressEnv, type Mesh } from './mesh.js';
 import { startPeriodic } from './periodic.js';
 import type { ServiceDef } from './rpc-types.js';
 
-type BaseShape = ReturnType<typeof commonEnv>;
+type BaseShape = ReturnType<typeof commonEnv> & typeof breakerEnv;
 /** The common variables, the process's own, and (untyped here) the peers' static addresses. */
 export type ServiceConfig<S extends z.ZodRawShape> = z.infer<z.ZodObject<BaseShape>> &
   z.infer<z.ZodObject<S>>;
@@ -58,12 +59,27 @@ export function openRuntime<S extends z.ZodRawShape, N extends string>(
   env: NodeJS.ProcessEnv,
 ): { runtime: Runtime<S, N>; close(): Promise<void> } {
   const { services } = spec.mesh;
-  const shape = { ...commonEnv(spec.defaultPort), ...addressEnv(services), ...(spec.env ?? {}) };
+  const shape = {
+    ...commonEnv(spec.defaultPort),
+    ...breakerEnv,
+    ...addressEnv(services),
+    ...(spec.env ?? {}),
+  };
   const config = loadConfig(shape, env) as ServiceConfig<S>;
   const addresses = config as unknown as Record<string, string>;
   const log = createLogger(spec.name, config.LOG_LEVEL);
   if (config.CONSUL_HTTP_ADDR) useConsul(config.CONSUL_HTTP_ADDR);
   const stops: Array<() => Promise<void> | void> = [];
+  // One breaker and bulkhead per dependency, shared by every client of it in this process.
+  const guards = new Map<string, Guard>();
+  const guardOf = (service: string) => {
+    let guard = guards.get(service);
+    if (!guard) {
+      guard = createGuard(service, guardOptionsFrom(config), log);
+      guards.set(service, guard);
+    }
+    return guard;
+  };
 
   const runtime: Runtime<S, N> = {
     name: spec.name,
@@ -86,7 +102,7 @@ export function openRuntime<S extends z.ZodRawShape, N extends string>(
         addresses[services[service].addrEnv]!,
         config.CONSUL_HTTP_ADDR,
       );
-      const client = createClient(definition, { target, ...deadlines });
+      const client = createClient(definition, { target, ...deadlines, guard: guardOf(service) });
       stops.push(() => client.close());
       return client;
     },

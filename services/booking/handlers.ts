@@ -10,6 +10,7 @@ import {
   failedPrecondition,
   notFound,
 } from '../../flights/errors.js';
+import { salesClosed } from '../../flights/sales.js';
 import { DomainError, invalidArgument } from '../../platform/errors.js';
 import type { PageTokens } from '../../platform/page-tokens.js';
 import type { CallContext, Handlers } from '../../platform/server.js';
@@ -33,6 +34,8 @@ export interface BookingDeps {
   now: () => Date;
   /** How long a saga may retry transient failures at most, in ms (never past the quote's expiry). */
   retryLimitMs: number;
+  /** The sales cut-off, minutes before departure (flights/sales.ts). */
+  salesCutoffMinutes: number;
 }
 
 /** Time kept back from the caller's deadline to send the answer, in ms. */
@@ -100,6 +103,16 @@ export function bookingHandlers(deps: BookingDeps): Handlers<typeof BookingServi
       if (existing) return replay(existing, fingerprint, ctx);
 
       const quote = await deps.pricing.confirmQuote(r.quoteId, ctx);
+      // Pricing refuses to confirm a closed flight; booking holds the same line on its own clock.
+      const closed = salesClosed(
+        quote.segments.map((s) => ({
+          flightId: s.flightId,
+          departureMs: s.departureTime!.getTime(),
+        })),
+        deps.now().getTime(),
+        deps.salesCutoffMinutes,
+      );
+      if (closed) throw closed;
       const violations = passengerViolations(
         r.passengers.map((p) => ({ ...p, kind: passengerKind(p.type)! })),
         quote.passengers!,

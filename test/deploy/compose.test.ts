@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -10,7 +10,6 @@ import { parse } from 'yaml';
 import type { z } from 'zod';
 import { bffEnv } from '../../bff/config.js';
 import { BFF_PORT, MESH, peerEnv } from '../../flights/mesh.js';
-import { identityEnv } from '../../identity/config.js';
 import { commonEnv, loadConfig } from '../../platform/config.js';
 import { bookingEnv } from '../../services/booking/service.js';
 import { pricingEnv } from '../../services/pricing/service.js';
@@ -19,14 +18,9 @@ import { searchEnv } from '../../services/search/service.js';
 import { freePort, ROOT } from '../support/processes.js';
 import { startSchedule, type ScheduleFixture } from '../support/schedule.js';
 import { toolPath } from '../support/tools.js';
+import { compose, dockerfile, published, read, services, type Json } from './compose-file.js';
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
-const compose = parse(read('docker-compose.yml'), { merge: true }) as Json;
 const envoy = parse(read('envoy/envoy.yaml')) as Json;
-const services = compose.services as Record<string, Json>;
-const dockerfile = read('Dockerfile');
 const packageJson = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
 
 /** What each container's code reads: the same zod shapes the processes validate at start-up. */
@@ -43,24 +37,6 @@ const ENTRY_POINTS: Record<string, string> = {
   bff: 'bff/main.ts',
   identity: 'identity/main.ts',
 };
-
-/** Published ports, short syntax `[ip:]host[:container][/protocol]` or the long one. */
-function published(s: Json): { ip: string; host: string; container: string; protocol: string }[] {
-  return ((s.ports ?? []) as (string | Json)[]).map((p) => {
-    if (typeof p === 'object')
-      return {
-        ip: p.host_ip ?? '0.0.0.0',
-        host: String(p.published),
-        container: String(p.target),
-        protocol: p.protocol ?? 'tcp',
-      };
-    const [spec, protocol = 'tcp'] = p.split('/') as [string, string?];
-    const parts = spec.split(':');
-    const container = parts.pop()!;
-    const host = parts.pop() ?? container;
-    return { ip: parts.pop() ?? '0.0.0.0', host, container, protocol };
-  });
-}
 
 /** The Dockerfile's JSON-form ENTRYPOINT. */
 const entrypoint = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)![1]!) as string[];
@@ -154,57 +130,6 @@ describe('docker-compose.yml against the code', () => {
     const withDatabase = Object.keys(SHAPES).filter((n) => services[n]!.environment.DATABASE_URL);
     expect(withDatabase.sort()).toEqual(['booking', 'pricing', 'schedule']);
     expect(services.jaeger!.environment.COLLECTOR_OTLP_ENABLED).toBe('true');
-  });
-
-  it('has the BFF check tokens of the identity service through its JWKS, with no shared secret', () => {
-    const identity = services.identity!.environment as Record<string, string>;
-    const idp = loadConfig(identityEnv, identity);
-    const bff = services.bff!.environment as Record<string, string>;
-    const checked = loadConfig(bffEnv, bff);
-    expect(bff.JWT_SECRET).toBeUndefined();
-    expect(checked.JWT_SECRET).toBeUndefined();
-    // The issuer browsers know (published on the host's loopback), keys fetched inside.
-    expect(checked.JWT_ISSUER).toBe(idp.ISSUER);
-    expect(new URL(idp.ISSUER!).hostname).toBe('localhost');
-    expect(published(services.identity!)).toEqual([
-      {
-        ip: '127.0.0.1',
-        host: new URL(idp.ISSUER!).port,
-        container: String(idp.PORT),
-        protocol: 'tcp',
-      },
-    ]);
-    expect(checked.JWT_JWKS_URL).toBe(`http://identity:${idp.PORT}/jwks`);
-    expect(idp.HOST).toBe('0.0.0.0');
-    // The web client comes back to the BFF through Envoy's public listener.
-    const envoyHttp = published(services.envoy!).find((p) => p.container === '8080')!;
-    for (const uri of idp.WEB_REDIRECT_URIS) expect(new URL(uri).port, uri).toBe(envoyHttp.host);
-    // Keys persist in a volume under the image's node-owned data dir.
-    expect(idp.DATA_DIR.startsWith('/app/data/')).toBe(true);
-    expect(services.identity!.volumes).toContain('identity-data:/app/data');
-    expect(dockerfile).toMatch(/^RUN mkdir -p \/app\/data && chown -R node:node \/app\/data$/m);
-    const probe = services.identity!.healthcheck.test as string[];
-    expect(probe).toEqual(['CMD', 'node', 'scripts/healthcheck.mjs', 'http', String(idp.PORT)]);
-  });
-
-  it('splits the network: the edge (Envoy, BFF, identity) and the mesh (services, Consul, PostgreSQL)', () => {
-    expect(Object.keys(compose.networks).sort()).toEqual(['edge', 'mesh']);
-    const on = (name: string) => [...((services[name]!.networks ?? []) as string[])].sort();
-    expect(on('envoy')).toEqual(['edge', 'mesh']);
-    expect(on('bff')).toEqual(['edge', 'mesh']);
-    expect(on('identity')).toEqual(['edge']);
-    for (const name of [...Object.keys(MESH), 'consul', 'postgres', 'jaeger'])
-      expect(on(name), name).toEqual(['mesh']);
-    // Every service is placed deliberately: none falls back to the default network.
-    for (const [name, s] of Object.entries(services)) expect(s.networks, name).toBeDefined();
-  });
-
-  it('publishes ports beyond the host’s loopback for Envoy’s listeners only', () => {
-    for (const [name, s] of Object.entries(services))
-      for (const p of published(s)) {
-        const envoyListener = name === 'envoy' && p.container !== '9901';
-        expect(p.ip, `${name} ${p.host}`).toBe(envoyListener ? '0.0.0.0' : '127.0.0.1');
-      }
   });
 
   it('health-checks every service and starts dependants only once their dependencies are healthy', () => {

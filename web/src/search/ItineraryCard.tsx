@@ -65,12 +65,14 @@ export function ItineraryCard({
           →
         </span>
         <span className="leg-end">
-          <Time iso={last.arrival} code={last.destination} airports={airports} />
-          {days > 0 && (
-            <sup className="plus-days" title={`arrives ${days} day${days > 1 ? 's' : ''} later`}>
-              +{days}
-            </sup>
-          )}
+          <span>
+            <Time iso={last.arrival} code={last.destination} airports={airports} />
+            {days > 0 && (
+              <sup className="plus-days" title={`arrives ${days} day${days > 1 ? 's' : ''} later`}>
+                +{days}
+              </sup>
+            )}
+          </span>
           <span className="code">{last.destination}</span>
         </span>
       </div>
