@@ -23,7 +23,7 @@ const steps = metrics.counter('booking.saga.steps', {
 });
 const takeovers = metrics.counter('booking.saga.takeovers', {
   description:
-    'Sagas whose runner died (crash, restart) taken over by recovery, by the status they ended in.',
+    'Sagas run by recovery (their runner died or paused past its lease, or a retry came due), by the status they were left in.',
   unit: '{saga}',
 });
 
