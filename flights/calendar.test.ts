@@ -15,8 +15,9 @@ describe('calendar', () => {
     expect(window.current).toEqual({ from: '2026-12-01', to: '2026-12-03' });
   });
 
-  it('moves an unconfigured window forward at midnight UTC', () => {
-    let now = Date.parse('2026-12-31T23:59:59Z');
+  it('starts an unconfigured window at the earliest local today, turning at 12:00 UTC', () => {
+    // 11:59:59 UTC on 2027-01-01 is still 23:59:59 on 2026-12-31 in UTC−12.
+    let now = Date.parse('2027-01-01T11:59:59Z');
     const window = new RollingWindow(3, undefined, () => now);
     expect(window.current).toEqual({ from: '2026-12-31', to: '2027-01-02' });
     expect(window.contains('2027-01-03')).toBe(false);

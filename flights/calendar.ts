@@ -1,7 +1,15 @@
 const DAY_MS = 86_400_000;
+/** UTC−12 is the last zone to finish a day. */
+const LAST_ZONE_MS = 12 * 3_600_000;
 
 /** "YYYY-MM-DD" of an instant, in UTC. */
 export const utcDate = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+
+/**
+ * The earliest date that is still today somewhere (in UTC−12): a traveller west of UTC can
+ * still ask for their today after UTC midnight. It turns at 12:00 UTC.
+ */
+export const earliestLocalDate = (ms: number): string => utcDate(ms - LAST_ZONE_MS);
 
 export const addDays = (date: string, n: number): string =>
   utcDate(Date.parse(`${date}T00:00:00Z`) + n * DAY_MS);
@@ -14,9 +22,10 @@ export interface DateWindow {
 
 /**
  * The dates a service offers: `days` from a fixed first date when one is configured (tests,
- * demos, replays), otherwise from today (UTC), moving forward at every midnight while the
- * process runs. Answered from a cache keyed by the day number, because schedule asks on every
- * flight lookup.
+ * demos, replays), otherwise from the earliest date that is still today somewhere on Earth
+ * (earliestLocalDate: the local today of a traveller in the westernmost zone), moving forward a
+ * day at 12:00 UTC while the process runs. Answered from a cache keyed by the day number,
+ * because schedule asks on every flight lookup.
  */
 export class RollingWindow {
   private day = Number.NaN;
@@ -29,7 +38,8 @@ export class RollingWindow {
   ) {}
 
   get current(): DateWindow {
-    const day = this.fixedStart === undefined ? Math.floor(this.now() / DAY_MS) : 0;
+    const day =
+      this.fixedStart === undefined ? Math.floor((this.now() - LAST_ZONE_MS) / DAY_MS) : 0;
     if (day !== this.day) {
       const from = this.fixedStart ?? utcDate(day * DAY_MS);
       this.window = { from, to: addDays(from, this.days - 1) };

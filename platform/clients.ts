@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import type { Guard } from './breaker.js';
 import { retryableMethods } from './contracts.js';
 import { clientMetricsInterceptor } from './rpc-metrics.js';
 import type { CallContext } from './server.js';
@@ -44,6 +45,12 @@ export interface ClientOptions<D extends ServiceDef> {
   channelOptions?: grpc.ChannelOptions;
   /** TLS for the channel (the mesh's mTLS: platform/mtls.ts); plaintext when absent. */
   credentials?: grpc.ChannelCredentials;
+  /**
+   * The dependency's circuit breaker and bulkhead (platform/breaker.ts), applied to every unary
+   * call. Server streams are not guarded: the mesh's streams are long-lived feeds and listings
+   * that would hold a bulkhead slot for minutes, and their callers already resume on failure.
+   */
+  guard?: Guard;
 }
 
 const seconds = (n: number) => ({ seconds: n, nanos: 0 });
@@ -167,7 +174,7 @@ export function createClient<D extends ServiceDef>(
         return stream;
       };
     } else {
-      methods[key] = (request: unknown, callOptions?: CallOptions) =>
+      const unary = (request: unknown, callOptions?: CallOptions) =>
         new Promise((resolve, reject) => {
           let detach = () => {};
           const unary = client.makeUnaryRequest(
@@ -180,6 +187,11 @@ export function createClient<D extends ServiceDef>(
           );
           detach = cancelWith(callOptions, () => unary.cancel());
         });
+      const guard = options.guard;
+      methods[key] = guard
+        ? (request: unknown, callOptions?: CallOptions) =>
+            guard.run(() => unary(request, callOptions))
+        : unary;
     }
   }
   return Object.assign(methods, { grpc: client, close: () => client.close() }) as ServiceClient<D>;

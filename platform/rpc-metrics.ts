@@ -6,7 +6,7 @@
  *   ("GetFlight") and `rpc.grpc.status_code` (0 = OK). On /metrics: `rpc_server_duration_bucket{
  *   rpc_service=…, rpc_method=…, rpc_grpc_status_code=…}`.
  * - `rpc.client.resolver.endpoints`: how many instances discovery reports per target.
- * - `rpc.client.breaker.state`: reserved for circuit breakers (none exist yet).
+ * - `rpc.client.breaker.state`: each dependency's circuit breaker (platform/breaker.ts).
  *
  * @opentelemetry/instrumentation-grpc (0.223) makes spans only and records no metrics, so the
  * histograms are recorded here, by a grpc-js server interceptor and a client interceptor.
@@ -110,11 +110,9 @@ export const BREAKER_STATE = { closed: 0, half_open: 1, open: 2 } as const;
 export type BreakerState = keyof typeof BREAKER_STATE;
 
 /**
- * The hook for circuit breakers, which the mesh does not have yet: a breaker, once made, calls
- * this once with the target it guards and a reader of its state, and `rpc.client.breaker.state`
- * (0 closed, 1 half-open, 2 open) reports it on every scrape. Until then nothing reports the
- * metric, and the dashboard's breaker panel stays empty (test/metrics/dashboard.test.ts lists it
- * as awaiting a producer).
+ * The hook for circuit breakers: a breaker (platform/breaker.ts), once made, calls this once with
+ * the target it guards and a reader of its state, and `rpc.client.breaker.state` (0 closed,
+ * 1 half-open, 2 open) reports it on every scrape.
  */
 export function observeBreaker(target: string, state: () => BreakerState): void {
   metrics.observe(

@@ -1,18 +1,20 @@
 import path from 'node:path';
 import type { z } from 'zod';
+import { breakerEnv, createGuard, guardOptionsFrom, type Guard } from './breaker.js';
 import { createClient, type ClientOptions, type ServiceClient } from './clients.js';
 import { commonEnv, loadConfig } from './config.js';
 import { ConsulCertificates } from './connect-ca.js';
 import { useConsul } from './consul.js';
 import { openDatabase, type Database, type Migration, type SessionLimits } from './db.js';
 import { targetFor } from './discovery.js';
+import { faultEnv } from './faults.js';
 import { createLogger, type Logger } from './logger.js';
 import { addressEnv, type Mesh } from './mesh.js';
 import { meshChannelCredentials } from './mtls.js';
 import { startPeriodic } from './periodic.js';
 import type { ServiceDef } from './rpc-types.js';
 
-type BaseShape = ReturnType<typeof commonEnv>;
+type BaseShape = ReturnType<typeof commonEnv> & typeof breakerEnv & typeof faultEnv;
 /** The common variables, the process's own, and (untyped here) the peers' static addresses. */
 export type ServiceConfig<S extends z.ZodRawShape> = z.infer<z.ZodObject<BaseShape>> &
   z.infer<z.ZodObject<S>>;
@@ -65,7 +67,13 @@ export function openRuntime<S extends z.ZodRawShape, N extends string>(
   env: NodeJS.ProcessEnv,
 ): { runtime: Runtime<S, N>; close(): Promise<void> } {
   const { services } = spec.mesh;
-  const shape = { ...commonEnv(spec.defaultPort), ...addressEnv(services), ...(spec.env ?? {}) };
+  const shape = {
+    ...commonEnv(spec.defaultPort),
+    ...breakerEnv,
+    ...faultEnv,
+    ...addressEnv(services),
+    ...(spec.env ?? {}),
+  };
   const config = loadConfig(shape, env) as ServiceConfig<S>;
   const addresses = config as unknown as Record<string, string>;
   const log = createLogger(spec.name, config.LOG_LEVEL);
@@ -75,6 +83,16 @@ export function openRuntime<S extends z.ZodRawShape, N extends string>(
     ? new ConsulCertificates(config.CONSUL_HTTP_ADDR, spec.name, log)
     : undefined;
   if (certificates) stops.push(() => certificates.close());
+  // One breaker and bulkhead per dependency, shared by every client of it in this process.
+  const guards = new Map<string, Guard>();
+  const guardOf = (service: string) => {
+    let guard = guards.get(service);
+    if (!guard) {
+      guard = createGuard(service, guardOptionsFrom(config), log);
+      guards.set(service, guard);
+    }
+    return guard;
+  };
 
   const runtime: Runtime<S, N> = {
     name: spec.name,
@@ -106,6 +124,7 @@ export function openRuntime<S extends z.ZodRawShape, N extends string>(
         // SNI may not carry); the SPIFFE check (meshChannelCredentials) is what verifies it.
         channelOptions: certificates ? { 'grpc.ssl_target_name_override': service } : undefined,
         ...deadlines,
+        guard: guardOf(service),
       });
       stops.push(() => client.close());
       return client;

@@ -3,6 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import { reflectionDefinition } from './contracts.js';
+import { faultInterceptor, FaultTable } from './faults.js';
 import { GENERIC_ERRORS, toStatusObject, type ErrorVocabulary } from './errors.js';
 import type { Logger } from './logger.js';
 import { serverMetricsInterceptor } from './rpc-metrics.js';
@@ -169,6 +170,8 @@ export interface ServiceServerOptions {
   startNotServing?: boolean;
   /** Mutual TLS and intentions (platform/mtls.ts); plaintext and open when absent (static mode). */
   tls?: { credentials: grpc.ServerCredentials; authorization: grpc.ServerInterceptor };
+  /** Injected faults the server honours (platform/faults.ts); none if absent. */
+  faults?: FaultTable;
 }
 
 /**
@@ -197,10 +200,15 @@ export class ServiceServer {
   ) {}
 
   static async start(options: ServiceServerOptions): Promise<ServiceServer> {
+    // Metrics outermost, so injected delays and errors are measured like real ones, and refused
+    // calls are counted too; intentions before faults, so a refused caller meets no fault.
     const server = new grpc.Server({
       ...SERVER_OPTIONS,
-      // Metrics first, so refused calls are counted too.
-      interceptors: [serverMetricsInterceptor, ...(options.tls ? [options.tls.authorization] : [])],
+      interceptors: [
+        serverMetricsInterceptor,
+        ...(options.tls ? [options.tls.authorization] : []),
+        faultInterceptor(options.faults ?? new FaultTable()),
+      ],
     });
     const names = options.bindings.map((b) => serviceNameOf(b.definition));
     const initial: ServingStatus = options.startNotServing ? 'NOT_SERVING' : 'SERVING';

@@ -4,7 +4,7 @@
  * on Ctrl-C. Logs are pretty-printed with a per-service prefix in a terminal, JSON otherwise.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +20,7 @@ import { createLogger } from '../platform/logger.js';
 import { meshChannelCredentials } from '../platform/mtls.js';
 import { BFF_PORT, MESH, MESH_CALLS, type ServiceName } from '../flights/mesh.js';
 import { IDENTITY_PORT } from '../identity/config.js';
+import { build, hashTree, isFresh } from './compiled.mjs';
 import { ensureWebBuilt } from './web-build.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -40,19 +41,15 @@ const pretty = process.stdout.isTTY
 const children: Array<{ name: string; child: ChildProcess }> = [];
 
 function launch(name: string, entry: string, env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', '--import', './platform/telemetry/register.ts', entry],
-    {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      // Its own process group: the terminal's Ctrl-C reaches only this launcher, which stops
-      // each child once, in order. In the terminal's group a child got SIGINT from the
-      // terminal and SIGTERM from us, and took the second for "exit now, skip the drain".
-      detached: true,
-    },
-  );
+  const child = spawn(process.execPath, ['scripts/start.mjs', entry], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: the terminal's Ctrl-C reaches only this launcher, which stops
+    // each child once, in order. In the terminal's group a child got SIGINT from the
+    // terminal and SIGTERM from us, and took the second for "exit now, skip the drain".
+    detached: true,
+  });
   for (const stream of [child.stdout!, child.stderr!]) {
     createInterface({ input: stream }).on('line', (line) => {
       if (!pretty || !line.startsWith('{'))
@@ -175,6 +172,29 @@ async function startDiscovery(): Promise<{ consul?: string; note: string }> {
   return { consul: CONSUL_DEV_ADDR, note: `Consul dev agent, UI ${CONSUL_DEV_ADDR}/ui` };
 }
 
+/**
+ * The contract code (gen/), regenerated only when proto/ changed since it was made: buf takes
+ * seconds, and most starts change no contract.
+ */
+function ensureContracts(): void {
+  const stamp = path.join(ROOT, 'gen', '.proto-hash');
+  const hash = hashTree(['proto', 'buf.yaml', 'buf.gen.yaml']);
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === hash) return;
+  process.stdout.write('contracts changed: regenerating gen/\n');
+  const generate = spawnSync('npm', ['run', '-s', 'generate'], { cwd: ROOT, stdio: 'inherit' });
+  if (generate.status !== 0) process.exit(generate.status ?? 1);
+  writeFileSync(stamp, `${hash}\n`);
+}
+
+/** The compiled processes (dist/js), rebuilt only when a source changed (scripts/compiled.mjs). */
+function ensureBuilt(): void {
+  if (isFresh()) return;
+  process.stdout.write('sources changed: compiling the mesh into dist/js\n');
+  const started = performance.now();
+  build();
+  process.stdout.write(`compiled in ${Math.round(performance.now() - started)} ms\n`);
+}
+
 async function waitRegistered(consul: string, name: string, timeoutMs = 60_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
@@ -187,6 +207,8 @@ async function waitRegistered(consul: string, name: string, timeoutMs = 60_000):
   throw new Error(`${name} did not turn passing in Consul within ${timeoutMs} ms`);
 }
 
+ensureContracts();
+ensureBuilt();
 const discovery = await startDiscovery();
 const discoveryEnv: NodeJS.ProcessEnv = discovery.consul
   ? { CONSUL_HTTP_ADDR: discovery.consul, SERVICE_HOST: '127.0.0.1' }
@@ -220,6 +242,27 @@ if (discovery.consul) {
 const GRPCURL_TLS = humanCerts
   ? '-insecure -cert data/tls/grpcurl.pem -key data/tls/grpcurl-key.pem'
   : '-plaintext';
+/**
+ * Pricing runs twice (a dead instance must not stop quoting) when the instances can share a
+ * store: with DATABASE_URL. Embedded stores are one per process, and a quote made by one
+ * instance could not be confirmed by the other, so then one instance runs.
+ * MESH_PRICING_INSTANCES overrides.
+ */
+const PRICING_INSTANCES = Number(
+  process.env.MESH_PRICING_INSTANCES ?? (process.env.DATABASE_URL ? 2 : 1),
+);
+if (!Number.isInteger(PRICING_INSTANCES) || PRICING_INSTANCES < 1 || PRICING_INSTANCES > 9) {
+  process.stderr.write('MESH_PRICING_INSTANCES: expected an integer from 1 to 9\n');
+  process.exit(2);
+}
+/** Instance i (from 0) of a service listens on its port + 10·i. */
+const instancePort = (name: ServiceName, i: number) => MESH[name].port + PORT_OFFSET + 10 * i;
+const instances = (name: ServiceName) => (name === 'pricing' ? PRICING_INSTANCES : 1);
+if (!discovery.consul)
+  discoveryEnv.PRICING_ADDR = Array.from(
+    { length: PRICING_INSTANCES },
+    (_, i) => `127.0.0.1:${instancePort('pricing', i)}`,
+  ).join(',');
 const started: string[] = [];
 const bffPort = BFF_PORT + PORT_OFFSET;
 // The OpenID Connect provider first: the BFF checks tokens against its keys (bff/config.ts).
@@ -236,17 +279,19 @@ started.push(`  identity  ${issuer}   (tokens: npm run -s dev-token -- alice)`);
 for (const name of ORDER) {
   const entry = path.join('services', name, 'main.ts');
   if (!existsSync(path.join(ROOT, entry))) continue;
-  const port = MESH[name].port + PORT_OFFSET;
-  launch(name, entry, {
-    PORT: String(port),
-    DATA_DIR: path.join(DATA_ROOT, name),
-    ...discoveryEnv,
-  });
-  await waitServing(name, port);
+  for (let i = 0; i < instances(name); i++) {
+    const port = instancePort(name, i);
+    launch(i ? `${name}-${i + 1}` : name, entry, {
+      PORT: String(port),
+      DATA_DIR: path.join(DATA_ROOT, i ? `${name}-${i + 1}` : name),
+      ...discoveryEnv,
+    });
+    await waitServing(name, port);
+    started.push(
+      `  ${name.padEnd(9)} grpc://127.0.0.1:${port}   (grpcurl ${GRPCURL_TLS} 127.0.0.1:${port} list)`,
+    );
+  }
   if (discovery.consul) await waitRegistered(discovery.consul, name);
-  started.push(
-    `  ${name.padEnd(9)} grpc://127.0.0.1:${port}   (grpcurl ${GRPCURL_TLS} 127.0.0.1:${port} list)`,
-  );
 }
 if (existsSync(path.join(ROOT, 'bff', 'main.ts'))) {
   process.stdout.write(`web front end: ${await ensureWebBuilt()}\n`);

@@ -10,6 +10,7 @@ import {
   failedPrecondition,
   notFound,
 } from '../../flights/errors.js';
+import { salesClosed } from '../../flights/sales.js';
 import { DomainError, invalidArgument } from '../../platform/errors.js';
 import type { PageTokens } from '../../platform/page-tokens.js';
 import type { CallContext, Handlers } from '../../platform/server.js';
@@ -31,6 +32,8 @@ export interface BookingDeps {
   /** Signs and reads ListBookings page tokens. */
   pageTokens: PageTokens;
   now: () => Date;
+  /** The sales cut-off, minutes before departure (flights/sales.ts). */
+  salesCutoffMinutes: number;
 }
 
 /** The request as the edge's verified customer makes it (customer.ts), before validation. */
@@ -87,6 +90,16 @@ export function bookingHandlers(deps: BookingDeps): Handlers<typeof BookingServi
       if (existing) return replay(existing, fingerprint, ctx);
 
       const quote = await deps.pricing.confirmQuote(r.quoteId, ctx);
+      // Pricing refuses to confirm a closed flight; booking holds the same line on its own clock.
+      const closed = salesClosed(
+        quote.segments.map((s) => ({
+          flightId: s.flightId,
+          departureMs: s.departureTime!.getTime(),
+        })),
+        deps.now().getTime(),
+        deps.salesCutoffMinutes,
+      );
+      if (closed) throw closed;
       const violations = passengerViolations(
         r.passengers.map((p) => ({ ...p, kind: passengerKind(p.type)! })),
         quote.passengers!,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BookingServiceService } from '../../gen/ts/flights/v1/booking.js';
 import { FLIGHT_MESH, type ServiceName } from '../../flights/mesh.js';
+import { salesEnv } from '../../flights/sales.js';
 import { PageTokens } from '../../platform/page-tokens.js';
 import { bind } from '../../platform/server.js';
 import type { ServiceSpec } from '../../platform/service.js';
@@ -24,32 +25,41 @@ export const bookingEnv = {
    * tamper-evident only: set a secret of your own where clients must not forge them.
    */
   PAGE_TOKEN_SECRET: z.string().min(16).default('flight-mesh booking page tokens'),
+  ...salesEnv,
 };
 
-export const bookingService: ServiceSpec<typeof bookingEnv, ServiceName> = {
-  mesh: FLIGHT_MESH,
-  name: 'booking',
-  env: bookingEnv,
-  async start({ config, log, database, client, every }) {
-    const store = new BookingStore(await database(migrations), config.SAGA_LEASE_MS);
-    const peers = bookingPeers(client, {
-      deadlineMs: config.DOWNSTREAM_DEADLINE_MS,
-      holdTtlSeconds: config.HOLD_TTL_SECONDS,
-    });
-    const now = () => new Date();
-    const saga = new BookingSaga(store, peers.schedule, now, log);
-    // At start and then periodically: sagas a crashed runner left are finished or compensated.
-    every('saga recovery', config.RECOVERY_INTERVAL_MS, async () => {
-      const recovered = await saga.recover();
-      if (recovered > 0) log.info({ recovered }, 'unfinished booking sagas recovered');
-    });
-    const handlers = bookingHandlers({
-      store,
-      saga,
-      pricing: peers.pricing,
-      pageTokens: new PageTokens(config.PAGE_TOKEN_SECRET),
-      now,
-    });
-    return { bindings: [bind(BookingServiceService, handlers)] };
-  },
-};
+/** The booking service; `now` moves the clock its sales cut-off and timestamps are read on. */
+export function createBookingService(
+  options: { now?: () => Date } = {},
+): ServiceSpec<typeof bookingEnv, ServiceName> {
+  const now = options.now ?? (() => new Date());
+  return {
+    mesh: FLIGHT_MESH,
+    name: 'booking',
+    env: bookingEnv,
+    async start({ config, log, database, client, every }) {
+      const store = new BookingStore(await database(migrations), config.SAGA_LEASE_MS);
+      const peers = bookingPeers(client, {
+        deadlineMs: config.DOWNSTREAM_DEADLINE_MS,
+        holdTtlSeconds: config.HOLD_TTL_SECONDS,
+      });
+      const saga = new BookingSaga(store, peers.schedule, now, log);
+      // At start and then periodically: sagas a crashed runner left are finished or compensated.
+      every('saga recovery', config.RECOVERY_INTERVAL_MS, async () => {
+        const recovered = await saga.recover();
+        if (recovered > 0) log.info({ recovered }, 'unfinished booking sagas recovered');
+      });
+      const handlers = bookingHandlers({
+        store,
+        saga,
+        pricing: peers.pricing,
+        pageTokens: new PageTokens(config.PAGE_TOKEN_SECRET),
+        now,
+        salesCutoffMinutes: config.SALES_CUTOFF_MINUTES,
+      });
+      return { bindings: [bind(BookingServiceService, handlers)] };
+    },
+  };
+}
+
+export const bookingService = createBookingService();

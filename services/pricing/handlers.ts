@@ -4,6 +4,7 @@ import { FlightSegment } from '../../gen/ts/flights/v1/common.js';
 import type { PricingServiceService } from '../../gen/ts/flights/v1/pricing.js';
 import type { CabinCode } from '../../flights/codes.js';
 import { alreadyExists, ErrorReason, failedPrecondition, notFound } from '../../flights/errors.js';
+import { onSale, salesClosed } from '../../flights/sales.js';
 import { invalidField } from '../../platform/errors.js';
 import type { CallContext, Handlers } from '../../platform/server.js';
 import { validate } from '../../platform/validation.js';
@@ -29,7 +30,12 @@ export interface PricingDeps {
   schedule: SchedulePeer;
   now: () => Date;
   quoteTtlSeconds: number;
+  /** The sales cut-off, minutes before departure (flights/sales.ts). */
+  salesCutoffMinutes: number;
 }
+
+const saleable = (flights: FlightFacts[]) =>
+  flights.map((f) => ({ flightId: f.flightId, departureMs: f.departure.getTime() }));
 
 /** FAILED_PRECONDITION with the reason a flight cannot be sold (FLIGHT_CANCELLED, SOLD_OUT). */
 function refuseUnsellable(flights: FlightFacts[], cabin: CabinCode, passengers: PassengerMix) {
@@ -54,6 +60,12 @@ export function pricingHandlers(deps: PricingDeps): Handlers<typeof PricingServi
     const facts = await deps.schedule.flightFacts(flightIds, ctx);
     for (const f of facts) deps.cache.remember(f);
     return facts;
+  }
+
+  /** SALES_CLOSED when a flight departs within the cut-off (or has left), at `now`. */
+  function refuseClosed(flights: FlightFacts[], now: Date): void {
+    const closed = salesClosed(saleable(flights), now.getTime(), deps.salesCutoffMinutes);
+    if (closed) throw closed;
   }
 
   async function loadQuote(quoteId: string): Promise<QuoteRecord> {
@@ -86,7 +98,11 @@ export function pricingHandlers(deps: PricingDeps): Handlers<typeof PricingServi
           return {
             key,
             price: toPriceProto(priceFlights(known, cabin, r.passengers, now)),
-            available: known.every((f) => seatsAvailable(f, cabin) >= seatsFor(r.passengers)),
+            available: known.every(
+              (f) =>
+                seatsAvailable(f, cabin) >= seatsFor(r.passengers) &&
+                onSale(f.departure.getTime(), now.getTime(), deps.salesCutoffMinutes),
+            ),
           };
         }),
       };
@@ -110,8 +126,9 @@ export function pricingHandlers(deps: PricingDeps): Handlers<typeof PricingServi
       const flights = await freshFacts(r.flightIds, ctx);
       const broken = brokenConnection(flights);
       if (broken) throw invalidField(`flight_ids[${broken.index}]`, broken.description);
-      refuseUnsellable(flights, cabin, r.passengers);
       const now = deps.now();
+      refuseClosed(flights, now);
+      refuseUnsellable(flights, cabin, r.passengers);
       const saved = await deps.store.insert({
         quoteId: randomUUID(),
         requestId: r.requestId || null,
@@ -146,6 +163,8 @@ export function pricingHandlers(deps: PricingDeps): Handlers<typeof PricingServi
           { quote_id: quoteId, expired_at: q.expiresAt.toISOString() },
         );
       const flights = await freshFacts(q.body.flightIds, ctx);
+      // A quote guarantees a price, not a sale: a flight closing meanwhile is not booked.
+      refuseClosed(flights, now);
       refuseUnsellable(flights, cabinCodeOf(Number(q.body.cabin)), q.body.passengers);
       await deps.store.markConfirmed(quoteId, now);
       // The guarantee: the price quoted, whatever the flights' load factors are now.

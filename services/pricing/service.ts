@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PricingServiceService } from '../../gen/ts/flights/v1/pricing.js';
 import { FLIGHT_MESH, type ServiceName } from '../../flights/mesh.js';
+import { salesEnv } from '../../flights/sales.js';
 import { bind } from '../../platform/server.js';
 import type { ServiceSpec } from '../../platform/service.js';
 import { AvailabilityCache } from './availability-cache.js';
@@ -16,6 +17,7 @@ export const pricingEnv = {
   LOAD_FACTOR_TTL_MS: z.coerce.number().int().min(0).default(5_000),
   /** Deadline of calls to schedule (the caller's own deadline wins when sooner). */
   SCHEDULE_DEADLINE_MS: z.coerce.number().int().min(50).default(2_000),
+  ...salesEnv,
 };
 
 /** The pricing service; `now` is injectable so tests can move the clock past a quote's expiry. */
@@ -35,6 +37,7 @@ export function createPricingService(
         schedule: peers.schedule,
         now,
         quoteTtlSeconds: config.QUOTE_TTL_SECONDS,
+        salesCutoffMinutes: config.SALES_CUTOFF_MINUTES,
       });
       return { bindings: [bind(PricingServiceService, handlers)] };
     },

@@ -1,4 +1,5 @@
 import type {
+  ListFlightPagesResponse,
   ListFlightsResponse,
   ScheduleServiceService,
 } from '../../gen/ts/flights/v1/schedule.js';
@@ -158,6 +159,31 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
     return { flight: toFlightProto(operated(flight.flightId), catalog) };
   }
 
+  /**
+   * The flights of a listing as they operate now, in ListFlights order, and the feed cursor the
+   * listing is consistent at.
+   */
+  async function listing(r: requests.ListFlightsQuery) {
+    // Every change up to the view's cursor is in the view (and changes after it may be too):
+    // a client that watches from this cursor misses nothing, and versions dedupe repeats.
+    await overrides.catchUp();
+    const cursor = String(overrides.cursor);
+    const changed = overrides.between(r.fromDate, r.toDate);
+    const departures = catalog.departuresByDay({
+      fromDate: r.fromDate,
+      toDate: r.toDate,
+      origin: r.origin || undefined,
+      destination: r.destination || undefined,
+    });
+    function* operatedFlights(): Generator<OperatedFlight> {
+      for (const f of departures) {
+        const op = catalog.operated(f, changed.get(f.flightId));
+        if (op.status !== 'CANCELLED' || r.includeCancelled) yield op;
+      }
+    }
+    return { cursor, flights: operatedFlights() };
+  }
+
   return {
     async listAirports(request) {
       const r = validate(requests.listAirportsRequest, request);
@@ -189,23 +215,27 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
 
     async *listFlights(request, ctx): AsyncGenerator<ListFlightsResponse> {
       const r = validate(requests.listFlightsRequest, request);
-      // Every change up to the view's cursor is in the view (and changes after it may be too):
-      // a client that watches from this cursor misses nothing, and versions dedupe repeats.
-      await overrides.catchUp();
-      const cursor = String(overrides.cursor);
-      const changed = overrides.between(r.fromDate, r.toDate);
-      const departures = catalog.departuresByDay({
-        fromDate: r.fromDate,
-        toDate: r.toDate,
-        origin: r.origin || undefined,
-        destination: r.destination || undefined,
-      });
-      for (const f of departures) {
+      const { cursor, flights } = await listing(r);
+      for (const f of flights) {
         if (ctx.signal.aborted) return;
-        const op = catalog.operated(f, changed.get(f.flightId));
-        if (op.status === 'CANCELLED' && !r.includeCancelled) continue;
-        yield { flight: toFlightProto(op, catalog), cursor };
+        yield { flight: toFlightProto(f, catalog), cursor };
       }
+    },
+
+    async *listFlightPages(request, ctx): AsyncGenerator<ListFlightPagesResponse> {
+      const r = validate(requests.listFlightsRequest, request);
+      const pageSize = validate(requests.pageSizeRequest, request);
+      const { cursor, flights } = await listing(r);
+      let page: Flight[] = [];
+      for (const f of flights) {
+        if (ctx.signal.aborted) return;
+        page.push(toFlightProto(f, catalog));
+        if (page.length === pageSize) {
+          yield { flights: page, cursor };
+          page = [];
+        }
+      }
+      if (page.length > 0) yield { flights: page, cursor };
     },
 
     async getAvailability(request) {

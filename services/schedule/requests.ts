@@ -48,6 +48,19 @@ export const listFlightsRequest = z
       });
   });
 
+export type ListFlightsQuery = z.infer<typeof listFlightsRequest>;
+
+/** Flights per ListFlightPages message: the default and the most. */
+export const DEFAULT_PAGE_SIZE = 1000;
+export const MAX_PAGE_SIZE = 5000;
+
+/** ListFlightPages: the filters and range of ListFlights (listFlightsRequest), and this. */
+export const pageSizeRequest = z
+  .object({
+    pageSize: z.number().int().min(0).max(MAX_PAGE_SIZE, `must be at most ${MAX_PAGE_SIZE}`),
+  })
+  .transform((r) => r.pageSize || DEFAULT_PAGE_SIZE);
+
 export const getAvailabilityRequest = z.object({
   flightIds: z
     .array(flightId)

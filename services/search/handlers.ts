@@ -4,6 +4,7 @@ import type {
   SearchServiceService,
 } from '../../gen/ts/flights/v1/search.js';
 import { ErrorReason, unavailable } from '../../flights/errors.js';
+import { earliestOnSaleMs } from '../../flights/sales.js';
 import { errorDetails } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
 import type { Handlers } from '../../platform/server.js';
@@ -32,6 +33,10 @@ export interface SearchDeps {
   /** Pricing calls in flight at once. */
   pricingConcurrency: number;
   stats: SearchStats;
+  /** The sales cut-off, minutes before departure (flights/sales.ts). */
+  salesCutoffMinutes: number;
+  /** The clock the cut-off is read on, epoch ms. */
+  now: () => number;
 }
 
 /** The itineraries to stream for one batch's outcome, noting what the summary must say. */
@@ -86,7 +91,7 @@ export function searchHandlers(deps: SearchDeps): Handlers<typeof SearchServiceS
       const report = new SearchReport(stats);
       let finished = false;
       try {
-        const query = toSearchQuery(request);
+        const query = toSearchQuery(request, earliestOnSaleMs(deps.now(), deps.salesCutoffMinutes));
         const plan = planSearch(
           deps.model,
           query,

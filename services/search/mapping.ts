@@ -25,9 +25,16 @@ const SORTS: Record<SortOrder, SortKey> = {
   [SortOrder.UNRECOGNIZED]: 'price',
 };
 
-/** A validated request as the search it asks for (sort unset = price, max_results 0 = 50). */
-export function toSearchQuery(request: SearchItinerariesRequest): SearchQuery {
+/**
+ * A validated request as the search it asks for (sort unset = price, max_results 0 = 50), of
+ * flights leaving at `earliestDepartureMs` (epoch ms) or later: those still on sale.
+ */
+export function toSearchQuery(
+  request: SearchItinerariesRequest,
+  earliestDepartureMs?: number,
+): SearchQuery {
   return {
+    earliestDepartureMs,
     origin: request.origin,
     destination: request.destination,
     date: request.departureDate,

@@ -24,6 +24,8 @@ import { feedMessage, listedFlight, type FeedMessage, type ListedFlight } from '
 
 /** A listing of the whole window may take minutes (the world schedule: ~12k flights/s). */
 const LIST_CALL_MS = 10 * 60_000;
+/** Flights per ListFlightPages message. */
+const PAGE = 1000;
 /** A feed call still gets a deadline; when it passes the feed just resumes from the cursor. */
 const FEED_CALL_MS = 30 * 60_000;
 
@@ -64,11 +66,12 @@ export function scheduleFailure(err: unknown): ScheduleFailure {
 export function schedulePeer(client: ServiceClient<typeof ScheduleServiceService>): SchedulePeer {
   return {
     async *listFlights(fromDate, toDate, signal) {
-      for await (const r of client.listFlights(
-        { origin: '', destination: '', fromDate, toDate, includeCancelled: true },
+      // Pages, not a message per flight: a world day (~65k flights) is ~65 messages.
+      for await (const page of client.listFlightPages(
+        { origin: '', destination: '', fromDate, toDate, includeCancelled: true, pageSize: PAGE },
         { deadlineMs: LIST_CALL_MS, signal },
       ))
-        yield listedFlight(r);
+        for (const flight of page.flights) yield listedFlight({ flight, cursor: page.cursor });
     },
     async *watchSchedule(cursor, signal) {
       for await (const r of client.watchSchedule({ cursor }, { deadlineMs: FEED_CALL_MS, signal }))

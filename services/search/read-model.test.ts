@@ -27,7 +27,7 @@ async function eventually(check: () => boolean, timeoutMs = 10_000) {
 
 describe('search’s window', () => {
   it('turns five minutes after schedule’s horizon, never before it', () => {
-    let now = Date.parse('2026-12-02T00:04:59Z');
+    let now = Date.parse('2026-12-02T12:04:59Z');
     const horizon = new RollingWindow(3, undefined, () => now);
     const window = searchWindow(3, undefined, () => now);
     expect(horizon.current.to).toBe('2026-12-04');
@@ -40,7 +40,7 @@ describe('search’s window', () => {
 
 describe('the read model when the day turns', () => {
   it('moves its window on a day without losing a change made while it rebuilds', async () => {
-    let now = Date.parse('2026-12-01T23:59:00Z');
+    let now = Date.parse('2026-12-02T11:59:00Z');
     const client = createClient(ScheduleServiceService, {
       target: `dns:///${schedule.address}`,
       defaultDeadlineMs: 10_000,

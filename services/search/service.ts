@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SearchServiceService } from '../../gen/ts/flights/v1/search.js';
 import { fields } from '../../flights/fields.js';
+import { salesEnv } from '../../flights/sales.js';
 import { FLIGHT_MESH } from '../../flights/mesh.js';
 import { bind } from '../../platform/server.js';
 import type { ServiceSpec } from '../../platform/service.js';
@@ -39,6 +40,7 @@ export const searchEnv = {
   PRICING_BATCH_SIZE: int.min(1).max(200).default(20),
   PRICING_CONCURRENCY: int.min(1).max(16).default(2),
   PRICING_TIMEOUT_MS: int.min(50).default(3_000),
+  ...salesEnv,
 };
 
 export interface SearchInternals {
@@ -46,9 +48,13 @@ export interface SearchInternals {
   model?: ScheduleReadModel;
 }
 
-/** The search service; `internals` lets tests observe its counters and read model. */
+/**
+ * The search service; `internals` lets tests observe its counters and read model, `now` (epoch
+ * ms) moves the clock the sales cut-off is read on.
+ */
 export function createSearchService(
   internals: SearchInternals = { stats: newSearchStats() },
+  options: { now?: () => number } = {},
 ): ServiceSpec<typeof searchEnv> {
   return {
     mesh: FLIGHT_MESH,
@@ -74,6 +80,8 @@ export function createSearchService(
         batchSize: config.PRICING_BATCH_SIZE,
         pricingConcurrency: config.PRICING_CONCURRENCY,
         stats: internals.stats,
+        salesCutoffMinutes: config.SALES_CUTOFF_MINUTES,
+        now: options.now ?? Date.now,
       });
       // NOT_SERVING (so Consul and callers skip this instance) until the first days are loaded.
       return { bindings: [bind(SearchServiceService, handlers)], ready: model.start() };

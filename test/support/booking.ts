@@ -3,16 +3,17 @@ import {
   type CreateBookingRequest,
 } from '../../gen/ts/flights/v1/booking.js';
 import { PassengerType } from '../../gen/ts/flights/v1/common.js';
-import { bookingService, type bookingEnv } from '../../services/booking/service.js';
+import { createBookingService, type bookingEnv } from '../../services/booking/service.js';
 import { startTestService, type ServiceFixture, type StoreKind } from './services.js';
 
 export type BookingFixture = ServiceFixture<typeof bookingEnv, typeof BookingServiceService>;
 
+/** A real booking service pointed at schedule and pricing addresses; `now` moves its clock. */
 export function startBooking(
   peers: { schedule: string; pricing: string },
-  options: { store?: StoreKind; env?: Record<string, string> } = {},
+  options: { store?: StoreKind; env?: Record<string, string>; now?: () => Date } = {},
 ): Promise<BookingFixture> {
-  return startTestService(bookingService, BookingServiceService, {
+  return startTestService(createBookingService({ now: options.now }), BookingServiceService, {
     store: options.store,
     env: {
       SCHEDULE_ADDR: peers.schedule,

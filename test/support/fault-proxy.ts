@@ -15,6 +15,8 @@ export interface FaultProxy {
    * settles (undefined: not held): a dependency a test holds back and lets go of.
    */
   gates: Map<string, (call: number) => Promise<unknown> | undefined>;
+  /** Calls received per method, failing ones included: what a caller actually sent. */
+  received: Map<string, number>;
   close(): Promise<void>;
 }
 
@@ -34,6 +36,7 @@ export async function startFaultProxy<D extends ServiceDef>(
   const delays = new Map<string, number>();
   const gates = new Map<string, (call: number) => Promise<unknown> | undefined>();
   const calls = new Map<string, number>();
+  const received = new Map<string, number>();
   const server = new grpc.Server();
   const implementation: grpc.UntypedServiceImplementation = {};
   for (const [name, def] of Object.entries(definition)) {
@@ -42,6 +45,7 @@ export async function startFaultProxy<D extends ServiceDef>(
       call: grpc.ServerUnaryCall<unknown, unknown>,
       callback: grpc.sendUnaryData<unknown>,
     ) => {
+      received.set(name, (received.get(name) ?? 0) + 1);
       if (failing.has(name)) {
         const err = new DomainError(
           grpc.status.UNAVAILABLE,
@@ -73,6 +77,7 @@ export async function startFaultProxy<D extends ServiceDef>(
     failing,
     delays,
     gates,
+    received,
     async close() {
       upstream.close();
       server.forceShutdown();

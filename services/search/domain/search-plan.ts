@@ -76,8 +76,9 @@ export interface SearchPlan {
 
 /**
  * Finds the itineraries of `query`, noting what the held schedule cannot answer: a window still
- * loading (partial), a date outside it, airports without flights, and a search that ran out of
- * time (`shouldStop` true: the caller cancelled or the search's time is up; partial).
+ * loading (partial), a date outside it, airports without flights, flights of the date no longer
+ * on sale (the sales cut-off), and a search that ran out of time (`shouldStop` true: the caller
+ * cancelled or the search's time is up; partial).
  */
 export function planSearch(
   view: IndexView,
@@ -102,6 +103,11 @@ export function planSearch(
   ] as const)
     if (view.index.airportId(code) < 0)
       notes.push(`no flights ${field} ${code} in the schedule held`);
+
+  // A local date starts at most 14 h before its UTC midnight (UTC+14).
+  const earliest = query.earliestDepartureMs;
+  if (earliest !== undefined && earliest > Date.parse(`${query.date}T00:00:00Z`) - 14 * 3_600_000)
+    notes.push(`flights leaving before ${new Date(earliest).toISOString()} are no longer on sale`);
 
   const found = searchItineraries(view.index, query, rules, {
     sort: query.sort,

@@ -1,7 +1,7 @@
 import { RollingWindow } from '../../../flights/calendar.js';
 
 /**
- * The dates search holds. It turns its day five minutes after midnight, so that on a host whose
+ * The dates search holds. It turns its day five minutes after schedule's (12:00 UTC), so that on a host whose
  * clock is a little ahead of schedule's it never lists the new last day before schedule offers
  * it (it would get none of its flights, and keep none until the next day's roll).
  */

@@ -1,0 +1,177 @@
+import { Writable } from 'node:stream';
+import { status } from '@grpc/grpc-js';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ScheduleServiceService } from '../gen/ts/flights/v1/schedule.js';
+import { createGuard, type GuardOptions } from './breaker.js';
+import { createClient, type ServiceClient } from './clients.js';
+import { DomainError, errorDetails } from './errors.js';
+import { createLogger } from './logger.js';
+import { bind, ServiceServer, type Handlers } from './server.js';
+
+type Schedule = typeof ScheduleServiceService;
+
+/** How the real downstream server answers getHold: ok, UNAVAILABLE, NOT_FOUND, or held open. */
+type Mode = 'ok' | 'unavailable' | 'not_found' | 'hang';
+
+function only(handlers: Partial<Handlers<Schedule>>): Handlers<Schedule> {
+  const all: Record<string, unknown> = {};
+  for (const key of Object.keys(ScheduleServiceService))
+    all[key] = handlers[key as keyof Schedule] ?? (async () => Promise.reject(new Error(key)));
+  return all as Handlers<Schedule>;
+}
+
+const BASE: GuardOptions = {
+  failureRatio: 0.5,
+  windowMs: 60_000,
+  // 0.1 calls/s over 60 s: the breaker may open once 6 calls were sampled.
+  minimumRps: 0.1,
+  halfOpenAfterMs: 60_000,
+  maxConcurrent: 50,
+  maxQueued: 0,
+};
+
+describe('circuit breaker and bulkhead over a real server', () => {
+  const errors = { domain: 'test.v1', invalidArgument: 'INVALID', unspecified: 'UNSPECIFIED' };
+  const state = { mode: 'ok' as Mode, calls: 0, release: [] as Array<() => void> };
+  const logLines: Array<{ msg: string; target?: string; state?: string }> = [];
+  const log = pino(
+    { level: 'info' },
+    new Writable({
+      write(chunk: Buffer, _enc, done) {
+        logLines.push(JSON.parse(chunk.toString()));
+        done();
+      },
+    }),
+  );
+  let server: ServiceServer;
+  const clients: ServiceClient<Schedule>[] = [];
+
+  function clientWith(options: Partial<GuardOptions>) {
+    const guard = createGuard('schedule', { ...BASE, ...options }, log);
+    const client = createClient(ScheduleServiceService, {
+      target: `dns:///127.0.0.1:${server.port}`,
+      defaultDeadlineMs: 10_000,
+      guard,
+    });
+    clients.push(client);
+    return { guard, client };
+  }
+
+  beforeAll(async () => {
+    server = await ServiceServer.start({
+      port: 0,
+      log: createLogger('downstream', 'silent'),
+      errors,
+      bindings: [
+        bind(
+          ScheduleServiceService,
+          only({
+            async getHold(_req, ctx) {
+              state.calls++;
+              if (state.mode === 'unavailable')
+                throw new DomainError(status.UNAVAILABLE, 'DOWN', 'injected: down');
+              if (state.mode === 'not_found')
+                throw new DomainError(status.NOT_FOUND, 'HOLD_NOT_FOUND', 'no such hold');
+              if (state.mode === 'hang')
+                await new Promise<void>((resolve) => {
+                  state.release.push(resolve);
+                  ctx.signal.addEventListener('abort', () => resolve());
+                });
+              return { hold: undefined };
+            },
+          }),
+        ),
+      ],
+    });
+  });
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    await server.shutdown(100);
+  });
+
+  const call = (client: ServiceClient<Schedule>) =>
+    client.getHold({ holdId: 'h' }).then(
+      () => 'ok',
+      (err: unknown) => errorDetails(err),
+    );
+
+  it('opens after a failure ratio and then fails at once without calling the dependency', async () => {
+    const { guard, client } = clientWith({});
+    state.mode = 'unavailable';
+    for (let i = 0; i < 6; i++) await call(client);
+    expect(guard.state()).toBe('open');
+    expect(logLines).toContainEqual(
+      expect.objectContaining({ msg: 'circuit breaker open', target: 'schedule', state: 'open' }),
+    );
+
+    // Now the dependency would hang for the whole 10 s deadline; an open breaker never asks it.
+    state.mode = 'hang';
+    const before = state.calls;
+    const results = await Promise.all(Array.from({ length: 20 }, () => call(client)));
+    for (const r of results) {
+      expect(r).toMatchObject({ code: status.UNAVAILABLE });
+      expect((r as { message: string }).message).toMatch(/circuit breaker for schedule is open/);
+    }
+    expect(state.calls).toBe(before);
+  });
+
+  it('lets one probe through when half-open and closes when it succeeds', async () => {
+    const { guard, client } = clientWith({ halfOpenAfterMs: 50 });
+    state.mode = 'unavailable';
+    for (let i = 0; i < 6; i++) await call(client);
+    expect(guard.state()).toBe('open');
+    state.mode = 'ok';
+    const before = state.calls;
+    // Until the half-open delay passes calls are refused; the first one after it is the probe.
+    await vi.waitFor(async () => expect(await call(client)).toBe('ok'), { interval: 20 });
+    expect(state.calls).toBe(before + 1);
+    expect(guard.state()).toBe('closed');
+    expect(logLines).toContainEqual(expect.objectContaining({ msg: 'circuit breaker half-open' }));
+    expect(logLines).toContainEqual(expect.objectContaining({ msg: 'circuit breaker closed' }));
+  });
+
+  it('re-opens when the half-open probe fails', async () => {
+    const { guard, client } = clientWith({ halfOpenAfterMs: 50 });
+    state.mode = 'unavailable';
+    for (let i = 0; i < 6; i++) await call(client);
+    const before = state.calls;
+    // Refused at once until the half-open delay passes; then one probe reaches the server.
+    await vi.waitFor(
+      async () => {
+        await call(client);
+        expect(state.calls).toBe(before + 1);
+      },
+      { interval: 20 },
+    );
+    expect(guard.state()).toBe('open');
+    expect(await call(client)).toMatchObject({ code: status.UNAVAILABLE });
+    expect(state.calls).toBe(before + 1);
+  });
+
+  it('does not count a dependency’s "no" (NOT_FOUND) as a failure', async () => {
+    const { guard, client } = clientWith({});
+    state.mode = 'not_found';
+    const results = await Promise.all(Array.from({ length: 20 }, () => call(client)));
+    expect(results.every((r) => (r as { code: number }).code === status.NOT_FOUND)).toBe(true);
+    expect(guard.state()).toBe('closed');
+  });
+
+  it('caps the calls in flight with a bulkhead and refuses the rest at once', async () => {
+    const { client } = clientWith({ maxConcurrent: 2, maxQueued: 1 });
+    state.mode = 'hang';
+    state.release = [];
+    const before = state.calls;
+    const pending = Array.from({ length: 5 }, () => call(client));
+    // Two run, one waits for a slot, two are refused without reaching the server.
+    const refused = await Promise.all(pending.slice(3));
+    for (const r of refused)
+      expect((r as { message: string }).message).toMatch(/bulkhead for schedule is full/);
+    await vi.waitFor(() => expect(state.release).toHaveLength(2));
+    expect(state.calls).toBe(before + 2);
+    state.mode = 'ok';
+    for (const release of state.release.splice(0)) release();
+    expect(await Promise.all(pending.slice(0, 3))).toEqual(['ok', 'ok', 'ok']);
+    expect(state.calls).toBe(before + 3);
+  });
+});

@@ -1,0 +1,26 @@
+/**
+ * Starts one process of the mesh: `node scripts/start.mjs services/schedule/main.ts` (what every
+ * `npm run start:<name>` and the Docker image run). It runs the compiled JavaScript in dist/js
+ * when that is built and fresh (always, in the image, which holds no sources), else the source
+ * through tsx. Either way the telemetry preload (platform/telemetry/register) is imported first,
+ * so OpenTelemetry's module hook is in place before gRPC loads, as `node --import` would do.
+ */
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { compiledEntry, DIST, ROOT } from './compiled.mjs';
+
+const entry = process.argv[2];
+if (!entry) {
+  process.stderr.write('usage: node scripts/start.mjs <entry, e.g. services/schedule/main.ts>\n');
+  process.exit(2);
+}
+const compiled = compiledEntry(entry);
+if (compiled) {
+  await import(pathToFileURL(path.join(DIST, 'platform/telemetry/register.js')).href);
+  await import(pathToFileURL(compiled).href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import(pathToFileURL(path.join(ROOT, 'platform/telemetry/register.ts')).href);
+  await import(pathToFileURL(path.resolve(ROOT, entry)).href);
+}
