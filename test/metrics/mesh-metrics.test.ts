@@ -11,6 +11,9 @@ import { MESH, type ServiceName } from '../../flights/mesh.js';
 import { ScheduleServiceService } from '../../gen/ts/flights/v1/schedule.js';
 import { createClient } from '../../platform/clients.js';
 import { loadConfig } from '../../platform/config.js';
+import { ConsulCertificates } from '../../platform/connect-ca.js';
+import { createLogger } from '../../platform/logger.js';
+import { meshChannelCredentials } from '../../platform/mtls.js';
 import { METRICS_META_KEY } from '../../platform/telemetry/metrics.js';
 import { startConsul, waitPassing, type ConsulAgent } from '../support/consul.js';
 import { dashboardQueries, metricNames, readDashboard } from '../support/dashboard.js';
@@ -151,9 +154,19 @@ describe('metrics of the running mesh', () => {
       { ...auth, 'idempotency-key': randomUUID() },
     );
     expect(refused.status, JSON.stringify(refused.json)).toBe(404);
+    // With Consul the services speak mTLS only: the test calls as a mesh client with a leaf
+    // from the agent's CA (the dev agent's intentions default to allow).
+    const certs = new ConsulCertificates(
+      consul.address,
+      'metrics-test',
+      createLogger('t', 'silent'),
+    );
+    await certs.start();
     const scheduleClient = createClient(ScheduleServiceService, {
       target: `dns:///${grpcAddresses.get('schedule')}`,
       defaultDeadlineMs: 10_000,
+      credentials: meshChannelCredentials(certs, 'schedule'),
+      channelOptions: { 'grpc.ssl_target_name_override': 'schedule' },
     });
     try {
       await scheduleClient.cancelFlight({
@@ -163,6 +176,7 @@ describe('metrics of the running mesh', () => {
       });
     } finally {
       scheduleClient.close();
+      certs.close();
     }
 
     // Search applies the change from the feed a moment later: scrape once it has.
