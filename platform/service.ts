@@ -1,8 +1,10 @@
 import type { z } from 'zod';
 import { ConsulRegistration } from './consul.js';
+import { FaultTable, watchFaults } from './faults.js';
 import { runProcess } from './lifecycle.js';
 import type { Mesh } from './mesh.js';
 import { launch, once, type RunningProcess, type Runtime, type ServiceConfig } from './runtime.js';
+import { meshAuthorization, meshServerCredentials } from './mtls.js';
 import { ServiceServer, type ServiceBinding } from './server.js';
 
 export type { Runtime, ServiceConfig };
@@ -38,12 +40,34 @@ export async function startService<S extends z.ZodRawShape, N extends string>(
     spec.start,
   );
   const { config, log } = runtime;
+  // Injected faults: FAULTS from the environment, replaced by Consul KV's flags when watched.
+  const faults = new FaultTable(config.FAULTS);
+  const stopWatchingFaults = config.CONSUL_HTTP_ADDR
+    ? watchFaults(config.CONSUL_HTTP_ADDR, spec.name, faults, log)
+    : undefined;
   const server = await ServiceServer.start({
+    faults,
     bindings: started.bindings,
     log,
     errors: spec.mesh.errors,
     port: config.PORT,
     startNotServing: Boolean(started.ready),
+    tls:
+      runtime.certificates && config.CONSUL_HTTP_ADDR
+        ? {
+            credentials: meshServerCredentials(runtime.certificates),
+            authorization: meshAuthorization({
+              consulAddress: config.CONSUL_HTTP_ADDR,
+              service: spec.name,
+              certs: runtime.certificates,
+              log,
+            }),
+          }
+        : undefined,
+  });
+  runtime.certificates?.onRootsChange(() => {
+    log.warn('mesh CA roots changed: ending connections made under the old ones');
+    server.drainConnections(config.SHUTDOWN_GRACE_MS);
   });
   const registration = config.CONSUL_HTTP_ADDR
     ? new ConsulRegistration({
@@ -51,6 +75,7 @@ export async function startService<S extends z.ZodRawShape, N extends string>(
         name: spec.name,
         host: config.SERVICE_HOST,
         port: server.port,
+        tls: Boolean(runtime.certificates),
         log,
         checkInterval: config.CONSUL_CHECK_INTERVAL,
         deregisterCriticalAfter: config.CONSUL_DEREGISTER_AFTER,
@@ -77,6 +102,7 @@ export async function startService<S extends z.ZodRawShape, N extends string>(
       // Callers stop picking this instance before it stops taking calls.
       server.setServing(false);
       await registration?.deregister();
+      stopWatchingFaults?.();
       await server.shutdown(config.SHUTDOWN_GRACE_MS);
       await close();
     }),
