@@ -147,6 +147,15 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
 async function migrate(db: Database, migrations: Migration[], log: Logger): Promise<void> {
   await db.transaction(async (tx) => {
+    // The session limits are for short transactions, not this one: a migration may wait for
+    // another instance's, run long, and pause between statements while the process starts up.
+    if (db.kind === 'postgres')
+      for (const limit of [
+        'lock_timeout',
+        'statement_timeout',
+        'idle_in_transaction_session_timeout',
+      ])
+        await tx.query(`SET LOCAL ${limit} = 0`);
     // Several instances may start at once against one database: one migrates, the others wait.
     await tx.query('SELECT pg_advisory_xact_lock(7355608)');
     await tx.query(

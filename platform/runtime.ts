@@ -6,12 +6,13 @@ import { commonEnv, loadConfig } from './config.js';
 import { useConsul } from './consul.js';
 import { openDatabase, type Database, type Migration, type SessionLimits } from './db.js';
 import { targetFor } from './discovery.js';
+import { faultEnv } from './faults.js';
 import { createLogger, type Logger } from './logger.js';
 import { addressEnv, type Mesh } from './mesh.js';
 import { startPeriodic } from './periodic.js';
 import type { ServiceDef } from './rpc-types.js';
 
-type BaseShape = ReturnType<typeof commonEnv> & typeof breakerEnv;
+type BaseShape = ReturnType<typeof commonEnv> & typeof breakerEnv & typeof faultEnv;
 /** The common variables, the process's own, and (untyped here) the peers' static addresses. */
 export type ServiceConfig<S extends z.ZodRawShape> = z.infer<z.ZodObject<BaseShape>> &
   z.infer<z.ZodObject<S>>;
@@ -62,6 +63,7 @@ export function openRuntime<S extends z.ZodRawShape, N extends string>(
   const shape = {
     ...commonEnv(spec.defaultPort),
     ...breakerEnv,
+    ...faultEnv,
     ...addressEnv(services),
     ...(spec.env ?? {}),
   };

@@ -3,6 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import { reflectionDefinition } from './contracts.js';
+import { faultInterceptor, FaultTable } from './faults.js';
 import { GENERIC_ERRORS, toStatusObject, type ErrorVocabulary } from './errors.js';
 import type { Logger } from './logger.js';
 import { serverMetricsInterceptor } from './rpc-metrics.js';
@@ -167,6 +168,8 @@ export interface ServiceServerOptions {
   host?: string;
   /** Start NOT_SERVING until setServing(true) (e.g. a service warming a cache first). */
   startNotServing?: boolean;
+  /** Injected faults the server honours (platform/faults.ts); none if absent. */
+  faults?: FaultTable;
 }
 
 /**
@@ -194,7 +197,14 @@ export class ServiceServer {
   ) {}
 
   static async start(options: ServiceServerOptions): Promise<ServiceServer> {
-    const server = new grpc.Server({ ...SERVER_OPTIONS, interceptors: [serverMetricsInterceptor] });
+    // Metrics outermost, so injected delays and errors are measured like real ones.
+    const server = new grpc.Server({
+      ...SERVER_OPTIONS,
+      interceptors: [
+        serverMetricsInterceptor,
+        faultInterceptor(options.faults ?? new FaultTable()),
+      ],
+    });
     const names = options.bindings.map((b) => serviceNameOf(b.definition));
     const initial: ServingStatus = options.startNotServing ? 'NOT_SERVING' : 'SERVING';
     const health = new HealthImplementation(

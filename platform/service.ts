@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ConsulRegistration } from './consul.js';
+import { FaultTable, watchFaults } from './faults.js';
 import { runProcess } from './lifecycle.js';
 import type { Mesh } from './mesh.js';
 import { launch, once, type RunningProcess, type Runtime, type ServiceConfig } from './runtime.js';
@@ -38,7 +39,13 @@ export async function startService<S extends z.ZodRawShape, N extends string>(
     spec.start,
   );
   const { config, log } = runtime;
+  // Injected faults: FAULTS from the environment, replaced by Consul KV's flags when watched.
+  const faults = new FaultTable(config.FAULTS);
+  const stopWatchingFaults = config.CONSUL_HTTP_ADDR
+    ? watchFaults(config.CONSUL_HTTP_ADDR, spec.name, faults, log)
+    : undefined;
   const server = await ServiceServer.start({
+    faults,
     bindings: started.bindings,
     log,
     errors: spec.mesh.errors,
@@ -77,6 +84,7 @@ export async function startService<S extends z.ZodRawShape, N extends string>(
       // Callers stop picking this instance before it stops taking calls.
       server.setServing(false);
       await registration?.deregister();
+      stopWatchingFaults?.();
       await server.shutdown(config.SHUTDOWN_GRACE_MS);
       await close();
     }),

@@ -3,6 +3,7 @@
  * an Idempotency-Key), list, read, cancel (booking.CreateBooking, ListBookings, GetBooking,
  * CancelBooking). Another customer's booking is 404, never 403: it does not exist for them.
  */
+import { BookingStatus } from '../../gen/ts/flights/v1/booking.js';
 import { bookingJson, bookingRequest } from '../json.js';
 import {
   booking,
@@ -31,21 +32,34 @@ export function registerBookingRoutes(api: Api, deps: RouteDeps): void {
     schema: {
       ...bearerSecured,
       summary: 'Book a quote',
-      description:
-        'Send an `Idempotency-Key`: a retry with the same key and body returns the same booking (201 again); the same key with another body is 422.',
+      description: [
+        'Send an `Idempotency-Key`: a retry with the same key and body returns the same booking; the same key with another body is 422.',
+        '',
+        '`201 Created` only for a final outcome: the booking is `confirmed`. A booking that failed is a problem+json (409 `SOLD_OUT`, …) with its `bookingReference`, every time the key is retried.',
+        '',
+        '`202 Accepted` when the outcome is not known within the request budget (a service behind booking is slow or down, or the instance running the booking died and another is taking it over): the booking is recorded and still `pending`, and booking keeps trying while the quote is valid. Poll the `Location` (GET, after `Retry-After` seconds) or send the same request with the same key again: either gives the final outcome once there is one. A `pending` booking never stays so: it ends `confirmed` or `failed`.',
+        '',
+        '503 (with `Retry-After`) means nothing was booked (e.g. pricing could not confirm the quote): retrying with the same key is safe and may succeed.',
+      ].join('\n'),
       headers: bookingHeaders,
       body: bookingBody,
-      response: { 201: booking, ...problems },
+      // 201: confirmed; 202: recorded, still pending (see the description above).
+      response: { 201: booking, 202: booking, ...problems },
     },
     handler: async (req, reply) => {
       const { booking } = await clients.booking.createBooking(
         bookingRequest(req.body, req.customerId!, req.headers['idempotency-key']),
         callOptions(req, reply, config.BOOKING_TIMEOUT_MS),
       );
-      return reply
-        .code(201)
-        .header('location', `/api/v1/bookings/${booking!.bookingReference}`)
-        .send(bookingJson(booking!));
+      const location = `/api/v1/bookings/${booking!.bookingReference}`;
+      // Not final yet: not 201, which would tell the client a booking exists that may still fail.
+      if (booking!.status === BookingStatus.BOOKING_STATUS_PENDING)
+        return reply
+          .code(202)
+          .header('location', location)
+          .header('retry-after', '1')
+          .send(bookingJson(booking!));
+      return reply.code(201).header('location', location).send(bookingJson(booking!));
     },
   });
 

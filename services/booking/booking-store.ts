@@ -8,6 +8,7 @@ export interface BookingPageKey {
 }
 
 export type BookingStatus = 'PENDING' | 'CONFIRMED' | 'FAILED' | 'CANCELLED';
+/** CONFIRM is only found in rows written before HOLD came to mean "hold and confirm". */
 export type SagaStep = 'HOLD' | 'CONFIRM' | 'RELEASE' | 'DONE';
 
 export interface BookingBody {
@@ -34,9 +35,18 @@ export interface BookingRecord {
   quoteId: string;
   body: BookingBody;
   failureReason: string | null;
+  /** The fencing token of the saga's current lease: saga writes must name it (see Lease). */
+  epoch: number;
+  /** Transient failures of the saga so far (each retried after a backoff). */
+  attempts: number;
+  /** Transient failures are retried until then (the quote's price guarantee); null: always. */
+  retryUntil: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
+
+/** What a saga runner holds: the booking and the epoch it was claimed at. */
+export type Lease = Pick<BookingRecord, 'bookingId' | 'epoch'>;
 
 interface Row {
   booking_id: string;
@@ -49,6 +59,9 @@ interface Row {
   quote_id: string;
   body: BookingBody;
   failure_reason: string | null;
+  lease_epoch: number;
+  attempts: number;
+  retry_until: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -64,15 +77,35 @@ const toRecord = (r: Row): BookingRecord => ({
   quoteId: r.quote_id,
   body: r.body,
   failureReason: r.failure_reason,
+  epoch: Number(r.lease_epoch),
+  attempts: Number(r.attempts),
+  retryUntil: r.retry_until ? new Date(r.retry_until) : null,
   createdAt: new Date(r.created_at),
   updatedAt: new Date(r.updated_at),
 });
 
 const UNIQUE_VIOLATION = '23505';
 
+/**
+ * `lease_until` a number of ms from now by the database's clock: every instance compares leases
+ * against the same clock, so a skewed machine clock cannot steal or keep a lease.
+ */
+const fromNow = (param: string) => `clock_timestamp() + ${param} * interval '1 millisecond'`;
+
 /** Another booking has the reference drawn. */
 class ReferenceTaken extends Error {}
 
+export type NewBooking = Omit<
+  BookingRecord,
+  'reference' | 'status' | 'step' | 'failureReason' | 'updatedAt' | 'epoch' | 'attempts'
+>;
+
+/**
+ * Bookings and their sagas' state. Saga state moves only under a lease (a runner's claim, with a
+ * fencing epoch): `advance` and `retryLater` change a row only if it still carries the epoch the
+ * runner was given, so of two runners of one saga (one paused past its lease, one that took
+ * over) only the current one can write.
+ */
 export class BookingStore {
   constructor(
     private readonly db: Database,
@@ -80,12 +113,11 @@ export class BookingStore {
   ) {}
 
   /**
-   * Records a new PENDING booking under a fresh booking reference, leased to the caller. Returns
-   * null when the customer's idempotency key is taken (the caller then reads that booking).
+   * Records a new PENDING booking under a fresh booking reference, leased to the caller (epoch
+   * 1). Returns null when the customer's idempotency key is taken (the caller then reads that
+   * booking).
    */
-  async insertPending(
-    b: Omit<BookingRecord, 'reference' | 'status' | 'step' | 'failureReason' | 'updatedAt'>,
-  ): Promise<BookingRecord | null> {
+  async insertPending(b: NewBooking): Promise<BookingRecord | null> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.insertWithReference({ ...b, reference: newBookingReference() });
@@ -97,13 +129,14 @@ export class BookingStore {
   }
 
   private async insertWithReference(
-    b: Omit<BookingRecord, 'status' | 'step' | 'failureReason' | 'updatedAt'>,
+    b: NewBooking & { reference: string },
   ): Promise<BookingRecord | null> {
     try {
       const rows = await this.db.query<Row>(
         `INSERT INTO bookings (booking_id, booking_reference, customer_id, idempotency_key, request_fingerprint,
-                               status, step, quote_id, body, lease_until, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, 'PENDING', 'HOLD', $6, $7, $8, $9, $9)
+                               status, step, quote_id, body, lease_until, lease_epoch, retry_until,
+                               created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, 'PENDING', 'HOLD', $6, $7, ${fromNow('$8')}, 1, $9, $10, $10)
          ON CONFLICT (customer_id, idempotency_key) DO NOTHING
          RETURNING *`,
         [
@@ -114,7 +147,8 @@ export class BookingStore {
           b.fingerprint,
           b.quoteId,
           JSON.stringify(b.body),
-          new Date(b.createdAt.getTime() + this.leaseMs),
+          this.leaseMs,
+          b.retryUntil,
           b.createdAt,
         ],
       );
@@ -169,52 +203,101 @@ export class BookingStore {
   }
 
   /**
-   * Moves a saga on, only from the step the caller saw: two runners of one saga (a slow
-   * request and recovery) can never both apply a transition. Renews the lease.
+   * Moves a saga on from the step its runner saw, under the runner's lease (fenced: null when
+   * another runner has claimed the saga since, or it moved on). Renews the lease.
    */
   async advance(
-    bookingId: string,
+    lease: Lease,
     from: SagaStep,
     to: { step: SagaStep; status?: BookingStatus; failureReason?: string },
     now: Date,
   ): Promise<BookingRecord | null> {
     const rows = await this.db.query<Row>(
-      `UPDATE bookings SET step = $3, status = COALESCE($4, status), failure_reason = COALESCE($5, failure_reason),
-              lease_until = $6, updated_at = $7
-       WHERE booking_id = $1 AND step = $2 RETURNING *`,
+      `UPDATE bookings SET step = $4, status = COALESCE($5, status), failure_reason = COALESCE($6, failure_reason),
+              lease_until = ${fromNow('$7')}, updated_at = $8
+       WHERE booking_id = $1 AND lease_epoch = $2 AND step = $3 RETURNING *`,
       [
-        bookingId,
+        lease.bookingId,
+        lease.epoch,
         from,
         to.step,
         to.status ?? null,
         to.failureReason ?? null,
-        new Date(now.getTime() + this.leaseMs),
+        this.leaseMs,
         now,
       ],
     );
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
-  /** CONFIRMED → CANCELLED with the seats still to give back (step RELEASE). */
-  async cancel(bookingId: string, now: Date): Promise<BookingRecord | null> {
+  /**
+   * Gives the saga up for now after a transient failure (fenced like advance): one more attempt
+   * counted, `error` noted, and the lease ends in `delayMs`, when any runner may claim it again.
+   */
+  async retryLater(
+    lease: Lease,
+    from: SagaStep,
+    delayMs: number,
+    error: string,
+  ): Promise<BookingRecord | null> {
     const rows = await this.db.query<Row>(
-      `UPDATE bookings SET status = 'CANCELLED', step = 'RELEASE', lease_until = $2, updated_at = $3
-       WHERE booking_id = $1 AND status = 'CONFIRMED' AND step = 'DONE' RETURNING *`,
-      [bookingId, new Date(now.getTime() + this.leaseMs), now],
+      `UPDATE bookings SET attempts = attempts + 1, last_error = $4, lease_until = ${fromNow('$5')}
+       WHERE booking_id = $1 AND lease_epoch = $2 AND step = $3 RETURNING *`,
+      [lease.bookingId, lease.epoch, from, error, Math.round(delayMs)],
     );
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
-  /** Takes over unfinished sagas whose runner is gone (its lease ran out). */
-  async claimAbandoned(now: Date, limit: number): Promise<BookingRecord[]> {
+  /**
+   * CONFIRMED → CANCELLED with the seats still to give back (step RELEASE), leased to the
+   * caller under a new epoch.
+   */
+  async cancel(bookingId: string, now: Date): Promise<BookingRecord | null> {
     const rows = await this.db.query<Row>(
-      `UPDATE bookings SET lease_until = $2
+      `UPDATE bookings SET status = 'CANCELLED', step = 'RELEASE', lease_epoch = lease_epoch + 1,
+              lease_until = ${fromNow('$2')}, attempts = 0, retry_until = NULL, updated_at = $3
+       WHERE booking_id = $1 AND status = 'CONFIRMED' AND step = 'DONE' RETURNING *`,
+      [bookingId, this.leaseMs, now],
+    );
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  /** Takes over one unfinished saga whose lease has run out (a new epoch); null if it has not. */
+  async claim(bookingId: string): Promise<BookingRecord | null> {
+    const rows = await this.db.query<Row>(
+      `UPDATE bookings SET lease_epoch = lease_epoch + 1, lease_until = ${fromNow('$2')}
+       WHERE booking_id = $1 AND step <> 'DONE' AND lease_until < clock_timestamp() RETURNING *`,
+      [bookingId, this.leaseMs],
+    );
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  /** Takes over up to `limit` unfinished sagas whose lease ran out (runner gone, or retry due). */
+  async claimAbandoned(limit: number): Promise<BookingRecord[]> {
+    const rows = await this.db.query<Row>(
+      `UPDATE bookings SET lease_epoch = lease_epoch + 1, lease_until = ${fromNow('$1')}
        WHERE booking_id IN (
-         SELECT booking_id FROM bookings WHERE step <> 'DONE' AND lease_until < $1
-         ORDER BY lease_until LIMIT $3 FOR UPDATE SKIP LOCKED)
+         SELECT booking_id FROM bookings WHERE step <> 'DONE' AND lease_until < clock_timestamp()
+         ORDER BY lease_until LIMIT $2 FOR UPDATE SKIP LOCKED)
        RETURNING *`,
-      [now, new Date(now.getTime() + this.leaseMs), limit],
+      [this.leaseMs, limit],
     );
     return rows.map(toRecord);
+  }
+
+  /**
+   * The heartbeat: extends the leases still held (same epoch, saga unfinished) by a full lease
+   * from now. Returns the ids whose lease was extended; the others were lost.
+   */
+  async renew(leases: Lease[]): Promise<Set<string>> {
+    if (leases.length === 0) return new Set();
+    const rows = await this.db.query<{ booking_id: string }>(
+      `UPDATE bookings AS b SET lease_until = ${fromNow('$3')}
+       FROM unnest($1::uuid[], $2::bigint[]) AS held(booking_id, epoch)
+       WHERE b.booking_id = held.booking_id AND b.lease_epoch = held.epoch AND b.step <> 'DONE'
+       RETURNING b.booking_id`,
+      [leases.map((l) => l.bookingId), leases.map((l) => l.epoch), this.leaseMs],
+    );
+    return new Set(rows.map((r) => r.booking_id));
   }
 }

@@ -274,19 +274,53 @@ describe('booking when a dependency fails', () => {
     }
   });
 
-  it('gives the seats back when schedule fails after the hold', async () => {
+  it('keeps trying while schedule fails after the hold: PENDING within the budget, CONFIRMED once schedule is back', async () => {
     const proxy = await startFaultProxy(ScheduleServiceService, schedule.address);
     const b = await startBooking(
       { schedule: proxy.address, pricing: pricing.address },
-      { store: 'embedded' },
+      { store: 'embedded', env: { SAGA_RETRY_INITIAL_MS: '50', SAGA_RETRY_MAX_MS: '200' } },
     );
     try {
       const flightId = flights.shift()!;
       const before = await seats(flightId);
       proxy.failing.add('confirmHold');
-      const q = await quote(flightId);
-      const failed = await failure(b.client.createBooking(bookingRequest(q.quoteId)));
-      expect(failed.code).toBe(status.UNAVAILABLE);
+      const request = bookingRequest((await quote(flightId)).quoteId);
+      // Not final within the budget: recorded and still PENDING (the BFF answers 202 with it).
+      const { booking: pending } = await b.client.createBooking(request, { deadlineMs: 1_500 });
+      expect(pending!.status).toBe(BookingStatus.BOOKING_STATUS_PENDING);
+      const held = await seats(flightId);
+      expect([held.sold, held.held]).toEqual([before.sold, before.held + 1]);
+
+      proxy.failing.delete('confirmHold');
+      // The same request again gets the real outcome, not a replayed failure.
+      const { booking: done } = await b.client.createBooking(request, { deadlineMs: 30_000 });
+      expect(done!.bookingReference).toBe(pending!.bookingReference);
+      expect(done!.status).toBe(BookingStatus.BOOKING_STATUS_CONFIRMED);
+      const after = await seats(flightId);
+      expect([after.sold, after.held]).toEqual([before.sold + 1, before.held]);
+    } finally {
+      await b.stop();
+      await proxy.close();
+    }
+  });
+
+  it('gives the seats back and fails for good (not UNAVAILABLE) when schedule stays down past the retry limit', async () => {
+    const proxy = await startFaultProxy(ScheduleServiceService, schedule.address);
+    const b = await startBooking(
+      { schedule: proxy.address, pricing: pricing.address },
+      {
+        store: 'embedded',
+        env: { SAGA_RETRY_LIMIT_MS: '1000', SAGA_RETRY_INITIAL_MS: '50', SAGA_RETRY_MAX_MS: '200' },
+      },
+    );
+    try {
+      const flightId = flights.shift()!;
+      const before = await seats(flightId);
+      proxy.failing.add('confirmHold');
+      const request = bookingRequest((await quote(flightId)).quoteId);
+      const failed = await failure(b.client.createBooking(request, { deadlineMs: 30_000 }));
+      expect(failed.code).toBe(status.FAILED_PRECONDITION);
+      expect(failed.reason).toBe('DEPENDENCY_UNAVAILABLE');
       const reference = failed.metadata.booking_reference!;
       expect(
         (await b.client.getBooking({ bookingReference: reference, customerId: 'alice' })).booking!
@@ -294,6 +328,14 @@ describe('booking when a dependency fails', () => {
       ).toBe(BookingStatus.BOOKING_STATUS_FAILED);
       const after = await seats(flightId);
       expect([after.sold, after.held]).toEqual([before.sold, before.held]);
+      // Final: the same key answers the same failure, which does not invite a retry.
+      proxy.failing.delete('confirmHold');
+      const again = await failure(b.client.createBooking(request));
+      expect([again.code, again.reason]).toEqual([
+        status.FAILED_PRECONDITION,
+        'DEPENDENCY_UNAVAILABLE',
+      ]);
+      expect(again.metadata.booking_reference).toBe(reference);
     } finally {
       await b.stop();
       await proxy.close();

@@ -20,10 +20,10 @@ import { actingCustomer } from './customer.js';
 import { passengerViolations } from './domain/passengers.js';
 import { requestFingerprint } from './domain/request.js';
 import { bookingListScope, bookingPageKey, keyOfToken, tokenOfKey } from './paging.js';
-import { bookingBody, toBookingProto } from './mapping.js';
+import { bookingBody, retryUntil, toBookingProto } from './mapping.js';
 import type { QuotePeer } from './peers.js';
 import * as requests from './requests.js';
-import type { BookingSaga } from './saga.js';
+import { isSettled, type BookingSaga } from './saga.js';
 
 export interface BookingDeps {
   store: BookingStore;
@@ -32,9 +32,14 @@ export interface BookingDeps {
   /** Signs and reads ListBookings page tokens. */
   pageTokens: PageTokens;
   now: () => Date;
+  /** How long a saga may retry transient failures at most, in ms (never past the quote's expiry). */
+  retryLimitMs: number;
   /** The sales cut-off, minutes before departure (flights/sales.ts). */
   salesCutoffMinutes: number;
 }
+
+/** Time kept back from the caller's deadline to send the answer, in ms. */
+const ANSWER_MARGIN_MS = 250;
 
 /** The request as the edge's verified customer makes it (customer.ts), before validation. */
 const asCustomer = <R extends { customerId: string }>(request: R, ctx: CallContext): R => ({
@@ -42,21 +47,30 @@ const asCustomer = <R extends { customerId: string }>(request: R, ctx: CallConte
   customerId: actingCustomer(request.customerId, ctx.metadata),
 });
 
-/** The code a booking that failed for this reason answers with; FAILED_PRECONDITION otherwise. */
-const FAILED_CODES: Record<string, status> = { [DEPENDENCY_UNAVAILABLE]: status.UNAVAILABLE };
-
-/** A failed booking answers as the error that failed it, every time it is asked (idempotency). */
+/**
+ * A failed booking answers as the error that failed it, every time it is asked (idempotency).
+ * Always FAILED_PRECONDITION, never UNAVAILABLE: the outcome is final, and an answer that invites
+ * a retry with the same key would replay the same failure forever. (A schedule that stayed
+ * unreachable fails a booking only once the quote's price guarantee is over: DEPENDENCY_UNAVAILABLE
+ * here means "get a new quote".) A booking not settled yet answers PENDING.
+ */
 function outcome(b: BookingRecord): { booking: ReturnType<typeof toBookingProto> } {
   if (b.failureReason && b.status !== 'CANCELLED') {
     throw new DomainError(
-      FAILED_CODES[b.failureReason] ?? status.FAILED_PRECONDITION,
+      status.FAILED_PRECONDITION,
       b.failureReason,
-      `booking ${b.reference} failed: ${b.failureReason}`,
+      b.failureReason === DEPENDENCY_UNAVAILABLE
+        ? `booking ${b.reference} failed: the seats could not be held while the quote was valid (a service was unavailable); nothing was booked, ask for a new quote`
+        : `booking ${b.reference} failed: ${b.failureReason}`,
       { metadata: { booking_reference: b.reference, booking_status: b.status } },
     );
   }
   return { booking: toBookingProto(b) };
 }
+
+/** Until when (epoch ms) a request may wait for its saga before answering with it PENDING. */
+const answerBy = (ctx: CallContext) =>
+  (ctx.deadline?.getTime() ?? Date.now() + 10_000) - ANSWER_MARGIN_MS;
 
 export function bookingHandlers(deps: BookingDeps): Handlers<typeof BookingServiceService> {
   const { store, saga } = deps;
@@ -68,8 +82,7 @@ export function bookingHandlers(deps: BookingDeps): Handlers<typeof BookingServi
         ErrorReason.ERROR_REASON_IDEMPOTENCY_CONFLICT,
         `idempotency_key ${b.idempotencyKey} was used for a different booking request`,
       );
-    const until = (ctx.deadline?.getTime() ?? Date.now() + 10_000) - 250;
-    return outcome(await saga.settled(b, until, ctx.signal));
+    return outcome(await saga.settled(b, answerBy(ctx), ctx.signal));
   }
 
   async function owned(ref: string, customer: string): Promise<BookingRecord> {
@@ -114,6 +127,7 @@ export function bookingHandlers(deps: BookingDeps): Handlers<typeof BookingServi
         fingerprint,
         quoteId: r.quoteId,
         body: bookingBody(quote, r),
+        retryUntil: retryUntil(quote.expiresAt, deps.now(), deps.retryLimitMs),
         createdAt: deps.now(),
       });
       // A twin request with the same key got there first.
@@ -123,7 +137,11 @@ export function bookingHandlers(deps: BookingDeps): Handlers<typeof BookingServi
         { booking_id: created.bookingId, booking_reference: created.reference },
         'booking recorded; holding seats',
       );
-      return outcome(await saga.run(created, ctx));
+      // The saga runs to its end whatever happens to this call; the answer waits for it within
+      // the budget (then it is PENDING, and a retry or GetBooking gives the outcome later).
+      const until = answerBy(ctx);
+      const after = await saga.runWithin(created, until);
+      return outcome(isSettled(after) ? after : await saga.settled(after, until, ctx.signal));
     },
 
     async getBooking(request, ctx) {
@@ -150,8 +168,8 @@ export function bookingHandlers(deps: BookingDeps): Handlers<typeof BookingServi
       const r = validate(requests.cancelBooking, asCustomer(request, ctx));
       for (;;) {
         const b = await owned(r.bookingReference, r.customerId);
-        if (b.status === 'CANCELLED')
-          return { booking: toBookingProto(b.step === 'DONE' ? b : await saga.run(b)) };
+        // Its seats are going back under the runner of that cancellation (or recovery).
+        if (b.status === 'CANCELLED') return { booking: toBookingProto(b) };
         if (b.status !== 'CONFIRMED' || b.step !== 'DONE')
           throw failedPrecondition(
             ErrorReason.ERROR_REASON_BOOKING_STATE_CONFLICT,

@@ -49,3 +49,12 @@ export function toBookingProto(b: BookingRecord): Booking {
     updatedAt: b.updatedAt,
   };
 }
+
+/**
+ * Until when a booking's saga retries transient failures: while the quote's price guarantee
+ * lasts, and `limitMs` from `now` at most.
+ */
+export function retryUntil(quoteExpiresAt: Date | undefined, now: Date, limitMs: number): Date {
+  const limit = new Date(now.getTime() + limitMs);
+  return quoteExpiresAt && quoteExpiresAt < limit ? quoteExpiresAt : limit;
+}

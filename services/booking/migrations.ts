@@ -28,4 +28,18 @@ CREATE INDEX bookings_unfinished ON bookings (lease_until) WHERE step <> 'DONE';
 CREATE INDEX bookings_by_customer ON bookings (customer_id, created_at DESC, booking_id);
 `,
   },
+  {
+    version: 2,
+    sql: `
+-- Fencing: every claim of a saga (a new booking, a takeover) bumps the epoch, and every saga
+-- write names the epoch its runner holds, so a runner that lost its lease cannot write again.
+ALTER TABLE bookings ADD COLUMN lease_epoch bigint NOT NULL DEFAULT 1;
+
+-- Transient failures are retried, with backoff, until retry_until (the quote's price guarantee);
+-- lease_until is then the time of the next try.
+ALTER TABLE bookings ADD COLUMN attempts integer NOT NULL DEFAULT 0;
+ALTER TABLE bookings ADD COLUMN retry_until timestamptz;
+ALTER TABLE bookings ADD COLUMN last_error text;
+`,
+  },
 ];

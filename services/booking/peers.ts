@@ -17,15 +17,18 @@ export interface QuotePeer {
   confirmQuote(quoteId: string, parent: CallContext): Promise<Quote>;
 }
 
-/** The three schedule operations the saga needs; every one is idempotent by hold id. */
+/**
+ * The three schedule operations the saga needs; every one is idempotent by hold id. They run on
+ * their own deadline, not the request's: a saga is durable work that goes on when the client
+ * that started it has its answer or has gone (the trace still links them).
+ */
 export interface SeatInventory {
-  holdSeats(
-    holdId: string,
-    items: BookingBody['holdItems'],
-    parent?: CallContext,
-  ): Promise<HoldStatus>;
-  confirmHold(holdId: string, parent?: CallContext): Promise<void>;
-  /** Gives back held or sold seats (HELD → RELEASED, CONFIRMED → RETURNED). */
+  holdSeats(holdId: string, items: BookingBody['holdItems']): Promise<HoldStatus>;
+  confirmHold(holdId: string): Promise<void>;
+  /**
+   * Gives back held or sold seats (HELD → RELEASED, CONFIRMED → RETURNED); an id with no hold
+   * yet is released for good (a later hold of it is refused).
+   */
   releaseSeats(holdId: string): Promise<void>;
 }
 
@@ -60,18 +63,16 @@ export function bookingPeers(
       },
     },
     schedule: {
-      async holdSeats(holdId, items, parent) {
+      async holdSeats(holdId, items) {
         const { hold } = await callPeer(
-          () =>
-            schedule.holdSeats({ holdId, items, ttlSeconds: options.holdTtlSeconds }, { parent }),
+          () => schedule.holdSeats({ holdId, items, ttlSeconds: options.holdTtlSeconds }),
           scheduleDown,
         );
         return hold!.status;
       },
-      async confirmHold(holdId, parent) {
-        await callPeer(() => schedule.confirmHold({ holdId }, { parent }), scheduleDown);
+      async confirmHold(holdId) {
+        await callPeer(() => schedule.confirmHold({ holdId }), scheduleDown);
       },
-      // Compensation runs on its own deadline: it must not die with a caller that gave up.
       async releaseSeats(holdId) {
         await callPeer(() => schedule.releaseSeats({ holdId }), scheduleDown);
       },

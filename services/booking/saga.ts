@@ -1,11 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { status } from '@grpc/grpc-js';
+import pLimit from 'p-limit';
 import { HoldStatus } from '../../gen/ts/flights/v1/schedule.js';
 import { DEPENDENCY_UNAVAILABLE } from '../../flights/errors.js';
+import { retryDelayMs } from '../../platform/backoff.js';
 import { DomainError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
-import type { CallContext } from '../../platform/server.js';
-import type { BookingRecord, BookingStore } from './booking-store.js';
+import type { BookingRecord, BookingStore, Lease, SagaStep } from './booking-store.js';
 import type { SeatInventory } from './peers.js';
 
 /** Answers from schedule that are a definite "no", as opposed to "could not ask". */
@@ -18,41 +19,88 @@ const DEFINITE = new Set([
   'IDEMPOTENCY_CONFLICT',
 ]);
 
-/** The reason a booking failed, from a schedule call's failure (see peers.ts). */
-function failureReason(err: unknown): string {
+/** The definite reason a schedule call said no, or undefined when it could not be asked. */
+function definiteReason(err: unknown): string | undefined {
   const reason = err instanceof DomainError ? err.reason : undefined;
-  return reason && DEFINITE.has(reason) ? reason : DEPENDENCY_UNAVAILABLE;
+  return reason && DEFINITE.has(reason) ? reason : undefined;
 }
 
+/** A booking whose outcome is known: done, or failed and giving its seats back. */
+export const isSettled = (b: BookingRecord): boolean => b.step === 'DONE' || b.step === 'RELEASE';
+
+export interface SagaOptions {
+  /** Backoff of retries after transient failures: first and longest wait, in ms. */
+  retryInitialMs: number;
+  retryMaxMs: number;
+  /** How many recovered sagas run at once. */
+  recoveryConcurrency: number;
+  /** How often a request waiting for another runner's saga looks at it again, in ms. */
+  pollMs: number;
+}
+
+/** What one step did: moved the saga on, left it for a later try, or found its lease gone. */
+type StepResult =
+  | { kind: 'moved'; booking: BookingRecord }
+  | { kind: 'later'; booking: BookingRecord }
+  | { kind: 'fenced' };
+
 /**
- * The booking saga, orchestrated here: hold the seats → confirm the hold → CONFIRMED; any
- * failure after the hold request gives the seats back (compensation) → FAILED. Every step is
- * recorded before and after it runs, and every schedule call is idempotent (the hold id is the
- * booking id), so a saga cut short by a crash is finished by whoever picks it up next.
+ * The booking saga, orchestrated here: hold the seats and confirm the hold → CONFIRMED; a
+ * definite "no" gives the seats back (compensation) → FAILED. A transient failure (schedule
+ * down, slow, paused) is retried with backoff while the quote's price guarantee lasts
+ * (`retryUntil`), then compensated. Every schedule call is idempotent (the hold id is the
+ * booking id) and a released hold id can never hold seats again (schedule keeps a tombstone),
+ * so a saga cut short anywhere is finished by whoever claims it next.
+ *
+ * Runners hold a lease with a fencing epoch (booking-store.ts): this instance's heartbeat
+ * (`heartbeat()`) keeps the leases of the sagas it runs; a runner that was paused past its
+ * lease finds its next write refused and stops.
  */
 export class BookingSaga {
+  /** Sagas this instance runs now, by booking id: their epoch and when the lease was renewed. */
+  private readonly running = new Map<string, { epoch: number; renewedAt: number }>();
+
   constructor(
     private readonly store: BookingStore,
     private readonly seats: SeatInventory,
+    private readonly leaseMs: number,
+    private readonly options: SagaOptions,
     private readonly now: () => Date,
     private readonly log: Logger,
   ) {}
 
-  /** Runs the saga as far as it can go now; returns the booking as it stands after. */
-  async run(booking: BookingRecord, parent?: CallContext): Promise<BookingRecord> {
-    let current = booking;
-    while (current.step !== 'DONE') {
-      const next = await this.step(current, parent);
-      if (next === 'stuck') return current;
-      // Someone else (recovery, a twin request) moved this saga on: go on from where they are.
-      current = next ?? (await this.store.byId(current.bookingId))!;
+  /**
+   * Runs a saga this instance has claimed as far as it can go now; returns the booking as it
+   * stands after: done, compensating, or still PENDING (a retry is due later, or another runner
+   * took the saga over).
+   */
+  async run(claimed: BookingRecord): Promise<BookingRecord> {
+    const id = claimed.bookingId;
+    this.hold(claimed);
+    try {
+      let current = claimed;
+      while (current.step !== 'DONE') {
+        const result = await this.step(current);
+        if (result.kind === 'later') return result.booking;
+        if (result.kind === 'fenced') {
+          this.log.warn(
+            { booking_id: id, epoch: claimed.epoch },
+            'saga lease lost to another runner; this runner stops',
+          );
+          return (await this.store.byId(id))!;
+        }
+        current = result.booking;
+      }
+      return current;
+    } finally {
+      if (this.running.get(id)?.epoch === claimed.epoch) this.running.delete(id);
     }
-    return current;
   }
 
   /**
-   * Waits while another runner (a twin request) moves this saga on, until it is done or
-   * compensating, `until` (epoch ms) passes or `signal` aborts; returns the booking as it is then.
+   * The booking once it has settled (isSettled), or as it is when `until` (epoch ms) passes or
+   * `signal` aborts. Runs the saga itself whenever it may: the lease of a runner that died
+   * (another instance, paused or killed) or a retry that is due is claimed here at once.
    */
   async settled(
     booking: BookingRecord,
@@ -60,93 +108,192 @@ export class BookingSaga {
     signal: AbortSignal,
   ): Promise<BookingRecord> {
     let current = booking;
-    while (current.step !== 'DONE' && current.step !== 'RELEASE' && Date.now() < until) {
+    while (!isSettled(current) && Date.now() < until && !signal.aborted) {
+      const claimed = await this.store.claim(current.bookingId);
+      if (claimed) {
+        current = await this.runWithin(claimed, until);
+        continue;
+      }
       try {
-        await sleep(50, undefined, { signal });
+        await sleep(this.options.pollMs, undefined, { signal });
       } catch {
         break; // the caller gave up
       }
-      current = (await this.store.byId(booking.bookingId))!;
+      current = (await this.store.byId(current.bookingId))!;
     }
     return current;
   }
 
-  private async step(
-    b: BookingRecord,
-    parent?: CallContext,
-  ): Promise<BookingRecord | null | 'stuck'> {
+  /**
+   * Runs a claimed saga, answering by `until` (epoch ms) at the latest: the booking as it is
+   * then, while the saga goes on in the background under this instance's lease.
+   */
+  async runWithin(claimed: BookingRecord, until: number): Promise<BookingRecord> {
+    const running = this.run(claimed);
+    let timer: NodeJS.Timeout | undefined;
+    const outOfTime = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), Math.max(0, until - Date.now()));
+    });
+    const first = await Promise.race([running, outOfTime]);
+    clearTimeout(timer);
+    if (first !== 'late') return first;
+    running.catch((err: unknown) =>
+      this.log.warn({ err, booking_id: claimed.bookingId }, 'saga failed; recovery will go on'),
+    );
+    return (await this.store.byId(claimed.bookingId))!;
+  }
+
+  private async step(b: BookingRecord): Promise<StepResult> {
     const id = b.bookingId;
     switch (b.step) {
       case 'HOLD': {
         let held: HoldStatus;
         try {
-          held = await this.seats.holdSeats(id, b.body.holdItems, parent);
+          held = await this.seats.holdSeats(id, b.body.holdItems);
         } catch (err) {
-          // Even a failed or unanswered hold request goes through RELEASE: it may have landed.
-          return this.fail(b, failureReason(err), err);
+          return this.failed(b, err);
         }
-        if (held === HoldStatus.HOLD_STATUS_HELD || held === HoldStatus.HOLD_STATUS_CONFIRMED)
-          return this.store.advance(id, 'HOLD', { step: 'CONFIRM' }, this.now());
-        return this.fail(
-          b,
-          held === HoldStatus.HOLD_STATUS_EXPIRED ? 'HOLD_EXPIRED' : 'HOLD_STATE_CONFLICT',
+        if (held === HoldStatus.HOLD_STATUS_EXPIRED) return this.compensate(b, 'HOLD_EXPIRED');
+        if (held !== HoldStatus.HOLD_STATUS_HELD && held !== HoldStatus.HOLD_STATUS_CONFIRMED)
+          return this.compensate(b, 'HOLD_STATE_CONFLICT');
+        // Not recorded between hold and confirm: a saga cut short here holds again, which
+        // answers with the hold already made (HELD, or CONFIRMED if the confirmation landed).
+        if (held === HoldStatus.HOLD_STATUS_HELD) {
+          try {
+            await this.seats.confirmHold(id);
+          } catch (err) {
+            return this.failed(b, err);
+          }
+        }
+        return this.moved(
+          await this.store.advance(b, 'HOLD', { step: 'DONE', status: 'CONFIRMED' }, this.now()),
         );
       }
       case 'CONFIRM':
         try {
-          await this.seats.confirmHold(id, parent);
+          await this.seats.confirmHold(id);
         } catch (err) {
-          return this.fail(b, failureReason(err), err);
+          return this.failed(b, err);
         }
-        return this.store.advance(id, 'CONFIRM', { step: 'DONE', status: 'CONFIRMED' }, this.now());
+        return this.moved(
+          await this.store.advance(b, 'CONFIRM', { step: 'DONE', status: 'CONFIRMED' }, this.now()),
+        );
       case 'RELEASE':
         try {
           await this.seats.releaseSeats(id);
         } catch (err) {
-          // NOT_FOUND: no hold was ever made, so there is nothing to give back.
-          if (!(err instanceof DomainError && err.code === status.NOT_FOUND)) {
-            this.log.warn({ err, booking_id: id }, 'releasing seats failed; recovery will retry');
-            return 'stuck';
-          }
+          // NOT_FOUND: a schedule without release tombstones had no hold to give back.
+          if (!(err instanceof DomainError && err.code === status.NOT_FOUND))
+            return this.later(b, 'RELEASE', err);
         }
-        return this.store.advance(
-          id,
-          'RELEASE',
-          { step: 'DONE', status: b.status === 'PENDING' ? 'FAILED' : b.status },
-          this.now(),
+        return this.moved(
+          await this.store.advance(
+            b,
+            'RELEASE',
+            { step: 'DONE', status: b.status === 'PENDING' ? 'FAILED' : b.status },
+            this.now(),
+          ),
         );
       case 'DONE':
-        return b;
+        return { kind: 'moved', booking: b };
     }
   }
 
-  private fail(b: BookingRecord, reason: string, err?: unknown) {
+  private moved(b: BookingRecord | null): StepResult {
+    if (!b) return { kind: 'fenced' };
+    this.renewed(b);
+    return { kind: 'moved', booking: b };
+  }
+
+  /** A schedule call failed: compensate a definite "no"; retry anything else while we may. */
+  private failed(b: BookingRecord, err: unknown): Promise<StepResult> {
+    const reason = definiteReason(err);
+    if (reason) return this.compensate(b, reason, err);
+    if (b.retryUntil && this.now() >= b.retryUntil)
+      // The price guarantee is over: the booking cannot be made at the quoted price any more.
+      return this.compensate(b, DEPENDENCY_UNAVAILABLE, err);
+    return this.later(b, b.step, err);
+  }
+
+  private async later(b: BookingRecord, step: SagaStep, err: unknown): Promise<StepResult> {
+    const delay = retryDelayMs(
+      b.attempts + 1,
+      this.options.retryInitialMs,
+      this.options.retryMaxMs,
+    );
+    const error = err instanceof Error ? err.message : String(err);
+    this.log.warn(
+      { booking_id: b.bookingId, step, attempts: b.attempts + 1, retry_in_ms: delay, err },
+      'saga step failed transiently; retrying later',
+    );
+    const after = await this.store.retryLater(b, step, delay, error);
+    return after ? { kind: 'later', booking: after } : { kind: 'fenced' };
+  }
+
+  /** A definite failure: the booking fails with `reason`, and its seats go back (RELEASE). */
+  private async compensate(b: BookingRecord, reason: string, err?: unknown): Promise<StepResult> {
     this.log.info(
       { booking_id: b.bookingId, step: b.step, reason, err },
       'booking failed; releasing seats',
     );
-    return this.store.advance(
-      b.bookingId,
-      b.step,
-      { step: 'RELEASE', failureReason: reason },
-      this.now(),
+    return this.moved(
+      await this.store.advance(b, b.step, { step: 'RELEASE', failureReason: reason }, this.now()),
     );
   }
 
-  /** Finishes sagas whose runner died (crash, restart): on start and then periodically. */
+  private hold(b: Lease): void {
+    this.running.set(b.bookingId, { epoch: b.epoch, renewedAt: Date.now() });
+  }
+
+  private renewed(b: Lease): void {
+    const held = this.running.get(b.bookingId);
+    if (held?.epoch === b.epoch) held.renewedAt = Date.now();
+  }
+
+  /**
+   * Keeps the leases of the sagas this instance runs (call every third of a lease or so): those
+   * not renewed for a third of a lease are extended by a full lease, in one statement. A saga
+   * whose lease is found lost is dropped here; its runner is fenced at its next write.
+   */
+  async heartbeat(): Promise<void> {
+    const due = Date.now() - this.leaseMs / 3;
+    const leases: Lease[] = [];
+    for (const [bookingId, { epoch, renewedAt }] of this.running)
+      if (renewedAt <= due) leases.push({ bookingId, epoch });
+    if (leases.length === 0) return;
+    const kept = await this.store.renew(leases);
+    const at = Date.now();
+    for (const l of leases) {
+      const held = this.running.get(l.bookingId);
+      if (held?.epoch !== l.epoch) continue;
+      if (kept.has(l.bookingId)) held.renewedAt = at;
+      else this.running.delete(l.bookingId);
+    }
+  }
+
+  /**
+   * Finishes sagas nobody runs (their runner died or was paused past its lease) and retries that
+   * are due: claims them in batches and runs them, a few at a time. Returns how many.
+   */
   async recover(batch = 50): Promise<number> {
+    const limit = pLimit(this.options.recoveryConcurrency);
     let total = 0;
     for (;;) {
-      const abandoned = await this.store.claimAbandoned(this.now(), batch);
-      for (const b of abandoned) {
-        const after = await this.run(b);
-        this.log.info(
-          { booking_id: b.bookingId, from: b.step, status: after.status, step: after.step },
-          'recovered booking saga',
-        );
-      }
-      total += abandoned.length;
-      if (abandoned.length < batch) return total;
+      const claimed = await this.store.claimAbandoned(batch);
+      for (const b of claimed) this.hold(b); // leases kept from the claim on, queued or not
+      await Promise.all(
+        claimed.map((b) =>
+          limit(async () => {
+            const after = await this.run(b);
+            this.log.info(
+              { booking_id: b.bookingId, from: b.step, status: after.status, step: after.step },
+              'recovered booking saga',
+            );
+          }),
+        ),
+      );
+      total += claimed.length;
+      if (claimed.length < batch) return total;
     }
   }
 }

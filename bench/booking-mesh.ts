@@ -1,0 +1,220 @@
+/**
+ * The mesh a booking benchmark runs against: fresh PostgreSQL databases (schedule, pricing,
+ * booking), a Consul dev agent, and every service as its own process exactly as
+ * `npm run start:<service>` runs it (tsx, tracing hook, pino at info), registered in Consul on
+ * free ports; the BFF in front. And the invariants checked after each variant.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { DEV_JWT_SECRET } from '../bff/auth.js';
+import { ROOT, freePort } from '../test/support/processes.js';
+import type { ConsulAgent } from '../test/support/consul.js';
+import { TEST_START_DATE } from '../test/support/schedule.js';
+
+/** The server PostgreSQL the benchmark makes its databases in (and runs pgbench against). */
+export const ADMIN_URL =
+  process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export function databaseUrl(name: string): string {
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export async function adminQuery(sql: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  try {
+    await admin.query(sql);
+  } finally {
+    await admin.end();
+  }
+}
+
+export interface MeshShape {
+  schedule: number;
+  booking: number;
+}
+
+export interface BenchMesh {
+  bffUrl: string;
+  /** The databases, for the invariant checks. */
+  scheduleDb: string;
+  bookingDb: string;
+  /** Consul's address, for gRPC clients that resolve `consul:///<service>`. */
+  consul: string;
+  stop(): Promise<void>;
+}
+
+const SERVICE_ENV = {
+  SCHEDULE_START_DATE: TEST_START_DATE,
+  SEARCH_START_DATE: TEST_START_DATE,
+  LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+  METRICS_PORT: '0',
+};
+
+function start(entry: string, env: Record<string, string>): ChildProcess {
+  return spawn(
+    process.execPath,
+    ['--import', 'tsx', '--import', './platform/telemetry/register.ts', entry],
+    { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+}
+
+async function until(what: string, ok: () => Promise<boolean>, timeoutMs = 120_000) {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await ok().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${what}: not ready within ${timeoutMs} ms`);
+}
+
+/**
+ * Starts schedule, pricing, search, booking (as many schedule and booking instances as `shape`
+ * says) and the BFF on new databases, all registered in `consul`; resolves when Consul reports
+ * every instance passing and the BFF is ready.
+ */
+export async function startMesh(consul: ConsulAgent, shape: MeshShape): Promise<BenchMesh> {
+  const tag = randomUUID().replaceAll('-', '').slice(0, 8);
+  const dbs = {
+    schedule: `bench_schedule_${tag}`,
+    pricing: `bench_pricing_${tag}`,
+    booking: `bench_booking_${tag}`,
+  };
+  for (const name of Object.values(dbs)) await adminQuery(`CREATE DATABASE ${name}`);
+  const children: ChildProcess[] = [];
+  const common = { ...SERVICE_ENV, CONSUL_HTTP_ADDR: consul.address, PORT: '0' };
+  const service = (name: keyof typeof dbs | 'search', count: number) => {
+    for (let i = 0; i < count; i++)
+      children.push(
+        start(`services/${name}/main.ts`, {
+          ...common,
+          ...(name === 'search' ? {} : { DATABASE_URL: databaseUrl(dbs[name]) }),
+        }),
+      );
+  };
+  const passing = async (name: string, count: number) =>
+    (await consul.get<unknown[]>(`/v1/health/service/${name}?passing=true`)).length >= count;
+  const stop = async () => {
+    for (const child of children.reverse()) {
+      if (child.exitCode !== null || child.signalCode !== null) continue;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    for (const name of Object.values(dbs))
+      await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  };
+  try {
+    service('schedule', shape.schedule);
+    await until('schedule', () => passing('schedule', shape.schedule));
+    service('pricing', 1);
+    service('booking', shape.booking);
+    service('search', 1);
+    await until('pricing, booking, search', async () =>
+      (
+        await Promise.all([
+          passing('pricing', 1),
+          passing('booking', shape.booking),
+          passing('search', 1),
+        ])
+      ).every(Boolean),
+    );
+    const bffPort = await freePort();
+    children.push(
+      start('bff/main.ts', {
+        ...common,
+        PORT: String(bffPort),
+        // A load test, not a 429 test; and a shared test key instead of the identity service.
+        RATE_LIMIT_PER_MINUTE: '100000000',
+        JWT_SECRET: DEV_JWT_SECRET,
+      }),
+    );
+    const bffUrl = `http://127.0.0.1:${bffPort}`;
+    await until('bff', async () => (await fetch(`${bffUrl}/readyz`)).status === 200);
+    return {
+      bffUrl,
+      scheduleDb: databaseUrl(dbs.schedule),
+      bookingDb: databaseUrl(dbs.booking),
+      consul: consul.address,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+export interface Invariants {
+  /** Cabins with more seats sold and held than they have (the CHECK makes this impossible). */
+  oversold: number;
+  /** Flights whose sold seats differ from the seats of their CONFIRMED bookings. */
+  soldMismatches: number;
+  /** Seats sold, and seats of CONFIRMED bookings, over all flights. */
+  seatsSold: number;
+  seatsConfirmed: number;
+  /** Bookings still PENDING (or with their saga unfinished) once settled. */
+  pending: number;
+  /** Holds still HELD once settled (nobody confirmed or released them). */
+  liveHolds: number;
+}
+
+/**
+ * Waits (up to `settleMs`) for every saga to finish, then checks: no cabin oversold, seats sold
+ * per flight == seats of CONFIRMED bookings on it, nothing PENDING, no live hold.
+ */
+export async function checkInvariants(mesh: BenchMesh, settleMs = 60_000): Promise<Invariants> {
+  const booking = new pg.Client({ connectionString: mesh.bookingDb });
+  const schedule = new pg.Client({ connectionString: mesh.scheduleDb });
+  await booking.connect();
+  await schedule.connect();
+  try {
+    const unfinished = async () =>
+      Number(
+        (
+          await booking.query(
+            "SELECT count(*) AS n FROM bookings WHERE step <> 'DONE' OR status = 'PENDING'",
+          )
+        ).rows[0].n,
+      );
+    const end = Date.now() + settleMs;
+    while ((await unfinished()) > 0 && Date.now() < end)
+      await new Promise((r) => setTimeout(r, 250));
+    const confirmed = new Map<string, number>();
+    const { rows } = await booking.query<{ flight_id: string; seats: string }>(
+      `SELECT item->>'flightId' AS flight_id, sum((item->>'seats')::int) AS seats
+       FROM bookings, jsonb_array_elements(body->'holdItems') AS item
+       WHERE status = 'CONFIRMED' GROUP BY 1`,
+    );
+    for (const r of rows) confirmed.set(r.flight_id, Number(r.seats));
+    const inventory = (
+      await schedule.query<{ flight_id: string; sold: number; held: number; capacity: number }>(
+        'SELECT flight_id, sum(sold)::int AS sold, sum(held)::int AS held, sum(capacity)::int AS capacity FROM inventory GROUP BY 1',
+      )
+    ).rows;
+    const oversold = Number(
+      (await schedule.query('SELECT count(*) AS n FROM inventory WHERE sold + held > capacity'))
+        .rows[0].n,
+    );
+    const flights = new Set([...confirmed.keys(), ...inventory.map((i) => i.flight_id)]);
+    const sold = new Map(inventory.map((i) => [i.flight_id, i.sold]));
+    let soldMismatches = 0;
+    for (const f of flights) if ((sold.get(f) ?? 0) !== (confirmed.get(f) ?? 0)) soldMismatches++;
+    const liveHolds = Number(
+      (await schedule.query("SELECT count(*) AS n FROM holds WHERE status = 'HELD'")).rows[0].n,
+    );
+    return {
+      oversold,
+      soldMismatches,
+      seatsSold: inventory.reduce((n, i) => n + i.sold, 0),
+      seatsConfirmed: [...confirmed.values()].reduce((n, s) => n + s, 0),
+      pending: await unfinished(),
+      liveHolds,
+    };
+  } finally {
+    await booking.end();
+    await schedule.end();
+  }
+}

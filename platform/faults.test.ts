@@ -1,0 +1,170 @@
+import { status } from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ScheduleServiceService } from '../gen/ts/flights/v1/schedule.js';
+import { startConsul, type ConsulAgent } from '../test/support/consul.js';
+import { createClient, type ServiceClient } from './clients.js';
+import { ConfigError } from './config.js';
+import { errorDetails } from './errors.js';
+import { FAULTS_KV_PREFIX } from './faults.js';
+import { bind, type Handlers } from './server.js';
+import { startService, type RunningService } from './service.js';
+
+type Schedule = typeof ScheduleServiceService;
+
+const MESH = {
+  services: { faulty: { port: 0, addrEnv: 'FAULTY_ADDR', fullName: 'flights.v1.ScheduleService' } },
+  errors: { domain: 'test.v1', invalidArgument: 'INVALID', unspecified: 'UNSPECIFIED' },
+};
+
+/** A real service whose GetHold and GetFlight answer at once, counting the calls they handle. */
+function faultyService() {
+  const handled = { getHold: 0, getFlight: 0 };
+  const handlers: Record<string, unknown> = {};
+  for (const key of Object.keys(ScheduleServiceService))
+    handlers[key] = async () => Promise.reject(new Error(key));
+  handlers.getHold = async () => {
+    handled.getHold++;
+    return { hold: undefined };
+  };
+  handlers.getFlight = async () => {
+    handled.getFlight++;
+    return { flight: undefined };
+  };
+  const spec = {
+    mesh: MESH,
+    name: 'faulty' as const,
+    start: async () => ({
+      bindings: [bind(ScheduleServiceService, handlers as Handlers<Schedule>)],
+    }),
+  };
+  return { spec, handled };
+}
+
+async function started(env: Record<string, string>) {
+  const { spec, handled } = faultyService();
+  const running = await startService(spec, { PORT: '0', LOG_LEVEL: 'silent', ...env });
+  const client = createClient(ScheduleServiceService, {
+    target: `dns:///127.0.0.1:${running.port}`,
+    defaultDeadlineMs: 10_000,
+  });
+  return { running, client, handled };
+}
+
+const outcome = (call: Promise<unknown>) =>
+  call.then(
+    () => 'OK',
+    (err: unknown) => status[errorDetails(err).code],
+  );
+
+describe('fault flags from the environment', () => {
+  it('fails the flagged method with its code and leaves the others alone', async () => {
+    const { running, client, handled } = await started({
+      FAULTS: '{"GetHold":{"code":"UNAVAILABLE"}}',
+    });
+    try {
+      const err = await client.getHold({ holdId: 'h' }).catch((e: unknown) => errorDetails(e));
+      expect(err).toMatchObject({ code: status.UNAVAILABLE });
+      expect((err as { message: string }).message).toMatch(/injected fault: UNAVAILABLE/);
+      expect(handled.getHold).toBe(0);
+      expect(await outcome(client.getFlight({ flightId: 'f' }))).toBe('OK');
+      expect(handled.getFlight).toBe(1);
+    } finally {
+      client.close();
+      await running.stop();
+    }
+  });
+
+  it('refuses to start on a flag that does not parse, naming FAULTS', async () => {
+    const { spec } = faultyService();
+    const start = startService(spec, {
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      FAULTS: '{"GetHold":{"code":"NOT_A_CODE"}}',
+    });
+    await expect(start).rejects.toThrow(ConfigError);
+    await expect(start).rejects.toThrow(/FAULTS/);
+  });
+});
+
+describe('fault flags in Consul KV, with a real agent', () => {
+  let consul: ConsulAgent;
+  let running: RunningService;
+  let client: ServiceClient<Schedule>;
+  let handled: { getHold: number; getFlight: number };
+  const key = (method: string) => `${FAULTS_KV_PREFIX}/faulty/${method}`;
+  const put = async (method: string, value: string) => {
+    const res = await fetch(`${consul.address}/v1/kv/${key(method)}`, {
+      method: 'PUT',
+      body: value,
+    });
+    expect(res.ok).toBe(true);
+  };
+  const remove = (method: string) =>
+    fetch(`${consul.address}/v1/kv/${key(method)}`, { method: 'DELETE' });
+
+  beforeAll(async () => {
+    consul = await startConsul();
+    ({ running, client, handled } = await started({ CONSUL_HTTP_ADDR: consul.address }));
+  });
+  afterAll(async () => {
+    client?.close();
+    await running?.stop();
+    await consul?.stop();
+  });
+
+  it('is off by default', async () => {
+    expect(await outcome(client.getHold({ holdId: 'h' }))).toBe('OK');
+  });
+
+  it('applies a flag put in KV and lifts it when the key is deleted, without a restart', async () => {
+    await put('GetHold', '{"code":"RESOURCE_EXHAUSTED","ratio":1}');
+    await vi.waitFor(
+      async () => expect(await outcome(client.getHold({ holdId: 'h' }))).toBe('RESOURCE_EXHAUSTED'),
+      { timeout: 10_000, interval: 50 },
+    );
+    // Other methods are untouched.
+    expect(await outcome(client.getFlight({ flightId: 'f' }))).toBe('OK');
+    await remove('GetHold');
+    await vi.waitFor(
+      async () => expect(await outcome(client.getHold({ holdId: 'h' }))).toBe('OK'),
+      { timeout: 10_000, interval: 50 },
+    );
+  });
+
+  it('delays calls: a delay longer than the caller’s deadline ends it DEADLINE_EXCEEDED', async () => {
+    await put('*', '{"delayMs":600000}');
+    await vi.waitFor(
+      async () =>
+        expect(await outcome(client.getFlight({ flightId: 'f' }, { deadlineMs: 200 }))).toBe(
+          'DEADLINE_EXCEEDED',
+        ),
+      { timeout: 10_000, interval: 50 },
+    );
+    const before = handled.getFlight;
+    expect(await outcome(client.getFlight({ flightId: 'f' }, { deadlineMs: 200 }))).toBe(
+      'DEADLINE_EXCEEDED',
+    );
+    expect(handled.getFlight).toBe(before); // the handler never ran
+    await remove('*');
+    await vi.waitFor(
+      async () => expect(await outcome(client.getFlight({ flightId: 'f' }))).toBe('OK'),
+      { timeout: 10_000, interval: 50 },
+    );
+  });
+
+  it('applies a flag to none of the calls at ratio 0, and ignores a flag that does not parse', async () => {
+    await put('GetFlight', '{"code":"ABORTED","ratio":0}');
+    await put('GetHold', 'not json');
+    await put('ListAirports', '{"code":"INTERNAL"}'); // a marker: seen once the watch has the batch
+    await vi.waitFor(
+      async () =>
+        expect(await outcome(client.listAirports({ query: 'x', pageSize: 1, pageToken: '' }))).toBe(
+          'INTERNAL',
+        ),
+      { timeout: 10_000, interval: 50 },
+    );
+    for (let i = 0; i < 20; i++)
+      expect(await outcome(client.getFlight({ flightId: 'f' }))).toBe('OK');
+    expect(await outcome(client.getHold({ holdId: 'h' }))).toBe('OK');
+  });
+});

@@ -1,0 +1,191 @@
+/**
+ * Fault injection without a redeploy: flags that make a service's own server delay calls to a
+ * method, fail them with a gRPC status, or both, for a share of the calls. Off by default.
+ *
+ * A flag is a JSON value, e.g. `{"delayMs": 2000, "code": "UNAVAILABLE", "ratio": 0.5}`:
+ * - `delayMs` (default 0): how long the call waits before the handler (or the error) runs;
+ * - `code` (optional): the status the call then fails with, by name ("UNAVAILABLE") or number;
+ *   without one the call goes on to the handler after the delay;
+ * - `ratio` (default 1): the share of calls (0–1) the flag applies to.
+ *
+ * Flags live in Consul KV under `flight-mesh/faults/<service>/<Method>` (the proto method name,
+ * e.g. `flight-mesh/faults/schedule/HoldSeats`; `*` for every method of the service), watched
+ * with blocking queries so a `consul kv put` or `consul kv delete` applies within moments.
+ * Without Consul, the `FAULTS` variable holds them as one JSON object by method:
+ * `FAULTS='{"HoldSeats":{"delayMs":3000}}'`. Health checks and reflection are never faulted.
+ */
+import * as grpc from '@grpc/grpc-js';
+import Consul from 'consul';
+import { z } from 'zod';
+import { retryDelayMs } from './backoff.js';
+import type { Logger } from './logger.js';
+
+export const FAULTS_KV_PREFIX = 'flight-mesh/faults';
+
+const codeNames = Object.keys(grpc.status).filter((k) => Number.isNaN(Number(k)));
+
+const faultSchema = z.object({
+  delayMs: z.number().int().min(0).max(600_000).default(0),
+  code: z
+    .union([
+      z.number().int().min(1).max(16),
+      z.enum(codeNames as [string, ...string[]]).transform((n) => grpc.status[n as 'OK']),
+    ])
+    .optional(),
+  ratio: z.number().min(0).max(1).default(1),
+});
+
+/** A parsed flag: delay in ms, the status code to fail with (none: only delay), the ratio 0–1. */
+export type Fault = z.infer<typeof faultSchema>;
+
+/** Parses one flag's JSON; throws a message naming what is wrong. */
+export function parseFault(json: string): Fault {
+  const result = faultSchema.safeParse(JSON.parse(json));
+  if (!result.success)
+    throw new Error(result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  return result.data;
+}
+
+/** `FAULTS`: a JSON object of flags by method name, validated at start-up. */
+export const faultEnv = {
+  FAULTS: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (!value) return {} as Record<string, Fault>;
+      try {
+        const raw = z.record(z.string(), z.unknown()).parse(JSON.parse(value));
+        return Object.fromEntries(
+          Object.entries(raw).map(([method, flag]) => [method, parseFault(JSON.stringify(flag))]),
+        );
+      } catch (err) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected {"Method":{"delayMs":…,"code":…,"ratio":…}}: ${String(err)}`,
+        });
+        return z.NEVER;
+      }
+    }),
+};
+
+/** The flags in force, by method name ("HoldSeats", or "*" for all). */
+export class FaultTable {
+  private flags = new Map<string, Fault>();
+
+  constructor(initial: Record<string, Fault> = {}) {
+    this.replace(initial);
+  }
+
+  replace(flags: Record<string, Fault>): void {
+    this.flags = new Map(Object.entries(flags));
+  }
+
+  /** The flag for a call path ("/pkg.Service/Method"), if any. */
+  lookup(path: string): Fault | undefined {
+    if (path.startsWith('/grpc.')) return undefined; // health, reflection
+    const method = path.slice(path.lastIndexOf('/') + 1);
+    return this.flags.get(method) ?? this.flags.get('*');
+  }
+
+  get size(): number {
+    return this.flags.size;
+  }
+}
+
+/**
+ * The server interceptor that honours the table: a call a flag applies to (by its ratio) waits
+ * `delayMs` before its request reaches the handler, then fails with `code` if there is one.
+ */
+export function faultInterceptor(
+  table: FaultTable,
+  random: () => number = Math.random,
+): grpc.ServerInterceptor {
+  return (descriptor, call) => {
+    const fault = table.lookup(descriptor.path);
+    if (!fault || random() >= fault.ratio) return new grpc.ServerInterceptingCall(call);
+    const intercepted: grpc.ServerInterceptingCall = new grpc.ServerInterceptingCall(call, {
+      start(next) {
+        next({
+          onReceiveMessage(message, nextMessage) {
+            setTimeout(() => {
+              if (fault.code === undefined) return nextMessage(message);
+              intercepted.sendStatus({
+                code: fault.code,
+                details: `injected fault: ${grpc.status[fault.code]} in ${descriptor.path}`,
+                metadata: new grpc.Metadata(),
+              });
+            }, fault.delayMs);
+          },
+        });
+      },
+    });
+    return intercepted;
+  };
+}
+
+interface KvEntry {
+  Key: string;
+  Value: string | null;
+}
+
+/**
+ * Keeps `table` equal to the flags under `flight-mesh/faults/<service>/` in Consul (a blocking
+ * query; on errors a fresh query after a backoff, the last flags staying in force). A flag that
+ * does not parse is logged and ignored. Returns a function that stops watching.
+ */
+export function watchFaults(
+  consulAddress: string,
+  service: string,
+  table: FaultTable,
+  log: Logger,
+): () => void {
+  const url = new URL(consulAddress);
+  const consul = new Consul({
+    host: url.hostname,
+    port: Number(url.port),
+    secure: url.protocol === 'https:',
+  });
+  const prefix = `${FAULTS_KV_PREFIX}/${service}/`;
+  let watch: ReturnType<typeof consul.watch> | undefined;
+  let retry: NodeJS.Timeout | undefined;
+  let failures = 0;
+  let stopped = false;
+  const start = () => {
+    if (stopped) return;
+    const current = consul.watch({
+      method: consul.kv.get,
+      options: { key: prefix, recurse: true, wait: '30s' } as never,
+    });
+    watch = current;
+    current.on('change', (entries: KvEntry[] | undefined) => {
+      failures = 0;
+      const flags: Record<string, Fault> = {};
+      for (const { Key, Value } of entries ?? []) {
+        const method = Key.slice(prefix.length);
+        if (!method || !Value) continue;
+        try {
+          flags[method] = parseFault(Value);
+        } catch (err) {
+          log.warn({ key: Key, err: String(err) }, 'fault flag ignored: not a valid flag');
+        }
+      }
+      table.replace(flags);
+      log.info({ faults: flags }, Object.keys(flags).length ? 'fault flags set' : 'no fault flags');
+    });
+    current.on('error', (err: unknown) => {
+      current.end();
+      if (watch !== current || stopped) return;
+      watch = undefined;
+      failures++;
+      log.debug({ err: String(err) }, 'fault flag watch failed; retrying');
+      retry = setTimeout(start, retryDelayMs(failures, 200, 10_000));
+      retry.unref();
+    });
+  };
+  start();
+  return () => {
+    stopped = true;
+    clearTimeout(retry);
+    watch?.end();
+  };
+}
