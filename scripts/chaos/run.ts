@@ -71,14 +71,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
 
     const until = Date.now() + options.durationMs;
     const faults: string[] = [];
-    const targets = cluster.instances.filter((i) =>
-      ['schedule', 'pricing', 'booking'].includes(i.service),
+    // booking-1, schedule-1, pricing-1, booking-2, …: each service in turn, and (below) each
+    // fault kind in turn per service, so even a short run kills a booking instance first.
+    const order = ['booking', 'schedule', 'pricing'];
+    const targets = [0, 1].flatMap((k) =>
+      order.map((s) => cluster.instances.filter((i) => i.service === s)[k]!),
     );
     const chaos = (async () => {
       for (let n = 0; Date.now() < until - options.faultEveryMs; n++) {
         await sleep(options.faultEveryMs);
-        const target = targets[Math.floor(Math.random() * targets.length)]!;
-        const done = await inject(target, n % 3, cluster.consul.address);
+        const target = targets[n % targets.length]!;
+        const done = await inject(target, (n + Math.floor(n / 3)) % 3, cluster.consul.address);
         faults.push(done);
         options.log(`fault: ${done}`);
       }
