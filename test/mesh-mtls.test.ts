@@ -1,3 +1,10 @@
+import { execFile } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { connect } from 'node:tls';
+import { promisify } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cabin } from '../gen/ts/flights/v1/common.js';
@@ -11,6 +18,7 @@ import { meshChannelCredentials } from '../platform/mtls.js';
 import { startConsul, waitPassing, type ConsulAgent } from './support/consul.js';
 import { startPricing, type PricingFixture } from './support/pricing.js';
 import { startSchedule, TEST_START_DATE, type ScheduleFixture } from './support/schedule.js';
+import { toolPath } from './support/tools.js';
 
 const log = createLogger('mtls-test', 'silent');
 
@@ -39,6 +47,26 @@ async function eventually(probe: () => Promise<grpc.status>, want: grpc.status) 
     await new Promise((r) => setTimeout(r, 100));
   }
   expect(grpc.status[last!]).toBe(grpc.status[want]);
+}
+
+/** The serial of the leaf a server presents on a new TLS connection. */
+function servedSerial(port: number, client: { ca: string; cert: string; key: string }) {
+  return new Promise<string>((resolve, reject) => {
+    const socket = connect({
+      host: '127.0.0.1',
+      port,
+      ca: client.ca,
+      cert: client.cert,
+      key: client.key,
+      ALPNProtocols: ['h2'],
+      checkServerIdentity: () => undefined,
+    });
+    socket.once('secureConnect', () => {
+      resolve(socket.getPeerCertificate().serialNumber);
+      socket.destroy();
+    });
+    socket.once('error', reject);
+  });
 }
 
 /**
@@ -193,5 +221,50 @@ describe('mesh mTLS and intentions (Consul CA)', () => {
     await eventually(quote, grpc.status.OK);
     await intention(consul, 'bff', 'pricing', 'deny');
     await eventually(quote, grpc.status.PERMISSION_DENIED);
+  });
+
+  it('lets grpcurl in with a client certificate from the mesh CA (as the README shows)', async () => {
+    const human = (await identity(consul, 'grpcurl')).current;
+    const dir = mkdtempSync(path.join(tmpdir(), 'mtls-grpcurl-'));
+    writeFileSync(path.join(dir, 'grpcurl.pem'), human.cert);
+    writeFileSync(path.join(dir, 'grpcurl-key.pem'), human.key);
+    const { stdout } = await promisify(execFile)(toolPath('grpcurl'), [
+      '-insecure',
+      '-cert',
+      path.join(dir, 'grpcurl.pem'),
+      '-key',
+      path.join(dir, 'grpcurl-key.pem'),
+      '-d',
+      '{"iata_code":"SIN"}',
+      `127.0.0.1:${schedule.running.port}`,
+      'flights.v1.ScheduleService/GetAirport',
+    ]);
+    expect(stdout).toContain('"iataCode": "SIN"');
+  });
+
+  it('serves a rotated leaf (a new CA root) without a restart, and keeps answering', async () => {
+    const probe = await identity(consul, 'rotation-probe');
+    const before = await servedSerial(schedule.running.port, probe.current);
+    // A new root key: Consul's built-in CA rotates to a root made from it (cross-signed), and
+    // re-issues every leaf; the blocking queries bring the new leaf and roots to the services.
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const res = await fetch(`${consul.address}/v1/connect/ca/configuration`, {
+      method: 'PUT',
+      body: JSON.stringify({
+        Provider: 'consul',
+        Config: { PrivateKey: privateKey.export({ type: 'sec1', format: 'pem' }) },
+      }),
+    });
+    expect(res.status, await res.text()).toBe(200);
+    let after = before;
+    for (let i = 0; i < 900 && after === before; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      after = await servedSerial(schedule.running.port, probe.current).catch(() => before);
+    }
+    expect(after).not.toBe(before);
+    const client = scheduleClient(
+      meshChannelCredentials(await identity(consul, 'bff'), 'schedule'),
+    );
+    await eventually(() => codeOf(client.getAirport({ iataCode: 'LHR' })), grpc.status.OK);
   });
 });
