@@ -24,6 +24,7 @@ const EXPECTED: Record<string, Access> = {
   'flights.v1.ScheduleService/GetAirport': 'public',
   'flights.v1.ScheduleService/GetFlight': 'public',
   'flights.v1.ScheduleService/ListFlights': 'public',
+  'flights.v1.ScheduleService/ListFlightPages': 'public',
   'flights.v1.ScheduleService/GetAvailability': 'public',
   'flights.v1.ScheduleService/HoldSeats': 'operator',
   'flights.v1.ScheduleService/GetHold': 'operator',
