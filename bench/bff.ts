@@ -193,17 +193,23 @@ const grpcCalls: Record<string, () => Promise<unknown>> = {
     ),
 };
 
-const cases: Array<[string, string]> = [
-  [`search JFK→LHR ${date}, ≤1 stop (${found.itineraries.length} itineraries)`, searchPath],
-  [`booking read ${reference}`, bookingPath],
+const cases: Array<[string, string, string]> = [
+  [
+    `search JFK→LHR ${date}, ≤1 stop (${found.itineraries.length} itineraries)`,
+    searchPath,
+    'bff.search.ratio',
+  ],
+  [`booking read ${reference}`, bookingPath, 'bff.booking_read.ratio'],
 ];
+/** The headline figures, printed last as `bench <figure> <value>` (see the README). */
+const figures: string[] = [];
 process.stdout.write(
   `${connections} connections, ${seconds}s per variant after a 2s warm-up of each\n`,
 );
 for (const [, p] of cases) await Promise.all([run(bareUrl + p, 2), run(bffUrl + p, 2)]);
 
 const f = (n: number, d = 1) => n.toFixed(d).padStart(10);
-for (const [title, p] of cases) {
+for (const [title, p, figure] of cases) {
   const base = await run(bareUrl + p);
   const grpc = await direct(grpcCalls[p]!);
   const full = await run(bffUrl + p);
@@ -225,7 +231,9 @@ for (const [title, p] of cases) {
   process.stdout.write(
     `ratio BFF/baseline: req/s ×${(full.requests.average / base.requests.average).toFixed(3)}, p50 ×${(full.latency.p50 / Math.max(base.latency.p50, 0.001)).toFixed(1)}, p99 ×${(full.latency.p99 / Math.max(base.latency.p99, 0.001)).toFixed(1)}\n`,
   );
+  figures.push(`bench ${figure} ${(full.requests.average / base.requests.average).toFixed(3)}`);
 }
+process.stdout.write(`\n${figures.join('\n')}\n`);
 
 bff.kill('SIGTERM');
 bare.kill('SIGTERM');

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { CABIN_CODES, PASSENGER_KINDS } from '../flights/codes.js';
-import { fields } from '../flights/fields.js';
+import { fields, text } from '../flights/fields.js';
 
 export const CABINS = CABIN_CODES;
 export const PASSENGER_TYPES = PASSENGER_KINDS;
@@ -43,14 +43,21 @@ export const SEARCH_FIELD_NAMES: Record<string, string> = {
 };
 
 export const airportsQuery = z.object({
-  q: z.string().max(100).default('').describe('text to look for: a code, a city or a name'),
+  q: text()
+    .max(100)
+    .default('')
+    .describe('text to look for: a code, a city or a name, with or without accents'),
   limit: z.coerce.number().int().min(1).max(100).default(20),
+  pageToken: text()
+    .max(512)
+    .default('')
+    .describe('the nextPageToken of the previous page, for the same q'),
 });
 
 export const quoteBody = z.object({
   flightIds: z
     // Checked by pricing, which knows which ids exist; its field errors come back named.
-    .array(z.string().min(1).max(64))
+    .array(text().min(1).max(64))
     .min(1)
     .max(3)
     .describe('dated flight ids from a search result, in travel order'),
@@ -71,22 +78,22 @@ export const quoteHeaders = z.object({
     .describe('optional: a retry with the same key returns the same quote'),
 });
 
-export const quoteParams = z.object({ id: z.string().min(1).max(64) });
+export const quoteParams = z.object({ id: text().min(1).max(64) });
 
 export const bookingBody = z.object({
-  quoteId: z.string().min(1).max(64),
+  quoteId: text().min(1).max(64),
   passengers: z
     .array(
       z.object({
-        givenName: z.string().trim().min(1).max(100),
-        familyName: z.string().trim().min(1).max(100),
+        givenName: text().trim().min(1).max(100),
+        familyName: text().trim().min(1).max(100),
         type: z.enum(PASSENGER_TYPES),
         dateOfBirth: calendarDate,
       }),
     )
     .min(1)
     .max(27),
-  contactEmail: z.email().max(254),
+  contactEmail: text().max(254).pipe(z.email()),
 });
 
 export const bookingHeaders = z.object({
@@ -96,21 +103,20 @@ export const bookingHeaders = z.object({
 });
 
 export const bookingParams = z.object({
-  reference: z
-    .string()
+  reference: text()
     .regex(/^[A-Za-z0-9]{6}$/, 'must be a 6-character booking reference')
     .transform((s) => s.toUpperCase()),
 });
 
 export const bookingsQuery = z.object({
   pageSize: z.coerce.number().int().min(1).max(100).default(20),
-  pageToken: z.string().max(512).default(''),
+  pageToken: text().max(512).default(''),
 });
 
 export type QuoteBody = z.infer<typeof quoteBody>;
 export type BookingBody = z.infer<typeof bookingBody>;
 
-export const cancelBody = z.object({ reason: z.string().max(200).default('') }).nullish();
+export const cancelBody = z.object({ reason: text().max(200).default('') }).nullish();
 
 // ——— output ———
 
@@ -287,8 +293,7 @@ export const flightsQuery = z.object({
 
 export const flightParams = z.object({
   // Any case, as a URL may be typed; the mesh's rule on the upper-cased id.
-  flightId: z
-    .string()
+  flightId: text()
     .transform((s) => s.toUpperCase())
     .pipe(fields.flightId),
 });
@@ -300,13 +305,13 @@ export const flightChangeHeaders = z.object({
 });
 
 export const retimeBody = z.object({
-  departure: z.iso
-    .datetime({ offset: true })
+  departure: text()
+    .pipe(z.iso.datetime({ offset: true }))
     .describe('the new departure, ISO-8601 with an offset, within 72 hours of the scheduled one'),
-  reason: z.string().trim().min(1).max(200),
+  reason: text().trim().min(1).max(200),
 });
 
-export const flightCancelBody = z.object({ reason: z.string().trim().min(1).max(200) });
+export const flightCancelBody = z.object({ reason: text().trim().min(1).max(200) });
 
 export const flight = z
   .object({

@@ -29,6 +29,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { decodeJwt, SignJWT } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
+import { text } from '../flights/fields.js';
 import { DEV_JWT_SECRET, type Authenticator } from './auth.js';
 import type { BffConfig } from './config.js';
 import type { Logger } from '../platform/logger.js';
@@ -106,7 +107,7 @@ const sessionInfo = z.object({
 });
 
 const devLoginBody = z.object({
-  subject: z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/, 'must be 1–64 letters, digits or . _ @ -'),
+  subject: text().regex(/^[A-Za-z0-9._@-]{1,64}$/, 'must be 1–64 letters, digits or . _ @ -'),
   roles: z
     .array(z.enum(['customer', 'operator']))
     .max(2)

@@ -37,6 +37,21 @@ export const text = () =>
     .normalize('NFC');
 
 /**
+ * `schema`, or "" for a field left unset (proto3 strings have no null). Not a zod union: a union
+ * that fails says only "Invalid input", where this keeps the message of the rule that failed.
+ * The text rule applies to the field either way.
+ */
+export const orEmpty = <Out>(schema: z.ZodType<Out, string>) =>
+  text().transform((s, ctx): Out | '' => {
+    if (s === '') return '';
+    const parsed = schema.safeParse(s);
+    if (parsed.success) return parsed.data;
+    for (const issue of parsed.error.issues)
+      ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+    return z.NEVER;
+  });
+
+/**
  * Building blocks of the request schemas of every service (and the BFF): the flights
  * vocabulary's fields, validated once the same way everywhere. Every string among them is a
  * `text()`.

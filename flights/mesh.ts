@@ -30,3 +30,19 @@ export interface DiscoveryConfig {
 /** The grpc-js target of a service: consul:///name with an agent, else its static addresses. */
 export const targetFor = (service: ServiceName, config: DiscoveryConfig): string =>
   platformTargetFor(service, config[MESH[service].addrEnv], config.CONSUL_HTTP_ADDR);
+
+/**
+ * Exactly the calls the architecture makes, as Consul intentions (platform/intentions.ts):
+ * every other call between services is denied.
+ */
+export const MESH_CALLS = [
+  { source: 'bff', destination: 'search' },
+  { source: 'bff', destination: 'pricing' },
+  { source: 'bff', destination: 'booking' },
+  { source: 'bff', destination: 'schedule' },
+  { source: 'search', destination: 'schedule' },
+  { source: 'search', destination: 'pricing' },
+  { source: 'pricing', destination: 'schedule' },
+  { source: 'booking', destination: 'pricing' },
+  { source: 'booking', destination: 'schedule' },
+] as const;

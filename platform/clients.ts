@@ -43,6 +43,8 @@ export interface ClientOptions<D extends ServiceDef> {
   /** Extra service config (e.g. outlier detection), merged over the defaults. */
   loadBalancingConfig?: object[];
   channelOptions?: grpc.ChannelOptions;
+  /** TLS for the channel (the mesh's mTLS: platform/mtls.ts); plaintext when absent. */
+  credentials?: grpc.ChannelCredentials;
   /**
    * The dependency's circuit breaker and bulkhead (platform/breaker.ts), applied to every unary
    * call. Server streams are not guarded: the mesh's streams are long-lived feeds and listings
@@ -137,13 +139,17 @@ export function createClient<D extends ServiceDef>(
   options: ClientOptions<D>,
 ): ServiceClient<D> {
   const name = serviceNameOf(definition);
-  const client = new grpc.Client(options.target, grpc.credentials.createInsecure(), {
-    'grpc.service_config': JSON.stringify(serviceConfig(name, options.loadBalancingConfig)),
-    'grpc.keepalive_time_ms': 30_000,
-    'grpc.keepalive_timeout_ms': 10_000,
-    ...options.channelOptions,
-    interceptors: [clientMetricsInterceptor],
-  });
+  const client = new grpc.Client(
+    options.target,
+    options.credentials ?? grpc.credentials.createInsecure(),
+    {
+      'grpc.service_config': JSON.stringify(serviceConfig(name, options.loadBalancingConfig)),
+      'grpc.keepalive_time_ms': 30_000,
+      'grpc.keepalive_timeout_ms': 10_000,
+      ...options.channelOptions,
+      interceptors: [clientMetricsInterceptor],
+    },
+  );
   const methods: Record<string, unknown> = {};
   for (const [key, def] of Object.entries(definition) as unknown as [
     keyof D & string,

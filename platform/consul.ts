@@ -24,6 +24,11 @@ export interface RegistrationOptions {
   name: string;
   host: string;
   port: number;
+  /**
+   * The instance serves mesh mTLS: the check then speaks TLS without verifying (the agent has no
+   * mesh certificate to present; health is the one service open to callers without one).
+   */
+  tls?: boolean;
   log: Logger;
   checkInterval: string;
   deregisterCriticalAfter: string;
@@ -76,7 +81,8 @@ export class ConsulRegistration {
           check: {
             name: `${name} gRPC health`,
             grpc: `${host}:${port}`,
-            grpcusetls: false,
+            grpcusetls: Boolean(this.options.tls),
+            tlsskipverify: Boolean(this.options.tls),
             interval: this.options.checkInterval,
             timeout: '1s',
             deregistercriticalserviceafter: this.options.deregisterCriticalAfter,

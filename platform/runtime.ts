@@ -3,12 +3,14 @@ import type { z } from 'zod';
 import { breakerEnv, createGuard, guardOptionsFrom, type Guard } from './breaker.js';
 import { createClient, type ClientOptions, type ServiceClient } from './clients.js';
 import { commonEnv, loadConfig } from './config.js';
+import { ConsulCertificates } from './connect-ca.js';
 import { useConsul } from './consul.js';
 import { openDatabase, type Database, type Migration, type SessionLimits } from './db.js';
 import { targetFor } from './discovery.js';
 import { faultEnv } from './faults.js';
 import { createLogger, type Logger } from './logger.js';
 import { addressEnv, type Mesh } from './mesh.js';
+import { meshChannelCredentials } from './mtls.js';
 import { startPeriodic } from './periodic.js';
 import type { ServiceDef } from './rpc-types.js';
 
@@ -33,6 +35,11 @@ export interface Runtime<S extends z.ZodRawShape, N extends string = string> {
   readonly name: string;
   readonly config: ServiceConfig<S>;
   readonly log: Logger;
+  /**
+   * This process's mesh certificates from Consul's CA when Consul is configured (mTLS on every
+   * call, in and out); undefined in static mode, where calls are plaintext.
+   */
+  readonly certificates: ConsulCertificates | undefined;
   /** PostgreSQL via DATABASE_URL, else the embedded store in DATA_DIR (default ./data/<name>). */
   database(migrations: Migration[], limits?: SessionLimits): Promise<Database>;
   /** A typed client of another service, found through Consul or static addresses. */
@@ -72,6 +79,10 @@ export function openRuntime<S extends z.ZodRawShape, N extends string>(
   const log = createLogger(spec.name, config.LOG_LEVEL);
   if (config.CONSUL_HTTP_ADDR) useConsul(config.CONSUL_HTTP_ADDR);
   const stops: Array<() => Promise<void> | void> = [];
+  const certificates = config.CONSUL_HTTP_ADDR
+    ? new ConsulCertificates(config.CONSUL_HTTP_ADDR, spec.name, log)
+    : undefined;
+  if (certificates) stops.push(() => certificates.close());
   // One breaker and bulkhead per dependency, shared by every client of it in this process.
   const guards = new Map<string, Guard>();
   const guardOf = (service: string) => {
@@ -87,6 +98,7 @@ export function openRuntime<S extends z.ZodRawShape, N extends string>(
     name: spec.name,
     config,
     log,
+    certificates,
     async database(migrations, limits) {
       const db = await openDatabase({
         limits,
@@ -104,7 +116,16 @@ export function openRuntime<S extends z.ZodRawShape, N extends string>(
         addresses[services[service].addrEnv]!,
         config.CONSUL_HTTP_ADDR,
       );
-      const client = createClient(definition, { target, ...deadlines, guard: guardOf(service) });
+      const credentials = certificates && meshChannelCredentials(certificates, service);
+      const client = createClient(definition, {
+        target,
+        credentials,
+        // TLS server name: the peer's service name, not the IP address Consul reports (which
+        // SNI may not carry); the SPIFFE check (meshChannelCredentials) is what verifies it.
+        channelOptions: certificates ? { 'grpc.ssl_target_name_override': service } : undefined,
+        ...deadlines,
+        guard: guardOf(service),
+      });
       stops.push(() => client.close());
       return client;
     },
@@ -146,6 +167,13 @@ export async function launch<S extends z.ZodRawShape, N extends string, T>(
 ): Promise<{ runtime: Runtime<S, N>; started: T; close(): Promise<void> }> {
   const { runtime, close } = openRuntime(spec, env);
   try {
+    if (runtime.certificates) {
+      await runtime.certificates.start();
+      runtime.log.info(
+        { trust_domain: runtime.certificates.trustDomain },
+        'mesh mTLS on: certificates from the Consul CA, intentions enforced',
+      );
+    } else runtime.log.warn('static mode (no CONSUL_HTTP_ADDR): mesh calls are plaintext');
     return { runtime, started: await start(runtime), close };
   } catch (err) {
     await close();

@@ -168,6 +168,8 @@ export interface ServiceServerOptions {
   host?: string;
   /** Start NOT_SERVING until setServing(true) (e.g. a service warming a cache first). */
   startNotServing?: boolean;
+  /** Mutual TLS and intentions (platform/mtls.ts); plaintext and open when absent (static mode). */
+  tls?: { credentials: grpc.ServerCredentials; authorization: grpc.ServerInterceptor };
   /** Injected faults the server honours (platform/faults.ts); none if absent. */
   faults?: FaultTable;
 }
@@ -191,17 +193,20 @@ export class ServiceServer {
   private constructor(
     readonly server: grpc.Server,
     readonly port: number,
+    private readonly host: string,
     private readonly health: HealthImplementation,
     private readonly serviceNames: string[],
     private readonly log: Logger,
   ) {}
 
   static async start(options: ServiceServerOptions): Promise<ServiceServer> {
-    // Metrics outermost, so injected delays and errors are measured like real ones.
+    // Metrics outermost, so injected delays and errors are measured like real ones, and refused
+    // calls are counted too; intentions before faults, so a refused caller meets no fault.
     const server = new grpc.Server({
       ...SERVER_OPTIONS,
       interceptors: [
         serverMetricsInterceptor,
+        ...(options.tls ? [options.tls.authorization] : []),
         faultInterceptor(options.faults ?? new FaultTable()),
       ],
     });
@@ -220,14 +225,28 @@ export class ServiceServer {
         implementation(binding, { log: options.log, errors: options.errors ?? GENERIC_ERRORS }),
       );
     }
-    const address = `${options.host ?? '0.0.0.0'}:${options.port}`;
+    const host = options.host ?? '0.0.0.0';
+    const address = `${host}:${options.port}`;
     const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, p) =>
-        err ? reject(err) : resolve(p),
+      server.bindAsync(
+        address,
+        options.tls?.credentials ?? grpc.ServerCredentials.createInsecure(),
+        (err, p) => (err ? reject(err) : resolve(p)),
       ),
     );
-    options.log.info({ port, services: names }, 'grpc server listening');
-    return new ServiceServer(server, port, health, names, options.log);
+    options.log.info(
+      { port, services: names, mtls: Boolean(options.tls) },
+      'grpc server listening',
+    );
+    return new ServiceServer(server, port, host, health, names, options.log);
+  }
+
+  /**
+   * Ends every open connection gracefully (GOAWAY; calls under way get graceMs ms): clients
+   * reconnect, and so handshake again, e.g. with certificates from a replaced CA.
+   */
+  drainConnections(graceMs: number): void {
+    this.server.drain(`${this.host}:${this.port}`, graceMs);
   }
 
   setServing(serving: boolean): void {

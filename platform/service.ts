@@ -4,6 +4,7 @@ import { FaultTable, watchFaults } from './faults.js';
 import { runProcess } from './lifecycle.js';
 import type { Mesh } from './mesh.js';
 import { launch, once, type RunningProcess, type Runtime, type ServiceConfig } from './runtime.js';
+import { meshAuthorization, meshServerCredentials } from './mtls.js';
 import { ServiceServer, type ServiceBinding } from './server.js';
 
 export type { Runtime, ServiceConfig };
@@ -51,6 +52,22 @@ export async function startService<S extends z.ZodRawShape, N extends string>(
     errors: spec.mesh.errors,
     port: config.PORT,
     startNotServing: Boolean(started.ready),
+    tls:
+      runtime.certificates && config.CONSUL_HTTP_ADDR
+        ? {
+            credentials: meshServerCredentials(runtime.certificates),
+            authorization: meshAuthorization({
+              consulAddress: config.CONSUL_HTTP_ADDR,
+              service: spec.name,
+              certs: runtime.certificates,
+              log,
+            }),
+          }
+        : undefined,
+  });
+  runtime.certificates?.onRootsChange(() => {
+    log.warn('mesh CA roots changed: ending connections made under the old ones');
+    server.drainConnections(config.SHUTDOWN_GRACE_MS);
   });
   const registration = config.CONSUL_HTTP_ADDR
     ? new ConsulRegistration({
@@ -58,6 +75,7 @@ export async function startService<S extends z.ZodRawShape, N extends string>(
         name: spec.name,
         host: config.SERVICE_HOST,
         port: server.port,
+        tls: Boolean(runtime.certificates),
         log,
         checkInterval: config.CONSUL_CHECK_INTERVAL,
         deregisterCriticalAfter: config.CONSUL_DEREGISTER_AFTER,

@@ -21,7 +21,12 @@ if (kind === 'http') {
     (err) => fail(err.message),
   );
 } else if (kind === 'grpc') {
-  const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  // With Consul the services serve mesh mTLS only; health is the one service they answer for a
+  // caller without a mesh certificate, and the probe knows it is talking to its own container.
+  const credentials = process.env.CONSUL_HTTP_ADDR
+    ? grpc.credentials.createSsl(null, null, null, { rejectUnauthorized: false })
+    : grpc.credentials.createInsecure();
+  const client = new grpc.Client(`127.0.0.1:${port}`, credentials);
   client.makeUnaryRequest(
     '/grpc.health.v1.Health/Check',
     () => Buffer.alloc(0),

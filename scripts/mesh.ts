@@ -1,10 +1,10 @@
 /**
- * `npm start`: the whole local mesh in one command. Starts every service that exists in
- * dependency order, waits until each reports SERVING, prints the endpoints, and stops them all
- * on Ctrl-C. Logs are pretty-printed with a per-service prefix in a terminal, JSON otherwise.
+ * `npm start`: the whole local mesh in one command. Starts every service that exists at once,
+ * waits until each reports SERVING, prints the endpoints, and stops them all on Ctrl-C. Logs are
+ * pretty-printed with a per-service prefix in a terminal, JSON otherwise.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +14,11 @@ import {
   HealthService,
 } from '../gen/ts/grpc/health/v1/health.js';
 import { createClient } from '../platform/clients.js';
-import { BFF_PORT, MESH, type ServiceName } from '../flights/mesh.js';
+import { ConsulCertificates } from '../platform/connect-ca.js';
+import { writeIntentions } from '../platform/intentions.js';
+import { createLogger } from '../platform/logger.js';
+import { meshChannelCredentials } from '../platform/mtls.js';
+import { BFF_PORT, MESH, MESH_CALLS, type ServiceName } from '../flights/mesh.js';
 import { IDENTITY_PORT } from '../identity/config.js';
 import { build, hashTree, isFresh } from './compiled.mjs';
 import { ensureWebBuilt } from './web-build.js';
@@ -67,6 +71,7 @@ async function waitServing(name: ServiceName, port: number, timeoutMs = 120_000)
   const health = createClient(HealthService, {
     target: `dns:///127.0.0.1:${port}`,
     defaultDeadlineMs: 1_000,
+    credentials: humanCerts && meshChannelCredentials(humanCerts, name),
   });
   const until = Date.now() + timeoutMs;
   try {
@@ -210,6 +215,33 @@ const discoveryEnv: NodeJS.ProcessEnv = discovery.consul
   : Object.fromEntries(
       Object.values(MESH).map((s) => [s.addrEnv, `127.0.0.1:${s.port + PORT_OFFSET}`]),
     );
+/** The identity of the client certificate for humans (grpcurl) that `npm start` writes. */
+const HUMAN_IDENTITY = 'grpcurl';
+const TLS_DIR = path.join(ROOT, 'data', 'tls');
+let humanCerts: ConsulCertificates | undefined;
+if (discovery.consul) {
+  // Intentions before any service starts: exactly the calls the mesh makes, and the human
+  // client to every service (a local development convenience; compose does not allow it).
+  await writeIntentions(discovery.consul, [
+    ...MESH_CALLS,
+    ...ORDER.map((destination) => ({ source: HUMAN_IDENTITY, destination })),
+  ]);
+  humanCerts = new ConsulCertificates(
+    discovery.consul,
+    HUMAN_IDENTITY,
+    createLogger('mesh', 'warn'),
+  );
+  await humanCerts.start();
+  const { ca, cert, key } = humanCerts.current;
+  mkdirSync(TLS_DIR, { recursive: true });
+  writeFileSync(path.join(TLS_DIR, 'ca.pem'), `${ca}\n`);
+  writeFileSync(path.join(TLS_DIR, 'grpcurl.pem'), cert);
+  writeFileSync(path.join(TLS_DIR, 'grpcurl-key.pem'), key, { mode: 0o600 });
+}
+/** How a human reaches a service with grpcurl: the mesh's client certificate, or plaintext. */
+const GRPCURL_TLS = humanCerts
+  ? '-insecure -cert data/tls/grpcurl.pem -key data/tls/grpcurl-key.pem'
+  : '-plaintext';
 /**
  * Pricing runs twice (a dead instance must not stop quoting) when the instances can share a
  * store: with DATABASE_URL. Embedded stores are one per process, and a quote made by one
@@ -242,8 +274,11 @@ launch('identity', 'identity/main.ts', {
   WEB_REDIRECT_URIS: bffOrigins.map((o) => `${o}/auth/callback`).join(','),
   WEB_POST_LOGOUT_REDIRECT_URIS: bffOrigins.map((o) => `${o}/`).join(','),
 });
-await waitHttp(`${issuer}/healthz`);
-started.push(`  identity  ${issuer}   (tokens: npm run -s dev-token -- alice)`);
+const identityUp = waitHttp(`${issuer}/healthz`);
+// Every service at once, not one after another: none needs another to start (clients connect
+// when first used, search retries its loading until schedule answers, booking's recovery is a
+// periodic job), so the mesh is up when the slowest one is, not after the sum of them all.
+const serving: Array<Promise<string>> = [];
 for (const name of ORDER) {
   const entry = path.join('services', name, 'main.ts');
   if (!existsSync(path.join(ROOT, entry))) continue;
@@ -254,12 +289,20 @@ for (const name of ORDER) {
       DATA_DIR: path.join(DATA_ROOT, i ? `${name}-${i + 1}` : name),
       ...discoveryEnv,
     });
-    await waitServing(name, port);
-    started.push(
-      `  ${name.padEnd(9)} grpc://127.0.0.1:${port}   (grpcurl -plaintext 127.0.0.1:${port} list)`,
+    serving.push(
+      waitServing(name, port).then(
+        () =>
+          `  ${name.padEnd(9)} grpc://127.0.0.1:${port}   (grpcurl ${GRPCURL_TLS} 127.0.0.1:${port} list)`,
+      ),
     );
   }
-  if (discovery.consul) await waitRegistered(discovery.consul, name);
+}
+await identityUp;
+started.push(`  identity  ${issuer}   (tokens: npm run -s dev-token -- alice)`);
+started.push(...(await Promise.all(serving)));
+if (discovery.consul) {
+  const consul = discovery.consul;
+  await Promise.all(ORDER.map((name) => waitRegistered(consul, name)));
 }
 if (existsSync(path.join(ROOT, 'bff', 'main.ts'))) {
   process.stdout.write(`web front end: ${await ensureWebBuilt()}\n`);
@@ -271,6 +314,12 @@ if (existsSync(path.join(ROOT, 'bff', 'main.ts'))) {
   );
 }
 started.push(`  discovery ${discovery.note}`);
+started.push(
+  humanCerts
+    ? `  security  mTLS between services, certificates from Consul's CA, intentions enforced; a grpcurl client certificate in data/tls/`
+    : '  security  static mode: calls between services are PLAINTEXT (no mTLS without Consul)',
+);
+humanCerts?.close();
 process.stdout.write(`\nflight mesh is up:\n${started.join('\n')}\n\nCtrl-C stops everything.\n\n`);
 
 async function waitHttp(url: string, timeoutMs = 60_000): Promise<void> {

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { PassengerType } from '../../gen/ts/flights/v1/common.js';
 import { passengerKind } from '../../flights/enums.js';
-import { fields, text } from '../../flights/fields.js';
+import { fields, orEmpty, text } from '../../flights/fields.js';
 import { REFERENCE_PATTERN } from './domain/reference.js';
 
 const name = text().trim().min(1, 'is required').max(100, 'must be at most 100 characters');
@@ -37,7 +37,7 @@ export type CreateBooking = z.infer<typeof createBooking>;
 /** An empty customer_id reads any booking (operators); otherwise only the customer's own. */
 export const getBooking = z.object({
   bookingReference: reference,
-  customerId: customerId.or(z.literal('')),
+  customerId: orEmpty(customerId),
 });
 
 export const listBookings = z.object({

@@ -1,6 +1,6 @@
 /** The requests pricing accepts, one schema per RPC: what handlers validate before anything else. */
 import { z } from 'zod';
-import { fields, text } from '../../flights/fields.js';
+import { fields, orEmpty, text } from '../../flights/fields.js';
 
 /** Itineraries per PriceItineraries call (search batches its candidates). */
 export const MAX_BATCH = 500;
@@ -28,7 +28,7 @@ export const createQuote = z.object({
   flightIds: itineraryFlights,
   passengers: fields.passengers,
   cabin: fields.cabin,
-  requestId: fields.clientId.or(z.literal('')),
+  requestId: orEmpty(fields.clientId),
 });
 
 /** GetQuote and ConfirmQuote. */

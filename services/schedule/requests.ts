@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
-import { fields, text } from '../../flights/fields.js';
+import { fields, orEmpty, text } from '../../flights/fields.js';
 
 /**
  * The request schemas of ScheduleService, one per RPC (validation only: what a well-formed
@@ -29,10 +29,10 @@ export const getFlightRequest = z.object({ flightId });
 
 export const listFlightsRequest = z
   .object({
-    origin: fields.iataCode.or(z.literal('')),
-    destination: fields.iataCode.or(z.literal('')),
+    origin: orEmpty(fields.iataCode),
+    destination: orEmpty(fields.iataCode),
     fromDate: fields.localDate,
-    toDate: fields.localDate.or(z.literal('')),
+    toDate: orEmpty(fields.localDate),
     includeCancelled: z.boolean(),
   })
   .transform((r) => ({ ...r, toDate: r.toDate || r.fromDate }))
