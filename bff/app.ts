@@ -7,6 +7,7 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import { context, trace } from '@opentelemetry/api';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { nameHttpRoute } from '../platform/http-metrics.js';
 import type { Logger } from '../platform/logger.js';
 import {
   handleClientError,
@@ -82,6 +83,7 @@ export async function buildBff(deps: BffDeps): Promise<FastifyInstance> {
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
+    nameHttpRoute(req.routeOptions.url); // http.route of http.server.request.duration
     // With the HTTP instrumentation (bff/main.ts is started with platform/telemetry), the
     // request runs inside a server span that continues an incoming traceparent.
     const span = trace.getSpan(context.active());

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BFF_PORT, peerEnv } from '../flights/mesh.js';
+import { BFF_METRICS_PORT, BFF_PORT, peerEnv } from '../flights/mesh.js';
 import { API_RESOURCE, IDENTITY_PORT } from '../identity/config.js';
 import { commonEnv } from '../platform/config.js';
 import { DEFAULT_CLOCK_SKEW_S, DEFAULT_MAX_LIFETIME_S } from './token-lifetime.js';
@@ -7,7 +7,7 @@ import { DEFAULT_CLOCK_SKEW_S, DEFAULT_MAX_LIFETIME_S } from './token-lifetime.j
 const ms = z.coerce.number().int().min(1);
 
 export const bffEnv = {
-  ...commonEnv(BFF_PORT),
+  ...commonEnv(BFF_PORT, BFF_METRICS_PORT),
   ...peerEnv,
   /**
    * Bearer tokens come from the identity service (identity/): signed with its keys, checked

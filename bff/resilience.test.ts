@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PricingServiceService } from '../gen/ts/flights/v1/pricing.js';
 import { startBff } from '../test/support/bff.js';
 import { startFaultProxy } from '../test/support/fault-proxy.js';
+import { metricValue } from '../test/support/metrics.js';
 import { startPricing, type PricingFixture } from '../test/support/pricing.js';
 import { freePort, spawnEntry } from '../test/support/processes.js';
 import { startSchedule, type ScheduleFixture } from '../test/support/schedule.js';
@@ -25,6 +26,8 @@ describe('BFF cancellation and tracing', () => {
   it('cancels the search downstream when an SSE client disconnects', async () => {
     const proxy = await startFaultProxy(PricingServiceService, pricing.address);
     proxy.delays.set('priceItineraries', 300);
+    const cancelled = () => metricValue('search_searches_total', { outcome: 'cancelled' });
+    const before = await cancelled();
     const slow = await startSearch(
       { schedule: schedule.address, pricing: proxy.address },
       { PRICING_BATCH_SIZE: '5' },
@@ -42,9 +45,9 @@ describe('BFF cancellation and tracing', () => {
       await reader.read(); // the first event has arrived
       controller.abort();
       const until = Date.now() + 5_000;
-      while (slow.internals.stats.cancelled === 0 && Date.now() < until)
+      while ((await cancelled()) === before && Date.now() < until)
         await new Promise((r) => setTimeout(r, 50));
-      expect(slow.internals.stats.cancelled).toBe(1);
+      expect(await cancelled()).toBe(before + 1);
     } finally {
       await edge.stop();
       await slow.stop();

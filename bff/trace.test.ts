@@ -30,7 +30,9 @@ registerInstrumentations({
 const { startBff } = await import('../test/support/bff.js');
 const { startBooking } = await import('../test/support/booking.js');
 const { startPricing } = await import('../test/support/pricing.js');
-const { startSchedule, TEST_START_DATE } = await import('../test/support/schedule.js');
+const { startSchedule } = await import('../test/support/schedule.js');
+/** Not the first day of the window: a flight there may be past its sales cut-off today. */
+const TRAVEL_DATE = '2026-12-03';
 
 type Fixture = { stop(): Promise<void> };
 let schedule: Awaited<ReturnType<typeof startSchedule>>;
@@ -62,8 +64,8 @@ describe('tracing through the BFF', () => {
     for await (const r of schedule.client.listFlights({
       origin: 'JFK',
       destination: 'LHR',
-      fromDate: TEST_START_DATE,
-      toDate: TEST_START_DATE,
+      fromDate: TRAVEL_DATE,
+      toDate: TRAVEL_DATE,
       includeCancelled: false,
     }))
       flightId ??= r.flight?.flightId;

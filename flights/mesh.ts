@@ -4,14 +4,35 @@ import { targetFor as platformTargetFor } from '../platform/discovery.js';
 import { FLIGHTS_ERRORS } from './errors.js';
 
 export const MESH = {
-  schedule: { port: 50051, addrEnv: 'SCHEDULE_ADDR', fullName: 'flights.v1.ScheduleService' },
-  pricing: { port: 50052, addrEnv: 'PRICING_ADDR', fullName: 'flights.v1.PricingService' },
-  search: { port: 50053, addrEnv: 'SEARCH_ADDR', fullName: 'flights.v1.SearchService' },
-  booking: { port: 50054, addrEnv: 'BOOKING_ADDR', fullName: 'flights.v1.BookingService' },
+  schedule: {
+    port: 50051,
+    metricsPort: 9451,
+    addrEnv: 'SCHEDULE_ADDR',
+    fullName: 'flights.v1.ScheduleService',
+  },
+  pricing: {
+    port: 50052,
+    metricsPort: 9452,
+    addrEnv: 'PRICING_ADDR',
+    fullName: 'flights.v1.PricingService',
+  },
+  search: {
+    port: 50053,
+    metricsPort: 9453,
+    addrEnv: 'SEARCH_ADDR',
+    fullName: 'flights.v1.SearchService',
+  },
+  booking: {
+    port: 50054,
+    metricsPort: 9454,
+    addrEnv: 'BOOKING_ADDR',
+    fullName: 'flights.v1.BookingService',
+  },
 } as const;
 
 export type ServiceName = keyof typeof MESH;
 export const BFF_PORT = 3000;
+export const BFF_METRICS_PORT = 9455;
 
 /** What every service's spec hands the runtime (`mesh: FLIGHT_MESH`). */
 export const FLIGHT_MESH: Mesh<ServiceName> = { services: MESH, errors: FLIGHTS_ERRORS };

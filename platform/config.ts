@@ -38,9 +38,11 @@ const postgresUrl = z
   .optional();
 
 /** Variables every process of a mesh reads (ARCHITECTURE.md lists the conventions). */
-export function commonEnv(defaultPort: number) {
+export function commonEnv(defaultPort: number, defaultMetricsPort = 0) {
   return {
     PORT: port.default(defaultPort),
+    /** Where GET /metrics (Prometheus) is served, on its own port; 0 = not served. */
+    METRICS_PORT: port.default(defaultMetricsPort),
     /**
      * Address other instances and Consul use to reach this one; "auto" = this machine's first
      * non-loopback IPv4 (what a container with replicas needs: each registers its own address).

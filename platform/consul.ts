@@ -32,6 +32,8 @@ export interface RegistrationOptions {
   log: Logger;
   checkInterval: string;
   deregisterCriticalAfter: string;
+  /** Extra service meta, e.g. the metrics port Prometheus finds it by. */
+  meta?: Record<string, string>;
 }
 
 /**
@@ -77,7 +79,7 @@ export class ConsulRegistration {
           address: host,
           port,
           tags: ['grpc', `v${version}`],
-          meta: { version, protocol: 'grpc' },
+          meta: { ...this.options.meta, version, protocol: 'grpc' },
           check: {
             name: `${name} gRPC health`,
             grpc: `${host}:${port}`,

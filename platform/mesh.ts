@@ -9,6 +9,8 @@ export interface MeshService {
   readonly addrEnv: string;
   /** Full protobuf name of its gRPC service, e.g. "example.v1.ScheduleService". */
   readonly fullName: string;
+  /** Default port of its Prometheus /metrics endpoint (METRICS_PORT overrides it; none = off). */
+  readonly metricsPort?: number;
 }
 
 /**

@@ -44,7 +44,10 @@ function methodAttributes(path: string): Attributes {
 /**
  * Records `rpc.server.duration` for every call the server handles (health and reflection too:
  * they are labelled by their own `rpc.service`). A call that ends without a status from the
- * handler is counted as DEADLINE_EXCEEDED when its deadline has passed, else CANCELLED.
+ * handler is counted as DEADLINE_EXCEEDED when its deadline has passed, else CANCELLED — which
+ * includes a client whose own deadline passed first and cancelled the call: gRPC does not tell
+ * the server why a client cancelled, so a deadline can read as CANCELLED here (never on the
+ * client's side, which knows).
  */
 export const serverMetricsInterceptor: grpc.ServerInterceptor = (descriptor, call) => {
   const started = performance.now();

@@ -12,6 +12,7 @@ import { createLogger, type Logger } from './logger.js';
 import { addressEnv, type Mesh } from './mesh.js';
 import { meshChannelCredentials } from './mtls.js';
 import { startPeriodic } from './periodic.js';
+import { startMetricsEndpoint, type MetricsEndpoint } from './telemetry/metrics.js';
 import type { ServiceDef } from './rpc-types.js';
 
 type BaseShape = ReturnType<typeof commonEnv> & typeof breakerEnv & typeof faultEnv;
@@ -26,6 +27,8 @@ export interface ProcessSpec<S extends z.ZodRawShape, N extends string = string>
   /** Its name in logs, traces, Consul and the default data dir, e.g. "booking" or "bff". */
   name: string;
   defaultPort: number;
+  /** Default METRICS_PORT, where /metrics is served; none = not served unless set. */
+  defaultMetricsPort?: number;
   /** Variables this process reads on top of the common ones. */
   env?: S;
 }
@@ -68,7 +71,7 @@ export function openRuntime<S extends z.ZodRawShape, N extends string>(
 ): { runtime: Runtime<S, N>; close(): Promise<void> } {
   const { services } = spec.mesh;
   const shape = {
-    ...commonEnv(spec.defaultPort),
+    ...commonEnv(spec.defaultPort, spec.defaultMetricsPort),
     ...breakerEnv,
     ...faultEnv,
     ...addressEnv(services),
@@ -164,7 +167,13 @@ export async function launch<S extends z.ZodRawShape, N extends string, T>(
   spec: ProcessSpec<S, N>,
   env: NodeJS.ProcessEnv,
   start: (runtime: Runtime<S, N>) => Promise<T>,
-): Promise<{ runtime: Runtime<S, N>; started: T; close(): Promise<void> }> {
+): Promise<{
+  runtime: Runtime<S, N>;
+  started: T;
+  close(): Promise<void>;
+  /** Its /metrics endpoint (METRICS_PORT), unless that is 0. */
+  metrics?: MetricsEndpoint;
+}> {
   const { runtime, close } = openRuntime(spec, env);
   try {
     if (runtime.certificates) {
@@ -174,7 +183,11 @@ export async function launch<S extends z.ZodRawShape, N extends string, T>(
         'mesh mTLS on: certificates from the Consul CA, intentions enforced',
       );
     } else runtime.log.warn('static mode (no CONSUL_HTTP_ADDR): mesh calls are plaintext');
-    return { runtime, started: await start(runtime), close };
+    // Before the process's own start, so a METRICS_PORT already taken fails it early; closed
+    // last (stops run in reverse), so the endpoint still answers while the process drains.
+    const metrics = await startMetricsEndpoint(runtime.config.METRICS_PORT, runtime.log);
+    if (metrics) runtime.onStop(() => metrics.close());
+    return { runtime, started: await start(runtime), close, metrics };
   } catch (err) {
     await close();
     throw err;

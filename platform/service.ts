@@ -6,6 +6,7 @@ import type { Mesh } from './mesh.js';
 import { launch, once, type RunningProcess, type Runtime, type ServiceConfig } from './runtime.js';
 import { meshAuthorization, meshServerCredentials } from './mtls.js';
 import { ServiceServer, type ServiceBinding } from './server.js';
+import { METRICS_META_KEY } from './telemetry/metrics.js';
 
 export type { Runtime, ServiceConfig };
 
@@ -34,8 +35,12 @@ export async function startService<S extends z.ZodRawShape, N extends string>(
   spec: ServiceSpec<S, N>,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<RunningService<S>> {
-  const { runtime, started, close } = await launch(
-    { ...spec, defaultPort: spec.mesh.services[spec.name].port },
+  const { runtime, started, close, metrics } = await launch(
+    {
+      ...spec,
+      defaultPort: spec.mesh.services[spec.name].port,
+      defaultMetricsPort: spec.mesh.services[spec.name].metricsPort,
+    },
     env,
     spec.start,
   );
@@ -79,6 +84,8 @@ export async function startService<S extends z.ZodRawShape, N extends string>(
         log,
         checkInterval: config.CONSUL_CHECK_INTERVAL,
         deregisterCriticalAfter: config.CONSUL_DEREGISTER_AFTER,
+        // Prometheus finds the endpoint here (deploy/prometheus/prometheus.yml).
+        meta: metrics ? { [METRICS_META_KEY]: String(metrics.port) } : {},
       })
     : undefined;
   // Registered at once even when not ready yet: Consul's gRPC check keeps it out of the

@@ -110,10 +110,14 @@ build_ghz() {
 # Prometheus's go.mod has no replace directives, so `go install` builds it as
 # released. Its version lives in prometheus/common's version package, not
 # main.version; stamp that so `promtool --version` names the release.
+# Prometheus's own build tags leave out the service discovery plugins this
+# project does not use (cloud SDKs, Kubernetes: most of a cold build's time),
+# keeping Consul's and DNS's, which deploy/prometheus/prometheus.yml uses;
+# static and file discovery are always in.
 build_promtool() {
   local release=${PROMTOOL_VERSION#v0.} # 316.0 → 3.16.0
   release="${release:0:1}.${release:1:2}.${release#*.}"
-  (cd "$1" && GOBIN="$1" go install -trimpath \
+  (cd "$1" && GOBIN="$1" go install -trimpath -tags remove_all_sd,enable_consul_sd,enable_dns_sd \
     -ldflags "-s -w -X github.com/prometheus/common/version.Version=$release" \
     "$PROMTOOL_PKG@$PROMTOOL_VERSION") >&2
 }

@@ -18,7 +18,7 @@ import { ConsulCertificates } from '../platform/connect-ca.js';
 import { writeIntentions } from '../platform/intentions.js';
 import { createLogger } from '../platform/logger.js';
 import { meshChannelCredentials } from '../platform/mtls.js';
-import { BFF_PORT, MESH, MESH_CALLS, type ServiceName } from '../flights/mesh.js';
+import { BFF_METRICS_PORT, BFF_PORT, MESH, MESH_CALLS, type ServiceName } from '../flights/mesh.js';
 import { IDENTITY_PORT } from '../identity/config.js';
 import { build, hashTree, isFresh } from './compiled.mjs';
 import { ensureWebBuilt } from './web-build.js';
@@ -264,6 +264,11 @@ if (!discovery.consul)
     (_, i) => `127.0.0.1:${instancePort('pricing', i)}`,
   ).join(',');
 const started: string[] = [];
+// Each process serves /metrics on its own port (shifted like the others); METRICS_PORT=0 turns
+// them all off.
+const metricsOff = process.env.METRICS_PORT === '0';
+const metricsPort = (port: number) => (metricsOff ? 0 : port + PORT_OFFSET);
+const metricsEndpoints: string[] = [];
 const bffPort = BFF_PORT + PORT_OFFSET;
 // The OpenID Connect provider first: the BFF checks tokens against its keys (bff/config.ts).
 const issuer = `http://127.0.0.1:${IDENTITY_PORT + PORT_OFFSET}`;
@@ -284,11 +289,15 @@ for (const name of ORDER) {
   if (!existsSync(path.join(ROOT, entry))) continue;
   for (let i = 0; i < instances(name); i++) {
     const port = instancePort(name, i);
+    // Instance i's metrics port is shifted by 10·i too.
+    const metrics = metricsOff ? 0 : metricsPort(MESH[name].metricsPort) + 10 * i;
     launch(i ? `${name}-${i + 1}` : name, entry, {
       PORT: String(port),
+      METRICS_PORT: String(metrics),
       DATA_DIR: path.join(DATA_ROOT, i ? `${name}-${i + 1}` : name),
       ...discoveryEnv,
     });
+    metricsEndpoints.push(`${metrics} ${i ? `${name}-${i + 1}` : name}`);
     serving.push(
       waitServing(name, port).then(
         () =>
@@ -306,13 +315,24 @@ if (discovery.consul) {
 }
 if (existsSync(path.join(ROOT, 'bff', 'main.ts'))) {
   process.stdout.write(`web front end: ${await ensureWebBuilt()}\n`);
-  launch('bff', 'bff/main.ts', { PORT: String(bffPort), JWT_ISSUER: issuer, ...discoveryEnv });
+  launch('bff', 'bff/main.ts', {
+    PORT: String(bffPort),
+    METRICS_PORT: String(metricsPort(BFF_METRICS_PORT)),
+    JWT_ISSUER: issuer,
+    ...discoveryEnv,
+  });
+  metricsEndpoints.push(`${metricsPort(BFF_METRICS_PORT)} bff`);
   await waitHttp(`http://127.0.0.1:${bffPort}/healthz`);
   started.push(
     `  bff       http://127.0.0.1:${bffPort}/api/v1   (docs: http://127.0.0.1:${bffPort}/docs)`,
     `  web       http://127.0.0.1:${bffPort}/`,
   );
 }
+started.push(
+  metricsOff
+    ? '  metrics   off (METRICS_PORT=0)'
+    : `  metrics   http://127.0.0.1:<port>/metrics on ${metricsEndpoints.join(', ')}`,
+);
 started.push(`  discovery ${discovery.note}`);
 started.push(
   humanCerts

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import type { Logger } from '../logger.js';
 import { metrics } from '@opentelemetry/api';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -9,6 +10,8 @@ import { inferServiceName } from './service-name.js';
 
 /** Where every process serves its metrics, on its own port (METRICS_PORT). */
 export const METRICS_PATH = '/metrics';
+/** The Consul service meta key holding that port (Prometheus finds it there). */
+export const METRICS_META_KEY = 'metrics_port';
 
 interface MetricsState {
   provider: MeterProvider;
@@ -73,6 +76,8 @@ export async function serveMetrics(options: {
     server.once('error', reject);
     server.listen(options.port, options.host ?? '0.0.0.0', () => resolve());
   });
+  // Like the exporter's own server: metrics alone never keep a process alive.
+  server.unref();
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   return {
@@ -83,4 +88,25 @@ export async function serveMetrics(options: {
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * A process's METRICS_PORT endpoint: nothing for port 0, else /metrics on every interface, with
+ * one log line naming the port. A port already taken fails the start-up, naming METRICS_PORT.
+ */
+export async function startMetricsEndpoint(
+  port: number,
+  log: Logger,
+): Promise<MetricsEndpoint | undefined> {
+  if (port === 0) return undefined;
+  let endpoint: MetricsEndpoint;
+  try {
+    endpoint = await serveMetrics({ port });
+  } catch (err) {
+    throw new Error(`METRICS_PORT ${port}: cannot serve /metrics: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  log.info({ metrics_port: endpoint.port, path: METRICS_PATH }, 'metrics endpoint listening');
+  return endpoint;
 }

@@ -21,6 +21,7 @@ import { passengerViolations } from './domain/passengers.js';
 import { requestFingerprint } from './domain/request.js';
 import { bookingListScope, bookingPageKey, keyOfToken, tokenOfKey } from './paging.js';
 import { bookingBody, retryUntil, toBookingProto } from './mapping.js';
+import { bookingMetrics } from './metrics.js';
 import type { QuotePeer } from './peers.js';
 import * as requests from './requests.js';
 import { isSettled, type BookingSaga } from './saga.js';
@@ -102,7 +103,10 @@ export function bookingHandlers(deps: BookingDeps): Handlers<typeof BookingServi
       const existing = await store.byKey(r.customerId, r.idempotencyKey);
       if (existing) return replay(existing, fingerprint, ctx);
 
-      const quote = await deps.pricing.confirmQuote(r.quoteId, ctx);
+      const quote = await deps.pricing.confirmQuote(r.quoteId, ctx).catch((err: DomainError) => {
+        bookingMetrics.refused(err.reason ?? 'UNKNOWN');
+        throw err;
+      });
       // Pricing refuses to confirm a closed flight; booking holds the same line on its own clock.
       const closed = salesClosed(
         quote.segments.map((s) => ({

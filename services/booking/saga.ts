@@ -7,6 +7,7 @@ import { retryDelayMs } from '../../platform/backoff.js';
 import { DomainError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
 import type { BookingRecord, BookingStore, Lease, SagaStep } from './booking-store.js';
+import { bookingMetrics } from './metrics.js';
 import type { SeatInventory } from './peers.js';
 
 /** Answers from schedule that are a definite "no", as opposed to "could not ask". */
@@ -153,17 +154,23 @@ export class BookingSaga {
         } catch (err) {
           return this.failed(b, err);
         }
-        if (held === HoldStatus.HOLD_STATUS_EXPIRED) return this.compensate(b, 'HOLD_EXPIRED');
-        if (held !== HoldStatus.HOLD_STATUS_HELD && held !== HoldStatus.HOLD_STATUS_CONFIRMED)
-          return this.compensate(b, 'HOLD_STATE_CONFLICT');
+        if (held !== HoldStatus.HOLD_STATUS_HELD && held !== HoldStatus.HOLD_STATUS_CONFIRMED) {
+          bookingMetrics.step('HOLD', 'failed');
+          return this.compensate(
+            b,
+            held === HoldStatus.HOLD_STATUS_EXPIRED ? 'HOLD_EXPIRED' : 'HOLD_STATE_CONFLICT',
+          );
+        }
+        bookingMetrics.step('HOLD', 'ok');
         // Not recorded between hold and confirm: a saga cut short here holds again, which
         // answers with the hold already made (HELD, or CONFIRMED if the confirmation landed).
         if (held === HoldStatus.HOLD_STATUS_HELD) {
           try {
             await this.seats.confirmHold(id);
           } catch (err) {
-            return this.failed(b, err);
+            return this.failed(b, err, 'CONFIRM');
           }
+          bookingMetrics.step('CONFIRM', 'ok');
         }
         return this.moved(
           await this.store.advance(b, 'HOLD', { step: 'DONE', status: 'CONFIRMED' }, this.now()),
@@ -175,6 +182,7 @@ export class BookingSaga {
         } catch (err) {
           return this.failed(b, err);
         }
+        bookingMetrics.step('CONFIRM', 'ok');
         return this.moved(
           await this.store.advance(b, 'CONFIRM', { step: 'DONE', status: 'CONFIRMED' }, this.now()),
         );
@@ -183,9 +191,12 @@ export class BookingSaga {
           await this.seats.releaseSeats(id);
         } catch (err) {
           // NOT_FOUND: a schedule without release tombstones had no hold to give back.
-          if (!(err instanceof DomainError && err.code === status.NOT_FOUND))
+          if (!(err instanceof DomainError && err.code === status.NOT_FOUND)) {
+            bookingMetrics.step('RELEASE', 'retry');
             return this.later(b, 'RELEASE', err);
+          }
         }
+        bookingMetrics.step('RELEASE', 'ok');
         return this.moved(
           await this.store.advance(
             b,
@@ -201,17 +212,23 @@ export class BookingSaga {
 
   private moved(b: BookingRecord | null): StepResult {
     if (!b) return { kind: 'fenced' };
+    // Counted by the runner whose write moved it to its end, once (a fenced one wrote nothing).
+    if (b.step === 'DONE') bookingMetrics.ended(b);
     this.renewed(b);
     return { kind: 'moved', booking: b };
   }
 
-  /** A schedule call failed: compensate a definite "no"; retry anything else while we may. */
-  private failed(b: BookingRecord, err: unknown): Promise<StepResult> {
+  /**
+   * A schedule call failed: compensate a definite "no"; retry anything else while we may.
+   * `step` is the saga step the call belongs to (the HOLD step confirms too), for the metrics.
+   */
+  private failed(b: BookingRecord, err: unknown, step: SagaStep = b.step): Promise<StepResult> {
     const reason = definiteReason(err);
+    // The price guarantee is over: the booking cannot be made at the quoted price any more.
+    const tooLate = Boolean(b.retryUntil && this.now() >= b.retryUntil);
+    if (step !== 'DONE') bookingMetrics.step(step, reason || tooLate ? 'failed' : 'retry');
     if (reason) return this.compensate(b, reason, err);
-    if (b.retryUntil && this.now() >= b.retryUntil)
-      // The price guarantee is over: the booking cannot be made at the quoted price any more.
-      return this.compensate(b, DEPENDENCY_UNAVAILABLE, err);
+    if (tooLate) return this.compensate(b, DEPENDENCY_UNAVAILABLE, err);
     return this.later(b, b.step, err);
   }
 
@@ -285,6 +302,7 @@ export class BookingSaga {
         claimed.map((b) =>
           limit(async () => {
             const after = await this.run(b);
+            bookingMetrics.takenOver(after);
             this.log.info(
               { booking_id: b.bookingId, from: b.step, status: after.status, step: after.step },
               'recovered booking saga',

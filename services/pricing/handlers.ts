@@ -21,6 +21,7 @@ import {
 import { guaranteedUntil, isExpired, requestFingerprint } from './domain/quote.js';
 import { cabinCodeOf, toPriceProto, toQuoteProto } from './mapping.js';
 import type { SchedulePeer } from './peers.js';
+import { pricingMetrics } from './metrics.js';
 import type { QuoteRecord, QuoteStore } from './quote-store.js';
 import * as requests from './requests.js';
 
@@ -86,8 +87,10 @@ export function pricingHandlers(deps: PricingDeps): Handlers<typeof PricingServi
         r.itineraries.flatMap((i) => i.flightIds),
         (ids) => deps.schedule.flightFacts(ids, ctx),
       );
-      if (degraded)
+      if (degraded) {
         ctx.log.warn({ err: error }, 'schedule unavailable; pricing from last known load factors');
+        pricingMetrics.degradedAnswers.add(1);
+      }
       return {
         degraded,
         itineraries: r.itineraries.map(({ key, flightIds }) => {
@@ -144,6 +147,7 @@ export function pricingHandlers(deps: PricingDeps): Handlers<typeof PricingServi
         expiresAt: guaranteedUntil(now, deps.quoteTtlSeconds),
         confirmedAt: null,
       });
+      pricingMetrics.quotes.add(1, { cabin });
       return { quote: toQuoteProto(sameRequest(saved), deps.now()) };
     },
 

@@ -17,6 +17,7 @@ import {
 } from './domain/holds.js';
 import { failed, succeeded, type Outcome } from './domain/outcome.js';
 import type { InventoryStore } from './inventory-store.js';
+import { countSeatMoves, type HoldChange } from './metrics.js';
 
 interface HoldRow {
   hold_id: string;
@@ -107,14 +108,24 @@ export class HoldStore {
     };
   }
 
+  /** A transaction whose hold changes are counted on /metrics once it has committed. */
+  private async committed<T>(fn: (tx: Sql, changes: HoldChange[]) => Promise<T>): Promise<T> {
+    const changes: HoldChange[] = [];
+    const result = await this.db.transaction((tx) => fn(tx, changes));
+    countSeatMoves(changes);
+    return result;
+  }
+
   /** Moves the hold's seats and records its new status (inside the caller's transaction). */
   private async apply(
     tx: Sql,
     hold: HoldRecord,
     transition: HoldTransition,
     now: Date,
+    changes: HoldChange[],
   ): Promise<HoldRecord> {
     await this.inventory.move(tx, hold.items, transition.move);
+    changes.push({ items: hold.items, to: transition.to });
     await tx.query(`UPDATE holds SET status = $2, updated_at = $3 WHERE hold_id = $1`, [
       hold.holdId,
       transition.to,
@@ -153,7 +164,7 @@ export class HoldStore {
   ): Promise<Outcome<HoldRecord, HoldFailure>> {
     const expiresAt = holdExpiry(now, ttlSeconds);
     try {
-      return await this.db.transaction(async (tx) => {
+      return await this.committed(async (tx, changes) => {
         const [r] = await tx.query<{ inserted: number; taken: number }>(HOLD_SQL, [
           holdId,
           now,
@@ -170,6 +181,7 @@ export class HoldStore {
         }
         // A cabin short of seats: roll back the hold and whatever items were taken.
         if (r!.taken < ordered.length) throw new ShortOfSeats();
+        changes.push({ items: ordered, to: 'HELD' });
         return succeeded<HoldRecord>({
           holdId,
           status: 'HELD',
@@ -206,12 +218,16 @@ export class HoldStore {
    */
   async confirmHold(holdId: string, now: Date): Promise<Outcome<HoldRecord, HoldFailure>> {
     const confirmed = await this.confirmLive(holdId, now);
-    if (confirmed) return succeeded(confirmed);
-    const hold = await this.db.transaction(async (tx) => {
+    if (confirmed) {
+      // The statement sells only a live HELD hold: a retried confirmation finds none to sell.
+      countSeatMoves([{ items: confirmed.items, to: 'CONFIRMED' }]);
+      return succeeded(confirmed);
+    }
+    const hold = await this.committed(async (tx, changes) => {
       const current = await this.load(tx, holdId, true);
       if (!current) return null;
       const transition = confirmTransition(current, now);
-      return transition ? this.apply(tx, current, transition, now) : current;
+      return transition ? this.apply(tx, current, transition, now, changes) : current;
     });
     return hold ? confirmOutcome(hold) : notFound(holdId);
   }
@@ -248,12 +264,14 @@ export class HoldStore {
 
   /** Gives back the seats of an unconfirmed hold. Releasing twice (or after expiry) is fine. */
   async releaseHold(holdId: string, now: Date): Promise<Outcome<HoldRecord, HoldFailure>> {
-    return this.db.transaction(async (tx) => {
+    return this.committed(async (tx, changes) => {
       const hold = await this.load(tx, holdId, true);
       if (!hold) return notFound(holdId);
       const transition = releaseTransition(hold);
       if (!transition.ok) return transition;
-      return succeeded(transition.value ? await this.apply(tx, hold, transition.value, now) : hold);
+      return succeeded(
+        transition.value ? await this.apply(tx, hold, transition.value, now, changes) : hold,
+      );
     });
   }
 
@@ -264,7 +282,7 @@ export class HoldStore {
    * Compensation wins whatever the order of arrival.
    */
   async releaseSeats(holdId: string, now: Date): Promise<Outcome<HoldRecord, HoldFailure>> {
-    return this.db.transaction(async (tx) => {
+    return this.committed(async (tx, changes) => {
       // Waits for a hold of this id still being made, then releases it (or records the tombstone).
       const tombstone = await tx.query(
         `INSERT INTO holds (hold_id, status, created_at, expires_at, updated_at)
@@ -282,7 +300,7 @@ export class HoldStore {
       const hold = await this.load(tx, holdId, true);
       if (!hold) throw new Error(`hold ${holdId} vanished`);
       const transition = returnTransition(hold);
-      return succeeded(transition ? await this.apply(tx, hold, transition, now) : hold);
+      return succeeded(transition ? await this.apply(tx, hold, transition, now, changes) : hold);
     });
   }
 
@@ -292,7 +310,7 @@ export class HoldStore {
    * waited for; at most 500 per call.
    */
   async expireDue(now: Date, touching?: Pick<HoldItem, 'flightId'>[]): Promise<number> {
-    return this.db.transaction(async (tx) => {
+    return this.committed(async (tx, changes) => {
       const params: unknown[] = [now];
       let filter = '';
       if (touching?.length) {
@@ -306,7 +324,7 @@ export class HoldStore {
       );
       for (const { hold_id } of due) {
         const hold = await this.load(tx, hold_id, false);
-        if (hold) await this.apply(tx, hold, EXPIRE, now);
+        if (hold) await this.apply(tx, hold, EXPIRE, now, changes);
       }
       return due.length;
     });

@@ -17,7 +17,7 @@ import type { PricingPeer } from './peers.js';
 import { priceInBatches, type BatchOutcome } from './pricing-pipeline.js';
 import { searchItinerariesRequest } from './requests.js';
 import { SearchReport } from './summary.js';
-import type { SearchStats } from './stats.js';
+import { searchMetrics } from './metrics.js';
 
 export interface SearchDeps {
   /** The read model: its index, what of the window it holds, and whether the first days are in. */
@@ -32,7 +32,6 @@ export interface SearchDeps {
   batchSize: number;
   /** Pricing calls in flight at once. */
   pricingConcurrency: number;
-  stats: SearchStats;
   /** The sales cut-off, minutes before departure (flights/sales.ts). */
   salesCutoffMinutes: number;
   /** The clock the cut-off is read on, epoch ms. */
@@ -70,7 +69,6 @@ function itinerariesOf(
 }
 
 export function searchHandlers(deps: SearchDeps): Handlers<typeof SearchServiceService> {
-  const { stats } = deps;
   return {
     /**
      * Finds the best max_results itineraries (synchronously: milliseconds even for 2 stops on the
@@ -87,8 +85,7 @@ export function searchHandlers(deps: SearchDeps): Handlers<typeof SearchServiceS
           'search is still loading the schedule',
         );
       const budget = searchBudget(Date.now(), ctx.deadline?.getTime(), deps.defaultBudgetMs);
-      stats.searches++;
-      const report = new SearchReport(stats);
+      const report = new SearchReport();
       let finished = false;
       try {
         const query = toSearchQuery(request, earliestOnSaleMs(deps.now(), deps.salesCutoffMinutes));
@@ -109,7 +106,6 @@ export function searchHandlers(deps: SearchDeps): Handlers<typeof SearchServiceS
           callTimeoutMs: deps.pricingTimeoutMs,
           cutoffMs: budget.cutoffMs,
           signal: ctx.signal,
-          stats,
         });
         for await (const outcome of outcomes)
           for (const itinerary of itinerariesOf(outcome, query.sort, report, ctx.log)) {
@@ -121,7 +117,7 @@ export function searchHandlers(deps: SearchDeps): Handlers<typeof SearchServiceS
         yield { summary: report.summary(Date.now() - budget.startedMs) };
       } finally {
         if (!finished && ctx.signal.aborted) {
-          stats.cancelled++;
+          searchMetrics.searches.add(1, { outcome: 'cancelled' });
           ctx.log.info(
             { elapsed_ms: Date.now() - budget.startedMs, sent: report.sent },
             'search cancelled by the caller; work stopped',

@@ -6,7 +6,7 @@ import { DAY0, MINUTE, zzFlight } from './domain/test-flights.js';
 import type { FoundItinerary } from './domain/itineraries.js';
 import type { PriceRequest, PricingPeer } from './peers.js';
 import { priceInBatches, pricingBatches, type BatchOutcome } from './pricing-pipeline.js';
-import { newSearchStats } from './stats.js';
+import { metricValue } from '../../test/support/metrics.js';
 
 /**
  * The pipeline's reaction to a pricing that is slow, answers out of order, fails or outlives
@@ -75,7 +75,6 @@ function pipeline(
   itineraries: FoundItinerary[],
   over: { concurrency?: number; cutoffMs?: number; signal?: AbortSignal } = {},
 ) {
-  const stats = newSearchStats();
   const outcomes = priceInBatches(itineraries, {
     pricing,
     passengers: { adults: 1, children: 0, infants: 0 },
@@ -85,9 +84,19 @@ function pipeline(
     callTimeoutMs: 60_000,
     cutoffMs: over.cutoffMs ?? Date.now() + 60_000,
     signal: over.signal ?? new AbortController().signal,
-    stats,
   });
-  return { outcomes, stats };
+  return { outcomes };
+}
+
+/**
+ * Pricing calls made and failed as search's counters on /metrics report them, since `from` (the
+ * counters are the process's: a test reads how they moved while it ran).
+ */
+async function counted(from = { calls: 0, failures: 0 }) {
+  return {
+    calls: (await metricValue('search_pricing_calls_total')) - from.calls,
+    failures: (await metricValue('search_pricing_failures_total')) - from.failures,
+  };
 }
 
 const idsOf = (outcome: BatchOutcome | undefined) =>
@@ -109,7 +118,8 @@ describe('the pricing pipeline', () => {
   it('keeps rank order when a later batch is priced first, with at most `concurrency` calls', async () => {
     const hand = handPricing();
     const all = ranked(17); // batches of 5, 5, 5, 2
-    const { outcomes, stats } = pipeline(hand.pricing, all);
+    const before = await counted();
+    const { outcomes } = pipeline(hand.pricing, all);
     const first = outcomes.next();
     await settled();
     expect(hand.calls).toHaveLength(2);
@@ -131,12 +141,13 @@ describe('the pricing pipeline', () => {
     expect(rest.flatMap(idsOf)).toEqual(all.slice(10).map((i) => i.id));
     expect((await outcomes.next()).done).toBe(true);
     expect(hand.mostInFlight()).toBe(2);
-    expect(stats).toMatchObject({ pricingBatches: 4, pricingFailures: 0 });
+    expect(await counted(before)).toEqual({ calls: 4, failures: 0 });
   });
 
   it('stops asking pricing after a failure: the rest comes out unpriced', async () => {
     const hand = handPricing();
-    const { outcomes, stats } = pipeline(hand.pricing, ranked(12), { concurrency: 1 });
+    const before = await counted();
+    const { outcomes } = pipeline(hand.pricing, ranked(12), { concurrency: 1 });
     const first = outcomes.next();
     await settled();
     hand.calls[0]!.fail(new Error('pricing is down'));
@@ -146,25 +157,28 @@ describe('the pricing pipeline', () => {
     expect(seen[0]).toMatchObject({ failure: new Error('pricing is down') });
     expect(seen.slice(1).every((o) => o.kind === 'unpriced' && o.failure === undefined)).toBe(true);
     expect(hand.calls).toHaveLength(1);
-    expect(stats).toMatchObject({ pricingBatches: 1, pricingFailures: 1 });
+    expect(await counted(before)).toEqual({ calls: 1, failures: 1 });
   });
 
   it('at the cutoff sends what is not priced as late, and cancels the calls in flight', async () => {
     const hand = handPricing();
     const all = ranked(12);
-    const { outcomes, stats } = pipeline(hand.pricing, all, { cutoffMs: Date.now() + 20 });
+    const before = await counted();
+    const { outcomes } = pipeline(hand.pricing, all, { cutoffMs: Date.now() + 20 });
     const seen: BatchOutcome[] = [];
     for await (const outcome of outcomes) seen.push(outcome);
     expect(seen).toEqual([{ kind: 'late', rest: all }]);
     expect(hand.calls).toHaveLength(2);
     expect(hand.calls.every((c) => c.signal.aborted)).toBe(true);
-    expect(stats.pricingBatches).toBe(2);
+    // Calls we cut short ourselves are not failures.
+    expect(await counted(before)).toEqual({ calls: 2, failures: 0 });
   });
 
   it('ends with nothing more when the caller cancels, and cancels its calls', async () => {
     const hand = handPricing();
     const caller = new AbortController();
-    const { outcomes, stats } = pipeline(hand.pricing, ranked(12), {
+    const before = await counted();
+    const { outcomes } = pipeline(hand.pricing, ranked(12), {
       concurrency: 1,
       signal: caller.signal,
     });
@@ -176,6 +190,6 @@ describe('the pricing pipeline', () => {
     expect(hand.calls[0]!.signal.aborted).toBe(true);
     await settled();
     expect(hand.calls).toHaveLength(1); // queued batches never call
-    expect(stats.pricingBatches).toBe(1);
+    expect(await counted(before)).toEqual({ calls: 1, failures: 0 });
   });
 });

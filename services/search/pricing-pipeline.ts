@@ -4,7 +4,7 @@ import type { Cabin, PassengerCounts } from '../../gen/ts/flights/v1/common.js';
 import type { PriceItinerariesResponse } from '../../gen/ts/flights/v1/pricing.js';
 import type { FoundItinerary } from './domain/itineraries.js';
 import type { PricingPeer } from './peers.js';
-import type { SearchStats } from './stats.js';
+import { searchMetrics } from './metrics.js';
 
 /** Itineraries in the first pricing call: fewer than the rest, so results start sooner. */
 const FIRST_BATCH = 5;
@@ -42,7 +42,6 @@ export interface PricingPipelineOptions {
   /** The caller's cancellation: the pipeline ends at once, with nothing more. */
   signal: AbortSignal;
   /** pricingBatches (calls made) and pricingFailures go up here. */
-  stats: SearchStats;
 }
 
 type CallResult = { response: PriceItinerariesResponse } | { error: unknown } | { skipped: true };
@@ -82,7 +81,7 @@ export async function* priceInBatches(
   ranked: FoundItinerary[],
   options: PricingPipelineOptions,
 ): AsyncGenerator<BatchOutcome> {
-  const { stats, cutoffMs, signal } = options;
+  const { cutoffMs, signal } = options;
   const batches = pricingBatches(ranked, options.batchSize);
   // Aborted when the caller cancels or the pipeline ends: calls in flight stop.
   const work = new AbortController();
@@ -92,7 +91,7 @@ export async function* priceInBatches(
 
   const price = async (batch: FoundItinerary[]): Promise<CallResult> => {
     if (pricingDown || work.signal.aborted) return { skipped: true };
-    stats.pricingBatches++;
+    searchMetrics.pricingCalls.add(1);
     try {
       const response = await options.pricing.priceItineraries(
         {
@@ -111,6 +110,8 @@ export async function* priceInBatches(
       return { response };
     } catch (error) {
       pricingDown = true;
+      // A call we cut short ourselves (the caller cancelled, or our time ran out) did not fail.
+      if (!work.signal.aborted) searchMetrics.pricingFailures.add(1);
       return { error };
     }
   };
@@ -130,7 +131,6 @@ export async function* priceInBatches(
       }
       if ('error' in result) {
         if (signal.aborted) return;
-        stats.pricingFailures++;
         yield { kind: 'unpriced', batch, failure: result.error };
       } else if ('skipped' in result) {
         yield { kind: 'unpriced', batch };

@@ -6,6 +6,7 @@ import { startPeriodic, type PeriodicJob } from '../../platform/periodic.js';
 import { coverage, type Coverage } from './domain/coverage.js';
 import { FlightIndex } from './domain/flight-index.js';
 import type { FeedMessage } from './mapping.js';
+import { searchMetrics } from './metrics.js';
 import { scheduleFailure, type SchedulePeer } from './peers.js';
 
 export interface ReadModelOptions {
@@ -250,8 +251,10 @@ export class ScheduleReadModel {
       const inWindow = flight.departureDate >= this.from && flight.departureDate <= this.to;
       if (inWindow && this.index.upsert(flight)) {
         this.stats.eventsApplied++;
-        if (change.occurredAtMs !== undefined)
+        if (change.occurredAtMs !== undefined) {
           this.stats.lastEventLagMs = Date.now() - change.occurredAtMs;
+          searchMetrics.feedLag.record(this.stats.lastEventLagMs / 1000);
+        }
       } else {
         this.stats.eventsSkipped++;
       }

@@ -18,6 +18,7 @@ import { createClient } from '../../platform/clients.js';
 import { errorDetails } from '../../platform/errors.js';
 import { startFaultProxy, type FaultProxy } from '../../test/support/fault-proxy.js';
 import { startPricing, type PricingFixture } from '../../test/support/pricing.js';
+import { metricValue } from '../../test/support/metrics.js';
 import { freePort } from '../../test/support/processes.js';
 import {
   expectInvalidField,
@@ -35,7 +36,6 @@ import {
 } from '../../test/support/search.js';
 import { startTestService } from '../../test/support/services.js';
 import { HUB_MCT } from './domain/itineraries.js';
-import { newSearchStats } from './stats.js';
 import { createSearchService, type SearchInternals } from './service.js';
 
 let schedule: ScheduleFixture;
@@ -176,7 +176,7 @@ describe('the read model', () => {
   it('stays NOT_SERVING until the schedule is loaded', async () => {
     const cut = await startTcpProxy(schedule.address);
     cut.refusing = true;
-    const internals: SearchInternals = { stats: newSearchStats() };
+    const internals: SearchInternals = {};
     const late = await startTestService(createSearchService(internals), SearchServiceService, {
       store: 'embedded',
       env: {
@@ -312,7 +312,9 @@ describe('search when pricing is slow or gone', () => {
   });
 
   it('stops working as soon as the caller cancels', async () => {
-    const before = { ...slow.internals.stats };
+    const cancelled = () => metricValue('search_searches_total', { outcome: 'cancelled' });
+    const calls = () => metricValue('search_pricing_calls_total');
+    const before = { cancelled: await cancelled(), calls: await calls() };
     const controller = new AbortController();
     const err = await (async () => {
       try {
@@ -326,11 +328,11 @@ describe('search when pricing is slow or gone', () => {
       }
     })();
     expect(err?.code).toBe(status.CANCELLED);
-    await eventually(() => slow.internals.stats.cancelled === before.cancelled + 1);
-    const batches = slow.internals.stats.pricingBatches;
+    await eventually(async () => (await cancelled()) === before.cancelled + 1);
+    const batches = await calls();
     await new Promise((r) => setTimeout(r, 1_000));
-    expect(slow.internals.stats.pricingBatches).toBe(batches); // no pricing after the cancel
-    expect(batches - before.pricingBatches).toBeLessThanOrEqual(4); // of 20
+    expect(await calls()).toBe(batches); // no pricing after the cancel
+    expect(batches - before.calls).toBeLessThanOrEqual(4); // of 20
   });
 
   it('ends before a tight deadline with a partial, well-formed result', async () => {
@@ -347,6 +349,7 @@ describe('search when pricing is slow or gone', () => {
   });
 
   it('streams unpriced itineraries when pricing takes longer than its time limit', async () => {
+    const failuresBefore = await metricValue('search_pricing_failures_total');
     const impatient = await startSearch(
       { schedule: schedule.address, pricing: proxy.address },
       { PRICING_TIMEOUT_MS: '150', SEARCH_DAYS: '6' },
@@ -362,7 +365,7 @@ describe('search when pricing is slow or gone', () => {
       }
       expect(summary.partial).toBe(false);
       expect(summary.note).toMatch(/prices unavailable/);
-      expect(impatient.internals.stats.pricingFailures).toBeGreaterThan(0);
+      expect(await metricValue('search_pricing_failures_total')).toBeGreaterThan(failuresBefore);
     } finally {
       await impatient.stop();
     }

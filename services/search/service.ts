@@ -10,7 +10,6 @@ import { searchWindow } from './domain/window.js';
 import { searchHandlers } from './handlers.js';
 import { searchPeers } from './peers.js';
 import { ScheduleReadModel } from './read-model.js';
-import { newSearchStats, type SearchStats } from './stats.js';
 
 const int = z.coerce.number().int();
 
@@ -44,16 +43,15 @@ export const searchEnv = {
 };
 
 export interface SearchInternals {
-  stats: SearchStats;
   model?: ScheduleReadModel;
 }
 
 /**
- * The search service; `internals` lets tests observe its counters and read model, `now` (epoch
+ * The search service; `internals` lets tests observe its read model (its counters: /metrics), `now` (epoch
  * ms) moves the clock the sales cut-off is read on.
  */
 export function createSearchService(
-  internals: SearchInternals = { stats: newSearchStats() },
+  internals: SearchInternals = {},
   options: { now?: () => number } = {},
 ): ServiceSpec<typeof searchEnv> {
   return {
@@ -79,7 +77,6 @@ export function createSearchService(
         pricingTimeoutMs: config.PRICING_TIMEOUT_MS,
         batchSize: config.PRICING_BATCH_SIZE,
         pricingConcurrency: config.PRICING_CONCURRENCY,
-        stats: internals.stats,
         salesCutoffMinutes: config.SALES_CUTOFF_MINUTES,
         now: options.now ?? Date.now,
       });

@@ -1,6 +1,6 @@
 import type { Itinerary, SearchSummary } from '../../gen/ts/flights/v1/search.js';
 import type { SearchPlan } from './domain/search-plan.js';
-import type { SearchStats } from './stats.js';
+import { searchMetrics } from './metrics.js';
 
 /**
  * What one search tells its caller at the end of the stream (how many, whether partial, notes in
@@ -13,8 +13,6 @@ export class SearchReport {
   private pricingFailed = false;
   /** Itineraries streamed so far. */
   sent = 0;
-
-  constructor(private readonly stats: SearchStats) {}
 
   /** The plan's notes, and whether it already is partial (time ran out, days still loading). */
   planned(plan: SearchPlan): void {
@@ -43,19 +41,19 @@ export class SearchReport {
 
   /** Itineraries pricing said cannot be sold, left out of the stream. */
   unsellable(count: number): void {
-    this.stats.unsellable += count;
+    searchMetrics.unsellable.add(count);
   }
 
   /** One itinerary went out. */
   streamed(itinerary: Itinerary): void {
     this.sent++;
-    if (!itinerary.price) this.stats.unpriced++;
+    searchMetrics.results.add(1, { priced: Boolean(itinerary.price) });
   }
 
   /** The last message of the stream, `elapsedMs` after the search started. */
   summary(elapsedMs: number): SearchSummary {
     if (this.degraded) this.notes.push('some prices from last known load factors (schedule slow)');
-    if (this.partial) this.stats.partial++;
+    searchMetrics.searches.add(1, { outcome: this.partial ? 'partial' : 'complete' });
     return {
       resultCount: this.sent,
       partial: this.partial,

@@ -41,13 +41,20 @@ describe('docker-compose.yml: identity, networks, published ports', () => {
     expect(probe).toEqual(['CMD', 'node', 'scripts/healthcheck.mjs', 'http', String(idp.PORT)]);
   });
 
-  it('splits the network: the edge (Envoy, BFF, identity) and the mesh (services, Consul, PostgreSQL)', () => {
+  it('splits the network: the edge (Envoy, BFF, identity) and the mesh (services, Consul, PostgreSQL, observability)', () => {
     expect(Object.keys(compose.networks).sort()).toEqual(['edge', 'mesh']);
     const on = (name: string) => [...((services[name]!.networks ?? []) as string[])].sort();
     expect(on('envoy')).toEqual(['edge', 'mesh']);
     expect(on('bff')).toEqual(['edge', 'mesh']);
     expect(on('identity')).toEqual(['edge']);
-    for (const name of [...Object.keys(MESH), 'consul', 'postgres', 'jaeger'])
+    for (const name of [
+      ...Object.keys(MESH),
+      'consul',
+      'postgres',
+      'jaeger',
+      'prometheus',
+      'grafana',
+    ])
       expect(on(name), name).toEqual(['mesh']);
     // Every service is placed deliberately: none falls back to the default network.
     for (const [name, s] of Object.entries(services)) expect(s.networks, name).toBeDefined();

@@ -83,7 +83,10 @@ describe('docker-compose.yml against the Compose specification', () => {
 describe('docker-compose.yml against the code', () => {
   it('has every part of the system, search with two scalable replicas, all memory-limited', () => {
     expect(Object.keys(services).sort()).toEqual(
-      [...Object.keys(ENTRY_POINTS), 'consul', 'envoy', 'jaeger', 'postgres'].sort(),
+      [
+        ...Object.keys(ENTRY_POINTS),
+        ...['consul', 'envoy', 'jaeger', 'postgres', 'prometheus', 'grafana'],
+      ].sort(),
     );
     expect(services.search!.deploy.replicas).toBe(2);
     // Replicas cannot share a host port or a container name.
@@ -170,7 +173,7 @@ describe('docker-compose.yml against the code', () => {
     const all = Object.values(services).flatMap(published);
     const keys = all.map((p) => `${p.host}/${p.protocol}`);
     expect(new Set(keys).size, keys.join(' ')).toBe(keys.length);
-    for (const name of ['consul', 'jaeger'])
+    for (const name of ['consul', 'jaeger', 'prometheus', 'grafana'])
       for (const p of published(services[name]!))
         expect(p.ip, `${name} ${p.host}`).toBe('127.0.0.1');
     const admin = published(services.envoy!).find((p) => p.container === '9901')!;

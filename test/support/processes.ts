@@ -32,7 +32,8 @@ export function spawnEntry(entry: string, env: NodeJS.ProcessEnv): Spawned {
   return spawnProcess(
     process.execPath,
     ['--import', 'tsx', '--import', './platform/telemetry/register.ts', entry],
-    env,
+    // No /metrics unless a test asks for it: the default ports would collide between processes.
+    { METRICS_PORT: '0', ...env },
   );
 }
 

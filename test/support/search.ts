@@ -6,7 +6,6 @@ import {
   type Itinerary,
   type SearchItinerariesRequest,
 } from '../../gen/ts/flights/v1/search.js';
-import { newSearchStats } from '../../services/search/stats.js';
 import {
   createSearchService,
   type SearchInternals,
@@ -28,7 +27,7 @@ export async function startSearch(
   env: Record<string, string> = {},
   options: { now?: () => number } = {},
 ): Promise<SearchFixture> {
-  const internals: SearchInternals = { stats: newSearchStats() };
+  const internals: SearchInternals = {};
   const service = createSearchService(internals, options);
   const fixture = await startTestService(service, SearchServiceService, {
     store: 'embedded',

@@ -36,6 +36,7 @@ export async function startTestService<S extends z.ZodRawShape, D extends Servic
   }
   const running = await startService(spec, {
     PORT: '0',
+    METRICS_PORT: '0', // the process's one /metrics: test/support/metrics.ts
     LOG_LEVEL: 'silent',
     ...storeEnv,
     ...options.env,

@@ -3,8 +3,8 @@ import { fileURLToPath } from 'node:url';
 
 const SCRIPT = fileURLToPath(new URL('../../scripts/ensure-tools.sh', import.meta.url));
 
-/** Path of consul, grpcurl or ghz: found on PATH or built once into the tools cache. */
-export function toolPath(name: 'consul' | 'grpcurl' | 'ghz'): string {
+/** Path of consul, grpcurl, ghz or promtool: found on PATH or built once into the tools cache. */
+export function toolPath(name: 'consul' | 'grpcurl' | 'ghz' | 'promtool'): string {
   const out = execFileSync('bash', [SCRIPT, name], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -1,0 +1,56 @@
+/**
+ * Booking's own figures on /metrics (the platform measures its RPCs): how bookings end, by
+ * reason (the booking funnel's bottom), each saga step's result, and sagas taken over by
+ * recovery. A booking is counted once, by whoever moves it to its end (a retried request that
+ * finds it settled counts nothing).
+ */
+import { metrics } from '../../platform/metrics.js';
+import type { BookingRecord } from './booking-store.js';
+
+const bookings = metrics.counter('booking.bookings', {
+  description:
+    'Bookings that reached an end: confirmed, or failed with the ErrorInfo reason (SOLD_OUT, QUOTE_EXPIRED, …).',
+  unit: '{booking}',
+});
+const cancellations = metrics.counter('booking.cancellations', {
+  description: 'Confirmed bookings cancelled, their seats given back.',
+  unit: '{booking}',
+});
+const steps = metrics.counter('booking.saga.steps', {
+  description:
+    'Saga steps run, by step (HOLD, CONFIRM, RELEASE) and result: ok, failed (on to RELEASE), retry (recovery tries again).',
+  unit: '{step}',
+});
+const takeovers = metrics.counter('booking.saga.takeovers', {
+  description:
+    'Sagas run by recovery (their runner died or paused past its lease, or a retry came due), by the status they were left in.',
+  unit: '{saga}',
+});
+
+// Every series a dashboard reads starts at 0, so it exists (for rate() and for alerts on it)
+// before the first event: Prometheus's own advice for counters with known labels.
+for (const step of ['HOLD', 'CONFIRM', 'RELEASE'])
+  for (const result of ['ok', 'failed', 'retry']) steps.add(0, { step, result });
+for (const status of ['CONFIRMED', 'FAILED', 'CANCELLED']) takeovers.add(0, { status });
+bookings.add(0, { outcome: 'confirmed', reason: '' });
+cancellations.add(0);
+
+export const bookingMetrics = {
+  step(step: 'HOLD' | 'CONFIRM' | 'RELEASE', result: 'ok' | 'failed' | 'retry'): void {
+    steps.add(1, { step, result });
+  },
+  /** A booking refused before its saga began: its quote could not be confirmed. */
+  refused(reason: string): void {
+    bookings.add(1, { outcome: 'failed', reason });
+  },
+  /** The booking as the saga left it at DONE. */
+  ended(b: BookingRecord): void {
+    if (b.status === 'CONFIRMED') bookings.add(1, { outcome: 'confirmed', reason: '' });
+    else if (b.status === 'FAILED')
+      bookings.add(1, { outcome: 'failed', reason: b.failureReason ?? 'UNKNOWN' });
+    else if (b.status === 'CANCELLED') cancellations.add(1);
+  },
+  takenOver(b: BookingRecord): void {
+    takeovers.add(1, { status: b.status });
+  },
+};
