@@ -54,10 +54,15 @@ const SERVICE_ENV = {
   METRICS_PORT: '0',
 };
 
+/** BENCH_PROFILE_DIR=dir: every service writes a V8 CPU profile there when it stops. */
+const profile = process.env.BENCH_PROFILE_DIR
+  ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
+  : [];
+
 function start(entry: string, env: Record<string, string>): ChildProcess {
   return spawn(
     process.execPath,
-    ['--import', 'tsx', '--import', './platform/telemetry/register.ts', entry],
+    [...profile, '--import', 'tsx', '--import', './platform/telemetry/register.ts', entry],
     { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] },
   );
 }
@@ -159,6 +164,8 @@ export interface Invariants {
   pending: number;
   /** Holds still HELD once settled (nobody confirmed or released them). */
   liveHolds: number;
+  /** Sagas claimed more than once (taken over, or retried after a transient failure). */
+  reclaimed: number;
 }
 
 /**
@@ -212,6 +219,9 @@ export async function checkInvariants(mesh: BenchMesh, settleMs = 60_000): Promi
       seatsConfirmed: [...confirmed.values()].reduce((n, s) => n + s, 0),
       pending: await unfinished(),
       liveHolds,
+      reclaimed: Number(
+        (await booking.query('SELECT count(*) AS n FROM bookings WHERE lease_epoch > 1')).rows[0].n,
+      ),
     };
   } finally {
     await booking.end();

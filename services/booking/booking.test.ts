@@ -317,10 +317,16 @@ describe('booking when a dependency fails', () => {
       expect(failed.code).toBe(status.FAILED_PRECONDITION);
       expect(failed.reason).toBe('DEPENDENCY_UNAVAILABLE');
       const reference = failed.metadata.booking_reference!;
-      expect(
-        (await b.client.getBooking({ bookingReference: reference, customerId: 'alice' })).booking!
-          .status,
-      ).toBe(BookingStatus.BOOKING_STATUS_FAILED);
+      // The failure is answered once decided; the seats go back right after (compensation,
+      // retried until schedule takes it: a circuit breaker may have opened on the failures).
+      const read = () => b.client.getBooking({ bookingReference: reference, customerId: 'alice' });
+      let { booking: settled } = await read();
+      while (settled!.status === BookingStatus.BOOKING_STATUS_PENDING) {
+        await new Promise((r) => setTimeout(r, 100));
+        ({ booking: settled } = await read());
+      }
+      expect(settled!.status).toBe(BookingStatus.BOOKING_STATUS_FAILED);
+      expect(settled!.failureReason).toBe('DEPENDENCY_UNAVAILABLE');
       const after = await seats(flightId);
       expect([after.sold, after.held]).toEqual([before.sold, before.held]);
       // Final: the same key answers the same failure, which does not invite a retry.

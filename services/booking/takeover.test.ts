@@ -198,6 +198,9 @@ describe('a booking instance paused mid-saga', () => {
       a.proc.child.kill('SIGCONT');
     }
     await first;
+    // The seats go back after the failure is answered (compensation may wait for schedule).
+    while ((await row('takeover-2'))[0]!.step !== 'DONE')
+      await new Promise((r) => setTimeout(r, 100));
     expect(await row('takeover-2')).toMatchObject([{ status: 'FAILED', step: 'DONE' }]);
     const after = await seats(flightId);
     expect([after.sold, after.held]).toEqual([before.sold, before.held]);
