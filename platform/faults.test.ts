@@ -3,9 +3,12 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ScheduleServiceService } from '../gen/ts/flights/v1/schedule.js';
 import { startConsul, type ConsulAgent } from '../test/support/consul.js';
 import { createClient, type ServiceClient } from './clients.js';
+import { ConsulCertificates } from './connect-ca.js';
 import { ConfigError } from './config.js';
 import { errorDetails } from './errors.js';
 import { FAULTS_KV_PREFIX } from './faults.js';
+import { createLogger } from './logger.js';
+import { meshChannelCredentials } from './mtls.js';
 import { bind, type Handlers } from './server.js';
 import { startService, type RunningService } from './service.js';
 
@@ -40,12 +43,18 @@ function faultyService() {
   return { spec, handled };
 }
 
-async function started(env: Record<string, string>) {
+async function started(env: Record<string, string>, certs?: ConsulCertificates) {
   const { spec, handled } = faultyService();
   const running = await startService(spec, { PORT: '0', LOG_LEVEL: 'silent', ...env });
+  // With Consul the service speaks mTLS only: call it as a mesh client with a leaf from the
+  // agent's CA (the dev agent's intentions default to allow).
   const client = createClient(ScheduleServiceService, {
     target: `dns:///127.0.0.1:${running.port}`,
     defaultDeadlineMs: 10_000,
+    ...(certs && {
+      credentials: meshChannelCredentials(certs, 'faulty'),
+      channelOptions: { 'grpc.ssl_target_name_override': 'faulty' },
+    }),
   });
   return { running, client, handled };
 }
@@ -88,6 +97,7 @@ describe('fault flags from the environment', () => {
 
 describe('fault flags in Consul KV, with a real agent', () => {
   let consul: ConsulAgent;
+  let certs: ConsulCertificates;
   let running: RunningService;
   let client: ServiceClient<Schedule>;
   let handled: { getHold: number; getFlight: number };
@@ -104,10 +114,13 @@ describe('fault flags in Consul KV, with a real agent', () => {
 
   beforeAll(async () => {
     consul = await startConsul();
-    ({ running, client, handled } = await started({ CONSUL_HTTP_ADDR: consul.address }));
+    certs = new ConsulCertificates(consul.address, 'faults-test', createLogger('t', 'silent'));
+    await certs.start();
+    ({ running, client, handled } = await started({ CONSUL_HTTP_ADDR: consul.address }, certs));
   });
   afterAll(async () => {
     client?.close();
+    certs?.close();
     await running?.stop();
     await consul?.stop();
   });

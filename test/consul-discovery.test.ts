@@ -193,8 +193,14 @@ describe('consul discovery', () => {
     // A restarted dev agent also comes back with a new CA and trust domain (a real server keeps
     // its CA in raft), so connections made while each side switches to the new certificates are
     // refused for a moment; once both have them, every call goes through again.
-    const switching = stream.outcome.failed.length;
-    await sleep(1_000);
+    // Converges: wait (bounded) for a full second of calls with no failure among them.
+    let switching = stream.outcome.failed.length;
+    for (const until = Date.now() + 60_000; Date.now() < until;) {
+      switching = stream.outcome.failed.length;
+      const ok = stream.outcome.ok;
+      await sleep(1_000);
+      if (stream.outcome.failed.length === switching && stream.outcome.ok > ok) break;
+    }
     const outcome = await stream.stop();
     expect(outcome.failed.slice(switching)).toEqual([]);
     for (const failure of outcome.failed)
