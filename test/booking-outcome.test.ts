@@ -14,7 +14,7 @@ import { callJson } from './support/http.js';
 import { createTestDatabase, type TestDatabase } from './support/postgres.js';
 import { startPricing, type PricingFixture } from './support/pricing.js';
 import { freePort, spawnEntry, type Spawned } from './support/processes.js';
-import { startSchedule, type ScheduleFixture } from './support/schedule.js';
+import { flightIdsOn, startSchedule, type ScheduleFixture } from './support/schedule.js';
 
 let schedule: ScheduleFixture;
 let pricing: PricingFixture;
@@ -60,14 +60,7 @@ beforeAll(async () => {
   });
   admin = new pg.Client({ connectionString: db.url });
   await admin.connect();
-  for await (const r of schedule.client.listFlights({
-    origin: 'LHR',
-    destination: 'JFK',
-    fromDate: '2026-12-02',
-    toDate: '2026-12-12',
-    includeCancelled: false,
-  }))
-    flights.push(r.flight!.flightId);
+  flights.push(...(await flightIdsOn(schedule, 'LHR', 'JFK', '2026-12-02', '2026-12-12')));
 }, 180_000);
 
 afterAll(async () => {

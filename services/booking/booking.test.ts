@@ -13,6 +13,7 @@ import {
 import { startFaultProxy } from '../../test/support/fault-proxy.js';
 import { startPricing, type PricingFixture } from '../../test/support/pricing.js';
 import {
+  flightIdsOn,
   expectInvalidField,
   failure,
   startSchedule,
@@ -39,14 +40,7 @@ beforeAll(async () => {
     { schedule: schedule.address, pricing: pricing.address },
     { env: { DOWNSTREAM_DEADLINE_MS: '60000' } },
   );
-  for await (const r of schedule.client.listFlights({
-    origin: 'LHR',
-    destination: 'JFK',
-    fromDate: '2026-12-02',
-    toDate: '2026-12-12',
-    includeCancelled: false,
-  }))
-    flights.push(r.flight!.flightId);
+  flights.push(...(await flightIdsOn(schedule, 'LHR', 'JFK', '2026-12-02', '2026-12-12')));
 });
 
 afterAll(async () => {

@@ -9,7 +9,12 @@ import { BookingStatus } from '../../gen/ts/flights/v1/booking.js';
 import { Cabin } from '../../gen/ts/flights/v1/common.js';
 import { bookingRequest, startBooking, type BookingFixture } from '../../test/support/booking.js';
 import { startPricing, type PricingFixture } from '../../test/support/pricing.js';
-import { failure, startSchedule, type ScheduleFixture } from '../../test/support/schedule.js';
+import {
+  flightIdsOn,
+  failure,
+  startSchedule,
+  type ScheduleFixture,
+} from '../../test/support/schedule.js';
 import { CUSTOMER_ID_HEADER } from './customer.js';
 
 let schedule: ScheduleFixture;
@@ -24,14 +29,7 @@ beforeAll(async () => {
     { schedule: schedule.address, pricing: pricing.address },
     { store: 'embedded' },
   );
-  for await (const r of schedule.client.listFlights({
-    origin: 'FRA',
-    destination: 'JFK',
-    fromDate: '2026-12-03',
-    toDate: '2026-12-08',
-    includeCancelled: false,
-  }))
-    flights.push(r.flight!.flightId);
+  flights.push(...(await flightIdsOn(schedule, 'FRA', 'JFK', '2026-12-03', '2026-12-08')));
 });
 
 afterAll(async () => {

@@ -8,7 +8,7 @@ import { bookingRequest } from '../../test/support/booking.js';
 import { createTestDatabase } from '../../test/support/postgres.js';
 import { startPricing, type PricingFixture } from '../../test/support/pricing.js';
 import { freePort, spawnEntry } from '../../test/support/processes.js';
-import { startSchedule, type ScheduleFixture } from '../../test/support/schedule.js';
+import { flightIdsOn, startSchedule, type ScheduleFixture } from '../../test/support/schedule.js';
 
 /** The booking process killed mid-saga and started again, against real schedule and pricing. */
 let schedule: ScheduleFixture;
@@ -18,14 +18,7 @@ const flights: string[] = [];
 beforeAll(async () => {
   schedule = await startSchedule('postgres');
   pricing = await startPricing(schedule.address, { env: { SCHEDULE_DEADLINE_MS: '60000' } });
-  for await (const r of schedule.client.listFlights({
-    origin: 'LHR',
-    destination: 'JFK',
-    fromDate: '2026-12-02',
-    toDate: '2026-12-12',
-    includeCancelled: false,
-  }))
-    flights.push(r.flight!.flightId);
+  flights.push(...(await flightIdsOn(schedule, 'LHR', 'JFK', '2026-12-02', '2026-12-12')));
 });
 
 afterAll(async () => {

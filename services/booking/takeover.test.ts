@@ -17,7 +17,12 @@ import { startFaultProxy, type FaultProxy } from '../../test/support/fault-proxy
 import { createTestDatabase, type TestDatabase } from '../../test/support/postgres.js';
 import { startPricing, type PricingFixture } from '../../test/support/pricing.js';
 import { freePort, spawnEntry, type Spawned } from '../../test/support/processes.js';
-import { failure, startSchedule, type ScheduleFixture } from '../../test/support/schedule.js';
+import {
+  flightIdsOn,
+  failure,
+  startSchedule,
+  type ScheduleFixture,
+} from '../../test/support/schedule.js';
 
 type Booking = ServiceClient<typeof BookingServiceService>;
 interface Instance {
@@ -82,14 +87,7 @@ beforeAll(async () => {
   [a, b] = [await startInstance(), await startInstance()];
   admin = new pg.Client({ connectionString: db.url });
   await admin.connect();
-  for await (const r of schedule.client.listFlights({
-    origin: 'LHR',
-    destination: 'JFK',
-    fromDate: '2026-12-02',
-    toDate: '2026-12-12',
-    includeCancelled: false,
-  }))
-    flights.push(r.flight!.flightId);
+  flights.push(...(await flightIdsOn(schedule, 'LHR', 'JFK', '2026-12-02', '2026-12-12')));
 }, 180_000);
 
 afterAll(async () => {

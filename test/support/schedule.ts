@@ -46,3 +46,23 @@ export function expectInvalidField(details: ErrorDetails, field: string): void {
   expect(details.reason).toBe('INVALID_FIELD');
   expect(details.fieldViolations.map((v) => v.field)).toContain(field);
 }
+
+/** Ids of the flights on a route over a span of local departure dates (both ends included). */
+export async function flightIdsOn(
+  schedule: Pick<ScheduleFixture, 'client'>,
+  origin: string,
+  destination: string,
+  fromDate: string,
+  toDate: string,
+): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const r of schedule.client.listFlights({
+    origin,
+    destination,
+    fromDate,
+    toDate,
+    includeCancelled: false,
+  }))
+    ids.push(r.flight!.flightId);
+  return ids;
+}
