@@ -2,6 +2,8 @@ import { z } from 'zod';
 
 /** The identity service's conventional port (ARCHITECTURE.md). */
 export const IDENTITY_PORT = 3001;
+/** Where its Prometheus /metrics is served (beside the mesh's 9451–9455). */
+export const IDENTITY_METRICS_PORT = 9456;
 
 /**
  * The audience of every access token this provider issues for the mesh: the resource indicator
@@ -18,6 +20,8 @@ const list = z
 /** The identity service's environment (validated at start; a bad variable exits 2). */
 export const identityEnv = {
   PORT: z.coerce.number().int().min(0).max(65535).default(IDENTITY_PORT),
+  /** GET /metrics (Prometheus) on its own port; 0 = not served. Only identity/main.ts serves it. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(IDENTITY_METRICS_PORT),
   /** Where to listen: loopback for `npm start`; `0.0.0.0` in a container. */
   HOST: z.string().min(1).default('127.0.0.1'),
   /**

@@ -3,6 +3,7 @@ import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from '../platform/logger.js';
 import type { UserDirectory } from './users.js';
+import { logins } from './metrics.js';
 import { loginPage } from './views.js';
 
 type Next = () => Promise<unknown>;
@@ -81,6 +82,7 @@ export function interactionRoutes(provider: Provider, users: UserDirectory, log:
       const password = form?.get('password') ?? '';
       const user = login && password ? await users.verify(login, password) : undefined;
       if (!user) {
+        logins.add(1, { outcome: 'failed' });
         log.info({ login: login.slice(0, 64) }, 'login refused');
         ctx.status = 401;
         ctx.type = 'html';
@@ -92,6 +94,7 @@ export function interactionRoutes(provider: Provider, users: UserDirectory, log:
         });
         return undefined;
       }
+      logins.add(1, { outcome: 'ok' });
       log.info({ sub: user.id }, 'login');
       return provider.interactionFinished(
         ctx.req,

@@ -1,4 +1,5 @@
 import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { GRANT_TYPES, tokensIssued } from './metrics.js';
 import {
   CLI_CLIENT_ID,
   CLI_REDIRECT_URI,
@@ -152,5 +153,12 @@ export function createProvider(
 ): Provider {
   const provider = new Provider(issuer, configuration);
   provider.on('server_error', onServerError);
+  // After the token endpoint answered with tokens, whatever the grant.
+  provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
+    const grant = String(ctx.oidc.params?.grant_type ?? 'unknown');
+    tokensIssued.add(1, {
+      grant: (GRANT_TYPES as readonly string[]).includes(grant) ? grant : 'other',
+    });
+  });
   return provider;
 }

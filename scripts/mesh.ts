@@ -20,7 +20,7 @@ import { writeIntentions } from '../platform/intentions.js';
 import { createLogger } from '../platform/logger.js';
 import { meshChannelCredentials } from '../platform/mtls.js';
 import { BFF_METRICS_PORT, BFF_PORT, MESH, MESH_CALLS, type ServiceName } from '../flights/mesh.js';
-import { IDENTITY_PORT } from '../identity/config.js';
+import { IDENTITY_METRICS_PORT, IDENTITY_PORT } from '../identity/config.js';
 import { build, hashTree, isFresh } from './compiled.mjs';
 import { ensureWebBuilt } from './web-build.js';
 
@@ -294,11 +294,13 @@ const issuer = `http://127.0.0.1:${IDENTITY_PORT + PORT_OFFSET}`;
 const bffOrigins = [`http://127.0.0.1:${bffPort}`, `http://localhost:${bffPort}`];
 launch('identity', 'identity/main.ts', {
   PORT: String(IDENTITY_PORT + PORT_OFFSET),
+  METRICS_PORT: String(metricsPort(IDENTITY_METRICS_PORT)),
   DATA_DIR: path.join(DATA_ROOT, 'identity'),
   WEB_REDIRECT_URIS: bffOrigins.map((o) => `${o}/auth/callback`).join(','),
   WEB_POST_LOGOUT_REDIRECT_URIS: bffOrigins.map((o) => `${o}/`).join(','),
 });
 const identityUp = waitHttp(`${issuer}/healthz`);
+metricsEndpoints.push(`${metricsPort(IDENTITY_METRICS_PORT)} identity`);
 // Every service at once, not one after another: none needs another to start (clients connect
 // when first used, search retries its loading until schedule answers, booking's recovery is a
 // periodic job), so the mesh is up when the slowest one is, not after the sum of them all.

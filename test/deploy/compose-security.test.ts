@@ -49,13 +49,14 @@ describe('docker-compose.yml: identity, networks, published ports', () => {
     expect(on('envoy')).toEqual(['edge', 'mesh']);
     expect(on('bff')).toEqual(['edge', 'mesh']);
     expect(on('identity')).toEqual(['edge']);
+    // Prometheus scrapes identity's /metrics (its only way onto the edge).
+    expect(on('prometheus')).toEqual(['edge', 'mesh']);
     for (const name of [
       ...Object.keys(MESH),
       'consul',
       'edge-identity',
       'postgres',
       'jaeger',
-      'prometheus',
       'grafana',
     ])
       expect(on(name), name).toEqual(['mesh']);

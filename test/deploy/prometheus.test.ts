@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { BFF_METRICS_PORT, MESH } from '../../flights/mesh.js';
+import { IDENTITY_METRICS_PORT } from '../../identity/config.js';
 import { METRICS_META_KEY } from '../../platform/telemetry/metrics.js';
 import {
   DASHBOARD_FILE,
@@ -92,10 +93,15 @@ describe('deploy/prometheus/prometheus.yml', () => {
     // The services register in Consul under their names (the compose names too)...
     expect([...(sd[0]!.services as string[])].sort()).toEqual(Object.keys(MESH).sort());
     // ...and the BFF, which does not, is every address of its compose name, at its metrics port.
-    expect(dns).toEqual([{ names: ['bff'], type: 'A', port: BFF_METRICS_PORT }]);
-    // Together: every process with a metrics port (identity has none), each a compose service.
-    const scraped = [...sd[0]!.services, ...dns[0]!.names] as string[];
-    expect(scraped.sort()).toEqual([...Object.keys(MESH), 'bff'].sort());
+    expect(dns).toEqual([
+      { names: ['bff'], type: 'A', port: BFF_METRICS_PORT },
+      { names: ['identity'], type: 'A', port: IDENTITY_METRICS_PORT },
+    ]);
+    // Together: every process with a metrics port, each a compose service.
+    const scraped = [...sd[0]!.services, ...dns.flatMap((d) => d.names)] as string[];
+    expect(scraped.sort()).toEqual([...Object.keys(MESH), 'bff', 'identity'].sort());
+    // identity's compose environment leaves METRICS_PORT at that default.
+    expect(services.identity!.environment.METRICS_PORT).toBeUndefined();
     for (const name of scraped) expect(services[name]?.build, name).toBeDefined();
     expect(services.prometheus!.depends_on.consul.condition).toBe('service_healthy');
   });
