@@ -173,8 +173,8 @@ describe('the BFF while pricing is down', () => {
     for await (const r of schedule.client.listFlights({
       origin: 'LHR',
       destination: 'JFK',
-      fromDate: '2026-12-03',
-      toDate: '2026-12-03',
+      fromDate: testDate(2),
+      toDate: testDate(2),
       includeCancelled: false,
     }))
       flightId ??= r.flight!.flightId;
