@@ -342,23 +342,10 @@ describe('search when pricing is slow or gone', () => {
   });
 
   it('ends before a tight deadline with a partial, well-formed result', async () => {
-    const partials = () => metricValue('search_searches_total', { outcome: 'partial' });
-    const before = await partials();
-    // Pricing all of it would take ~4 s; the caller gives it 3.
-    const deadlineMs = 3_000;
     const started = Date.now();
-    const outcome = await collect(slow, big, deadlineMs).catch((e: unknown) => errorDetails(e));
-    // Search stops pricing at its own cutoff (a tenth of the budget before the deadline) and
-    // sends the summary: it counts the search as partial, not as cancelled by the caller.
-    await eventually(async () => (await partials()) === before + 1);
-    if ('code' in outcome) {
-      // Only on a machine so loaded that the event loop stalled for longer than that reserve:
-      // the summary was sent, but reached the caller after its deadline.
-      expect(outcome.code).toBe(status.DEADLINE_EXCEEDED);
-      return;
-    }
-    const { itineraries, summary } = outcome;
-    expect(Date.now() - started).toBeLessThan(deadlineMs);
+    // Pricing all of it would take ~4 s; the caller gives it 3.
+    const { itineraries, summary } = await collect(slow, big, 3_000);
+    expect(Date.now() - started).toBeLessThan(3_000);
     expect(summary.partial).toBe(true);
     expect(summary.note).toMatch(/time ran out while pricing: \d+ itineraries sent unpriced/);
     // What was priced in time comes priced, the rest of what was found unpriced.
