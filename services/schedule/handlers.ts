@@ -32,6 +32,7 @@ import { followFeed, startCursor, type CursorAhead, type FeedOptions } from './f
 import type { HoldStore } from './hold-store.js';
 import type { InventoryStore } from './inventory-store.js';
 import {
+  FlightColumnsPage,
   toAirportProto,
   toCabinAvailabilityProto,
   toFlightProto,
@@ -184,6 +185,44 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
     return { cursor, flights: operatedFlights() };
   }
 
+  /**
+   * The listing of `listing()` as column pages of `pageSize` flights: the bulk path (search
+   * loads the world's 61 days through it). Timetabled flights go from a day's columns into the
+   * page without an object per flight; only the few with an override are made whole.
+   */
+  async function* columnPages(
+    r: requests.ListFlightsQuery,
+    pageSize: number,
+    signal: AbortSignal,
+  ): AsyncGenerator<ListFlightPagesResponse> {
+    await overrides.catchUp();
+    const cursor = String(overrides.cursor);
+    const changed = catalog.overridesByPattern(overrides.between(r.fromDate, r.toDate));
+    const page = new FlightColumnsPage();
+    for (const day of catalog.departureDays({
+      fromDate: r.fromDate,
+      toDate: r.toDate,
+      origin: r.origin || undefined,
+      destination: r.destination || undefined,
+    })) {
+      const changedToday = changed.get(day.date);
+      for (let i = 0; i < day.count; i++) {
+        const override = changedToday?.get(day.pattern[i]!);
+        if (!override) page.addScheduled(catalog.patterns[day.pattern[i]!]!, day, i);
+        else {
+          const op = catalog.operated(catalog.flightAt(day, i), override);
+          if (op.status === 'CANCELLED' && !r.includeCancelled) continue;
+          page.addOperated(op, ...catalog.localOffsets(op));
+        }
+        if (page.size === pageSize) {
+          if (signal.aborted) return;
+          yield { flights: [], cursor, columns: page.take() };
+        }
+      }
+    }
+    if (page.size > 0 && !signal.aborted) yield { flights: [], cursor, columns: page.take() };
+  }
+
   return {
     async listAirports(request) {
       const r = validate(requests.listAirportsRequest, request);
@@ -225,17 +264,21 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
     async *listFlightPages(request, ctx): AsyncGenerator<ListFlightPagesResponse> {
       const r = validate(requests.listFlightsRequest, request);
       const pageSize = validate(requests.pageSizeRequest, request);
+      if (request.columns) {
+        yield* columnPages(r, pageSize, ctx.signal);
+        return;
+      }
       const { cursor, flights } = await listing(r);
       let page: Flight[] = [];
       for (const f of flights) {
         if (ctx.signal.aborted) return;
         page.push(toFlightProto(f, catalog));
         if (page.length === pageSize) {
-          yield { flights: page, cursor };
+          yield { flights: page, cursor, columns: undefined };
           page = [];
         }
       }
-      if (page.length > 0) yield { flights: page, cursor };
+      if (page.length > 0) yield { flights: page, cursor, columns: undefined };
     },
 
     async getAvailability(request) {
