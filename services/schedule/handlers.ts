@@ -33,13 +33,13 @@ import type { HoldStore } from './hold-store.js';
 import type { InventoryStore } from './inventory-store.js';
 import { followSeats, type SeatFeed, type SeatFeedOptions } from './seat-feed.js';
 import {
-  FlightColumnsPage,
   toAirportProto,
   toCabinAvailabilityProto,
   toFlightProto,
   toHoldProto,
   toWatchResponse,
 } from './mapping.js';
+import { listings } from './listings.js';
 import type { OverrideView } from './override-view.js';
 import * as requests from './requests.js';
 
@@ -164,68 +164,7 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
     return { flight: toFlightProto(operated(flight.flightId), catalog) };
   }
 
-  /**
-   * The flights of a listing as they operate now, in ListFlights order, and the feed cursor the
-   * listing is consistent at.
-   */
-  async function listing(r: requests.ListFlightsQuery) {
-    // Every change up to the view's cursor is in the view (and changes after it may be too):
-    // a client that watches from this cursor misses nothing, and versions dedupe repeats.
-    await overrides.catchUp();
-    const cursor = String(overrides.cursor);
-    const changed = overrides.between(r.fromDate, r.toDate);
-    const departures = catalog.departuresByDay({
-      fromDate: r.fromDate,
-      toDate: r.toDate,
-      origin: r.origin || undefined,
-      destination: r.destination || undefined,
-    });
-    function* operatedFlights(): Generator<OperatedFlight> {
-      for (const f of departures) {
-        const op = catalog.operated(f, changed.get(f.flightId));
-        if (op.status !== 'CANCELLED' || r.includeCancelled) yield op;
-      }
-    }
-    return { cursor, flights: operatedFlights() };
-  }
-
-  /**
-   * The listing of `listing()` as column pages of `pageSize` flights: the bulk path (search
-   * loads the world's 61 days through it). Timetabled flights go from a day's columns into the
-   * page without an object per flight; only the few with an override are made whole.
-   */
-  async function* columnPages(
-    r: requests.ListFlightsQuery,
-    pageSize: number,
-    signal: AbortSignal,
-  ): AsyncGenerator<ListFlightPagesResponse> {
-    await overrides.catchUp();
-    const cursor = String(overrides.cursor);
-    const changed = catalog.overridesByPattern(overrides.between(r.fromDate, r.toDate));
-    const page = new FlightColumnsPage();
-    for (const day of catalog.departureDays({
-      fromDate: r.fromDate,
-      toDate: r.toDate,
-      origin: r.origin || undefined,
-      destination: r.destination || undefined,
-    })) {
-      const changedToday = changed.get(day.date);
-      for (let i = 0; i < day.count; i++) {
-        const override = changedToday?.get(day.pattern[i]!);
-        if (!override) page.addScheduled(catalog.patterns[day.pattern[i]!]!, day, i);
-        else {
-          const op = catalog.operated(catalog.flightAt(day, i), override);
-          if (op.status === 'CANCELLED' && !r.includeCancelled) continue;
-          page.addOperated(op, ...catalog.localOffsets(op));
-        }
-        if (page.size === pageSize) {
-          if (signal.aborted) return;
-          yield { flights: [], cursor, columns: page.take() };
-        }
-      }
-    }
-    if (page.size > 0 && !signal.aborted) yield { flights: [], cursor, columns: page.take() };
-  }
+  const { listing, columnPages } = listings(catalog, overrides);
 
   return {
     async listAirports(request) {

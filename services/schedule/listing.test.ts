@@ -16,7 +16,7 @@ import {
 let s: ScheduleFixture;
 
 const FROM = TEST_START_DATE;
-const TO = '2026-12-02';
+const TO = FROM;
 
 const pad = (n: number) => String(Math.abs(n)).padStart(2, '0');
 /** "2026-12-01T18:30:00-05:00": the instant at the offset, as FlightColumns defines it. */
@@ -106,7 +106,7 @@ describe('ListFlightPages', () => {
     it(`lists what ListFlights lists, as flights and as columns (cancelled ${includeCancelled ? 'in' : 'out'})`, async () => {
       const range = { origin: '', destination: '', fromDate: FROM, toDate: TO, includeCancelled };
       const want = await listFlights(range);
-      expect(want.flights.length).toBeGreaterThan(5000);
+      expect(want.flights.length).toBeGreaterThan(2000);
       const statuses = new Set(want.flights.map((f) => f.status));
       expect(statuses.has(FlightStatus.FLIGHT_STATUS_RETIMED)).toBe(true);
       expect(statuses.has(FlightStatus.FLIGHT_STATUS_CANCELLED)).toBe(includeCancelled);
