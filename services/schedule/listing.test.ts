@@ -103,23 +103,27 @@ afterAll(() => s?.stop());
 
 describe('ListFlightPages', () => {
   for (const includeCancelled of [true, false])
-    it(`lists what ListFlights lists, as flights and as columns (cancelled ${includeCancelled ? 'in' : 'out'})`, async () => {
-      const range = { origin: '', destination: '', fromDate: FROM, toDate: TO, includeCancelled };
-      const want = await listFlights(range);
-      expect(want.flights.length).toBeGreaterThan(2000);
-      const statuses = new Set(want.flights.map((f) => f.status));
-      expect(statuses.has(FlightStatus.FLIGHT_STATUS_RETIMED)).toBe(true);
-      expect(statuses.has(FlightStatus.FLIGHT_STATUS_CANCELLED)).toBe(includeCancelled);
+    it(
+      `lists what ListFlights lists, as flights and as columns (cancelled ${includeCancelled ? 'in' : 'out'})`,
+      { timeout: 120_000 },
+      async () => {
+        const range = { origin: '', destination: '', fromDate: FROM, toDate: TO, includeCancelled };
+        const want = await listFlights(range);
+        expect(want.flights.length).toBeGreaterThan(2000);
+        const statuses = new Set(want.flights.map((f) => f.status));
+        expect(statuses.has(FlightStatus.FLIGHT_STATUS_RETIMED)).toBe(true);
+        expect(statuses.has(FlightStatus.FLIGHT_STATUS_CANCELLED)).toBe(includeCancelled);
 
-      const asFlights = await pages({ ...range, pageSize: 0, columns: false });
-      expect(asFlights.flights).toEqual(want.flights);
-      expect(asFlights.sizes.slice(0, -1).every((n) => n === 1000)).toBe(true);
+        const asFlights = await pages({ ...range, pageSize: 0, columns: false });
+        expect(asFlights.flights).toEqual(want.flights);
+        expect(asFlights.sizes.slice(0, -1).every((n) => n === 1000)).toBe(true);
 
-      const asColumns = await pages({ ...range, pageSize: 700, columns: true });
-      expect(asColumns.columns).toEqual(want.flights.map(withoutNamesAndCabins));
-      expect(asColumns.sizes.slice(0, -1).every((n) => n === 700)).toBe(true);
-      expect([...asColumns.cursors]).toEqual([...want.cursors]);
-    });
+        const asColumns = await pages({ ...range, pageSize: 700, columns: true });
+        expect(asColumns.columns).toEqual(want.flights.map(withoutNamesAndCabins));
+        expect(asColumns.sizes.slice(0, -1).every((n) => n === 700)).toBe(true);
+        expect([...asColumns.cursors]).toEqual([...want.cursors]);
+      },
+    );
 
   it('filters by route as ListFlights does', async () => {
     const range = {
