@@ -146,6 +146,11 @@ export function createClient<D extends ServiceDef>(
       'grpc.service_config': JSON.stringify(serviceConfig(name, options.loadBalancingConfig)),
       'grpc.keepalive_time_ms': 30_000,
       'grpc.keepalive_timeout_ms': 10_000,
+      // A peer that is not up yet (every process of a mesh starts at once) or restarting is
+      // retried within a second, not on gRPC's default backoff (1 s growing ×1.6 to 2 min),
+      // which left a caller seconds behind a peer that had long become ready.
+      'grpc.initial_reconnect_backoff_ms': 250,
+      'grpc.max_reconnect_backoff_ms': 1_000,
       ...options.channelOptions,
       interceptors: [clientMetricsInterceptor],
     },

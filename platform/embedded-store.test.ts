@@ -1,8 +1,10 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openEmbeddedStore } from './embedded-store.js';
+import { ensureTemplate, openEmbeddedStore } from './embedded-store.js';
 import { createLogger } from './logger.js';
 
 const work = mkdtempSync(path.join(tmpdir(), 'embedded-store-'));
@@ -39,6 +41,39 @@ describe('the embedded store', () => {
     } finally {
       await again.close();
     }
+  });
+
+  it('runs initdb once when several stores open at once on an empty cache', async () => {
+    const fresh = path.join(work, 'fresh-cache');
+    const lines: string[] = [];
+    const counting = pino({ level: 'info' }, { write: (l: string) => void lines.push(l) });
+    const stores = await Promise.all(
+      ['x', 'y', 'z'].map((n) => openEmbeddedStore(path.join(work, 'at-once', n), counting, fresh)),
+    );
+    try {
+      const built = lines.filter((l) => l.includes('embedded store template initialised'));
+      expect(built).toHaveLength(1);
+      for (const store of stores)
+        expect((await store.query<{ one: number }>('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+      expect(readdirSync(fresh).sort()).toEqual([path.basename(await ensureTemplate(log, fresh))]);
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
+  it('takes over the lock of a template builder that died', async () => {
+    const stale = path.join(work, 'stale-cache');
+    const template = await ensureTemplate(log, cache); // the name, from the shared cache
+    // A builder that died mid-way: its lock names a process that no longer exists.
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+      encoding: 'utf8',
+    }).stdout;
+    const lock = path.join(stale, `${path.basename(template)}.lock`);
+    mkdirSync(lock, { recursive: true });
+    writeFileSync(path.join(lock, 'pid'), dead);
+    const made = await ensureTemplate(log, stale);
+    expect(readdirSync(stale)).toEqual([path.basename(made)]);
+    expect(readdirSync(made)).toContain('PG_VERSION');
   });
 
   it('refuses a directory that holds something else', async () => {

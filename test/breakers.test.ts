@@ -16,6 +16,7 @@ import { startFaultProxy, type FaultProxy } from './support/fault-proxy.js';
 import { startPricing, type PricingFixture } from './support/pricing.js';
 import { startSchedule, type ScheduleFixture } from './support/schedule.js';
 import { searchRequest, startSearch, type SearchFixture } from './support/search.js';
+import { testDate } from './support/dates.js';
 
 /** Opens after 3 sampled calls of which half failed; stays open for the whole test. */
 const BREAKER_ENV = {
@@ -103,8 +104,8 @@ describe('booking while pricing’s breaker is open', () => {
     for await (const r of schedule.client.listFlights({
       origin: 'LHR',
       destination: 'JFK',
-      fromDate: '2026-12-02',
-      toDate: '2026-12-02',
+      fromDate: testDate(1),
+      toDate: testDate(1),
       includeCancelled: false,
     }))
       flights.push(r.flight!.flightId);
