@@ -15,6 +15,8 @@ import {
  */
 let s: ScheduleFixture;
 
+/** A listing's deadline: generous, as the machines tests run on may be busy. */
+const LONG = { deadlineMs: 120_000 };
 const FROM = TEST_START_DATE;
 const TO = FROM;
 
@@ -52,7 +54,7 @@ const withoutNamesAndCabins = ({ carrierName: _n, cabins: _c, ...rest }: Flight)
 async function listFlights(r: Omit<ListFlightPagesRequest, 'pageSize' | 'columns'>) {
   const out: Flight[] = [];
   const cursors = new Set<string>();
-  for await (const m of s.client.listFlights(r)) {
+  for await (const m of s.client.listFlights(r, LONG)) {
     out.push(m.flight!);
     cursors.add(m.cursor);
   }
@@ -64,7 +66,7 @@ async function pages(r: ListFlightPagesRequest) {
   const cursors = new Set<string>();
   const flights: Flight[] = [];
   const columns: ReturnType<typeof rows> = [];
-  for await (const m of s.client.listFlightPages(r)) {
+  for await (const m of s.client.listFlightPages(r, LONG)) {
     cursors.add(m.cursor);
     if (m.columns) {
       expect(m.flights).toEqual([]);
