@@ -24,7 +24,7 @@ beforeAll(async () => {
   schedule = await startSchedule('postgres');
   pricing = await startPricing(schedule.address, {
     now: () => new Date(Date.now() + clockOffsetMs),
-    env: { LOAD_FACTOR_TTL_MS: '0', QUOTE_TTL_SECONDS: '900' },
+    env: { AVAILABILITY_MAX_LAG_MS: '0', QUOTE_TTL_SECONDS: '900' },
   });
   transatlantic = [];
   for await (const r of schedule.client.listFlights({
@@ -262,7 +262,7 @@ describe('pricing when schedule is down', () => {
     const own = await startSchedule('embedded');
     const p = await startPricing(own.address, {
       store: 'embedded',
-      env: { LOAD_FACTOR_TTL_MS: '0', SCHEDULE_DEADLINE_MS: '300' },
+      env: { AVAILABILITY_MAX_LAG_MS: '0', SCHEDULE_DEADLINE_MS: '300' },
     });
     try {
       const flightIds: string[] = [];
