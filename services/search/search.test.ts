@@ -39,7 +39,6 @@ import { startTestService } from '../../test/support/services.js';
 import { HUB_MCT } from './domain/itineraries.js';
 import { createSearchService, type SearchInternals } from './service.js';
 import { inZone, testDate } from '../../test/support/dates.js';
-
 let schedule: ScheduleFixture, pricing: PricingFixture, search: SearchFixture;
 
 /** The whole stream, checking its shape: itineraries, then exactly one summary, last. */
