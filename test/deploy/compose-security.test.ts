@@ -52,6 +52,7 @@ describe('docker-compose.yml: identity, networks, published ports', () => {
     for (const name of [
       ...Object.keys(MESH),
       'consul',
+      'edge-identity',
       'postgres',
       'jaeger',
       'prometheus',
