@@ -33,8 +33,16 @@ import v8 from 'node:v8';
 import type { PGlite } from '@electric-sql/pglite';
 import type { Logger } from './logger.js';
 
-/** postgresql.conf of every embedded store: small buffers, no checkpoint noise. */
-const SETTINGS = ['shared_buffers = 8MB', 'temp_buffers = 1MB', 'wal_buffers = 256kB'];
+/**
+ * postgresql.conf of every embedded store: small buffers, and shared memory sized for the one
+ * backend PGlite runs (max_connections sizes the process and lock tables: 100 by default, ~5 MB).
+ */
+const SETTINGS = [
+  'shared_buffers = 8MB',
+  'temp_buffers = 1MB',
+  'wal_buffers = 256kB',
+  'max_connections = 2',
+];
 
 /** Where initialised templates are kept, one per PGlite build (`~/.cache/flight-mesh`). */
 export function defaultCacheDir(): string {

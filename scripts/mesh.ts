@@ -40,9 +40,16 @@ const pretty = process.stdout.isTTY
   ? prettyFactory({ colorize: true, ignore: 'pid,hostname,service' })
   : undefined;
 const children: Array<{ name: string; child: ChildProcess }> = [];
+/**
+ * V8's young generation capped at 4 MB per semi-space (default 16 MB): start-up's module loading
+ * grows it to the cap and V8 keeps it, ~25 MB of each idle process's RSS (measured: pricing
+ * 211 → 187 MB; 2 MB saves no more). Short-lived per-call garbage is collected just as well,
+ * in more, smaller scavenges.
+ */
+const NODE_FLAGS = ['--max-semi-space-size=4'];
 
 function launch(name: string, entry: string, env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, ['scripts/start.mjs', entry], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, 'scripts/start.mjs', entry], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
