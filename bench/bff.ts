@@ -7,6 +7,9 @@
  *
  * The services run in this process on embedded stores; the BFF and the baseline run as their own
  * processes (the BFF exactly as `npm run start:bff`: tsx, tracing, pino logging at info).
+ *
+ * BENCH_PROFILE_DIR=dir: the BFF writes a V8 CPU profile there when it stops; profile this
+ * process (the services) with `node --cpu-prof --cpu-prof-dir=dir --import tsx bench/bff.ts`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -45,10 +48,14 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const work = mkdtempSync(path.join(tmpdir(), 'bench-bff-'));
 
-function start(entry: string, env: Record<string, string>): ChildProcess {
+const profile = process.env.BENCH_PROFILE_DIR
+  ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
+  : [];
+
+function start(entry: string, env: Record<string, string>, options: string[] = []): ChildProcess {
   return spawn(
     process.execPath,
-    ['--import', 'tsx', '--import', './platform/telemetry/register.ts', entry],
+    [...options, '--import', 'tsx', '--import', './platform/telemetry/register.ts', entry],
     {
       cwd: ROOT,
       env: { ...process.env, ...env },
@@ -82,18 +89,22 @@ const booking = await startBooking(
 );
 
 const bffPort = await freePort();
-const bff = start('bff/main.ts', {
-  PORT: String(bffPort),
-  SCHEDULE_ADDR: schedule.address,
-  PRICING_ADDR: pricing.address,
-  SEARCH_ADDR: search.address,
-  BOOKING_ADDR: booking.address,
-  LOG_LEVEL: 'info',
-  // The per-client limit would turn a load test into a 429 test.
-  RATE_LIMIT_PER_MINUTE: '100000000',
-  // In-process benchmark: a shared test key instead of the identity service.
-  JWT_SECRET: DEV_JWT_SECRET,
-});
+const bff = start(
+  'bff/main.ts',
+  {
+    PORT: String(bffPort),
+    SCHEDULE_ADDR: schedule.address,
+    PRICING_ADDR: pricing.address,
+    SEARCH_ADDR: search.address,
+    BOOKING_ADDR: booking.address,
+    LOG_LEVEL: 'info',
+    // The per-client limit would turn a load test into a 429 test.
+    RATE_LIMIT_PER_MINUTE: '100000000',
+    // In-process benchmark: a shared test key instead of the identity service.
+    JWT_SECRET: DEV_JWT_SECRET,
+  },
+  profile,
+);
 const bffUrl = `http://127.0.0.1:${bffPort}`;
 await waitFor(`${bffUrl}/healthz`);
 
@@ -235,7 +246,10 @@ for (const [title, p, figure] of cases) {
 }
 process.stdout.write(`\n${figures.join('\n')}\n`);
 
+// The BFF writes its profile (if asked for) as it exits.
+const bffExited = new Promise((resolve) => bff.once('exit', resolve));
 bff.kill('SIGTERM');
 bare.kill('SIGTERM');
+await bffExited;
 await Promise.all([booking.stop(), search.stop(), pricing.stop()]);
 await schedule.stop();

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import { errors as joseErrors, exportJWK, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createAuthenticator, DEV_JWT_SECRET, requireRole, signDevToken } from './auth.js';
 import { HttpProblem } from './problem.js';
 import { checkTokenLifetime } from './token-lifetime.js';
@@ -61,6 +61,22 @@ describe('bearer tokens (HS256 with the configured secret: unit tests only)', ()
       expect((await authenticate(`Bearer ${await sign({ sub: 'x', roles })}`)).roles).toEqual(
         Array.isArray(roles) ? ['operator'] : [],
       );
+  });
+
+  it('remembers a verified token only while it is valid: expired is 401 even after a hit', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() });
+    try {
+      const auth = createAuthenticator(config);
+      const header = `Bearer ${await sign({ sub: 'alice', exp: '10s' })}`;
+      expect(await auth(header)).toEqual({ subject: 'alice', roles: [] });
+      vi.advanceTimersByTime(5_000);
+      expect(await auth(header)).toEqual({ subject: 'alice', roles: [] });
+      // Past exp and the 60 s clock skew jose allows.
+      vi.advanceTimersByTime(66_000);
+      expect((await refused(auth, header)).message).toContain('exp');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('answers 401 for a missing, malformed, forged, expired or foreign token', async () => {

@@ -6,6 +6,7 @@ import {
   type JWTPayload,
   type JWTVerifyGetKey,
 } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { HttpProblem } from './problem.js';
 import {
   checkTokenLifetime,
@@ -62,19 +63,39 @@ const keysUnavailable = (err: unknown) =>
 const rolesOf = (payload: JWTPayload): string[] =>
   Array.isArray(payload.roles) ? payload.roles.filter((r) => typeof r === 'string') : [];
 
+/** Tokens whose verification is remembered (a client sends the same one on every request). */
+const VERIFIED_TOKENS = 10_000;
+/**
+ * The longest a verification is remembered, ms, even for a token valid longer: a key the issuer
+ * withdraws from its JWKS stops vouching for its tokens within this (jose's own key cache keeps
+ * keys as long).
+ */
+const VERIFIED_TTL_MS = 60_000;
+
 /**
  * Verifies bearer tokens: signature (the issuer's JWKS, fetched and cached by jose's
  * createRemoteJWKSet, refetched when a token names an unknown key), `iss`, `aud`, a required
  * and bounded `exp` (token-lifetime.ts), and for JWKS-verified tokens the RFC 9068 type
  * `at+jwt` (so an ID token is no access token).
+ *
+ * A token that passed is remembered until its `exp` (plus the clock skew jose allows) or
+ * VERIFIED_TTL_MS, whichever comes first: every check above only gets easier with time except
+ * `exp`, so the answer is the same, without a signature check per request (profiled at about
+ * 1 ms of CPU per request through WebCrypto). Failures are never remembered.
  */
 export function createAuthenticator(config: AuthConfig): Authenticator {
   const key: Uint8Array | JWTVerifyGetKey = config.JWT_SECRET
     ? new TextEncoder().encode(config.JWT_SECRET)
     : createRemoteJWKSet(new URL(config.JWT_JWKS_URL ?? `${config.JWT_ISSUER}/jwks`));
+  const verified = new LRUCache<string, { principal: Principal; untilMs: number }>({
+    max: VERIFIED_TOKENS,
+  });
+  const skewMs = lifetimeVerifyOptions(config).clockTolerance * 1000;
   return async (authorization) => {
     const token = /^Bearer (\S+)$/i.exec(authorization ?? '')?.[1];
     if (!token) throw unauthenticated('send Authorization: Bearer <token>');
+    const known = verified.get(token);
+    if (known && Date.now() < known.untilMs) return known.principal;
     let payload: JWTPayload;
     try {
       const options = {
@@ -101,7 +122,11 @@ export function createAuthenticator(config: AuthConfig): Authenticator {
       throw unauthenticated(`invalid token: ${(err as Error).message}`, 'invalid_token');
     }
     if (!payload.sub) throw unauthenticated('invalid token: token has no subject', 'invalid_token');
-    return { subject: payload.sub, roles: rolesOf(payload) };
+    const principal = { subject: payload.sub, roles: rolesOf(payload) };
+    // exp is required and checked above.
+    const untilMs = Math.min(payload.exp! * 1000 + skewMs, Date.now() + VERIFIED_TTL_MS);
+    verified.set(token, { principal, untilMs });
+    return principal;
   };
 }
 

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { Database } from '../../platform/db.js';
 import { newBookingReference } from './domain/reference.js';
 
@@ -107,10 +108,33 @@ export type NewBooking = Omit<
  * over) only the current one can write.
  */
 export class BookingStore {
+  /**
+   * Bookings by reference as this process last wrote or read them, on the embedded store only:
+   * there this process is the store's one writer, and every write here returns the row it left
+   * (RETURNING *), so the memory is never behind the table. GetBooking then costs no statement
+   * (profiled: a keyed SELECT through PGlite was most of a booking read's CPU). On PostgreSQL
+   * other instances write too, so every read goes to the table.
+   */
+  private readonly memory: LRUCache<string, BookingRecord> | undefined;
+  /** Writes issued so far: a read that raced one does not fill the memory with what it saw. */
+  private writes = 0;
+
   constructor(
     private readonly db: Database,
     private readonly leaseMs: number,
-  ) {}
+    /** Bookings kept in memory (embedded store only). */
+    memorySize = 10_000,
+  ) {
+    this.memory = db.kind === 'embedded' ? new LRUCache({ max: memorySize }) : undefined;
+  }
+
+  /** Runs a statement that changes bookings; what it returns is now what the table holds. */
+  private async write(text: string, params: unknown[]): Promise<BookingRecord[]> {
+    this.writes++;
+    const records = (await this.db.query<Row>(text, params)).map(toRecord);
+    for (const b of records) this.memory?.set(b.reference, b);
+    return records;
+  }
 
   /**
    * Records a new PENDING booking under a fresh booking reference, leased to the caller (epoch
@@ -132,7 +156,7 @@ export class BookingStore {
     b: NewBooking & { reference: string },
   ): Promise<BookingRecord | null> {
     try {
-      const rows = await this.db.query<Row>(
+      const rows = await this.write(
         `INSERT INTO bookings (booking_id, booking_reference, customer_id, idempotency_key, request_fingerprint,
                                status, step, quote_id, body, lease_until, lease_epoch, retry_until,
                                created_at, updated_at)
@@ -152,7 +176,7 @@ export class BookingStore {
           b.createdAt,
         ],
       );
-      return rows[0] ? toRecord(rows[0]) : null;
+      return rows[0] ?? null;
     } catch (err) {
       if ((err as { code?: string }).code === UNIQUE_VIOLATION) throw new ReferenceTaken();
       throw err;
@@ -167,11 +191,17 @@ export class BookingStore {
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
+  /** The booking, from memory when this process holds it (see `memory`). */
   async byReference(reference: string): Promise<BookingRecord | null> {
+    const kept = this.memory?.get(reference);
+    if (kept) return kept;
+    const writesBefore = this.writes;
     const rows = await this.db.query<Row>('SELECT * FROM bookings WHERE booking_reference = $1', [
       reference,
     ]);
-    return rows[0] ? toRecord(rows[0]) : null;
+    const b = rows[0] ? toRecord(rows[0]) : null;
+    if (b && this.writes === writesBefore) this.memory?.set(reference, b);
+    return b;
   }
 
   async byId(bookingId: string): Promise<BookingRecord | null> {
@@ -212,7 +242,7 @@ export class BookingStore {
     to: { step: SagaStep; status?: BookingStatus; failureReason?: string },
     now: Date,
   ): Promise<BookingRecord | null> {
-    const rows = await this.db.query<Row>(
+    const rows = await this.write(
       `UPDATE bookings SET step = $4, status = COALESCE($5, status), failure_reason = COALESCE($6, failure_reason),
               lease_until = ${fromNow('$7')}, updated_at = $8
        WHERE booking_id = $1 AND lease_epoch = $2 AND step = $3 RETURNING *`,
@@ -227,7 +257,7 @@ export class BookingStore {
         now,
       ],
     );
-    return rows[0] ? toRecord(rows[0]) : null;
+    return rows[0] ?? null;
   }
 
   /**
@@ -240,12 +270,12 @@ export class BookingStore {
     delayMs: number,
     error: string,
   ): Promise<BookingRecord | null> {
-    const rows = await this.db.query<Row>(
+    const rows = await this.write(
       `UPDATE bookings SET attempts = attempts + 1, last_error = $4, lease_until = ${fromNow('$5')}
        WHERE booking_id = $1 AND lease_epoch = $2 AND step = $3 RETURNING *`,
       [lease.bookingId, lease.epoch, from, error, Math.round(delayMs)],
     );
-    return rows[0] ? toRecord(rows[0]) : null;
+    return rows[0] ?? null;
   }
 
   /**
@@ -253,28 +283,28 @@ export class BookingStore {
    * caller under a new epoch.
    */
   async cancel(bookingId: string, now: Date): Promise<BookingRecord | null> {
-    const rows = await this.db.query<Row>(
+    const rows = await this.write(
       `UPDATE bookings SET status = 'CANCELLED', step = 'RELEASE', lease_epoch = lease_epoch + 1,
               lease_until = ${fromNow('$2')}, attempts = 0, retry_until = NULL, updated_at = $3
        WHERE booking_id = $1 AND status = 'CONFIRMED' AND step = 'DONE' RETURNING *`,
       [bookingId, this.leaseMs, now],
     );
-    return rows[0] ? toRecord(rows[0]) : null;
+    return rows[0] ?? null;
   }
 
   /** Takes over one unfinished saga whose lease has run out (a new epoch); null if it has not. */
   async claim(bookingId: string): Promise<BookingRecord | null> {
-    const rows = await this.db.query<Row>(
+    const rows = await this.write(
       `UPDATE bookings SET lease_epoch = lease_epoch + 1, lease_until = ${fromNow('$2')}
        WHERE booking_id = $1 AND step <> 'DONE' AND lease_until < clock_timestamp() RETURNING *`,
       [bookingId, this.leaseMs],
     );
-    return rows[0] ? toRecord(rows[0]) : null;
+    return rows[0] ?? null;
   }
 
   /** Takes over up to `limit` unfinished sagas whose lease ran out (runner gone, or retry due). */
   async claimAbandoned(limit: number): Promise<BookingRecord[]> {
-    const rows = await this.db.query<Row>(
+    return this.write(
       `UPDATE bookings SET lease_epoch = lease_epoch + 1, lease_until = ${fromNow('$1')}
        WHERE booking_id IN (
          SELECT booking_id FROM bookings WHERE step <> 'DONE' AND lease_until < clock_timestamp()
@@ -282,7 +312,6 @@ export class BookingStore {
        RETURNING *`,
       [this.leaseMs, limit],
     );
-    return rows.map(toRecord);
   }
 
   /**

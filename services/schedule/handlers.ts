@@ -28,9 +28,10 @@ import {
   compareToKey,
 } from './domain/airport-search.js';
 import { pageAfter } from './domain/paging.js';
-import { followFeed, startCursor, type CursorAhead, type FeedOptions } from './feed.js';
+import { followFeed, startCursor, type FeedOptions } from './feed.js';
 import type { HoldStore } from './hold-store.js';
 import type { InventoryStore } from './inventory-store.js';
+import { followSeats, type SeatFeed, type SeatFeedOptions } from './seat-feed.js';
 import {
   toAirportProto,
   toCabinAvailabilityProto,
@@ -53,6 +54,9 @@ export interface ScheduleDeps {
   now: () => Date;
   defaultHoldTtlSeconds: number;
   feedOptions: FeedOptions;
+  /** WatchAvailability's source; its heartbeat is the caller's when the caller names one. */
+  seatFeed: SeatFeed;
+  seatFeedOptions: SeatFeedOptions;
 }
 
 /** The status, ErrorInfo reason and message of each way a hold operation can fail. */
@@ -104,7 +108,7 @@ function holdResponse(outcome: Outcome<HoldRecord, HoldFailure>) {
   return { hold: toHoldProto(outcome.value) };
 }
 
-const cursorAhead = ({ cursor, head }: CursorAhead) =>
+const cursorAhead = ({ cursor, head }: { cursor: number | string; head: number | string }) =>
   failedPrecondition(
     ErrorReason.ERROR_REASON_CURSOR_EXPIRED,
     `cursor ${cursor} is ahead of this feed (head ${head}): reload with ListFlights`,
@@ -307,6 +311,29 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
       if (!start.ok) throw cursorAhead(start.failure);
       for await (const tick of followFeed(feed, start.value, ctx.signal, deps.feedOptions)) {
         yield toWatchResponse(tick);
+      }
+    },
+
+    async *watchAvailability(request, ctx) {
+      const r = validate(requests.watchAvailabilityRequest, request);
+      const start = await deps.seatFeed.start(r.cursor);
+      if (!start.ok) throw cursorAhead(start.failure);
+      const options = { ...deps.seatFeedOptions };
+      if (r.heartbeatMs) options.heartbeatMs = r.heartbeatMs;
+      for await (const tick of followSeats(deps.seatFeed, start.value, ctx.signal, options)) {
+        yield {
+          cursor: tick.cursor,
+          // A row of a flight the timetable no longer has (past the horizon) interests nobody.
+          changes: tick.rows.flatMap((row) => {
+            const flight = catalog.scheduled(row.flightId);
+            if (!flight) return [];
+            const operatedNow = catalog.operated(flight, overrides.get(row.flightId));
+            const seats = cabinAvailability(operatedNow, [row]).find((c) => c.cabin === row.cabin);
+            return seats
+              ? [{ flightId: row.flightId, seats: toCabinAvailabilityProto(seats) }]
+              : [];
+          }),
+        };
       }
     },
 

@@ -61,4 +61,22 @@ CREATE TABLE schedule_events (
 );
 `,
   },
+  {
+    version: 2,
+    sql: `
+-- The seat feed (WatchAvailability, seat-feed.ts): each inventory row remembers the transaction
+-- that last changed it. A trigger, so that every statement that moves seats (hold-store.ts,
+-- inventory-store.ts) is covered without knowing about the feed.
+ALTER TABLE inventory ADD COLUMN changed_xid xid8;
+
+-- (One line: migrations are split into statements at a semicolon that ends a line.)
+CREATE FUNCTION inventory_stamp_xid() RETURNS trigger LANGUAGE plpgsql
+  AS $$ BEGIN NEW.changed_xid := pg_current_xact_id(); RETURN NEW; END $$;
+
+CREATE TRIGGER inventory_stamp_xid BEFORE INSERT OR UPDATE ON inventory
+  FOR EACH ROW EXECUTE FUNCTION inventory_stamp_xid();
+
+CREATE INDEX inventory_changed_xid ON inventory (changed_xid);
+`,
+  },
 ];

@@ -108,6 +108,17 @@ export const watchScheduleRequest = z.object({
     .transform((cursor) => (cursor ? Number(cursor) : null)),
 });
 
+/** "" = from now; otherwise a transaction id the seat feed issued (seat-feed.ts). */
+export const watchAvailabilityRequest = z.object({
+  cursor: text()
+    .regex(/^(\d{1,19})?$/, 'is not a cursor this feed issued')
+    .transform((cursor) => cursor || null),
+  heartbeatMs: z
+    .number()
+    .int()
+    .refine((ms) => ms === 0 || (ms >= 100 && ms <= 60_000), 'must be 0 or 100..60000'),
+});
+
 export const retimeFlightRequest = z.object({
   flightId,
   newDepartureTime: z.date({ error: 'is required' }),

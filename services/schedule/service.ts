@@ -12,6 +12,7 @@ import { scheduleHandlers } from './handlers.js';
 import { ChangeFeedStore } from './change-feed-store.js';
 import { HoldStore } from './hold-store.js';
 import { InventoryStore } from './inventory-store.js';
+import { SeatFeed } from './seat-feed.js';
 import { migrations } from './migrations.js';
 import { OverrideStore } from './override-store.js';
 import { OverrideView } from './override-view.js';
@@ -91,6 +92,8 @@ export const scheduleService: ServiceSpec<typeof scheduleEnv> = {
       now: () => new Date(),
       defaultHoldTtlSeconds: config.HOLD_TTL_SECONDS,
       feedOptions: { pollMs: config.FEED_POLL_MS, heartbeatMs: config.FEED_HEARTBEAT_MS },
+      seatFeed: new SeatFeed(db),
+      seatFeedOptions: { pollMs: config.FEED_POLL_MS, heartbeatMs: config.FEED_HEARTBEAT_MS },
     });
     return { bindings: [bind(ScheduleServiceService, handlers)] };
   },

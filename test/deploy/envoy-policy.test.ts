@@ -32,6 +32,7 @@ const EXPECTED: Record<string, Access> = {
   'flights.v1.ScheduleService/ReleaseHold': 'operator',
   'flights.v1.ScheduleService/ReleaseSeats': 'operator',
   'flights.v1.ScheduleService/WatchSchedule': 'operator',
+  'flights.v1.ScheduleService/WatchAvailability': 'operator',
   'flights.v1.ScheduleService/RetimeFlight': 'operator',
   'flights.v1.ScheduleService/CancelFlight': 'operator',
   'flights.v1.PricingService/PriceItineraries': 'public',
