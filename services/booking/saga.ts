@@ -35,10 +35,7 @@ export interface SagaOptions {
   retryMaxMs: number;
   /** How many recovered sagas run at once. */
   recoveryConcurrency: number;
-  /**
-   * How often a request waiting for another runner's saga looks at it again, in ms: the fallback
-   * when the runner is another instance (a runner here wakes its waiters when it writes).
-   */
+  /** How often a request waiting for another runner's saga looks at it again, in ms. */
   pollMs: number;
 }
 
@@ -63,8 +60,6 @@ type StepResult =
 export class BookingSaga {
   /** Sagas this instance runs now, by booking id: their epoch and when the lease was renewed. */
   private readonly running = new Map<string, { epoch: number; renewedAt: number }>();
-  /** Requests waiting for a saga to move (twins of a request), woken when a runner here writes. */
-  private readonly waiting = new Map<string, Set<() => void>>();
 
   constructor(
     private readonly store: BookingStore,
@@ -120,41 +115,14 @@ export class BookingSaga {
         current = await this.runWithin(claimed, until);
         continue;
       }
-      if (!(await this.moves(current.bookingId, signal))) break; // the caller gave up
+      try {
+        await sleep(this.options.pollMs, undefined, { signal });
+      } catch {
+        break; // the caller gave up
+      }
       current = (await this.store.byId(current.bookingId))!;
     }
     return current;
-  }
-
-  /**
-   * Waits until a runner of this instance writes the saga's row, or `pollMs` at most (its runner
-   * may be another instance). False when `signal` aborted.
-   */
-  private async moves(bookingId: string, signal: AbortSignal): Promise<boolean> {
-    let wake!: () => void;
-    const woken = new Promise<void>((resolve) => (wake = resolve));
-    const waiters = this.waiting.get(bookingId) ?? new Set();
-    this.waiting.set(bookingId, waiters.add(wake));
-    const poll = new AbortController();
-    try {
-      await Promise.race([
-        woken,
-        sleep(this.options.pollMs, undefined, { signal: AbortSignal.any([signal, poll.signal]) }),
-      ]);
-      return true;
-    } catch {
-      return !signal.aborted;
-    } finally {
-      poll.abort();
-      waiters.delete(wake);
-      if (waiters.size === 0 && this.waiting.get(bookingId) === waiters)
-        this.waiting.delete(bookingId);
-    }
-  }
-
-  /** Wakes the requests waiting for this saga (its row was just written). */
-  private wake(bookingId: string): void {
-    for (const wake of this.waiting.get(bookingId) ?? []) wake();
   }
 
   /**
@@ -246,7 +214,6 @@ export class BookingSaga {
 
   private moved(b: BookingRecord | null): StepResult {
     if (!b) return { kind: 'fenced' };
-    this.wake(b.bookingId);
     // Counted by the runner whose write moved it to its end, once (a fenced one wrote nothing).
     if (b.step === 'DONE') bookingMetrics.ended(b);
     this.renewed(b);
@@ -279,7 +246,6 @@ export class BookingSaga {
       'saga step failed transiently; retrying later',
     );
     const after = await this.store.retryLater(b, step, delay, error);
-    if (after) this.wake(after.bookingId);
     return after ? { kind: 'later', booking: after } : { kind: 'fenced' };
   }
 
