@@ -20,6 +20,7 @@ COPY flights ./flights
 COPY services ./services
 COPY bff ./bff
 COPY identity ./identity
+COPY edge ./edge
 COPY scripts/compiled.mjs scripts/build.mjs ./scripts/
 RUN node scripts/build.mjs
 # The web front end: static files the BFF serves at / (bff/web.ts).

@@ -27,6 +27,7 @@ import { generateTimetable } from '../services/schedule/domain/timetable.js';
 import { FlightIndex, type FlightRecord } from '../services/search/domain/flight-index.js';
 import { defaultRules, searchItineraries } from '../services/search/domain/itineraries.js';
 import { addDays } from '../flights/calendar.js';
+import { TEST_START_DATE, testDate } from '../test/support/dates.js';
 import { freePort, jsonLines, spawnEntry, type Spawned } from '../test/support/processes.js';
 import { ms, percentiles } from './percentiles.js';
 
@@ -34,8 +35,10 @@ const PAIRS = Number(process.env.BENCH_PAIRS ?? 1000);
 const DAYS = Number(process.env.BENCH_DAYS ?? 61);
 const GRPC_DAYS = Number(process.env.BENCH_GRPC_DAYS ?? 3);
 const RESULTS = Number(process.env.BENCH_RESULTS ?? 20);
-const START = '2026-12-01';
-const DATE = '2026-12-02';
+// The test calendar's dates (test/support/dates.ts): ahead of today, so the gRPC part's flights
+// are still on sale whenever the bench runs.
+const START = TEST_START_DATE;
+const DATE = testDate(1);
 const MB = 1024 * 1024;
 
 const row = (label: string, sample: number[], extra = '') => {

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import fastifyRateLimit from '@fastify/rate-limit';
 import { context, trace } from '@opentelemetry/api';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { validatorCompiler } from 'fastify-type-provider-zod';
 import { nameHttpRoute } from '../platform/http-metrics.js';
 import type { Logger } from '../platform/logger.js';
 import {
@@ -22,6 +22,7 @@ import {
   rejectMalformedQuery,
 } from './http-input.js';
 import { registerOpenApi } from './openapi.js';
+import { responseSerializer } from './response-serializer.js';
 import { HttpProblem } from './problem.js';
 import { registerRoutes, type RouteDeps } from './routes/index.js';
 import { registerSessions } from './session.js';
@@ -59,7 +60,7 @@ export async function buildBff(deps: BffDeps): Promise<FastifyInstance> {
   // Before any plugin is registered: child contexts copy the parsers they find.
   acceptJsonBodiesOnly(app);
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(responseSerializer);
 
   await registerOpenApi(app);
   await app.register(fastifyRateLimit, {

@@ -33,9 +33,14 @@ export interface Principal {
 export interface AuthConfig extends TokenLifetimeConfig {
   /** HS256 secret: when set, tokens are checked against it only (tests; never in deployment). */
   JWT_SECRET?: string | undefined;
-  /** The issuer's JWKS; unset, `<JWT_ISSUER>/jwks` (where the identity service serves it). */
+  /**
+   * The issuer's JWKS; unset, `<IDENTITY_INTERNAL_URL or JWT_ISSUER>/jwks` (where the identity
+   * service serves it).
+   */
   JWT_JWKS_URL?: string | undefined;
   JWT_ISSUER: string;
+  /** The identity service's address from this process, when not the issuer's (bff/config.ts). */
+  IDENTITY_INTERNAL_URL?: string | undefined;
   JWT_AUDIENCE: string;
 }
 
@@ -86,7 +91,12 @@ const VERIFIED_TTL_MS = 60_000;
 export function createAuthenticator(config: AuthConfig): Authenticator {
   const key: Uint8Array | JWTVerifyGetKey = config.JWT_SECRET
     ? new TextEncoder().encode(config.JWT_SECRET)
-    : createRemoteJWKSet(new URL(config.JWT_JWKS_URL ?? `${config.JWT_ISSUER}/jwks`));
+    : createRemoteJWKSet(
+        new URL(
+          config.JWT_JWKS_URL ??
+            `${(config.IDENTITY_INTERNAL_URL ?? config.JWT_ISSUER).replace(/\/$/, '')}/jwks`,
+        ),
+      );
   const verified = new LRUCache<string, { principal: Principal; untilMs: number }>({
     max: VERIFIED_TOKENS,
   });

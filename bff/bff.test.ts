@@ -3,6 +3,7 @@ import { startBff, type BffFixture } from '../test/support/bff.js';
 import { callJson } from '../test/support/http.js';
 import { startMesh, type MeshFixture } from '../test/support/mesh.js';
 import type { ScheduleFixture } from '../test/support/schedule.js';
+import { inZone, testDate } from '../test/support/dates.js';
 
 let mesh: MeshFixture;
 let schedule: ScheduleFixture;
@@ -34,7 +35,7 @@ const call = (
   options: { body?: unknown; headers?: Record<string, string> } = {},
 ) => callJson(bff.url, method, path, options);
 
-async function firstFlight(origin = 'JFK', destination = 'LHR', date = '2026-12-05') {
+async function firstFlight(origin = 'JFK', destination = 'LHR', date = testDate(4)) {
   const r = await call(
     'GET',
     `/api/v1/search?origin=${origin}&destination=${destination}&date=${date}&maxStops=0`,
@@ -70,13 +71,15 @@ describe('BFF over the real mesh', () => {
   it('searches as JSON: camelCase, local times with offsets, money in minor units, sorted by price', async () => {
     const r = await call(
       'GET',
-      '/api/v1/search?origin=JFK&destination=LHR&date=2026-12-03&adults=1&children=0&infants=0&cabin=economy&maxStops=1&sort=price',
+      `/api/v1/search?origin=JFK&destination=LHR&date=${testDate(2)}&adults=1&children=0&infants=0&cabin=economy&maxStops=1&sort=price`,
     );
     expect(r.status, JSON.stringify(r.json)).toBe(200);
     expect(r.json.partial).toBe(false);
     const its = r.json.itineraries;
     expect(its.length).toBeGreaterThan(0);
-    expect(its[0].segments[0].departure).toMatch(/^2026-12-03T\d\d:\d\d:00-05:00$/);
+    const departure: string = its[0].segments[0].departure;
+    expect(departure).toMatch(new RegExp(`^${testDate(2)}T\\d\\d:\\d\\d:00[-+]\\d\\d:\\d\\d$`));
+    expect(departure).toBe(inZone(departure, 'America/New_York'));
     expect(its[0].price.total).toEqual({ amount: expect.any(Number), currency: 'USD' });
     const totals = its.map((i: { price: { total: { amount: number } } }) => i.price.total.amount);
     expect(totals).toEqual([...totals].sort((a, b) => a - b));
@@ -84,7 +87,7 @@ describe('BFF over the real mesh', () => {
 
   it('streams a search as Server-Sent Events: itineraries first, then an end event', async () => {
     const res = await fetch(
-      `${bff.url}/api/v1/search/stream?origin=JFK&destination=LHR&date=2026-12-03&maxStops=1`,
+      `${bff.url}/api/v1/search/stream?origin=JFK&destination=LHR&date=${testDate(2)}&maxStops=1`,
     );
     expect(res.status, res.status === 200 ? '' : await res.clone().text()).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/event-stream');
@@ -117,7 +120,7 @@ describe('BFF over the real mesh', () => {
     expect(feb30.status).toBe(400);
     expect(feb30.json.errors).toEqual([{ field: 'date', detail: 'is not a calendar date' }]);
     // Found by the search service, still named as this API names it.
-    const same = await call('GET', '/api/v1/search?origin=JFK&destination=JFK&date=2026-12-03');
+    const same = await call('GET', `/api/v1/search?origin=JFK&destination=JFK&date=${testDate(2)}`);
     expect(same.status).toBe(400);
     expect(same.json.errors.map((e: { field: string }) => e.field)).toEqual(['destination']);
     const json = await fetch(`${bff.url}/api/v1/quotes`, {
@@ -227,7 +230,7 @@ describe('BFF over the real mesh', () => {
   it('lets X-Request-Timeout shorten the deadline: 504 when it runs out', async () => {
     const r = await call(
       'GET',
-      '/api/v1/search?origin=JFK&destination=SIN&date=2026-12-03&maxStops=2',
+      `/api/v1/search?origin=JFK&destination=SIN&date=${testDate(2)}&maxStops=2`,
       { headers: { 'x-request-timeout': '1' } },
     );
     expect(r.status).toBe(504);

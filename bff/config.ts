@@ -11,13 +11,20 @@ export const bffEnv = {
   ...peerEnv,
   /**
    * Bearer tokens come from the identity service (identity/): signed with its keys, checked
-   * through its JWKS (JWT_JWKS_URL, default `<JWT_ISSUER>/jwks`), issued by JWT_ISSUER for
-   * JWT_AUDIENCE. JWT_SECRET (HS256, ≥ 32 characters) replaces all that with a shared key:
-   * for tests only, never set in `npm start` or compose.
+   * through its JWKS (JWT_JWKS_URL, default `<IDENTITY_INTERNAL_URL or JWT_ISSUER>/jwks`),
+   * issued by JWT_ISSUER for JWT_AUDIENCE. JWT_SECRET (HS256, ≥ 32 characters) replaces all
+   * that with a shared key: for tests only, never set in `npm start` or compose.
    */
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   JWT_JWKS_URL: z.string().url().optional(),
+  /** The issuer as browsers reach it: every token's `iss`, and where sign-in sends browsers. */
   JWT_ISSUER: z.string().url().default(`http://127.0.0.1:${IDENTITY_PORT}`),
+  /**
+   * Where this process reaches the identity service itself (discovery, token, JWKS) when that
+   * is not the issuer's address: in compose, `http://identity:3001`, while the issuer and the
+   * browser's sign-in page stay `http://localhost:3001`. Unset: JWT_ISSUER.
+   */
+  IDENTITY_INTERNAL_URL: z.string().url().optional(),
   JWT_AUDIENCE: z.string().min(1).default(API_RESOURCE),
   /** Tokens must carry `exp`, at most this many seconds after `iat` (or after now). */
   JWT_MAX_LIFETIME_S: z.coerce.number().int().min(60).default(DEFAULT_MAX_LIFETIME_S),

@@ -10,6 +10,7 @@ import { callJson, rawHttp } from '../test/support/http.js';
 import { startMesh, type MeshFixture } from '../test/support/mesh.js';
 import { expectProblem, PROBLEM_BASE, send as sendTo } from '../test/support/problem.js';
 import { DEFAULT_CLOCK_SKEW_S, DEFAULT_MAX_LIFETIME_S } from './token-lifetime.js';
+import { testDate } from '../test/support/dates.js';
 
 let mesh: MeshFixture;
 let bearer: string;
@@ -58,7 +59,7 @@ const now = () => Math.floor(Date.now() / 1000);
 const HOUR = 3600;
 
 /** A flight id of the right shape that the timetable does not have. */
-const NO_SUCH_FLIGHT = 'ZZ999-2026-12-03';
+const NO_SUCH_FLIGHT = `ZZ999-${testDate(2)}`;
 
 /** One request of each route that needs a bearer token, with a valid body where it has one. */
 const BOOKING_ROUTES: { method: string; path: string; body?: unknown; ok: number }[] = [
@@ -80,7 +81,7 @@ const BOOKING_ROUTES: { method: string; path: string; body?: unknown; ok: number
   {
     method: 'POST',
     path: `/api/v1/flights/${NO_SUCH_FLIGHT}/retime`,
-    body: { departure: '2026-12-03T10:00:00Z', reason: 'edge' },
+    body: { departure: `${testDate(2)}T10:00:00Z`, reason: 'edge' },
     ok: 404,
   },
   {
@@ -287,13 +288,13 @@ describe('media types, sizes and malformed URLs (issue 14 item 3)', () => {
   /** One request of each route family, as a request line. */
   const FAMILIES = [
     'GET /api/v1/airports?q=lon',
-    'GET /api/v1/search?origin=JFK&destination=LHR&date=2026-12-03',
-    'GET /api/v1/search/stream?origin=JFK&destination=LHR&date=2026-12-03',
+    `GET /api/v1/search?origin=JFK&destination=LHR&date=${testDate(2)}`,
+    `GET /api/v1/search/stream?origin=JFK&destination=LHR&date=${testDate(2)}`,
     'POST /api/v1/quotes',
     'GET /api/v1/quotes/q1',
     'GET /api/v1/bookings',
     'POST /api/v1/bookings/ZZZZZZ/cancel',
-    'GET /api/v1/flights?origin=JFK&destination=LHR&date=2026-12-03',
+    `GET /api/v1/flights?origin=JFK&destination=LHR&date=${testDate(2)}`,
     `POST /api/v1/flights/${NO_SUCH_FLIGHT}/cancel`,
     'POST /auth/logout',
     'GET /healthz',
@@ -334,11 +335,11 @@ describe('media types, sizes and malformed URLs (issue 14 item 3)', () => {
   it.each([
     ['/api/v1/airports?q=*', 'q'],
     ['/api/v1/airports?limit=5&q=*', 'q'],
-    ['/api/v1/search?origin=*&destination=LHR&date=2026-12-03', 'origin'],
+    [`/api/v1/search?origin=*&destination=LHR&date=${testDate(2)}`, 'origin'],
     ['/api/v1/search/stream?origin=JFK&destination=LHR&date=*', 'date'],
     ['/api/v1/bookings?pageToken=*', 'pageToken'],
     ['/api/v1/bookings?pageSize=5&*=1', '(query)'],
-    ['/api/v1/flights?origin=JFK&destination=*&date=2026-12-03', 'destination'],
+    [`/api/v1/flights?origin=JFK&destination=*&date=${testDate(2)}`, 'destination'],
   ])('GET %s: a malformed escape in the query is 400 naming %s', async (template, field) => {
     for (const escape of BAD_ESCAPES) {
       const a = await send('GET', template.replace('*', escape), {

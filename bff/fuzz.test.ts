@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callJson } from '../test/support/http.js';
 import { startMesh, type MeshFixture } from '../test/support/mesh.js';
+import { testDate } from '../test/support/dates.js';
 
 let mesh: MeshFixture;
 
@@ -30,7 +31,7 @@ describe('BFF under bad input (property-based, over real HTTP)', () => {
     fc.string({ unit: 'grapheme', maxLength: 40 }),
     fc.string({ minLength: 2_000, maxLength: 6_000 }),
     fc.constantFrom('', ' ', '-1', '0', '1e309', 'NaN', '9999999999999', '1.5', 'null', '[]', '%'),
-    fc.constantFrom('JFK', 'LHR', 'jfk', 'XXX', '2026-12-03', '2026-02-30', '1900-01-01', '3'),
+    fc.constantFrom('JFK', 'LHR', 'jfk', 'XXX', testDate(2), '2026-02-30', '1900-01-01', '3'),
     fc.constantFrom('economy', 'first', 'price', 'adult', 'infant', 'K7QX2M', '2', '100'),
   );
   /** Some parameters of a valid set replaced by junk (or dropped), plus stray ones. */
@@ -48,7 +49,7 @@ describe('BFF under bad input (property-based, over real HTTP)', () => {
           else q[k] = v;
         return new URLSearchParams(q).toString();
       });
-  const searchQuery = nearly({ origin: 'JFK', destination: 'LHR', date: '2026-12-03' }, [
+  const searchQuery = nearly({ origin: 'JFK', destination: 'LHR', date: testDate(2) }, [
     'adults',
     'children',
     'infants',
@@ -59,7 +60,7 @@ describe('BFF under bad input (property-based, over real HTTP)', () => {
   ]);
   const validBooking = { quoteId: 'q', passengers: [ada], contactEmail: 'ada@example.com' };
   const validQuote = {
-    flightIds: ['BA117-2026-12-03'],
+    flightIds: [`BA117-${testDate(2)}`],
     passengers: { adults: 1 },
     cabin: 'economy',
   };

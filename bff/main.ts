@@ -4,24 +4,17 @@
  * It starts through the same runtime as the services (config, logs, Consul, peer clients, a
  * graceful stop on SIGTERM/SIGINT); bff/app.ts is the HTTP API itself.
  */
-import { BFF_PORT, FLIGHT_MESH } from '../flights/mesh.js';
 import { runHttpProcess } from '../platform/http-process.js';
 import { buildBff } from './app.js';
 import { createAuthenticator } from './auth.js';
-import { createBffClients, DEFAULT_DEADLINE_MS } from './clients.js';
-import { bffEnv } from './config.js';
+import { BFF_PROCESS, connectThrough, createBffClients } from './clients.js';
 
 await runHttpProcess({
-  mesh: FLIGHT_MESH,
-  name: 'bff',
-  defaultPort: BFF_PORT,
-  env: bffEnv,
+  ...BFF_PROCESS,
   async start({ config, log, client }) {
     if (config.JWT_SECRET)
       log.warn('JWT_SECRET is set: tokens are checked against a shared key, not the issuer’s JWKS');
-    const clients = createBffClients((service, definition) =>
-      client(service, definition, { defaultDeadlineMs: DEFAULT_DEADLINE_MS }),
-    );
+    const clients = createBffClients(connectThrough(client));
     let draining = false;
     const app = await buildBff({
       clients,

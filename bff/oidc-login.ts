@@ -40,18 +40,61 @@ const tokenSet = (t: oidc.TokenEndpointResponse): TokenSet => ({
   ...(t.id_token ? { idToken: t.id_token } : {}),
 });
 
+/**
+ * A fetch that reaches the provider at `internalUrl` while everyone else knows it by `issuer`:
+ * requests for the issuer's origin go to the internal one, and URLs of the internal origin in
+ * the discovery document are put back to the issuer's (oidc-provider builds its endpoints from
+ * the request's own host), so the browser is sent to the public login page and later calls
+ * come back through here. Only connections change: the issuer the responses are checked
+ * against (discovery's `issuer`, the ID token's `iss`) stays the public one.
+ */
+export function backChannelFetch(issuer: string, internalUrl: string): oidc.CustomFetch {
+  const publicOrigin = new URL(issuer).origin;
+  const internal = new URL(internalUrl);
+  return async (url, init) => {
+    const target = new URL(url);
+    if (target.origin === publicOrigin) {
+      target.protocol = internal.protocol;
+      target.host = internal.host;
+    }
+    const res = await fetch(target, init as RequestInit);
+    if (!res.ok || !target.pathname.endsWith('/.well-known/openid-configuration')) return res;
+    const metadata = (await res.json()) as Record<string, unknown>;
+    const toPublic = (value: unknown) =>
+      typeof value === 'string' && value.startsWith(`${internal.origin}/`)
+        ? `${publicOrigin}${value.slice(internal.origin.length)}`
+        : value;
+    const rewritten = Object.fromEntries(
+      Object.entries(metadata).map(([k, v]) => [k, toPublic(v)]),
+    );
+    return new Response(JSON.stringify(rewritten), {
+      status: res.status,
+      headers: { 'content-type': 'application/json' },
+    });
+  };
+}
+
+/**
+ * @param options.issuer the provider's issuer, as browsers reach it
+ * @param options.internalUrl where this process reaches the provider, if not at the issuer
+ */
 export function registerOidcLogin(
   app: FastifyInstance,
-  options: { issuer: string; sessions: Sessions; log: Logger },
+  options: { issuer: string; internalUrl?: string | undefined; sessions: Sessions; log: Logger },
 ): void {
   const { sessions, log } = options;
+  const insecure =
+    options.issuer.startsWith('http:') || Boolean(options.internalUrl?.startsWith('http:'));
   // Discovered on first use (the provider may start after the BFF), again after a failure.
   let configuration: Promise<oidc.Configuration> | undefined;
   const provider = () => {
     configuration ??= oidc
       .discovery(new URL(options.issuer), WEB_CLIENT_ID, undefined, oidc.None(), {
         // A local issuer is plain http (http://127.0.0.1:3001); production's is https.
-        execute: options.issuer.startsWith('http:') ? [oidc.allowInsecureRequests] : [],
+        execute: insecure ? [oidc.allowInsecureRequests] : [],
+        ...(options.internalUrl
+          ? { [oidc.customFetch]: backChannelFetch(options.issuer, options.internalUrl) }
+          : {}),
       })
       .catch((err: unknown) => {
         configuration = undefined;

@@ -8,6 +8,7 @@ import { startPricing, type PricingFixture } from '../test/support/pricing.js';
 import { freePort, spawnEntry } from '../test/support/processes.js';
 import { startSchedule, type ScheduleFixture } from '../test/support/schedule.js';
 import { startSearch } from '../test/support/search.js';
+import { testDate } from '../test/support/dates.js';
 
 let schedule: ScheduleFixture;
 let pricing: PricingFixture;
@@ -36,7 +37,7 @@ describe('BFF cancellation and tracing', () => {
     try {
       const controller = new AbortController();
       const res = await fetch(
-        `${edge.url}/api/v1/search/stream?origin=JFK&destination=SIN&date=2026-12-03&maxStops=2&maxResults=100`,
+        `${edge.url}/api/v1/search/stream?origin=JFK&destination=SIN&date=${testDate(2)}&maxStops=2&maxResults=100`,
         {
           signal: controller.signal,
         },

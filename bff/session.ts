@@ -286,6 +286,11 @@ export async function registerSessions(app: FastifyInstance, deps: SessionDeps):
   });
 
   if (oidcLoginEnabled(config))
-    registerOidcLogin(app, { issuer: config.JWT_ISSUER, sessions, log: deps.log });
+    registerOidcLogin(app, {
+      issuer: config.JWT_ISSUER,
+      internalUrl: config.IDENTITY_INTERNAL_URL,
+      sessions,
+      log: deps.log,
+    });
   return sessions;
 }

@@ -15,6 +15,7 @@ import { startMesh, type MeshFixture } from '../test/support/mesh.js';
 import { expectProblem, send } from '../test/support/problem.js';
 import { registerRoutes } from './routes/index.js';
 import { registerSessions } from './session.js';
+import { testDate } from '../test/support/dates.js';
 
 type Schema = z.ZodType & { _zod: { def: Record<string, unknown> & { type: string } } };
 
@@ -145,7 +146,7 @@ describe('text, paging and names through the real BFF and mesh', () => {
       await send(
         mesh.bff.url,
         'GET',
-        '/api/v1/search?origin=J%00K&destination=LHR&date=2026-12-03',
+        `/api/v1/search?origin=J%00K&destination=LHR&date=${testDate(2)}`,
       ),
       400,
       'invalid-request',
@@ -159,7 +160,7 @@ describe('text, paging and names through the real BFF and mesh', () => {
     );
     expectProblem(
       await json('POST', '/api/v1/quotes', {
-        flightIds: ['BA1\uDC00-2026-12-03'],
+        flightIds: [`BA1\uDC00-${testDate(2)}`],
         passengers: { adults: 1 },
         cabin: 'economy',
       }),

@@ -6,6 +6,7 @@
  */
 import { register } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testDate } from '../test/support/dates.js';
 
 register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
 
@@ -32,7 +33,7 @@ const { startBooking } = await import('../test/support/booking.js');
 const { startPricing } = await import('../test/support/pricing.js');
 const { startSchedule } = await import('../test/support/schedule.js');
 /** Not the first day of the window: a flight there may be past its sales cut-off today. */
-const TRAVEL_DATE = '2026-12-03';
+const TRAVEL_DATE = testDate(2);
 
 type Fixture = { stop(): Promise<void> };
 let schedule: Awaited<ReturnType<typeof startSchedule>>;

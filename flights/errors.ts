@@ -22,6 +22,7 @@ export const FLIGHTS_ERRORS: ErrorVocabulary = {
   domain: ERROR_DOMAIN,
   invalidArgument: reasonName(ErrorReason.ERROR_REASON_INVALID_FIELD),
   unspecified: reasonName(ErrorReason.ERROR_REASON_UNSPECIFIED),
+  dependencyUnavailable: reasonName(ErrorReason.ERROR_REASON_DEPENDENCY_UNAVAILABLE),
 };
 
 /** "DEPENDENCY_UNAVAILABLE": a service this one needs could not answer. */

@@ -11,8 +11,19 @@ import { bind, ServiceServer, type Handlers } from './server.js';
 
 type Schedule = typeof ScheduleServiceService;
 
-/** How the real downstream server answers getHold: ok, UNAVAILABLE, NOT_FOUND, or held open. */
-type Mode = 'ok' | 'unavailable' | 'not_found' | 'hang';
+const LISTING = {
+  origin: 'LHR',
+  destination: 'JFK',
+  fromDate: '2026-12-02',
+  toDate: '2026-12-02',
+  includeCancelled: false,
+};
+
+/**
+ * How the real downstream server answers getHold and listFlights: ok, UNAVAILABLE, NOT_FOUND, or
+ * held open; 'late' (listFlights only): one message, then UNAVAILABLE.
+ */
+type Mode = 'ok' | 'unavailable' | 'not_found' | 'hang' | 'late';
 
 function only(handlers: Partial<Handlers<Schedule>>): Handlers<Schedule> {
   const all: Record<string, unknown> = {};
@@ -29,11 +40,17 @@ const BASE: GuardOptions = {
   halfOpenAfterMs: 60_000,
   maxConcurrent: 50,
   maxQueued: 0,
+  maxStreams: 50,
 };
 
 describe('circuit breaker and bulkhead over a real server', () => {
-  const errors = { domain: 'test.v1', invalidArgument: 'INVALID', unspecified: 'UNSPECIFIED' };
-  const state = { mode: 'ok' as Mode, calls: 0, release: [] as Array<() => void> };
+  const errors = {
+    domain: 'test.v1',
+    invalidArgument: 'INVALID',
+    unspecified: 'UNSPECIFIED',
+    dependencyUnavailable: 'PEER_DOWN',
+  };
+  const state = { mode: 'ok' as Mode, calls: 0, streams: 0, release: [] as Array<() => void> };
   const logLines: Array<{ msg: string; target?: string; state?: string }> = [];
   const log = pino(
     { level: 'info' },
@@ -48,7 +65,7 @@ describe('circuit breaker and bulkhead over a real server', () => {
   const clients: ServiceClient<Schedule>[] = [];
 
   function clientWith(options: Partial<GuardOptions>) {
-    const guard = createGuard('schedule', { ...BASE, ...options }, log);
+    const guard = createGuard('schedule', { ...BASE, ...options }, log, errors);
     const client = createClient(ScheduleServiceService, {
       target: `dns:///127.0.0.1:${server.port}`,
       defaultDeadlineMs: 10_000,
@@ -80,6 +97,26 @@ describe('circuit breaker and bulkhead over a real server', () => {
                 });
               return { hold: undefined };
             },
+            async *listFlights(_req, ctx) {
+              state.streams++;
+              if (state.mode === 'unavailable')
+                throw new DomainError(status.UNAVAILABLE, 'DOWN', 'injected: down');
+              if (state.mode === 'not_found')
+                throw new DomainError(status.NOT_FOUND, 'FLIGHT_NOT_FOUND', 'no such route');
+              if (state.mode === 'hang')
+                await new Promise<void>((resolve) => {
+                  state.release.push(resolve);
+                  ctx.signal.addEventListener('abort', () => resolve());
+                });
+              yield { flight: undefined, cursor: '' };
+              if (state.mode === 'late')
+                throw new DomainError(status.UNAVAILABLE, 'DOWN', 'injected: cut midway');
+              // Open until the client stops reading or cancels: a feed.
+              if (state.mode === 'hang')
+                await new Promise<void>((resolve) =>
+                  ctx.signal.addEventListener('abort', () => resolve()),
+                );
+            },
           }),
         ),
       ],
@@ -109,10 +146,16 @@ describe('circuit breaker and bulkhead over a real server', () => {
     state.mode = 'hang';
     const before = state.calls;
     const results = await Promise.all(Array.from({ length: 20 }, () => call(client)));
-    for (const r of results) {
-      expect(r).toMatchObject({ code: status.UNAVAILABLE });
-      expect((r as { message: string }).message).toMatch(/circuit breaker for schedule is open/);
-    }
+    for (const r of results)
+      expect(r).toMatchObject({
+        code: status.UNAVAILABLE,
+        message: expect.stringMatching(/schedule is unavailable: its circuit breaker is open/),
+        // The mesh's own reason, and when to try again: when the half-open probe may go.
+        reason: 'PEER_DOWN',
+        metadata: { dependency: 'schedule', refused_by: 'circuit_breaker' },
+        retryDelayMs: expect.any(Number),
+      });
+    expect((results[0] as { retryDelayMs: number }).retryDelayMs).toBeGreaterThan(1_000);
     expect(state.calls).toBe(before);
   });
 
@@ -166,12 +209,101 @@ describe('circuit breaker and bulkhead over a real server', () => {
     // Two run, one waits for a slot, two are refused without reaching the server.
     const refused = await Promise.all(pending.slice(3));
     for (const r of refused)
-      expect((r as { message: string }).message).toMatch(/bulkhead for schedule is full/);
+      expect(r).toMatchObject({
+        code: status.UNAVAILABLE,
+        reason: 'PEER_DOWN',
+        metadata: { dependency: 'schedule', refused_by: 'bulkhead' },
+      });
     await vi.waitFor(() => expect(state.release).toHaveLength(2));
     expect(state.calls).toBe(before + 2);
     state.mode = 'ok';
     for (const release of state.release.splice(0)) release();
     expect(await Promise.all(pending.slice(0, 3))).toEqual(['ok', 'ok', 'ok']);
     expect(state.calls).toBe(before + 3);
+  });
+
+  describe('server streams', () => {
+    /** Reads the whole stream: the messages it got, or the error it ended with. */
+    const read = async (client: ServiceClient<Schedule>) => {
+      const messages: unknown[] = [];
+      try {
+        for await (const m of client.listFlights(LISTING)) messages.push(m);
+        return { messages };
+      } catch (err) {
+        return { messages, error: errorDetails(err) };
+      }
+    };
+
+    it('counts a stream that fails before its first message, and then refuses streams and calls', async () => {
+      const { guard, client } = clientWith({});
+      state.mode = 'unavailable';
+      for (let i = 0; i < 6; i++)
+        expect((await read(client)).error).toMatchObject({ code: status.UNAVAILABLE });
+      expect(guard.state()).toBe('open');
+      const before = { streams: state.streams, calls: state.calls };
+      state.mode = 'hang';
+      expect((await read(client)).error).toMatchObject({
+        code: status.UNAVAILABLE,
+        metadata: { refused_by: 'circuit_breaker' },
+      });
+      // One verdict per dependency: unary calls are refused too.
+      expect(await call(client)).toMatchObject({ metadata: { refused_by: 'circuit_breaker' } });
+      expect(state).toMatchObject(before);
+    });
+
+    it('does not count a failure after the first message, nor a "no"', async () => {
+      const { guard, client } = clientWith({});
+      state.mode = 'late';
+      for (let i = 0; i < 8; i++) {
+        const { messages, error } = await read(client);
+        expect(messages).toHaveLength(1);
+        expect(error).toMatchObject({ code: status.UNAVAILABLE, message: 'injected: cut midway' });
+      }
+      state.mode = 'not_found';
+      for (let i = 0; i < 8; i++)
+        expect((await read(client)).error).toMatchObject({ code: status.NOT_FOUND });
+      expect(guard.state()).toBe('closed');
+    });
+
+    it('closes through a stream as the half-open probe', async () => {
+      const { guard, client } = clientWith({ halfOpenAfterMs: 50 });
+      state.mode = 'unavailable';
+      for (let i = 0; i < 6; i++) await read(client);
+      expect(guard.state()).toBe('open');
+      state.mode = 'ok';
+      await vi.waitFor(async () => expect((await read(client)).messages).toHaveLength(1), {
+        interval: 20,
+      });
+      expect(guard.state()).toBe('closed');
+    });
+
+    it('caps open streams with their own bulkhead, freed when a consumer stops early', async () => {
+      const { client } = clientWith({ maxStreams: 2, maxConcurrent: 1 });
+      state.mode = 'hang';
+      state.release = [];
+      const before = state.streams;
+      // Two feeds open (each past its first message), held by their consumers.
+      const feeds = [client.listFlights(LISTING), client.listFlights(LISTING)].map((s) =>
+        s[Symbol.asyncIterator](),
+      );
+      const firsts = feeds.map((feed) => feed.next());
+      await vi.waitFor(() => expect(state.release.length).toBe(2));
+      for (const r of state.release.splice(0)) r();
+      for (const first of await Promise.all(firsts)) expect(first.done).toBe(false);
+
+      // A third is refused at once, never reaching the server; unary calls have their own cap.
+      expect((await read(client)).error).toMatchObject({
+        code: status.UNAVAILABLE,
+        metadata: { dependency: 'schedule', refused_by: 'bulkhead' },
+      });
+      expect(state.streams).toBe(before + 2);
+      state.mode = 'ok';
+      expect(await call(client)).toBe('ok');
+
+      // A consumer that stops frees its slot (and cancels its call): the next stream opens.
+      await feeds[0]!.return!();
+      expect((await read(client)).messages).toHaveLength(1);
+      await feeds[1]!.return!();
+    });
   });
 });

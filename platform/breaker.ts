@@ -1,20 +1,28 @@
 /**
- * A circuit breaker and a bulkhead per outgoing dependency, with cockatiel, applied once by the
- * client factory (platform/clients.ts) to every unary call:
+ * A circuit breaker and bulkheads per outgoing dependency, with cockatiel, applied once by the
+ * client factory (platform/clients.ts) to every call:
  *
- * - the bulkhead caps the calls in flight to the dependency (`BULKHEAD_MAX_CONCURRENT`, with up
- *   to `BULKHEAD_MAX_QUEUED` waiting); a call beyond both is refused at once;
+ * - a bulkhead caps the unary calls in flight to the dependency (`BULKHEAD_MAX_CONCURRENT`, with
+ *   up to `BULKHEAD_MAX_QUEUED` waiting); a call beyond both is refused at once;
+ * - another caps its open server streams (`BULKHEAD_MAX_STREAMS`), none waiting: a stream lasts
+ *   (a listing for minutes, a feed for its whole deadline), so a queued one could wait that long;
  * - the breaker (cockatiel's SamplingBreaker) opens when at least `BREAKER_FAILURE_RATIO` of the
  *   calls in the last `BREAKER_WINDOW_MS` failed because the dependency could not answer (see
  *   isUnreachable: down, slow, broken — never a "no" such as NOT_FOUND, never the caller's own
  *   cancel), provided there were at least `BREAKER_MIN_RPS` calls a second on average; while open
  *   every call fails at once without reaching the network; after `BREAKER_HALF_OPEN_AFTER_MS` one
- *   probe call is let through, and its outcome closes or re-opens the breaker.
+ *   probe call is let through, and its outcome closes or re-opens the breaker. Unary calls and
+ *   streams share it (one dependency, one verdict); a stream counts by its start: failed if it
+ *   fails before its first message, succeeded once that message arrives (or it ends cleanly
+ *   without one). What happens later in a stream is the caller's to handle (it resumes), not a
+ *   verdict on the dependency: a feed cut after an hour says nothing about reachability.
  *
- * A refused call rejects with a grpc-js-shaped error, code UNAVAILABLE, so callers treat it as
- * any other unreachable peer (platform/peers.ts turns it into UNAVAILABLE with RetryInfo).
+ * A refused call rejects with a grpc-js-shaped error, code UNAVAILABLE, ErrorInfo reason the
+ * mesh's `dependencyUnavailable` (metadata: `dependency`, `refused_by` circuit_breaker|bulkhead)
+ * and RetryInfo (until the half-open probe, for an open breaker), so callers treat it as any
+ * other unreachable peer (platform/peers.ts) and the edge can answer 503 with Retry-After.
  */
-import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { status, type ServiceError } from '@grpc/grpc-js';
 import {
   bulkhead,
   circuitBreaker,
@@ -26,7 +34,7 @@ import {
   wrap,
 } from 'cockatiel';
 import { z } from 'zod';
-import { isUnreachable } from './errors.js';
+import { DomainError, isUnreachable, toStatusObject, type ErrorVocabulary } from './errors.js';
 import type { Logger } from './logger.js';
 import { observeBreaker, type BreakerState } from './rpc-metrics.js';
 
@@ -41,6 +49,7 @@ export const breakerEnv = {
   BREAKER_HALF_OPEN_AFTER_MS: positiveInt.default(5_000),
   BULKHEAD_MAX_CONCURRENT: positiveInt.default(200),
   BULKHEAD_MAX_QUEUED: z.coerce.number().int().min(0).default(400),
+  BULKHEAD_MAX_STREAMS: positiveInt.default(100),
 };
 
 export interface GuardOptions {
@@ -55,6 +64,8 @@ export interface GuardOptions {
   /** Calls in flight at most, and calls waiting for a slot at most. */
   maxConcurrent: number;
   maxQueued: number;
+  /** Server streams open at most; one more is refused at once. */
+  maxStreams: number;
 }
 
 export function guardOptionsFrom(config: {
@@ -67,6 +78,7 @@ export function guardOptionsFrom(config: {
     halfOpenAfterMs: config.BREAKER_HALF_OPEN_AFTER_MS,
     maxConcurrent: config.BULKHEAD_MAX_CONCURRENT,
     maxQueued: config.BULKHEAD_MAX_QUEUED,
+    maxStreams: config.BULKHEAD_MAX_STREAMS,
   };
 }
 
@@ -76,6 +88,13 @@ export interface Guard {
   readonly target: string;
   /** `call` if the bulkhead has room and the breaker lets it through; else rejects UNAVAILABLE. */
   run<T>(call: () => Promise<T>): Promise<T>;
+  /**
+   * The messages of the server stream `open` starts, if the stream bulkhead has a free slot and
+   * the breaker lets it through (else it throws UNAVAILABLE before `open` is called). The slot
+   * is held until the stream ends or the consumer stops; the breaker hears of the stream's
+   * start only (see above).
+   */
+  stream<T>(open: () => AsyncIterable<T>): AsyncIterable<T>;
   state(): BreakerState;
 }
 
@@ -87,16 +106,35 @@ const STATE_NAMES: Record<CircuitState, BreakerState> = {
   [CircuitState.Isolated]: 'open',
 };
 
-function refused(details: string): ServiceError {
-  return Object.assign(new Error(`${status.UNAVAILABLE} UNAVAILABLE: ${details}`), {
-    code: status.UNAVAILABLE,
-    details,
-    metadata: new Metadata(),
+/** Why a call was not sent, in the dependency's name, as the caller receives a peer's error. */
+function refused(
+  errors: ErrorVocabulary,
+  target: string,
+  by: 'circuit_breaker' | 'bulkhead',
+  message: string,
+  retryAfterMs: number,
+): ServiceError {
+  const error = new DomainError(status.UNAVAILABLE, errors.dependencyUnavailable, message, {
+    metadata: { dependency: target, refused_by: by },
+    retryAfterMs,
   });
+  const { code, details, metadata } = toStatusObject(error, errors);
+  return Object.assign(new Error(`${code} UNAVAILABLE: ${details}`), { code, details, metadata });
 }
 
-/** A guard for the dependency `target`, logged on every state change and observed as a metric. */
-export function createGuard(target: string, options: GuardOptions, log: Logger): Guard {
+/** Refused at once by a full bulkhead: a slot frees when any call ends, so try again soon. */
+const BULKHEAD_RETRY_MS = 1_000;
+
+/**
+ * A guard for the dependency `target`, logged on every state change and observed as a metric;
+ * `errors` spells the refusals (see above).
+ */
+export function createGuard(
+  target: string,
+  options: GuardOptions,
+  log: Logger,
+  errors: ErrorVocabulary,
+): Guard {
   const breaker = circuitBreaker(
     handleWhen((err) => isUnreachable(err)),
     {
@@ -109,14 +147,40 @@ export function createGuard(target: string, options: GuardOptions, log: Logger):
     },
   );
   const limit = bulkhead(options.maxConcurrent, options.maxQueued);
+  const streams = bulkhead(options.maxStreams, 0);
   const policy = wrap(limit, breaker);
   const state = () => STATE_NAMES[breaker.state];
+  let openedAt = 0;
   breaker.onStateChange((next) => {
+    if (next === CircuitState.Open) openedAt = Date.now();
     const line = { target, state: STATE_NAMES[next] };
     if (next === CircuitState.Closed) log.info(line, 'circuit breaker closed');
     else log.warn(line, `circuit breaker ${line.state.replace('_', '-')}`);
   });
   observeBreaker(target, state);
+
+  /** cockatiel's refusals as the caller's UNAVAILABLE; anything else unchanged. */
+  function translated(err: unknown, cap: number): unknown {
+    if (isBrokenCircuitError(err))
+      return refused(
+        errors,
+        target,
+        'circuit_breaker',
+        `${target} is unavailable: its circuit breaker is open, the call was not sent`,
+        // Until the half-open probe; at least a second (Retry-After counts whole seconds).
+        Math.max(1_000, openedAt + options.halfOpenAfterMs - Date.now()),
+      );
+    if (isBulkheadRejectedError(err))
+      return refused(
+        errors,
+        target,
+        'bulkhead',
+        `${target} is busy: ${cap} calls already in flight, the call was not sent`,
+        BULKHEAD_RETRY_MS,
+      );
+    return err;
+  }
+
   return {
     target,
     state,
@@ -124,11 +188,34 @@ export function createGuard(target: string, options: GuardOptions, log: Logger):
       try {
         return await policy.execute(call);
       } catch (err) {
-        if (isBrokenCircuitError(err))
-          throw refused(`circuit breaker for ${target} is open: not called`);
-        if (isBulkheadRejectedError(err))
-          throw refused(`bulkhead for ${target} is full (${options.maxConcurrent} in flight)`);
-        throw err;
+        throw translated(err, options.maxConcurrent);
+      }
+    },
+    async *stream<T>(open: () => AsyncIterable<T>) {
+      let release = () => {};
+      let iterator: AsyncIterator<T> | undefined;
+      try {
+        // cockatiel's bulkhead holds a slot while the function's promise is pending: here, the
+        // stream's whole life. With no queue it admits (calls the function) or throws at once.
+        await new Promise<void>((admitted, rejected) => {
+          streams
+            .execute(() => {
+              admitted();
+              return new Promise<void>((r) => (release = r));
+            })
+            .catch(rejected);
+        });
+        const first = await breaker.execute(() => {
+          iterator = open()[Symbol.asyncIterator]();
+          return iterator.next();
+        });
+        for (let next = first; !next.done; next = await iterator!.next()) yield next.value;
+      } catch (err) {
+        throw translated(err, options.maxStreams);
+      } finally {
+        // A consumer that stopped early ends the call (a no-op on a stream already over).
+        await iterator?.return?.();
+        release();
       }
     },
   };

@@ -27,7 +27,12 @@ function only(handlers: Partial<Handlers<Schedule>>): Handlers<Schedule> {
 
 describe('client factory over real servers', () => {
   const log = createLogger('test', 'silent');
-  const errors = { domain: 'test.v1', invalidArgument: 'INVALID', unspecified: 'UNSPECIFIED' };
+  const errors = {
+    domain: 'test.v1',
+    invalidArgument: 'INVALID',
+    unspecified: 'UNSPECIFIED',
+    dependencyUnavailable: 'PEER_DOWN',
+  };
   const seen: { deadline?: Date; cancelled?: boolean; listenersAfterFanOut?: number } = {};
   let downstream: ServiceServer;
   let upstream: ServiceServer;

@@ -46,9 +46,9 @@ export interface ClientOptions<D extends ServiceDef> {
   /** TLS for the channel (the mesh's mTLS: platform/mtls.ts); plaintext when absent. */
   credentials?: grpc.ChannelCredentials;
   /**
-   * The dependency's circuit breaker and bulkhead (platform/breaker.ts), applied to every unary
-   * call. Server streams are not guarded: the mesh's streams are long-lived feeds and listings
-   * that would hold a bulkhead slot for minutes, and their callers already resume on failure.
+   * The dependency's circuit breaker and bulkheads (platform/breaker.ts), applied to every call:
+   * a unary call through the call bulkhead and the breaker; a server stream through the stream
+   * bulkhead (its slot held while it lasts) and the breaker, which counts its start only.
    */
   guard?: Guard;
 }
@@ -146,6 +146,11 @@ export function createClient<D extends ServiceDef>(
       'grpc.service_config': JSON.stringify(serviceConfig(name, options.loadBalancingConfig)),
       'grpc.keepalive_time_ms': 30_000,
       'grpc.keepalive_timeout_ms': 10_000,
+      // A peer that is not up yet (every process of a mesh starts at once) or restarting is
+      // retried within a second, not on gRPC's default backoff (1 s growing ×1.6 to 2 min),
+      // which left a caller seconds behind a peer that had long become ready.
+      'grpc.initial_reconnect_backoff_ms': 250,
+      'grpc.max_reconnect_backoff_ms': 1_000,
       ...options.channelOptions,
       interceptors: [clientMetricsInterceptor],
     },
@@ -167,12 +172,30 @@ export function createClient<D extends ServiceDef>(
         callOptionsFor(defaultMs, callOptions),
       ] as const;
     if (def.responseStream) {
-      methods[key] = (request: unknown, callOptions?: CallOptions) => {
-        const stream = client.makeServerStreamRequest(...call(request, callOptions));
-        const detach = cancelWith(callOptions, () => stream.cancel());
-        stream.on('close', detach);
-        return stream;
-      };
+      /**
+       * The call starts when the consumer asks for the first message; a consumer that stops
+       * early (break, return, throw in a for-await) cancels it, so the server stops too.
+       */
+      async function* stream(request: unknown, callOptions?: CallOptions) {
+        const grpcStream = client.makeServerStreamRequest(...call(request, callOptions));
+        const detach = cancelWith(callOptions, () => grpcStream.cancel());
+        grpcStream.on('close', detach);
+        let over = false;
+        try {
+          for await (const message of grpcStream) yield message;
+          over = true;
+        } catch (err) {
+          over = true;
+          throw err;
+        } finally {
+          if (!over) grpcStream.cancel();
+        }
+      }
+      const guard = options.guard;
+      methods[key] = guard
+        ? (request: unknown, callOptions?: CallOptions) =>
+            guard.stream(() => stream(request, callOptions))
+        : stream;
     } else {
       const unary = (request: unknown, callOptions?: CallOptions) =>
         new Promise((resolve, reject) => {

@@ -1,9 +1,13 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openEmbeddedStore } from './embedded-store.js';
+import { ensureTemplate, openEmbeddedStore } from './embedded-store.js';
 import { createLogger } from './logger.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
 
 const work = mkdtempSync(path.join(tmpdir(), 'embedded-store-'));
 const cache = path.join(work, 'cache');
@@ -12,6 +16,41 @@ const log = createLogger('embedded-store-test', 'silent');
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('the embedded store', () => {
+  // First, so that the suite runs initdb once (seconds of CPU): the other tests reuse `cache`.
+  it('runs initdb once when several stores open at once, taking over a dead builder’s lock', async () => {
+    // A builder that died mid-way: its lock names a process that no longer exists.
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+      encoding: 'utf8',
+    }).stdout;
+    const version = (
+      JSON.parse(
+        readFileSync(path.join(ROOT, 'node_modules/@electric-sql/pglite/package.json'), 'utf8'),
+      ) as {
+        version: string;
+      }
+    ).version;
+    const lock = path.join(cache, `pglite-${version}-template.lock`);
+    mkdirSync(lock, { recursive: true });
+    writeFileSync(path.join(lock, 'pid'), dead);
+
+    const lines: string[] = [];
+    const counting = pino({ level: 'info' }, { write: (l: string) => void lines.push(l) });
+    const stores = await Promise.all(
+      ['x', 'y', 'z'].map((n) => openEmbeddedStore(path.join(work, 'at-once', n), counting, cache)),
+    );
+    try {
+      const built = lines.filter((l) => l.includes('embedded store template initialised'));
+      expect(built).toHaveLength(1);
+      for (const store of stores)
+        expect((await store.query<{ one: number }>('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+      // The template, and neither the lock nor a half-built copy.
+      expect(readdirSync(cache)).toEqual([`pglite-${version}-template`]);
+      expect(await ensureTemplate(log, cache)).toBe(path.join(cache, `pglite-${version}-template`));
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  }, 180_000);
+
   it('initialises a template once and starts each empty store as its own copy', async () => {
     const a = await openEmbeddedStore(path.join(work, 'a'), log, cache);
     const b = await openEmbeddedStore(path.join(work, 'data', 'b'), log, cache);

@@ -13,7 +13,7 @@
  *   both: ~45 MB. Liftoff alone opens the store faster and costs ~1.3× per statement, which these
  *   stores can spare (hot reads are served from memory by the services).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import {
   cpSync,
   existsSync,
@@ -22,6 +22,8 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
+  writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
@@ -31,8 +33,16 @@ import v8 from 'node:v8';
 import type { PGlite } from '@electric-sql/pglite';
 import type { Logger } from './logger.js';
 
-/** postgresql.conf of every embedded store: small buffers, no checkpoint noise. */
-const SETTINGS = ['shared_buffers = 8MB', 'temp_buffers = 1MB', 'wal_buffers = 256kB'];
+/**
+ * postgresql.conf of every embedded store: small buffers, and shared memory sized for the one
+ * backend PGlite runs (max_connections sizes the process and lock tables: 100 by default, ~5 MB).
+ */
+const SETTINGS = [
+  'shared_buffers = 8MB',
+  'temp_buffers = 1MB',
+  'wal_buffers = 256kB',
+  'max_connections = 2',
+];
 
 /** Where initialised templates are kept, one per PGlite build (`~/.cache/flight-mesh`). */
 export function defaultCacheDir(): string {
@@ -44,45 +54,97 @@ export function defaultCacheDir(): string {
 
 const initialised = (dir: string) => existsSync(path.join(dir, 'PG_VERSION'));
 
+/** Runs `node args…` and resolves with its exit status and stderr (the event loop keeps going). */
+function runNode(args: string[]): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', (err) => resolve({ status: null, stderr: err.message }));
+    child.on('close', (status) => resolve({ status, stderr }));
+  });
+}
+
 /**
- * Runs initdb into `target` in a child process (its memory goes back to the OS when it exits).
- * Several processes may race to make the template: each builds its own copy and renames it into
- * place; the first rename wins and the others drop theirs.
+ * Runs initdb into `target` in a child process (its memory goes back to the OS when it exits),
+ * built beside it and renamed into place, so a crash never leaves a half-made template.
  */
-function buildTemplate(target: string, pgliteUrl: string, log: Logger): void {
+async function buildTemplate(target: string, pgliteUrl: string, log: Logger): Promise<void> {
   const building = `${target}.building-${process.pid}`;
   rmSync(building, { recursive: true, force: true });
-  mkdirSync(path.dirname(target), { recursive: true });
   const started = performance.now();
   const script = `const { PGlite } = await import(${JSON.stringify(pgliteUrl)});
 const db = await PGlite.create(${JSON.stringify(building)});
 await db.close();`;
-  const child = spawnSync(
-    process.execPath,
-    ['--liftoff-only', '--input-type=module', '-e', script],
-    { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' },
-  );
+  const child = await runNode(['--liftoff-only', '--input-type=module', '-e', script]);
   if (child.status !== 0 || !initialised(building)) {
     rmSync(building, { recursive: true, force: true });
-    throw new Error(`embedded store initdb failed: ${child.stderr || child.error?.message}`);
+    throw new Error(`embedded store initdb failed: ${child.stderr}`);
   }
-  try {
-    renameSync(building, target);
-  } catch {
-    rmSync(building, { recursive: true, force: true }); // another process was first
-  }
+  rmSync(target, { recursive: true, force: true });
+  renameSync(building, target);
   log.info(
     { template: target, ms: Math.round(performance.now() - started) },
     'embedded store template initialised',
   );
 }
 
+/** True while the process that wrote `lock`/pid runs (or the lock is too new to hold a pid). */
+function lockHeld(lock: string): boolean {
+  try {
+    const pid = Number(readFileSync(path.join(lock, 'pid'), 'utf8'));
+    process.kill(pid, 0); // throws ESRCH once that process is gone
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EPERM') return true; // alive, someone else's
+    // No pid yet: its owner made the directory a moment ago (or died right then; give it 30 s).
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      return existsSync(lock) && Date.now() - statSync(lock).mtimeMs < 30_000;
+    return false;
+  }
+}
+
+/**
+ * The initialised template for this PGlite build under `cacheDir`, made if missing. initdb is
+ * the costliest step of a first start (seconds of CPU), so when several processes start at once
+ * (`npm start` opens three stores, and its launcher asks for the template before any of them)
+ * exactly one runs it: the holder of `<template>.lock` (a directory, made atomically, with the
+ * holder's pid); the others wait for the template, and take the lock over if its holder died.
+ */
+export async function ensureTemplate(log: Logger, cacheDir = defaultCacheDir()): Promise<string> {
+  // The package's entry (dist/index.cjs) for the child, and its package.json for the version
+  // (its exports map does not offer package.json).
+  const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
+  const manifest = path.join(path.dirname(entry), '..', 'package.json');
+  const { version } = JSON.parse(readFileSync(manifest, 'utf8')) as { version: string };
+  const template = path.join(cacheDir, `pglite-${version}-template`);
+  const lock = `${template}.lock`;
+  mkdirSync(cacheDir, { recursive: true });
+  while (!initialised(template)) {
+    try {
+      mkdirSync(lock);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if (!lockHeld(lock)) rmSync(lock, { recursive: true, force: true });
+      else await new Promise((r) => setTimeout(r, 100));
+      continue;
+    }
+    try {
+      writeFileSync(path.join(lock, 'pid'), String(process.pid));
+      if (!initialised(template)) await buildTemplate(template, pathToFileURL(entry).href, log);
+    } finally {
+      rmSync(lock, { recursive: true, force: true });
+    }
+  }
+  return template;
+}
+
 /** Makes `dir` an initialised data directory (a copy of the template) unless it is one. */
-function ensureInitialised(dir: string, template: string, pgliteUrl: string, log: Logger): void {
+async function ensureInitialised(dir: string, cacheDir: string, log: Logger): Promise<void> {
   if (initialised(dir)) return;
   if (existsSync(dir) && readdirSync(dir).length > 0)
     throw new Error(`${dir} is neither empty nor an embedded store: refusing to overwrite it`);
-  if (!initialised(template)) buildTemplate(template, pgliteUrl, log);
+  const template = await ensureTemplate(log, cacheDir);
   // Copied beside, then renamed: a crash mid-copy never leaves a half-made store behind.
   mkdirSync(path.dirname(dir), { recursive: true });
   const copying = `${dir}.copying-${process.pid}`;
@@ -105,12 +167,6 @@ export async function openEmbeddedStore(
   // Before PGlite compiles its module: the flag only applies to modules compiled after it.
   v8.setFlagsFromString('--liftoff-only');
   const { PGlite } = await import('@electric-sql/pglite');
-  // The package's entry (dist/index.cjs) for the child, and its package.json for the version
-  // (its exports map does not offer package.json).
-  const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
-  const manifest = path.join(path.dirname(entry), '..', 'package.json');
-  const { version } = JSON.parse(readFileSync(manifest, 'utf8')) as { version: string };
-  const template = path.join(cacheDir, `pglite-${version}-template`);
-  ensureInitialised(dir, template, pathToFileURL(entry).href, log);
+  await ensureInitialised(dir, cacheDir, log);
   return PGlite.create(dir, { postgresqlconf: SETTINGS });
 }

@@ -15,6 +15,7 @@ const vocabulary: ErrorVocabulary = {
   domain: 'example.v1',
   invalidArgument: 'BAD_FIELD',
   unspecified: 'UNSPECIFIED',
+  dependencyUnavailable: 'PEER_DOWN',
 };
 
 /** What a client receives: the status object's fields on an Error, as grpc-js delivers them. */

@@ -22,6 +22,11 @@ export interface ErrorVocabulary {
   invalidArgument: string;
   /** ErrorInfo.reason of an error that names none (e.g. a relayed peer error without one). */
   unspecified: string;
+  /**
+   * ErrorInfo.reason of a call the client factory refused without sending it, because the
+   * dependency is known to be unavailable (its circuit breaker is open, its bulkhead is full).
+   */
+  dependencyUnavailable: string;
 }
 
 /** For a server outside any mesh (tests, tools): reasons named after the gRPC codes. */
@@ -29,6 +34,7 @@ export const GENERIC_ERRORS: ErrorVocabulary = {
   domain: 'grpc',
   invalidArgument: 'INVALID_ARGUMENT',
   unspecified: 'UNSPECIFIED',
+  dependencyUnavailable: 'UNAVAILABLE',
 };
 
 /**

@@ -16,7 +16,12 @@ type Schedule = typeof ScheduleServiceService;
 
 const MESH = {
   services: { faulty: { port: 0, addrEnv: 'FAULTY_ADDR', fullName: 'flights.v1.ScheduleService' } },
-  errors: { domain: 'test.v1', invalidArgument: 'INVALID', unspecified: 'UNSPECIFIED' },
+  errors: {
+    domain: 'test.v1',
+    invalidArgument: 'INVALID',
+    unspecified: 'UNSPECIFIED',
+    dependencyUnavailable: 'PEER_DOWN',
+  },
 };
 
 /** A real service whose GetHold and GetFlight answer at once, counting the calls they handle. */

@@ -91,7 +91,7 @@ export function openRuntime<S extends z.ZodRawShape, N extends string>(
   const guardOf = (service: string) => {
     let guard = guards.get(service);
     if (!guard) {
-      guard = createGuard(service, guardOptionsFrom(config), log);
+      guard = createGuard(service, guardOptionsFrom(config), log, spec.mesh.errors);
       guards.set(service, guard);
     }
     return guard;

@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { errorDetails, toStatusObject } from './errors.js';
 import { fieldPath, validate } from './validation.js';
 
-const vocabulary = { domain: 'example.v1', invalidArgument: 'BAD_FIELD', unspecified: '' };
+const vocabulary = {
+  domain: 'example.v1',
+  invalidArgument: 'BAD_FIELD',
+  unspecified: '',
+  dependencyUnavailable: '',
+};
 
 describe('validation', () => {
   it('names fields as proto paths', () => {

@@ -27,7 +27,7 @@ export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const DIST = path.join(ROOT, 'dist', 'js');
 const STAMP = path.join(DIST, '.source-hash');
 /** What tsc compiles (tsconfig.build.json), and what the build copies beside it. */
-const SOURCES = ['platform', 'flights', 'services', 'bff', 'identity', 'gen/ts'];
+const SOURCES = ['platform', 'flights', 'services', 'bff', 'identity', 'edge', 'gen/ts'];
 const ASSETS = ['gen/descriptors.binpb', 'package.json', 'services/schedule/reference-data'];
 
 /**

@@ -15,6 +15,7 @@ import { createTestDatabase, type TestDatabase } from './support/postgres.js';
 import { startPricing, type PricingFixture } from './support/pricing.js';
 import { freePort, spawnEntry, type Spawned } from './support/processes.js';
 import { flightIdsOn, startSchedule, type ScheduleFixture } from './support/schedule.js';
+import { testDate } from './support/dates.js';
 
 let schedule: ScheduleFixture;
 let pricing: PricingFixture;
@@ -60,7 +61,7 @@ beforeAll(async () => {
   });
   admin = new pg.Client({ connectionString: db.url });
   await admin.connect();
-  flights.push(...(await flightIdsOn(schedule, 'LHR', 'JFK', '2026-12-02', '2026-12-12')));
+  flights.push(...(await flightIdsOn(schedule, 'LHR', 'JFK', testDate(1), testDate(11))));
 }, 180_000);
 
 afterAll(async () => {

@@ -6,16 +6,20 @@
  * which would have held each call for its whole deadline, receives no call at all.
  */
 import { status } from '@grpc/grpc-js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Cabin, PassengerType } from '../gen/ts/flights/v1/common.js';
 import { PricingServiceService } from '../gen/ts/flights/v1/pricing.js';
 import { PriceStatus } from '../gen/ts/flights/v1/search.js';
 import { errorDetails } from '../platform/errors.js';
+import { startBff, type BffFixture } from './support/bff.js';
+import { callJson } from './support/http.js';
+import { freePort } from './support/processes.js';
 import { startBooking, type BookingFixture } from './support/booking.js';
 import { startFaultProxy, type FaultProxy } from './support/fault-proxy.js';
 import { startPricing, type PricingFixture } from './support/pricing.js';
 import { startSchedule, type ScheduleFixture } from './support/schedule.js';
 import { searchRequest, startSearch, type SearchFixture } from './support/search.js';
+import { testDate } from './support/dates.js';
 
 /** Opens after 3 sampled calls of which half failed; stays open for the whole test. */
 const BREAKER_ENV = {
@@ -103,8 +107,8 @@ describe('booking while pricing’s breaker is open', () => {
     for await (const r of schedule.client.listFlights({
       origin: 'LHR',
       destination: 'JFK',
-      fromDate: '2026-12-02',
-      toDate: '2026-12-02',
+      fromDate: testDate(1),
+      toDate: testDate(1),
       includeCancelled: false,
     }))
       flights.push(r.flight!.flightId);
@@ -150,4 +154,73 @@ describe('booking while pricing’s breaker is open', () => {
     expect(answer?.retryDelayMs).toBeGreaterThan(0);
     expect(received('confirmQuote')).toBe(before);
   });
+});
+
+describe('the BFF while pricing is down', () => {
+  let port: number;
+  let down: PricingFixture | undefined;
+  let bff: BffFixture;
+  let flightId: string;
+  beforeAll(async () => {
+    port = await freePort();
+    down = await startPricing(schedule.address, { store: 'embedded', env: { PORT: String(port) } });
+    // The same runtime and client factory as bff/main.ts: its breaker for pricing is the one
+    // under test. Half-open after 2 s: long enough to see refusals, short enough to recover.
+    bff = await startBff(
+      { schedule: schedule.address, pricing: `127.0.0.1:${port}` },
+      { ...BREAKER_ENV, BREAKER_HALF_OPEN_AFTER_MS: '2000' },
+    );
+    for await (const r of schedule.client.listFlights({
+      origin: 'LHR',
+      destination: 'JFK',
+      fromDate: testDate(2),
+      toDate: testDate(2),
+      includeCancelled: false,
+    }))
+      flightId ??= r.flight!.flightId;
+  });
+  afterAll(async () => {
+    await bff?.stop();
+    await down?.stop();
+  });
+
+  const quote = () =>
+    callJson(bff.url, 'POST', '/api/v1/quotes', {
+      body: { flightIds: [flightId], passengers: { adults: 1 }, cabin: 'economy' },
+    });
+
+  it('answers 503 problem+json with Retry-After at once, refused by its breaker, and recovers through the half-open probe', async () => {
+    expect((await quote()).status).toBe(201);
+    await down!.stop();
+    down = undefined;
+
+    // Calls fail (nothing listens) until the breaker opens; from then on they are refused
+    // without being sent: the answer says so, and when to try again.
+    const refused = await vi.waitFor(
+      async () => {
+        const r = await quote();
+        expect(r.status).toBe(503);
+        expect(r.json.metadata).toEqual({ dependency: 'pricing', refusedBy: 'circuit_breaker' });
+        return r;
+      },
+      { timeout: 30_000, interval: 50 },
+    );
+    expect(refused.headers.get('content-type')).toContain('application/problem+json');
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(refused.json).toMatchObject({
+      type: 'https://flight-mesh.dev/problems/dependency-unavailable',
+      status: 503,
+      reason: 'DEPENDENCY_UNAVAILABLE',
+    });
+
+    // Pricing back on its address: once the half-open delay has passed, a probe goes through
+    // and closes the breaker; quotes work again (the channel's reconnect backoff may add a few
+    // seconds after a run of refused connections).
+    down = await startPricing(schedule.address, { store: 'embedded', env: { PORT: String(port) } });
+    await vi.waitFor(async () => expect((await quote()).status).toBe(201), {
+      timeout: 60_000,
+      interval: 200,
+    });
+    expect((await quote()).status).toBe(201);
+  }, 120_000);
 });

@@ -18,6 +18,7 @@ import { startBooking, type BookingFixture } from './support/booking.js';
 import { startTestIdentity, type IdentityFixture } from './support/identity.js';
 import { startPricing, type PricingFixture } from './support/pricing.js';
 import { startSchedule, type ScheduleFixture } from './support/schedule.js';
+import { testDate } from './support/dates.js';
 
 let schedule: ScheduleFixture;
 let pricing: PricingFixture;
@@ -43,8 +44,8 @@ beforeAll(async () => {
   for await (const r of schedule.client.listFlights({
     origin: 'JFK',
     destination: 'LHR',
-    fromDate: '2026-12-03',
-    toDate: '2026-12-08',
+    fromDate: testDate(2),
+    toDate: testDate(7),
     includeCancelled: false,
   }))
     flights.push(r.flight!.flightId);

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cabin } from '../gen/ts/flights/v1/common.js';
 import { SortOrder, type Itinerary } from '../gen/ts/flights/v1/search.js';
 import { startBff, type BffFixture } from './support/bff.js';
+import { ANCHOR_DATE } from './support/dates.js';
 import { ada, bookingRequest, startBooking, type BookingFixture } from './support/booking.js';
 import { startPricing, type PricingFixture } from './support/pricing.js';
 import { expectProblem, send } from './support/problem.js';
@@ -38,10 +39,17 @@ describe.each<StoreKind>(['postgres', 'embedded'])(
 
     beforeAll(async () => {
       const up = <T extends { stop(): Promise<void> }>(part: T) => (parts.push(part), part);
-      schedule = up(await startSchedule(store));
+      // Every clock here is pinned, so the timetable is too: the dates the cases were written for.
+      schedule = up(await startSchedule(store, { SCHEDULE_START_DATE: ANCHOR_DATE }));
       pricing = up(await startPricing(schedule.address, { store, now: () => new Date(nowMs) }));
       const peers = { schedule: schedule.address, pricing: pricing.address };
-      search = up(await startSearch(peers, { SEARCH_DAYS: '4' }, { now: () => nowMs }));
+      search = up(
+        await startSearch(
+          peers,
+          { SEARCH_START_DATE: ANCHOR_DATE, SEARCH_DAYS: '4' },
+          { now: () => nowMs },
+        ),
+      );
       booking = up(
         await startBooking(peers, { store, now: () => new Date(nowMs + bookingSkewMs) }),
       );

@@ -3,6 +3,7 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBff, type BffFixture } from '../../test/support/bff.js';
 import { startSchedule, type ScheduleFixture } from '../../test/support/schedule.js';
+import { inZone, testDate } from '../../test/support/dates.js';
 
 let schedule: ScheduleFixture;
 let bff: BffFixture;
@@ -49,7 +50,7 @@ async function call(method: string, path: string, token?: string, body?: unknown
   };
 }
 
-const day = async (date = '2026-12-06') => {
+const day = async (date = testDate(5)) => {
   const r = await call('GET', `/api/v1/flights?origin=JFK&destination=LHR&date=${date}`);
   expect(r.status, JSON.stringify(r.json)).toBe(200);
   return r.json.flights as Array<{ flightId: string; status: string; departure: string }>;
@@ -62,16 +63,19 @@ describe('flights: the operator routes', () => {
     expect(flights[0]).toMatchObject({
       origin: 'JFK',
       destination: 'LHR',
-      departureDate: '2026-12-06',
+      departureDate: testDate(5),
       status: 'scheduled',
-      departure: expect.stringMatching(/^2026-12-06T\d\d:\d\d:00-05:00$/),
+      departure: expect.stringMatching(
+        new RegExp(`^${testDate(5)}T\\d\\d:\\d\\d:00[-+]\\d\\d:\\d\\d$`),
+      ),
     });
+    expect(flights[0]!.departure).toBe(inZone(flights[0]!.departure, 'America/New_York'));
     const times = flights.map((f) => Date.parse(f.departure));
     expect(times).toEqual([...times].sort((a, b) => a - b));
   });
 
   it('retimes and cancels a flight with the operator role; the day lists the change', async () => {
-    const [first, second] = await day('2026-12-07');
+    const [first, second] = await day(testDate(6));
     const later = new Date(Date.parse(first!.departure) + 90 * 60_000).toISOString();
     const retimed = await call('POST', `/api/v1/flights/${first!.flightId}/retime`, operator, {
       departure: later,
@@ -86,7 +90,7 @@ describe('flights: the operator routes', () => {
     });
     expect(cancelled.status).toBe(200);
     expect(cancelled.json.status).toBe('cancelled');
-    const after = await day('2026-12-07');
+    const after = await day(testDate(6));
     expect(after.find((f) => f.flightId === second!.flightId)?.status).toBe('cancelled');
     // Retiming a cancelled flight is a conflict, in plain words.
     const late = await call('POST', `/api/v1/flights/${second!.flightId}/retime`, operator, {
@@ -98,7 +102,7 @@ describe('flights: the operator routes', () => {
   });
 
   it('makes a change once when it is retried with the same Idempotency-Key', async () => {
-    const [, , third] = await day('2026-12-07');
+    const [, , third] = await day(testDate(6));
     const send = (key: string, departure: string) =>
       fetch(`${bff.url}/api/v1/flights/${third!.flightId}/retime`, {
         method: 'POST',
@@ -137,7 +141,7 @@ describe('flights: the operator routes', () => {
     const [f] = await day();
     const cases: Array<[string, string, unknown, string]> = [
       ['GET', '/api/v1/flights?origin=JFK&destination=LHR&date=2026-02-30', undefined, 'date'],
-      ['GET', '/api/v1/flights?origin=J&destination=LHR&date=2026-12-06', undefined, 'origin'],
+      ['GET', `/api/v1/flights?origin=J&destination=LHR&date=${testDate(5)}`, undefined, 'origin'],
       ['POST', '/api/v1/flights/nope/cancel', { reason: 'x' }, 'flightId'],
       ['POST', `/api/v1/flights/${f!.flightId}/cancel`, { reason: ' ' }, 'reason'],
       [
@@ -150,7 +154,7 @@ describe('flights: the operator routes', () => {
       [
         'POST',
         `/api/v1/flights/${f!.flightId}/retime`,
-        { departure: '2026-12-20T10:00:00Z', reason: 'x' },
+        { departure: `${testDate(19)}T10:00:00Z`, reason: 'x' },
         'departure',
       ],
     ];

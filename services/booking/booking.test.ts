@@ -19,6 +19,7 @@ import {
   startSchedule,
   type ScheduleFixture,
 } from '../../test/support/schedule.js';
+import { birthDateAged, testDate } from '../../test/support/dates.js';
 
 const adult = { adults: 1, children: 0, infants: 0 };
 
@@ -40,7 +41,7 @@ beforeAll(async () => {
     { schedule: schedule.address, pricing: pricing.address },
     { env: { DOWNSTREAM_DEADLINE_MS: '60000' } },
   );
-  flights.push(...(await flightIdsOn(schedule, 'LHR', 'JFK', '2026-12-02', '2026-12-12')));
+  flights.push(...(await flightIdsOn(schedule, 'LHR', 'JFK', testDate(1), testDate(11))));
 });
 
 afterAll(async () => {
@@ -77,13 +78,13 @@ describe('booking saga with real schedule, pricing and PostgreSQL', () => {
         givenName: 'Byron',
         familyName: 'Lovelace',
         type: PassengerType.PASSENGER_TYPE_CHILD,
-        dateOfBirth: '2018-05-01',
+        dateOfBirth: birthDateAged(7),
       },
       {
         givenName: 'Anne',
         familyName: 'Lovelace',
         type: PassengerType.PASSENGER_TYPE_INFANT,
-        dateOfBirth: '2026-01-01',
+        dateOfBirth: birthDateAged(1),
       },
     ];
     const { booking: b } = await booking.client.createBooking(
@@ -226,7 +227,7 @@ describe('booking saga with real schedule, pricing and PostgreSQL', () => {
       [{ idempotencyKey: '' }, 'idempotency_key'],
       [{ passengers: [{ ...ada, givenName: '' }] }, 'passengers[0].given_name'],
       [{ passengers: [{ ...ada, dateOfBirth: '1985-02-30' }] }, 'passengers[0].date_of_birth'],
-      [{ passengers: [{ ...ada, dateOfBirth: '2020-01-01' }] }, 'passengers[0].date_of_birth'], // a child, not an adult
+      [{ passengers: [{ ...ada, dateOfBirth: birthDateAged(6) }] }, 'passengers[0].date_of_birth'], // a child, not an adult
       [{ passengers: [ada, ada] }, 'passengers'], // two passengers on a one-adult quote
     ];
     for (const [patch, field] of cases)

@@ -16,6 +16,7 @@ import {
   type ScheduleFixture,
 } from '../../test/support/schedule.js';
 import { CUSTOMER_ID_HEADER } from './customer.js';
+import { testDate } from '../../test/support/dates.js';
 
 let schedule: ScheduleFixture;
 let pricing: PricingFixture;
@@ -29,7 +30,7 @@ beforeAll(async () => {
     { schedule: schedule.address, pricing: pricing.address },
     { store: 'embedded' },
   );
-  flights.push(...(await flightIdsOn(schedule, 'FRA', 'JFK', '2026-12-03', '2026-12-08')));
+  flights.push(...(await flightIdsOn(schedule, 'FRA', 'JFK', testDate(2), testDate(7))));
 });
 
 afterAll(async () => {

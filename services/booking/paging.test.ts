@@ -9,6 +9,7 @@ import {
   type ScheduleFixture,
   type StoreKind,
 } from '../../test/support/schedule.js';
+import { testDate } from '../../test/support/dates.js';
 
 describe.each<StoreKind>(['postgres', 'embedded'])('ListBookings paging (%s store)', (store) => {
   let schedule: ScheduleFixture;
@@ -27,7 +28,7 @@ describe.each<StoreKind>(['postgres', 'embedded'])('ListBookings paging (%s stor
     for await (const r of schedule.client.listFlights({
       origin: 'LHR',
       destination: 'JFK',
-      fromDate: '2026-12-20',
+      fromDate: testDate(19),
       toDate: '',
       includeCancelled: false,
     })) {

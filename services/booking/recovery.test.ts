@@ -9,6 +9,7 @@ import { createTestDatabase } from '../../test/support/postgres.js';
 import { startPricing, type PricingFixture } from '../../test/support/pricing.js';
 import { freePort, spawnEntry } from '../../test/support/processes.js';
 import { flightIdsOn, startSchedule, type ScheduleFixture } from '../../test/support/schedule.js';
+import { testDate } from '../../test/support/dates.js';
 
 /** The booking process killed mid-saga and started again, against real schedule and pricing. */
 let schedule: ScheduleFixture;
@@ -18,7 +19,7 @@ const flights: string[] = [];
 beforeAll(async () => {
   schedule = await startSchedule('postgres');
   pricing = await startPricing(schedule.address, { env: { SCHEDULE_DEADLINE_MS: '60000' } });
-  flights.push(...(await flightIdsOn(schedule, 'LHR', 'JFK', '2026-12-02', '2026-12-12')));
+  flights.push(...(await flightIdsOn(schedule, 'LHR', 'JFK', testDate(1), testDate(11))));
 });
 
 afterAll(async () => {

@@ -23,6 +23,7 @@ import {
   startSchedule,
   type ScheduleFixture,
 } from '../../test/support/schedule.js';
+import { testDate } from '../../test/support/dates.js';
 
 type Booking = ServiceClient<typeof BookingServiceService>;
 interface Instance {
@@ -87,7 +88,7 @@ beforeAll(async () => {
   [a, b] = [await startInstance(), await startInstance()];
   admin = new pg.Client({ connectionString: db.url });
   await admin.connect();
-  flights.push(...(await flightIdsOn(schedule, 'LHR', 'JFK', '2026-12-02', '2026-12-12')));
+  flights.push(...(await flightIdsOn(schedule, 'LHR', 'JFK', testDate(1), testDate(11))));
 }, 180_000);
 
 afterAll(async () => {

@@ -44,24 +44,104 @@ function schedule() {
   return s;
 }
 
+const seats = (used: number) => ({ capacity: 200, used, available: 200 - used });
+
+/** A cache on a clock the test moves, with both feeds open and caught up at `now`. */
+function liveCache(maxLagMs = 2_000, maxEntries?: number) {
+  const clock = { now: 1_000 };
+  const cache = new AvailabilityCache({ maxLagMs, maxEntries, clock: () => clock.now });
+  for (const feed of ['seats', 'schedule'] as const) {
+    cache.feedMessage(feed, false); // the first message of a connection
+    cache.feedMessage(feed, true);
+  }
+  clock.now += 1;
+  return { cache, clock };
+}
+
 describe('availability cache', () => {
-  it('reuses an entry within its TTL and asks again after it', async () => {
-    let now = 1_000_000; // lru-cache reads a start time of 0 as "no TTL"
-    const cache = new AvailabilityCache(5_000, 100, () => now);
+  it('asks schedule once for a flight, then answers from memory kept fresh by the seat feed', async () => {
+    const { cache } = liveCache();
     const peer = schedule();
     await cache.lookup(['A', 'A', 'B'], peer.fetch);
-    peer.used = 50;
-    now += 4_000;
-    const within = await cache.lookup(['A', 'B'], peer.fetch);
-    expect(within.facts.get('A')!.cabins.get('economy')!.used).toBe(10);
-    now += 2_000;
-    const after = await cache.lookup(['A'], peer.fetch);
-    expect(after.facts.get('A')!.cabins.get('economy')!.used).toBe(50);
-    expect(peer.asked).toEqual([['A', 'B'], ['A']]);
+    cache.applySeats('A', 'economy', seats(120));
+    const later = await cache.lookup(['A', 'B'], peer.fetch);
+    expect(later.facts.get('A')!.cabins.get('economy')!.used).toBe(120);
+    expect(await cache.current(['B', 'A'], peer.fetch)).toMatchObject([
+      { flightId: 'B' },
+      { flightId: 'A' },
+    ]);
+    expect(peer.asked).toEqual([['A', 'B']]);
   });
 
-  it('with a TTL of 0 asks every time, yet keeps the last answer for when schedule is down', async () => {
-    const cache = new AvailabilityCache(0);
+  it('applies a retime or cancellation to a known flight and keeps its seats', async () => {
+    const { cache } = liveCache();
+    const peer = schedule();
+    await cache.lookup(['A'], peer.fetch);
+    const { cabins, ...flight } = facts('A', 10);
+    void cabins;
+    cache.applyFlight({ ...flight, cancelled: true });
+    const [a] = await cache.current(['A'], peer.fetch);
+    expect(a!.cancelled).toBe(true);
+    expect(a!.cabins.get('economy')!.used).toBe(10);
+    expect(peer.asked).toHaveLength(1);
+  });
+
+  it('asks schedule again once the seat feed has been silent for longer than the max lag, or is closed', async () => {
+    const { cache, clock } = liveCache(2_000);
+    const peer = schedule();
+    await cache.lookup(['A'], peer.fetch);
+    clock.now += 2_001;
+    expect(cache.live).toBe(false);
+    await cache.lookup(['A'], peer.fetch);
+    expect(peer.asked).toHaveLength(2);
+    // Caught up again (after a resume from its cursor, nothing was missed): memory again.
+    cache.feedMessage('seats', true);
+    await cache.lookup(['A'], peer.fetch);
+    expect(peer.asked).toHaveLength(2);
+    cache.feedClosed('schedule');
+    await cache.lookup(['A'], peer.fetch);
+    expect(peer.asked).toHaveLength(3);
+  });
+
+  it('does not trust a flight fetched before the feeds followed, nor anything after a feed lost its place', async () => {
+    const clock = { now: 0 };
+    const cache = new AvailabilityCache({ maxLagMs: 2_000, clock: () => clock.now });
+    const peer = schedule();
+    await cache.lookup(['A'], peer.fetch); // before the feeds: a change since may be missed
+    clock.now += 1;
+    for (const feed of ['seats', 'schedule'] as const) {
+      cache.feedMessage(feed, false);
+      cache.feedMessage(feed, true);
+    }
+    clock.now += 1;
+    await cache.lookup(['A'], peer.fetch);
+    await cache.lookup(['A'], peer.fetch);
+    expect(peer.asked).toHaveLength(2);
+    cache.feedReset('seats');
+    cache.feedMessage('seats', false);
+    cache.feedMessage('seats', true);
+    clock.now += 1;
+    await cache.lookup(['A'], peer.fetch);
+    expect(peer.asked).toHaveLength(3);
+  });
+
+  it('keeps a seat state the feed brought while a fetch was on its way over that fetch’s answer', async () => {
+    const { cache, clock } = liveCache();
+    let release!: () => void;
+    const slow = async (ids: string[]) => {
+      await new Promise<void>((r) => (release = r));
+      return ids.map((id) => facts(id, 10));
+    };
+    const pending = cache.current(['A'], slow);
+    clock.now += 1;
+    cache.applySeats('A', 'economy', seats(30)); // read by schedule after the fetch was
+    release();
+    const [a] = await pending;
+    expect(a!.cabins.get('economy')!.used).toBe(30);
+  });
+
+  it('with a max lag of 0 (no feeds) asks every time, yet keeps the last answer for when schedule is down', async () => {
+    const cache = new AvailabilityCache({ maxLagMs: 0 });
     const peer = schedule();
     await cache.lookup(['A'], peer.fetch);
     await cache.lookup(['A'], peer.fetch);
@@ -72,21 +152,22 @@ describe('availability cache', () => {
     expect(degraded.error).toBe(down);
     expect(degraded.facts.get('A')!.flightId).toBe('A');
     expect(degraded.facts.has('never-seen')).toBe(false);
+    await expect(cache.current(['A'], peer.fetch)).rejects.toBe(down);
   });
 
   it('passes on an answer that is a "no" rather than degrading', async () => {
-    const cache = new AvailabilityCache(0);
+    const cache = new AvailabilityCache({ maxLagMs: 0 });
     const peer = schedule();
     peer.failure = new DomainError(status.NOT_FOUND, 'FLIGHT_NOT_FOUND', 'no flight ZZ1');
     await expect(cache.lookup(['ZZ1'], peer.fetch)).rejects.toBe(peer.failure);
   });
 
   it('forgets the least recently used flight first when full', async () => {
-    const cache = new AvailabilityCache(60_000, 2, () => 0);
+    const { cache } = liveCache(60_000, 2);
     const peer = schedule();
     await cache.lookup(['A', 'B'], peer.fetch);
     await cache.lookup(['A'], peer.fetch); // A is now more recently used than B
-    cache.remember(facts('C', 1));
+    await cache.lookup(['C'], peer.fetch);
     peer.asked = [];
     await cache.lookup(['A', 'B', 'C'], peer.fetch);
     expect(peer.asked).toEqual([['B']]);

@@ -1,9 +1,16 @@
 import { LRUCache } from 'lru-cache';
-import type { FlightFacts } from './domain/itinerary.js';
+import type { CabinCode } from '../../flights/codes.js';
 import { PeerUnavailable } from '../../platform/peers.js';
+import type { FlightFacts } from './domain/itinerary.js';
 
 /** Fetches the facts of flights from schedule (peers.ts); rejects with a translated peer error. */
 export type FetchFacts = (flightIds: string[]) => Promise<FlightFacts[]>;
+
+/** One cabin's seats as pricing counts them (used = sold + held). */
+export type CabinSeats = FlightFacts['cabins'] extends Map<CabinCode, infer S> ? S : never;
+
+/** What a retime or cancellation changes in a flight's facts (its seats stay as they are). */
+export type FlightChange = Omit<FlightFacts, 'cabins'>;
 
 export interface Lookup {
   facts: Map<string, FlightFacts>;
@@ -13,66 +20,189 @@ export interface Lookup {
   error?: PeerUnavailable;
 }
 
+/** The two feeds the cache follows (availability-feeds.ts). */
+export type FeedName = 'seats' | 'schedule';
+
+interface FeedState {
+  /** Since when this feed has followed without a gap (monotonic ms); unset before it started. */
+  since?: number;
+  /** When it last said something that proves it caught up (monotonic ms), and if it is open. */
+  lastAt?: number;
+  open: boolean;
+}
+
+interface Entry {
+  /** The flight as last fetched, with every change fed since; unset until a fetch. */
+  facts?: FlightFacts;
+  /** When the fetch behind `facts` was sent (monotonic ms). */
+  fetchedAt: number;
+  /** Seats the feed brought, with when each arrived: newer than a fetch sent before it. */
+  fed: Map<CabinCode, { seats: CabinSeats; at: number }>;
+}
+
+export interface AvailabilityCacheOptions {
+  /**
+   * How stale the seat feed may be before its copy is not trusted for an answer (ms): the feed
+   * must have proved itself caught up (a change or a heartbeat) within this.
+   */
+  maxLagMs: number;
+  /** Flights kept (least recently used go first). */
+  maxEntries?: number;
+  /** A monotonic clock in ms (tests move it). */
+  clock?: () => number;
+}
+
 /**
- * Flight facts for search pricing: one schedule round-trip per batch, entries reused for
- * `ttlMs` (0: never reused), and the last known entry kept when schedule cannot answer
- * (degraded pricing). A least-recently-used cache (lru-cache) of at most `maxEntries` flights
- * keeps memory bounded on the world-size schedule; entries past their TTL stay in it, stale,
- * as the fallback, until they are the least recently used.
+ * Pricing's copy of schedule's flights and seats, kept fresh by schedule's own event logs
+ * (CQRS): the seat feed (WatchAvailability: every cabin whose seats changed) and the change
+ * feed (WatchSchedule: retimes, cancellations), followed by availability-feeds.ts. A flight is
+ * asked of schedule (one GetAvailability per batch) once, the first time it is priced; after
+ * that its answers come from memory for as long as both feeds are live.
+ *
+ * A flight's facts are answered from memory ("fresh") only when
+ * - both feeds are open and the seat feed has proved itself caught up within `maxLagMs`, and
+ * - the flight was fetched after both feeds started following without a gap (a fetch made
+ *   before that may have missed a change the feeds did not carry to us).
+ * Otherwise the flight is fetched again. When schedule cannot answer the fetch, search pricing
+ * gets the last known facts (degraded) and quotes get the error (they fail closed).
+ *
+ * Feed and fetch may race: a seat state the feed brought after a fetch was sent wins over that
+ * fetch's answer (the feed's state is at least as new, or the newer one follows within a poll).
+ * A least-recently-used cache (lru-cache) of at most `maxEntries` flights bounds memory.
  */
 export class AvailabilityCache {
-  private readonly entries: LRUCache<string, FlightFacts>;
+  private readonly entries: LRUCache<string, Entry>;
+  private readonly feeds: Record<FeedName, FeedState> = {
+    seats: { open: false },
+    schedule: { open: false },
+  };
+  private readonly clock: () => number;
+  private readonly maxLagMs: number;
 
-  /** @param now the clock entries age by, in ms (pricing's own, which tests move). */
-  constructor(
-    private readonly ttlMs: number,
-    maxEntries = 200_000,
-    now: () => number = Date.now,
-  ) {
-    this.entries = new LRUCache({
-      max: maxEntries,
-      // lru-cache reads 0 as "no TTL"; with ttlMs 0 lookup() never asks for a fresh entry.
-      ttl: Math.max(1, ttlMs),
-      noDeleteOnStaleGet: true,
-      // Ask the clock on every check (not lru-cache's 1 ms cache of it): pricing's clock is
-      // injectable and tests move it.
-      ttlResolution: 0,
-      perf: { now },
-    });
+  constructor(options: AvailabilityCacheOptions) {
+    this.maxLagMs = options.maxLagMs;
+    this.clock = options.clock ?? (() => performance.now());
+    this.entries = new LRUCache({ max: options.maxEntries ?? 200_000 });
+  }
+
+  // ---- fed by the feeds (availability-feeds.ts) ----
+
+  /**
+   * A feed message arrived. `caughtUp` is false for the first message of a connection (a
+   * heartbeat at the cursor asked for: it proves nothing about changes since).
+   */
+  feedMessage(feed: FeedName, caughtUp: boolean): void {
+    const state = this.feeds[feed];
+    const now = this.clock();
+    state.open = true;
+    state.since ??= now;
+    if (caughtUp) state.lastAt = now;
+  }
+
+  /** The feed's call ended; it resumes from its cursor (no gap), so `since` stays. */
+  feedClosed(feed: FeedName): void {
+    this.feeds[feed].open = false;
+  }
+
+  /** The feed lost its place (CURSOR_EXPIRED: another database): nothing known is trusted. */
+  feedReset(feed: FeedName): void {
+    this.feeds[feed] = { open: false };
+    this.entries.clear();
+  }
+
+  /** A cabin's seats as the seat feed sent them. */
+  applySeats(flightId: string, cabin: CabinCode, seats: CabinSeats): void {
+    const entry = this.entryOf(flightId);
+    entry.fed.set(cabin, { seats, at: this.clock() });
+    if (entry.facts)
+      entry.facts = { ...entry.facts, cabins: new Map(entry.facts.cabins).set(cabin, seats) };
+    this.entries.set(flightId, entry);
+  }
+
+  /** A retime or cancellation from the change feed (flights never fetched are not kept). */
+  applyFlight(change: FlightChange): void {
+    const entry = this.entries.get(change.flightId);
+    if (entry?.facts) entry.facts = { ...change, cabins: entry.facts.cabins };
+  }
+
+  // ---- read by the handlers ----
+
+  /** Whether answers may come from memory now (both feeds live, the seat feed caught up). */
+  get live(): boolean {
+    const { seats, schedule } = this.feeds;
+    return (
+      seats.open &&
+      schedule.open &&
+      seats.lastAt !== undefined &&
+      this.clock() - seats.lastAt <= this.maxLagMs
+    );
   }
 
   /**
-   * The facts of every flight: fresh ones from the cache, the rest from `fetch`. When schedule
-   * could not answer (PeerUnavailable), the last known facts instead; any other failure (schedule
-   * answered "no", e.g. FLIGHT_NOT_FOUND) rejects.
+   * The facts of every flight: fresh ones from memory, the rest from one `fetch`. When schedule
+   * could not answer (PeerUnavailable), the last known facts instead (degraded); any other
+   * failure (schedule answered "no", e.g. FLIGHT_NOT_FOUND) rejects.
    */
   async lookup(flightIds: string[], fetch: FetchFacts): Promise<Lookup> {
-    const facts = new Map<string, FlightFacts>();
-    const missing: string[] = [];
-    for (const id of new Set(flightIds)) {
-      const fresh = this.ttlMs > 0 ? this.entries.get(id) : undefined;
-      if (fresh) facts.set(id, fresh);
-      else missing.push(id);
-    }
+    const { facts, missing } = this.fromMemory(flightIds);
     if (missing.length === 0) return { facts, degraded: false };
     try {
-      for (const f of await fetch(missing)) {
-        this.remember(f);
-        facts.set(f.flightId, f);
-      }
+      for (const f of await this.fetchInto(missing, fetch)) facts.set(f.flightId, f);
       return { facts, degraded: false };
     } catch (error) {
       if (!(error instanceof PeerUnavailable)) throw error;
       for (const id of missing) {
-        const last = this.entries.get(id, { allowStale: true });
+        const last = this.entries.get(id)?.facts;
         if (last) facts.set(id, last);
       }
       return { facts, degraded: true, error };
     }
   }
 
-  /** Keeps facts fetched elsewhere (quotes, confirmations) for search pricing to reuse. */
-  remember(f: FlightFacts): void {
-    this.entries.set(f.flightId, f);
+  /**
+   * The facts of every flight, in the order asked, from memory when fresh, else from one
+   * `fetch` whose failure rejects (quotes fail closed).
+   */
+  async current(flightIds: string[], fetch: FetchFacts): Promise<FlightFacts[]> {
+    const { facts, missing } = this.fromMemory(flightIds);
+    if (missing.length > 0)
+      for (const f of await this.fetchInto(missing, fetch)) facts.set(f.flightId, f);
+    return flightIds.map((id) => facts.get(id)!);
+  }
+
+  private fromMemory(flightIds: string[]): { facts: Map<string, FlightFacts>; missing: string[] } {
+    const facts = new Map<string, FlightFacts>();
+    const missing: string[] = [];
+    const trustedFrom = this.trustedFrom();
+    for (const id of new Set(flightIds)) {
+      const entry = trustedFrom === undefined ? undefined : this.entries.get(id);
+      if (entry?.facts && entry.fetchedAt >= trustedFrom!) facts.set(id, entry.facts);
+      else missing.push(id);
+    }
+    return { facts, missing };
+  }
+
+  /** Since when a fetched flight is kept fresh by the feeds; undefined when not live. */
+  private trustedFrom(): number | undefined {
+    if (!this.live) return undefined;
+    return Math.max(this.feeds.seats.since!, this.feeds.schedule.since!);
+  }
+
+  private entryOf(flightId: string): Entry {
+    return this.entries.get(flightId) ?? { fetchedAt: -Infinity, fed: new Map() };
+  }
+
+  private async fetchInto(flightIds: string[], fetch: FetchFacts): Promise<FlightFacts[]> {
+    const sentAt = this.clock();
+    const fetched = await fetch(flightIds);
+    return fetched.map((f) => {
+      const entry = this.entryOf(f.flightId);
+      const cabins = new Map(f.cabins);
+      for (const [cabin, { seats, at }] of entry.fed) if (at > sentAt) cabins.set(cabin, seats);
+      entry.facts = { ...f, cabins };
+      entry.fetchedAt = sentAt;
+      this.entries.set(f.flightId, entry);
+      return entry.facts;
+    });
   }
 }

@@ -56,11 +56,12 @@ function refuseUnsellable(flights: FlightFacts[], cabin: CabinCode, passengers: 
 }
 
 export function pricingHandlers(deps: PricingDeps): Handlers<typeof PricingServiceService> {
-  /** Fresh facts for quotes and confirmations: no cache, and fail closed (UNAVAILABLE). */
-  async function freshFacts(flightIds: string[], ctx: CallContext): Promise<FlightFacts[]> {
-    const facts = await deps.schedule.flightFacts(flightIds, ctx);
-    for (const f of facts) deps.cache.remember(f);
-    return facts;
+  /**
+   * Facts for quotes and confirmations: from memory while the feeds keep it within the cache's
+   * max lag, else asked of schedule, failing closed (UNAVAILABLE) when it cannot answer.
+   */
+  function freshFacts(flightIds: string[], ctx: CallContext): Promise<FlightFacts[]> {
+    return deps.cache.current(flightIds, (ids) => deps.schedule.flightFacts(ids, ctx));
   }
 
   /** SALES_CLOSED when a flight departs within the cut-off (or has left), at `now`. */

@@ -5,37 +5,77 @@ import {
   PassengerType,
   PriceLine_Kind,
   type Cabin,
+  type Flight,
   type PriceBreakdown,
 } from '../../gen/ts/flights/v1/common.js';
 import { QuoteStatus, type Quote } from '../../gen/ts/flights/v1/pricing.js';
-import type { FlightAvailability } from '../../gen/ts/flights/v1/schedule.js';
+import type {
+  CabinAvailability,
+  FlightAvailability,
+  WatchAvailabilityResponse,
+  WatchScheduleResponse,
+} from '../../gen/ts/flights/v1/schedule.js';
 import type { CabinCode } from '../../flights/codes.js';
 import { cabinCode, passengerTypeProto } from '../../flights/enums.js';
 import { segmentOf } from '../../flights/segments.js';
 import type { LineKind, Price } from './domain/fare-model.js';
+import type { CabinSeats, FlightChange } from './availability-cache.js';
 import type { FlightFacts } from './domain/itinerary.js';
 import type { QuoteRecord } from './quote-store.js';
 
 /** A validated request's cabin (never UNSPECIFIED) as the fare model names it. */
 export const cabinCodeOf = (cabin: Cabin): CabinCode => cabinCode(cabin) ?? 'economy';
 
-/** One flight of schedule's GetAvailability answer as the facts pricing works from. */
-export function factsOf(a: FlightAvailability): FlightFacts {
-  const f = a.flight!;
-  const cabins: FlightFacts['cabins'] = new Map();
-  for (const c of a.cabins) {
-    const code = cabinCode(c.cabin);
-    if (code)
-      cabins.set(code, { capacity: c.capacity, used: c.sold + c.held, available: c.available });
-  }
+/** A cabin's seats from schedule as pricing counts them. */
+const seatsOf = (c: CabinAvailability): CabinSeats => ({
+  capacity: c.capacity,
+  used: c.sold + c.held,
+  available: c.available,
+});
+
+/** A flight from schedule (GetAvailability, WatchSchedule) as pricing's facts, without seats. */
+function flightChangeOf(f: Flight): FlightChange {
   return {
     flightId: f.flightId,
     distanceKm: f.distanceKm,
     departure: f.departureTime ?? new Date(0),
     cancelled: f.status === FlightStatus.FLIGHT_STATUS_CANCELLED,
     segment: segmentOf(f),
-    cabins,
   };
+}
+
+/** One flight of schedule's GetAvailability answer as the facts pricing works from. */
+export function factsOf(a: FlightAvailability): FlightFacts {
+  const cabins: FlightFacts['cabins'] = new Map();
+  for (const c of a.cabins) {
+    const code = cabinCode(c.cabin);
+    if (code) cabins.set(code, seatsOf(c));
+  }
+  return { ...flightChangeOf(a.flight!), cabins };
+}
+
+/** One message of either feed, as the availability cache takes it. */
+export interface FeedMessage {
+  cursor: string;
+  /** Cabins whose seats changed (seat feed). */
+  seats: Array<{ flightId: string; cabin: CabinCode; seats: CabinSeats }>;
+  /** A retimed or cancelled flight (change feed). */
+  flight?: FlightChange;
+}
+
+export function feedMessageOfSeats(r: WatchAvailabilityResponse): FeedMessage {
+  return {
+    cursor: r.cursor,
+    seats: r.changes.flatMap(({ flightId, seats }) => {
+      const cabin = seats && cabinCode(seats.cabin);
+      return cabin ? [{ flightId, cabin, seats: seatsOf(seats!) }] : [];
+    }),
+  };
+}
+
+export function feedMessageOfSchedule(r: WatchScheduleResponse): FeedMessage {
+  const flight = r.event?.flight;
+  return { cursor: r.cursor, seats: [], flight: flight && flightChangeOf(flight) };
 }
 
 const KIND: Record<LineKind, PriceLine_Kind> = {

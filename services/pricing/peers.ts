@@ -3,14 +3,26 @@
  * platform way (platform/peers.ts): PeerUnavailable (UNAVAILABLE, DEPENDENCY_UNAVAILABLE) when
  * schedule could not answer, schedule's own error relayed when it answered "no".
  */
+import { status } from '@grpc/grpc-js';
 import { ScheduleServiceService } from '../../gen/ts/flights/v1/schedule.js';
-import { dependencyUnavailable } from '../../flights/errors.js';
+import { dependencyUnavailable, ErrorReason, reasonName } from '../../flights/errors.js';
 import type { ServiceName } from '../../flights/mesh.js';
+import { errorDetails } from '../../platform/errors.js';
 import { callPeer } from '../../platform/peers.js';
 import type { Runtime } from '../../platform/runtime.js';
 import type { CallContext } from '../../platform/server.js';
 import type { FlightFacts } from './domain/itinerary.js';
-import { factsOf } from './mapping.js';
+import { factsOf, feedMessageOfSchedule, feedMessageOfSeats, type FeedMessage } from './mapping.js';
+
+export type { FeedMessage };
+
+/** What a failed feed call means to the feeds' follower. */
+export interface FeedFailure {
+  /** Schedule does not know the cursor (e.g. it restarted on a fresh database). */
+  cursorExpired: boolean;
+  /** For logs: the status code's name and the message. */
+  message: string;
+}
 
 export interface SchedulePeer {
   /**
@@ -18,11 +30,24 @@ export interface SchedulePeer {
    * GetAvailability, within the incoming call's deadline and cancelled with it.
    */
   flightFacts(flightIds: string[], parent: CallContext): Promise<FlightFacts[]>;
+  /** The seat feed from `cursor` ('' = now), heartbeats every `heartbeatMs`, until `signal`. */
+  watchAvailability(
+    cursor: string,
+    heartbeatMs: number,
+    signal: AbortSignal,
+  ): AsyncIterable<FeedMessage>;
+  /** The change feed (retimes, cancellations) from `cursor` ('' = now), until `signal`. */
+  watchSchedule(cursor: string, signal: AbortSignal): AsyncIterable<FeedMessage>;
+  failure(err: unknown): FeedFailure;
 }
 
 export interface PricingPeers {
   schedule: SchedulePeer;
 }
+
+/** A feed call still gets a deadline; when it passes the feed just resumes from the cursor. */
+const FEED_CALL_MS = 30 * 60_000;
+const CURSOR_EXPIRED = reasonName(ErrorReason.ERROR_REASON_CURSOR_EXPIRED);
 
 /** @param deadlineMs deadline of a call to schedule (the caller's own wins when sooner). */
 export function pricingPeers(
@@ -38,6 +63,24 @@ export function pricingPeers(
           dependencyUnavailable('schedule is unavailable; cannot check seats, try again'),
         );
         return flights.map(factsOf);
+      },
+      async *watchAvailability(cursor, heartbeatMs, signal) {
+        const call = schedule.watchAvailability(
+          { cursor, heartbeatMs },
+          { deadlineMs: FEED_CALL_MS, signal },
+        );
+        for await (const r of call) yield feedMessageOfSeats(r);
+      },
+      async *watchSchedule(cursor, signal) {
+        const call = schedule.watchSchedule({ cursor }, { deadlineMs: FEED_CALL_MS, signal });
+        for await (const r of call) yield feedMessageOfSchedule(r);
+      },
+      failure(err) {
+        const details = errorDetails(err);
+        return {
+          cursorExpired: details.reason === CURSOR_EXPIRED,
+          message: `${status[details.code] ?? details.code}: ${details.message}`,
+        };
       },
     },
   };

@@ -9,6 +9,7 @@ import {
   startSchedule,
   type ScheduleFixture,
 } from '../../test/support/schedule.js';
+import { testDate } from '../../test/support/dates.js';
 
 const adult = { adults: 1, children: 0, infants: 0 };
 const sum = (p: PriceBreakdown | undefined) =>
@@ -23,14 +24,14 @@ beforeAll(async () => {
   schedule = await startSchedule('postgres');
   pricing = await startPricing(schedule.address, {
     now: () => new Date(Date.now() + clockOffsetMs),
-    env: { LOAD_FACTOR_TTL_MS: '0', QUOTE_TTL_SECONDS: '900' },
+    env: { AVAILABILITY_MAX_LAG_MS: '0', QUOTE_TTL_SECONDS: '900' },
   });
   transatlantic = [];
   for await (const r of schedule.client.listFlights({
     origin: 'JFK',
     destination: 'LHR',
-    fromDate: '2026-12-02',
-    toDate: '2026-12-08',
+    fromDate: testDate(1),
+    toDate: testDate(7),
     includeCancelled: false,
   })) {
     transatlantic.push(r.flight!.flightId);
@@ -173,8 +174,8 @@ describe('pricing with a real schedule service', () => {
     for await (const r of schedule.client.listFlights({
       origin: 'LHR',
       destination: 'FRA',
-      fromDate: '2026-12-10',
-      toDate: '2026-12-10',
+      fromDate: testDate(9),
+      toDate: testDate(9),
       includeCancelled: false,
     }))
       flights.push(r.flight!.flightId);
@@ -182,8 +183,8 @@ describe('pricing with a real schedule service', () => {
     for await (const r of schedule.client.listFlights({
       origin: 'JFK',
       destination: 'LHR',
-      fromDate: '2026-12-09',
-      toDate: '2026-12-09',
+      fromDate: testDate(8),
+      toDate: testDate(8),
       includeCancelled: false,
     }))
       inbound.push(r.flight!.flightId);
@@ -216,7 +217,7 @@ describe('pricing with a real schedule service', () => {
 
   it('answers bad input with INVALID_ARGUMENT naming the field', async () => {
     const base = {
-      itineraries: [{ key: 'a', flightIds: ['BA1-2026-12-02'] }],
+      itineraries: [{ key: 'a', flightIds: [`BA1-${testDate(1)}`] }],
       passengers: adult,
       cabin: Cabin.CABIN_ECONOMY,
     };
@@ -245,7 +246,7 @@ describe('pricing with a real schedule service', () => {
     expectInvalidField(await failure(pricing.client.getQuote({ quoteId: 'x' })), 'quote_id');
     const unknown = await failure(
       pricing.client.createQuote({
-        flightIds: ['ZZ9999-2026-12-02'],
+        flightIds: [`ZZ9999-${testDate(1)}`],
         passengers: adult,
         cabin: Cabin.CABIN_ECONOMY,
         requestId: '',
@@ -261,15 +262,15 @@ describe('pricing when schedule is down', () => {
     const own = await startSchedule('embedded');
     const p = await startPricing(own.address, {
       store: 'embedded',
-      env: { LOAD_FACTOR_TTL_MS: '0', SCHEDULE_DEADLINE_MS: '300' },
+      env: { AVAILABILITY_MAX_LAG_MS: '0', SCHEDULE_DEADLINE_MS: '300' },
     });
     try {
       const flightIds: string[] = [];
       for await (const r of own.client.listFlights({
         origin: 'FRA',
         destination: 'SIN',
-        fromDate: '2026-12-03',
-        toDate: '2026-12-03',
+        fromDate: testDate(2),
+        toDate: testDate(2),
         includeCancelled: false,
       }))
         flightIds.push(r.flight!.flightId);

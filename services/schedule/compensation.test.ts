@@ -12,6 +12,7 @@ import { createClient, type ServiceClient } from '../../platform/clients.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/postgres.js';
 import { freePort, spawnEntry, type Spawned } from '../../test/support/processes.js';
 import { failure, TEST_START_DATE } from '../../test/support/schedule.js';
+import { testDate } from '../../test/support/dates.js';
 
 type Schedule = ServiceClient<typeof ScheduleServiceService>;
 
@@ -78,8 +79,8 @@ beforeAll(async () => {
   for await (const r of a.client.listFlights({
     origin: 'LHR',
     destination: 'JFK',
-    fromDate: '2026-12-02',
-    toDate: '2026-12-12',
+    fromDate: testDate(1),
+    toDate: testDate(11),
     includeCancelled: false,
   }))
     flights.push(r.flight!.flightId);

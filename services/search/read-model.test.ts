@@ -8,6 +8,7 @@ import { startSchedule, type ScheduleFixture } from '../../test/support/schedule
 import { schedulePeer } from './peers.js';
 import { ScheduleReadModel } from './read-model.js';
 import { searchWindow } from './domain/window.js';
+import { testDate } from '../../test/support/dates.js';
 
 let schedule: ScheduleFixture;
 beforeAll(async () => {
@@ -40,7 +41,8 @@ describe('search’s window', () => {
 
 describe('the read model when the day turns', () => {
   it('moves its window on a day without losing a change made while it rebuilds', async () => {
-    let now = Date.parse('2026-12-02T11:59:00Z');
+    // The test calendar's days, not literal ones: the schedule served is the real test schedule.
+    let now = Date.parse(`${testDate(1)}T11:59:00Z`);
     const client = createClient(ScheduleServiceService, {
       target: `dns:///${schedule.address}`,
       defaultDeadlineMs: 10_000,
@@ -69,11 +71,11 @@ describe('the read model when the day turns', () => {
     try {
       await model.start();
       await model.whenFullyLoaded();
-      expect(model.coverage('2026-12-01', 0)).toEqual({ state: 'loaded' });
-      expect(model.coverage('2026-12-04', 0).state).toBe('outside');
-      const [leaving] = await flightsOn('2026-12-01');
+      expect(model.coverage(testDate(0), 0)).toEqual({ state: 'loaded' });
+      expect(model.coverage(testDate(3), 0).state).toBe('outside');
+      const [leaving] = await flightsOn(testDate(0));
       expect(held(leaving!)).toBeDefined();
-      const victims = [...(await flightsOn('2026-12-02')), ...(await flightsOn('2026-12-04'))];
+      const victims = [...(await flightsOn(testDate(1))), ...(await flightsOn(testDate(3)))];
 
       // Midnight: the rebuild starts within rollCheckMs; schedule cancels flights all through it.
       now += 60_000;
@@ -86,9 +88,9 @@ describe('the read model when the day turns', () => {
       }
       expect(cancelled.length).toBeGreaterThan(3);
 
-      expect([model.from, model.to]).toEqual(['2026-12-02', '2026-12-04']);
-      expect(model.coverage('2026-12-04', 0)).toEqual({ state: 'loaded' });
-      expect(model.coverage('2026-12-01', 0).state).toBe('outside');
+      expect([model.from, model.to]).toEqual([testDate(1), testDate(3)]);
+      expect(model.coverage(testDate(3), 0)).toEqual({ state: 'loaded' });
+      expect(model.coverage(testDate(0), 0).state).toBe('outside');
       expect(held(leaving!)).toBeUndefined();
       // Every cancellation, whenever it fell during the rebuild, is in the new index.
       await eventually(() => cancelled.every((f) => held(f)?.cancelled === true));

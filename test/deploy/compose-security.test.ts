@@ -28,7 +28,9 @@ describe('docker-compose.yml: identity, networks, published ports', () => {
         protocol: 'tcp',
       },
     ]);
-    expect(checked.JWT_JWKS_URL).toBe(`http://identity:${idp.PORT}/jwks`);
+    // Discovery, the token exchange and the JWKS over the edge network, by service name.
+    expect(checked.IDENTITY_INTERNAL_URL).toBe(`http://identity:${idp.PORT}`);
+    expect(checked.JWT_JWKS_URL).toBeUndefined();
     expect(idp.HOST).toBe('0.0.0.0');
     // The web client comes back to the BFF through Envoy's public listener.
     const envoyHttp = published(services.envoy!).find((p) => p.container === '8080')!;
@@ -50,6 +52,7 @@ describe('docker-compose.yml: identity, networks, published ports', () => {
     for (const name of [
       ...Object.keys(MESH),
       'consul',
+      'edge-identity',
       'postgres',
       'jaeger',
       'prometheus',

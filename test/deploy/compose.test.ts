@@ -36,6 +36,7 @@ const ENTRY_POINTS: Record<string, string> = {
   ...Object.fromEntries(Object.keys(MESH).map((name) => [name, `services/${name}/main.ts`])),
   bff: 'bff/main.ts',
   identity: 'identity/main.ts',
+  'edge-identity': 'edge/main.ts',
 };
 
 /** The Dockerfile's JSON-form ENTRYPOINT. */

@@ -3,10 +3,8 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { buildBff } from '../../bff/app.js';
-import { connectByConfig, createBffClients } from '../../bff/clients.js';
-import { bffEnv } from '../../bff/config.js';
-import { loadConfig } from '../../platform/config.js';
-import { createLogger } from '../../platform/logger.js';
+import { BFF_PROCESS, connectThrough, createBffClients } from '../../bff/clients.js';
+import { openRuntime } from '../../platform/runtime.js';
 import { BFF_PORT, MESH } from '../../flights/mesh.js';
 import { ROOT } from '../support/processes.js';
 import { ProtoJsonChecker } from './proto-json.js';
@@ -200,16 +198,17 @@ describe('envoy/envoy.yaml against Envoy’s API', () => {
 });
 
 describe('envoy/envoy.yaml against the BFF', () => {
-  const budgets = loadConfig(bffEnv, {});
+  const { runtime, close } = openRuntime(BFF_PROCESS, { LOG_LEVEL: 'silent' });
+  const budgets = runtime.config;
   let bffRoutes: { method: string; path: string }[];
 
   beforeAll(async () => {
     // The BFF's real route table (the same app `bff/main.ts` serves), from its OpenAPI document.
-    const clients = createBffClients(connectByConfig(budgets));
+    const clients = createBffClients(connectThrough(runtime.client));
     const app = await buildBff({
       clients,
       config: budgets,
-      log: createLogger('bff', 'silent'),
+      log: runtime.log,
       authenticate: async () => ({ subject: 'nobody', roles: [] }),
     });
     await app.ready();
@@ -221,7 +220,7 @@ describe('envoy/envoy.yaml against the BFF', () => {
       })),
     );
     await app.close();
-    clients.close();
+    await close();
   });
 
   /** The deadline budget the BFF gives a route (bff/routes/); Envoy must wait longer. */

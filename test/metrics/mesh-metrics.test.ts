@@ -22,6 +22,7 @@ import { freePort, spawnEntry, type Spawned } from '../support/processes.js';
 import { parseExposition, total, type Sample } from '../support/prometheus.js';
 import { TEST_START_DATE } from '../support/schedule.js';
 import { toolPath } from '../support/tools.js';
+import { testDate } from '../support/dates.js';
 
 /**
  * The whole mesh as real processes (each with the telemetry preload, as `npm start` runs them),
@@ -30,7 +31,7 @@ import { toolPath } from '../support/tools.js';
  * is scraped and checked.
  */
 const SERVICES: ServiceName[] = ['schedule', 'pricing', 'search', 'booking'];
-const DAY = '2026-12-05';
+const DAY = testDate(4);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('metrics of the running mesh', () => {

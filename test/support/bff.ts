@@ -1,10 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { buildBff } from '../../bff/app.js';
 import { createAuthenticator, DEV_JWT_SECRET, signDevToken } from '../../bff/auth.js';
-import { connectByConfig, createBffClients } from '../../bff/clients.js';
-import { bffEnv, type BffConfig } from '../../bff/config.js';
-import { loadConfig } from '../../platform/config.js';
-import { createLogger } from '../../platform/logger.js';
+import { BFF_PROCESS, connectThrough, createBffClients } from '../../bff/clients.js';
+import type { BffConfig } from '../../bff/config.js';
+import { openRuntime } from '../../platform/runtime.js';
 
 export interface BffFixture {
   url: string;
@@ -15,12 +14,16 @@ export interface BffFixture {
   stop(): Promise<void>;
 }
 
-/** The real BFF on an ephemeral HTTP port, talking to the given service addresses. */
+/**
+ * The real BFF on an ephemeral HTTP port, talking to the given service addresses through the
+ * same runtime as bff/main.ts (its client factory: breakers and bulkheads; BREAKER_* and
+ * BULKHEAD_* in `env` size them).
+ */
 export async function startBff(
   peers: Partial<Record<'schedule' | 'pricing' | 'search' | 'booking', string>>,
   env: Record<string, string> = {},
 ): Promise<BffFixture> {
-  const config = loadConfig(bffEnv, {
+  const { runtime, close } = openRuntime(BFF_PROCESS, {
     LOG_LEVEL: 'silent',
     SCHEDULE_ADDR: peers.schedule ?? '127.0.0.1:1',
     PRICING_ADDR: peers.pricing ?? '127.0.0.1:1',
@@ -30,11 +33,12 @@ export async function startBff(
     JWT_SECRET: DEV_JWT_SECRET,
     ...env,
   });
-  const clients = createBffClients(connectByConfig(config));
+  const { config, log } = runtime;
+  const clients = createBffClients(connectThrough(runtime.client));
   const app = await buildBff({
     clients,
     config,
-    log: createLogger('bff', config.LOG_LEVEL),
+    log,
     authenticate: createAuthenticator(config),
   });
   // Ephemeral unless env names a port (a test that must know it beforehand, for a redirect URI).
@@ -48,7 +52,7 @@ export async function startBff(
     token: (customerId) => signDevToken(customerId, config),
     async stop() {
       await app.close();
-      clients.close();
+      await close();
     },
   };
 }

@@ -4,10 +4,11 @@ import { ScheduleServiceService } from '../../gen/ts/flights/v1/schedule.js';
 import { errorDetails, type ErrorDetails } from '../../platform/errors.js';
 import type { scheduleEnv } from '../../services/schedule/service.js';
 import { scheduleService } from '../../services/schedule/service.js';
+import { TEST_START_DATE } from './dates.js';
 import { startTestService, type ServiceFixture, type StoreKind } from './services.js';
 
-/** A fixed horizon keeps tests independent of today's date. */
-export const TEST_START_DATE = '2026-12-01';
+/** Day 0 of the test calendar (test/support/dates.ts): schedule's horizon starts there. */
+export { TEST_START_DATE };
 
 export type { StoreKind };
 

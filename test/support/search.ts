@@ -13,6 +13,7 @@ import {
 } from '../../services/search/service.js';
 import { TEST_START_DATE } from './schedule.js';
 import { startTestService, type ServiceFixture } from './services.js';
+import { testDate } from './dates.js';
 
 export type SearchFixture = ServiceFixture<typeof searchEnv, typeof SearchServiceService> & {
   internals: SearchInternals;
@@ -105,13 +106,13 @@ export async function startTcpProxy(target: string): Promise<TcpProxy> {
   return proxy;
 }
 
-/** A search from JFK to LHR on 2026-12-03 (one adult, economy, ≤ 1 stop, by price, 50), as changed. */
+/** A search from JFK to LHR on testDate(2) (one adult, economy, ≤ 1 stop, by price, 50), as changed. */
 export const searchRequest = (
   over: Partial<SearchItinerariesRequest> = {},
 ): SearchItinerariesRequest => ({
   origin: 'JFK',
   destination: 'LHR',
-  departureDate: '2026-12-03',
+  departureDate: testDate(2),
   passengers: { adults: 1, children: 0, infants: 0 },
   cabin: Cabin.CABIN_ECONOMY,
   maxStops: 1,

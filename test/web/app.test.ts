@@ -17,6 +17,7 @@ import {
 } from './browser.js';
 import { startBff } from '../support/bff.js';
 import { startWebMesh, type WebMesh } from './mesh.js';
+import { testDate } from '../support/dates.js';
 
 let mesh: WebMesh;
 let browser: Browser;
@@ -134,7 +135,7 @@ describe('the web front end in a real browser', () => {
       first = false;
       return undefined;
     });
-    await search(page, { from: ['frankfurt', 'FRA'], to: ['SIN', 'SIN'], date: '2026-12-03' });
+    await search(page, { from: ['frankfurt', 'FRA'], to: ['SIN', 'SIN'], date: testDate(2) });
     await cards(page).first().waitFor();
     expect(await page.getByText(/Still searching/).isVisible()).toBe(true);
     const whileStreaming = await cards(page).count();
@@ -186,7 +187,7 @@ describe('the web front end in a real browser', () => {
   it('shows the server’s field errors next to the fields, at 375 px wide', async () => {
     const page = await newPage({ width: 375 });
     await signIn(page, 'bob');
-    await search(page, { from: ['JFK', 'JFK'], to: ['LHR', 'LHR'], date: '2026-12-04' });
+    await search(page, { from: ['JFK', 'JFK'], to: ['LHR', 'LHR'], date: testDate(3) });
     await searchDone(page);
     await selectFirst(page);
     await fillPassenger(page, { ...ada, given: ' ', email: 'not-an-email' });
@@ -219,7 +220,7 @@ describe('the web front end in a real browser', () => {
     await w.context.clock.install();
     await page.goto(mesh.bff.url + '/');
     await signIn(page, 'carol');
-    await search(page, { from: ['JFK', 'JFK'], to: ['LHR', 'LHR'], date: '2026-12-05' });
+    await search(page, { from: ['JFK', 'JFK'], to: ['LHR', 'LHR'], date: testDate(4) });
     await searchDone(page);
     await selectFirst(page);
     await fillPassenger(page, ada);
@@ -252,7 +253,7 @@ describe('the web front end in a real browser', () => {
     await search(page, {
       from: ['JFK', 'JFK'],
       to: ['LHR', 'LHR'],
-      date: '2026-12-06',
+      date: testDate(5),
       stops: 'Direct only',
     });
     await searchDone(page);
@@ -283,7 +284,7 @@ describe('the web front end in a real browser', () => {
   it('lets an operator cancel a flight, which then leaves the search results', async () => {
     const page = await newPage();
     await signIn(page, 'olive', 'operator');
-    const q = { from: ['JFK', 'JFK'], to: ['LHR', 'LHR'], date: '2026-12-07' } as const;
+    const q = { from: ['JFK', 'JFK'], to: ['LHR', 'LHR'], date: testDate(6) } as const;
     await search(page, { from: [...q.from], to: [...q.to], date: q.date, stops: 'Direct only' });
     await searchDone(page);
     const flight = (await cards(page).first().locator('.flights').textContent())!;
@@ -329,7 +330,7 @@ describe('the web front end in a real browser', () => {
       const w = await openPage(browser);
       open.push(w);
       const page = w.page;
-      await page.goto(`${broken.url}/?origin=JFK&destination=LHR&date=2026-12-08&maxStops=0`);
+      await page.goto(`${broken.url}/?origin=JFK&destination=LHR&date=${testDate(7)}&maxStops=0`);
       await searchDone(page);
       await cards(page).first().getByRole('button', { name: 'Select' }).click();
       const alert = page.getByRole('alert');

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CSRF_HEADER } from '../../bff/session.js';
 import { startBff } from '../support/bff.js';
 import { startWebMesh, type WebMesh } from './mesh.js';
+import { testDate } from '../support/dates.js';
 
 let mesh: WebMesh;
 const ada = { givenName: 'Ada', familyName: 'Lovelace', type: 'adult', dateOfBirth: '1985-12-10' };
@@ -41,8 +42,8 @@ async function quote() {
   for await (const r of mesh.schedule.client.listFlights({
     origin: 'JFK',
     destination: 'LHR',
-    fromDate: '2026-12-04',
-    toDate: '2026-12-04',
+    fromDate: testDate(3),
+    toDate: testDate(3),
     includeCancelled: false,
   })) {
     flightId ||= r.flight?.flightId ?? '';

@@ -1,0 +1,111 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { retryDelayMs } from '../../platform/backoff.js';
+import type { Logger } from '../../platform/logger.js';
+import type { AvailabilityCache, FeedName } from './availability-cache.js';
+import type { FeedMessage, SchedulePeer } from './peers.js';
+
+export interface AvailabilityFeedsOptions {
+  /** Heartbeats asked of the seat feed when nothing changes (ms): below the cache's max lag. */
+  seatHeartbeatMs: number;
+  /** A feed silent for this long (not even a heartbeat) is dropped and resumed (ms). */
+  idleMs: number;
+  log: Logger;
+}
+
+/** Feed cursors, and how many times each feed was (re)opened, for tests and logs. */
+export interface FeedStats {
+  cursors: Record<FeedName, string>;
+  connects: Record<FeedName, number>;
+}
+
+/**
+ * Follows schedule's seat feed (WatchAvailability) and change feed (WatchSchedule) into the
+ * availability cache, the way search's read model follows the change feed: each from the last
+ * cursor it saw (so a schedule restart or another schedule instance on the same database
+ * resumes exactly after it), reconnecting with backoff (100 ms … 5 s), dropping a feed silent
+ * for `idleMs`, and starting over from "now" with an empty cache on CURSOR_EXPIRED.
+ */
+export class AvailabilityFeeds {
+  readonly stats: FeedStats = {
+    cursors: { seats: '', schedule: '' },
+    connects: { seats: 0, schedule: 0 },
+  };
+  private readonly stopped = new AbortController();
+  private running: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly schedule: SchedulePeer,
+    private readonly cache: AvailabilityCache,
+    private readonly options: AvailabilityFeedsOptions,
+  ) {}
+
+  /** Starts following both feeds (in the background: pricing serves meanwhile, by fetching). */
+  start(): void {
+    this.running = Promise.all([
+      this.follow('seats', (cursor, signal) =>
+        this.schedule.watchAvailability(cursor, this.options.seatHeartbeatMs, signal),
+      ),
+      this.follow('schedule', (cursor, signal) => this.schedule.watchSchedule(cursor, signal)),
+    ]);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped.abort();
+    await this.running;
+  }
+
+  private async follow(
+    feed: FeedName,
+    open: (cursor: string, signal: AbortSignal) => AsyncIterable<FeedMessage>,
+  ): Promise<void> {
+    let failures = 0;
+    while (!this.stopped.signal.aborted) {
+      const attempt = new AbortController();
+      let idle: NodeJS.Timeout | undefined;
+      const arm = () => {
+        clearTimeout(idle);
+        idle = setTimeout(() => attempt.abort(), this.options.idleMs);
+      };
+      this.stats.connects[feed]++;
+      try {
+        arm();
+        let first = true;
+        const signal = AbortSignal.any([this.stopped.signal, attempt.signal]);
+        for await (const message of open(this.stats.cursors[feed], signal)) {
+          arm();
+          for (const seats of message.seats)
+            this.cache.applySeats(seats.flightId, seats.cabin, seats.seats);
+          if (message.flight) this.cache.applyFlight(message.flight);
+          this.stats.cursors[feed] = message.cursor;
+          // The first message repeats the cursor asked for: it proves nothing about since.
+          this.cache.feedMessage(feed, !first);
+          first = false;
+          failures = 0;
+        }
+      } catch (err) {
+        if (this.stopped.signal.aborted) break;
+        const failure = this.schedule.failure(err);
+        if (failure.cursorExpired) {
+          this.options.log.warn(
+            { feed, cursor: this.stats.cursors[feed], err: failure.message },
+            'feed cursor unknown to schedule; forgetting what is known and following from now',
+          );
+          this.stats.cursors[feed] = '';
+          this.cache.feedReset(feed);
+        } else if (!attempt.signal.aborted) {
+          failures++;
+          this.options.log.warn(
+            { feed, err: failure.message, cursor: this.stats.cursors[feed], failures },
+            'feed dropped; prices are asked of schedule until it resumes from its cursor',
+          );
+        }
+      } finally {
+        clearTimeout(idle);
+        this.cache.feedClosed(feed);
+      }
+      await sleep(retryDelayMs(failures, 100, 5_000), undefined, {
+        signal: this.stopped.signal,
+      }).catch(() => undefined);
+    }
+  }
+}
