@@ -19,6 +19,7 @@ import {
   type StoreKind,
 } from '../../test/support/schedule.js';
 import type { PricingInternals } from './service.js';
+import { testDate } from '../../test/support/dates.js';
 
 const adult = { adults: 1, children: 0, infants: 0 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -79,7 +80,7 @@ describe.each<StoreKind>(['postgres', 'embedded'])(
     beforeAll(async () => {
       schedule = await startSchedule(store);
       pricing = await startPricing(schedule.address, { store, internals });
-      flights = await flightIdsOn(schedule, 'JFK', 'LHR', '2026-12-20', '2026-12-21');
+      flights = await flightIdsOn(schedule, 'JFK', 'LHR', testDate(19), testDate(20));
       await untilLive(internals);
     });
     afterAll(async () => {
@@ -168,8 +169,8 @@ describe('pricing across a schedule restart (PostgreSQL, two schedule instances)
         { client: viaB },
         'JFK',
         'LHR',
-        '2026-12-22',
-        '2026-12-22',
+        testDate(21),
+        testDate(21),
       );
       const request = {
         itineraries: [{ key: 'k', flightIds: [flightId!] }],

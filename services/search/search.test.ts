@@ -342,16 +342,10 @@ describe('search when pricing is slow or gone', () => {
   });
 
   it('ends before a tight deadline with a partial, well-formed result', async () => {
-    // Pricing all of it would take ~10 s; the caller gives it 6. A deadline of a few seconds
-    // leaves search its largest reserve (500 ms) to stream the rest, even on a loaded machine;
-    // the call fails with DEADLINE_EXCEEDED if search does not end in time.
-    proxy.delays.set('priceItineraries', 1_000);
     const started = Date.now();
-    const deadlineMs = 6_000;
-    const { itineraries, summary } = await collect(slow, big, deadlineMs).finally(() =>
-      proxy.delays.set('priceItineraries', 400),
-    );
-    expect(Date.now() - started).toBeLessThan(deadlineMs);
+    // Pricing all of it would take ~4 s; the caller gives it 3.
+    const { itineraries, summary } = await collect(slow, big, 3_000);
+    expect(Date.now() - started).toBeLessThan(3_000);
     expect(summary.partial).toBe(true);
     expect(summary.note).toMatch(/time ran out while pricing: \d+ itineraries sent unpriced/);
     // What was priced in time comes priced, the rest of what was found unpriced.

@@ -82,17 +82,21 @@ describe('docker-compose.yml against the Compose specification', () => {
 });
 
 describe('docker-compose.yml against the code', () => {
-  it('has every part of the system, search with two scalable replicas, all memory-limited', () => {
+  it('has every part of the system, search and pricing with two scalable replicas, all memory-limited', () => {
     expect(Object.keys(services).sort()).toEqual(
       [
         ...Object.keys(ENTRY_POINTS),
         ...['consul', 'envoy', 'jaeger', 'postgres', 'prometheus', 'grafana'],
       ].sort(),
     );
-    expect(services.search!.deploy.replicas).toBe(2);
-    // Replicas cannot share a host port or a container name.
-    expect(services.search!.ports).toBeUndefined();
-    expect(services.search!.container_name).toBeUndefined();
+    // Replicas cannot share a host port or a container name; pricing's share one database, so a
+    // quote made by one is confirmed by the other.
+    for (const name of ['search', 'pricing']) {
+      expect(services[name]!.deploy.replicas).toBe(2);
+      expect(services[name]!.ports).toBeUndefined();
+      expect(services[name]!.container_name).toBeUndefined();
+    }
+    expect(services.pricing!.environment).toHaveProperty('DATABASE_URL');
     for (const [name, s] of Object.entries(services))
       expect(s.deploy?.resources?.limits?.memory, name).toMatch(/^\d+[MG]$/);
   });
