@@ -1,10 +1,14 @@
 import { DateTime } from 'luxon';
 import {
+  datedFlightAt,
   datedFlightFor,
   datedFlights,
   parseFlightId,
   type DatedFlight,
 } from './domain/dated-flights.js';
+import { CompiledTimetable, type DayDepartures } from './domain/day-departures.js';
+import { offsetAt } from './domain/zone-clock.js';
+import { addDays } from '../../flights/calendar.js';
 import { loadReferenceData, type Airport, type ReferenceData } from './domain/reference-data.js';
 import {
   compareCodes,
@@ -38,6 +42,9 @@ export interface OperatedFlight extends DatedFlight {
  */
 export class Catalog {
   private readonly patternsByFlightNumber = new Map<string, FlightPattern[]>();
+  /** Pattern positions by carrier + flight number, for the few flights a listing must look up. */
+  private readonly positionsByFlightNumber = new Map<string, number[]>();
+  private readonly compiled: CompiledTimetable;
   readonly servedAirports: Airport[];
   /** The served airports with their code, city and name folded for lookup, once. */
   private readonly lookup: SearchableAirport[];
@@ -48,11 +55,14 @@ export class Catalog {
     readonly horizon: RollingWindow,
   ) {
     const served = new Set<string>();
-    for (const p of patterns) {
+    for (const [i, p] of patterns.entries()) {
       const key = `${p.carrier}${p.flightNumber}`;
       const list = this.patternsByFlightNumber.get(key) ?? [];
       list.push(p);
       this.patternsByFlightNumber.set(key, list);
+      const positions = this.positionsByFlightNumber.get(key) ?? [];
+      positions.push(i);
+      this.positionsByFlightNumber.set(key, positions);
       served.add(p.origin);
       served.add(p.destination);
     }
@@ -61,6 +71,7 @@ export class Catalog {
       .filter((a): a is Airport => Boolean(a))
       .sort((a, b) => compareCodes(a.iata, b.iata));
     this.lookup = this.servedAirports.map(searchable);
+    this.compiled = new CompiledTimetable(patterns, ref);
   }
 
   static build(options: CatalogOptions): Catalog {
@@ -120,29 +131,80 @@ export class Catalog {
   }
 
   /**
-   * The timetabled flights departing from `fromDate` through `toDate` (local dates), day by
-   * day, each day's in order of departure (then flight id): the order ListFlights streams in.
+   * The timetabled flights departing from `fromDate` through `toDate` (local dates, cut to the
+   * horizon), a day at a time as columns, each day's in order of departure, then flight id: the
+   * order ListFlights streams in. Only one day is made at a time, however long the range.
    */
+  *departureDays(range: {
+    fromDate: string;
+    toDate: string;
+    origin?: string | undefined;
+    destination?: string | undefined;
+  }): Generator<DayDepartures> {
+    const { from, to } = this.horizon.current;
+    const last = range.toDate > to ? to : range.toDate;
+    const only =
+      range.origin || range.destination
+        ? this.compiled.select(range.origin ?? '', range.destination ?? '')
+        : undefined;
+    for (
+      let date = range.fromDate < from ? from : range.fromDate;
+      date <= last;
+      date = addDays(date, 1)
+    )
+      yield this.compiled.day(date, only);
+  }
+
+  /** departureDays as DatedFlight objects, made one at a time as they are read. */
   *departuresByDay(range: {
     fromDate: string;
     toDate: string;
     origin?: string | undefined;
     destination?: string | undefined;
   }): Generator<DatedFlight> {
-    for (
-      let date = DateTime.fromISO(range.fromDate);
-      date.toISODate()! <= range.toDate;
-      date = date.plus({ days: 1 })
-    ) {
-      const day = date.toISODate()!;
-      const flights = [...this.scheduledFlights({ ...range, fromDate: day, toDate: day })];
-      flights.sort(
-        (a, b) =>
-          a.departureUtc.getTime() - b.departureUtc.getTime() ||
-          a.flightId.localeCompare(b.flightId),
-      );
-      yield* flights;
+    for (const day of this.departureDays(range))
+      for (let i = 0; i < day.count; i++) yield this.flightAt(day, i);
+  }
+
+  /** The i-th flight of a day's departures. */
+  flightAt(day: DayDepartures, i: number): DatedFlight {
+    return datedFlightAt(day, i, this.patterns[day.pattern[i]!]!);
+  }
+
+  /** The UTC offsets (minutes) of a flight's local departure and arrival times. */
+  localOffsets(f: DatedFlight): [departure: number, arrival: number] {
+    const zone = (code: string) => this.ref.airports.get(code)?.timeZone ?? 'utc';
+    return [
+      offsetAt(zone(f.origin), f.departureUtc.getTime()),
+      offsetAt(zone(f.destination), f.arrivalUtc.getTime()),
+    ];
+  }
+
+  /**
+   * Overrides by departure date and pattern position, for listings that go by position.
+   * (An override of a flight the timetable no longer has is left out, as ListFlights does.)
+   */
+  overridesByPattern(
+    overrides: Map<string, FlightOverride>,
+  ): Map<string, Map<number, FlightOverride>> {
+    const byDate = new Map<string, Map<number, FlightOverride>>();
+    for (const [flightId, o] of overrides) {
+      const p = this.patternOf(flightId);
+      if (p < 0) continue;
+      const day = byDate.get(o.departureDate) ?? new Map<number, FlightOverride>();
+      byDate.set(o.departureDate, day.set(p, o));
     }
+    return byDate;
+  }
+
+  /** The pattern position a flight id's flight comes from on its date, or -1. */
+  patternOf(flightId: string): number {
+    const id = parseFlightId(flightId);
+    if (!id) return -1;
+    const positions = this.positionsByFlightNumber.get(`${id.carrier}${id.flightNumber}`) ?? [];
+    return (
+      positions.find((p) => datedFlightFor(this.patterns[p]!, this.ref, id.departureDate)) ?? -1
+    );
   }
 
   /** Seats a cabin of a flight has (0 when the aircraft has no such cabin or no such flight). */

@@ -39,6 +39,7 @@ import {
   toHoldProto,
   toWatchResponse,
 } from './mapping.js';
+import { listings } from './listings.js';
 import type { OverrideView } from './override-view.js';
 import * as requests from './requests.js';
 
@@ -163,30 +164,7 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
     return { flight: toFlightProto(operated(flight.flightId), catalog) };
   }
 
-  /**
-   * The flights of a listing as they operate now, in ListFlights order, and the feed cursor the
-   * listing is consistent at.
-   */
-  async function listing(r: requests.ListFlightsQuery) {
-    // Every change up to the view's cursor is in the view (and changes after it may be too):
-    // a client that watches from this cursor misses nothing, and versions dedupe repeats.
-    await overrides.catchUp();
-    const cursor = String(overrides.cursor);
-    const changed = overrides.between(r.fromDate, r.toDate);
-    const departures = catalog.departuresByDay({
-      fromDate: r.fromDate,
-      toDate: r.toDate,
-      origin: r.origin || undefined,
-      destination: r.destination || undefined,
-    });
-    function* operatedFlights(): Generator<OperatedFlight> {
-      for (const f of departures) {
-        const op = catalog.operated(f, changed.get(f.flightId));
-        if (op.status !== 'CANCELLED' || r.includeCancelled) yield op;
-      }
-    }
-    return { cursor, flights: operatedFlights() };
-  }
+  const { listing, columnPages } = listings(catalog, overrides);
 
   return {
     async listAirports(request) {
@@ -229,17 +207,21 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
     async *listFlightPages(request, ctx): AsyncGenerator<ListFlightPagesResponse> {
       const r = validate(requests.listFlightsRequest, request);
       const pageSize = validate(requests.pageSizeRequest, request);
+      if (request.columns) {
+        yield* columnPages(r, pageSize, ctx.signal);
+        return;
+      }
       const { cursor, flights } = await listing(r);
       let page: Flight[] = [];
       for (const f of flights) {
         if (ctx.signal.aborted) return;
         page.push(toFlightProto(f, catalog));
         if (page.length === pageSize) {
-          yield { flights: page, cursor };
+          yield { flights: page, cursor, columns: undefined };
           page = [];
         }
       }
-      if (page.length > 0) yield { flights: page, cursor };
+      if (page.length > 0) yield { flights: page, cursor, columns: undefined };
     },
 
     async getAvailability(request) {

@@ -4,6 +4,7 @@ import {
   type Airport as AirportProto,
 } from '../../gen/ts/flights/v1/common.js';
 import {
+  type FlightColumns,
   HoldStatus,
   ScheduleEventType,
   type CabinAvailability as CabinAvailabilityProto,
@@ -14,6 +15,8 @@ import { CABIN_CODES } from '../../flights/codes.js';
 import { cabinProto } from '../../flights/enums.js';
 import type { Catalog, OperatedFlight } from './catalog.js';
 import type { CabinAvailability } from './domain/availability.js';
+import type { DayDepartures } from './domain/day-departures.js';
+import type { FlightPattern } from './domain/timetable.js';
 import type { ChangeKind } from './domain/flight-changes.js';
 import type { HoldRecord } from './domain/holds.js';
 import type { Airport } from './domain/reference-data.js';
@@ -62,6 +65,92 @@ export function toFlightProto(f: OperatedFlight, catalog: Catalog): Flight {
     version: f.version,
   };
 }
+
+/**
+ * One ListFlightPages page as columns (FlightColumns): a row per flight, each code and date
+ * once per page. Timetabled flights go in straight from a day's columns, with no object or
+ * string made per flight; the few with an operational change, as OperatedFlight.
+ */
+export class FlightColumnsPage {
+  private strings = new Map<string, number>();
+  private columns = emptyColumns();
+
+  get size(): number {
+    return this.columns.flightNumber.length;
+  }
+
+  /** The i-th flight of a day as the timetable makes it (pattern: its pattern). */
+  addScheduled(pattern: FlightPattern, day: DayDepartures, i: number): void {
+    this.row(pattern.carrier, pattern.flightNumber, pattern.origin, pattern.destination);
+    const c = this.columns;
+    c.departureDate.push(this.ref(day.date));
+    c.aircraftCode.push(this.ref(pattern.aircraft));
+    c.departureMs.push(day.departureMs[i]!);
+    c.arrivalMs.push(day.arrivalMs[i]!);
+    c.departureOffsetMinutes.push(day.departureOffset[i]!);
+    c.arrivalOffsetMinutes.push(day.arrivalOffset[i]!);
+    c.durationMinutes.push(pattern.blockMinutes);
+    c.distanceKm.push(pattern.distanceKm);
+    c.status.push(FlightStatus.FLIGHT_STATUS_SCHEDULED);
+    c.version.push(1);
+  }
+
+  /** A flight as it operates, its local times at these UTC offsets (minutes). */
+  addOperated(f: OperatedFlight, departureOffset: number, arrivalOffset: number): void {
+    this.row(f.carrier, f.flightNumber, f.origin, f.destination);
+    const c = this.columns;
+    c.departureDate.push(this.ref(f.departureDate));
+    c.aircraftCode.push(this.ref(f.aircraft));
+    c.departureMs.push(f.departureUtc.getTime());
+    c.arrivalMs.push(f.arrivalUtc.getTime());
+    c.departureOffsetMinutes.push(departureOffset);
+    c.arrivalOffsetMinutes.push(arrivalOffset);
+    c.durationMinutes.push(f.durationMinutes);
+    c.distanceKm.push(f.distanceKm);
+    c.status.push(STATUS[f.status]);
+    c.version.push(f.version);
+  }
+
+  /** The page so far; the builder starts a new one. */
+  take(): FlightColumns {
+    const page = { ...this.columns, strings: [...this.strings.keys()] };
+    this.strings = new Map();
+    this.columns = emptyColumns();
+    return page;
+  }
+
+  private row(carrier: string, flightNumber: number, origin: string, destination: string) {
+    const c = this.columns;
+    c.carrierCode.push(this.ref(carrier));
+    c.flightNumber.push(flightNumber);
+    c.origin.push(this.ref(origin));
+    c.destination.push(this.ref(destination));
+  }
+
+  private ref(value: string): number {
+    let ref = this.strings.get(value);
+    if (ref === undefined) this.strings.set(value, (ref = this.strings.size));
+    return ref;
+  }
+}
+
+const emptyColumns = (): FlightColumns => ({
+  strings: [],
+  carrierCode: [],
+  origin: [],
+  destination: [],
+  departureDate: [],
+  aircraftCode: [],
+  flightNumber: [],
+  departureMs: [],
+  arrivalMs: [],
+  departureOffsetMinutes: [],
+  arrivalOffsetMinutes: [],
+  durationMinutes: [],
+  distanceKm: [],
+  status: [],
+  version: [],
+});
 
 const HOLD_STATUS: Record<HoldRecord['status'], HoldStatus> = {
   HELD: HoldStatus.HOLD_STATUS_HELD,

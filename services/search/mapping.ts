@@ -2,11 +2,11 @@ import { FlightStatus, type Flight, type FlightSegment } from '../../gen/ts/flig
 import type { PriceItinerariesResponse } from '../../gen/ts/flights/v1/pricing.js';
 import {
   ScheduleEventType,
-  type ListFlightsResponse,
+  type ListFlightPagesResponse,
   type WatchScheduleResponse,
 } from '../../gen/ts/flights/v1/schedule.js';
 import { PriceStatus, SortOrder, type Itinerary } from '../../gen/ts/flights/v1/search.js';
-import type { FlightRecord } from './domain/flight-index.js';
+import type { FlightBatch, FlightRecord } from './domain/flight-index.js';
 import type { FoundItinerary } from './domain/itineraries.js';
 import type { SortKey } from './domain/ranking.js';
 import type { SearchQuery } from './domain/search-plan.js';
@@ -64,16 +64,45 @@ export function flightRecord(f: Flight): FlightRecord {
   };
 }
 
-/** One message of a ListFlights stream: a flight, and the feed position the listing is at. */
-export interface ListedFlight {
+/**
+ * One page of a listing: its flights, as columns (`batch`) or, from a schedule that does not
+ * know columns yet, as records; and the feed position the listing is consistent at.
+ */
+export interface ListedPage {
   cursor: string;
-  flight?: FlightRecord;
+  batch?: FlightBatch;
+  records: FlightRecord[];
 }
 
-export const listedFlight = (r: ListFlightsResponse): ListedFlight => ({
-  cursor: r.cursor,
-  flight: r.flight ? flightRecord(r.flight) : undefined,
-});
+/**
+ * A ListFlightPages message asked for as columns. The arrays are the decoded message's own (no
+ * copy: a world listing is ~4M flights); a page that came as Flight messages is mapped whole.
+ */
+export function listedPage(r: ListFlightPagesResponse): ListedPage {
+  const c = r.columns;
+  if (!c) return { cursor: r.cursor, records: r.flights.map(flightRecord) };
+  return {
+    cursor: r.cursor,
+    records: [],
+    batch: {
+      strings: c.strings,
+      carrier: c.carrierCode,
+      origin: c.origin,
+      destination: c.destination,
+      departureDate: c.departureDate,
+      aircraft: c.aircraftCode,
+      flightNumber: c.flightNumber,
+      departureMs: c.departureMs,
+      arrivalMs: c.arrivalMs,
+      departureOffset: c.departureOffsetMinutes,
+      arrivalOffset: c.arrivalOffsetMinutes,
+      durationMinutes: c.durationMinutes,
+      distanceKm: c.distanceKm,
+      version: c.version,
+      cancelled: c.status.map((s) => s === FlightStatus.FLIGHT_STATUS_CANCELLED),
+    },
+  };
+}
 
 /** One message of the WatchSchedule feed: a change (none on a heartbeat), and the cursor after it. */
 export interface FeedMessage {

@@ -226,9 +226,10 @@ export class ScheduleReadModel {
     for (let failures = 0; !signal.aborted; failures++) {
       try {
         let cursor = '';
-        for await (const listed of this.schedule.listFlights(fromDate, toDate, signal)) {
-          cursor ||= listed.cursor;
-          if (listed.flight) index.upsert(listed.flight);
+        for await (const page of this.schedule.listFlights(fromDate, toDate, signal)) {
+          cursor ||= page.cursor;
+          if (page.batch) index.upsertBatch(page.batch);
+          for (const flight of page.records) index.upsert(flight);
         }
         return cursor;
       } catch (err) {

@@ -39,10 +39,7 @@ import { startTestService } from '../../test/support/services.js';
 import { HUB_MCT } from './domain/itineraries.js';
 import { createSearchService, type SearchInternals } from './service.js';
 import { inZone, testDate } from '../../test/support/dates.js';
-
-let schedule: ScheduleFixture;
-let pricing: PricingFixture;
-let search: SearchFixture;
+let schedule: ScheduleFixture, pricing: PricingFixture, search: SearchFixture;
 
 /** The whole stream, checking its shape: itineraries, then exactly one summary, last. */
 async function collect(s: SearchFixture, q: SearchItinerariesRequest, deadlineMs = 20_000) {
@@ -65,9 +62,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await search?.stop();
-  await pricing?.stop();
-  await schedule?.stop();
+  for (const s of [search, pricing, schedule]) await s?.stop();
 });
 
 describe('search over a live read model of schedule', () => {

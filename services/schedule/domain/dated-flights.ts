@@ -1,7 +1,8 @@
 import { DateTime } from 'luxon';
 import type { CabinLayout } from './aircraft.js';
 import type { ReferenceData } from './reference-data.js';
-import { fromLocal, toLocal } from './zone-clock.js';
+import type { DayDepartures } from './day-departures.js';
+import { describe, fromLocal, toLocal } from './zone-clock.js';
 import type { FlightPattern } from './timetable.js';
 
 /** One operation of a pattern on a date: the row a passenger books. */
@@ -73,6 +74,29 @@ export function datedFlightFor(
     origin: pattern.origin,
     destination: pattern.destination,
     departureDate: date,
+    departureUtc: new Date(departure.utcMs),
+    arrivalUtc: new Date(arrival.utcMs),
+    departureLocal: departure.iso,
+    arrivalLocal: arrival.iso,
+    arrivalDate: arrival.date,
+    durationMinutes: pattern.blockMinutes,
+    distanceKm: pattern.distanceKm,
+    aircraft: pattern.aircraft,
+    cabins: pattern.cabins,
+  };
+}
+
+/** The i-th flight of a day's departures as a DatedFlight (the pattern is `day.pattern[i]`'s). */
+export function datedFlightAt(day: DayDepartures, i: number, pattern: FlightPattern): DatedFlight {
+  const departure = describe(day.departureMs[i]!, day.departureOffset[i]!);
+  const arrival = describe(day.arrivalMs[i]!, day.arrivalOffset[i]!);
+  return {
+    flightId: formatFlightId(pattern.carrier, pattern.flightNumber, day.date),
+    carrier: pattern.carrier,
+    flightNumber: pattern.flightNumber,
+    origin: pattern.origin,
+    destination: pattern.destination,
+    departureDate: day.date,
     departureUtc: new Date(departure.utcMs),
     arrivalUtc: new Date(arrival.utcMs),
     departureLocal: departure.iso,

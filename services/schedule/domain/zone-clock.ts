@@ -10,19 +10,46 @@ import { DateTime } from 'luxon';
 const DAY_MS = 86_400_000;
 const MINUTE_MS = 60_000;
 
-/** Offset in minutes when constant over the UTC day starting at dayMs; null on transition days. */
-const steadyOffsets = new Map<string, number | null>();
+/**
+ * Per zone, per UTC day number: the offset in minutes when constant over that day, null on
+ * transition days. Keyed by numbers, not a "zone|day" string: this runs for every flight listed.
+ */
+const steadyOffsets = new Map<string, Map<number, number | null>>();
 
 function steadyOffset(zone: string, dayMs: number): number | null {
-  const key = `${zone}|${dayMs}`;
-  let offset = steadyOffsets.get(key);
+  let days = steadyOffsets.get(zone);
+  if (!days) steadyOffsets.set(zone, (days = new Map()));
+  const day = dayMs / DAY_MS;
+  let offset = days.get(day);
   if (offset === undefined) {
     const start = DateTime.fromMillis(dayMs, { zone }).offset;
     const end = DateTime.fromMillis(dayMs + DAY_MS - 1, { zone }).offset;
     offset = start === end ? start : null;
-    steadyOffsets.set(key, offset);
+    days.set(day, offset);
   }
   return offset;
+}
+
+/**
+ * The offset a local wall-clock time on the UTC day `dayMs` converts with by plain arithmetic:
+ * the zone's offset when it is the same over that day and both neighbours (which cover every
+ * instant the local day can map to), else null (a transition nearby: ask fromLocal).
+ */
+export function steadyLocalOffset(zone: string, dayMs: number): number | null {
+  const offset = steadyOffset(zone, dayMs);
+  return offset !== null &&
+    steadyOffset(zone, dayMs - DAY_MS) === offset &&
+    steadyOffset(zone, dayMs + DAY_MS) === offset
+    ? offset
+    : null;
+}
+
+/** The zone's UTC offset in minutes at an instant. */
+export function offsetAt(zone: string, utcMs: number): number {
+  return (
+    steadyOffset(zone, Math.floor(utcMs / DAY_MS) * DAY_MS) ??
+    DateTime.fromMillis(utcMs, { zone }).offset
+  );
 }
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
@@ -35,6 +62,8 @@ function formatOffset(minutes: number): string {
 
 export interface LocalTime {
   utcMs: number;
+  /** The UTC offset in force, in minutes. */
+  offset: number;
   /** ISO-8601 with offset, seconds precision: "2026-12-01T09:30:00-05:00". */
   iso: string;
   /** Local calendar date "YYYY-MM-DD". */
@@ -43,11 +72,13 @@ export interface LocalTime {
   weekday: number;
 }
 
-function describe(utcMs: number, offset: number): LocalTime {
+/** The local time at an instant with a known UTC offset (minutes). */
+export function describe(utcMs: number, offset: number): LocalTime {
   const local = new Date(utcMs + offset * MINUTE_MS);
   const date = `${pad(local.getUTCFullYear(), 4)}-${pad(local.getUTCMonth() + 1)}-${pad(local.getUTCDate())}`;
   return {
     utcMs,
+    offset,
     iso: `${date}T${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}:${pad(local.getUTCSeconds())}${formatOffset(offset)}`,
     date,
     weekday: local.getUTCDay() === 0 ? 7 : local.getUTCDay(),
@@ -62,13 +93,7 @@ function viaLuxon(t: DateTime): LocalTime {
 export function fromLocal(zone: string, date: string, time: string): LocalTime | null {
   const wallMs = Date.parse(`${date}T${time}:00Z`);
   if (Number.isNaN(wallMs)) return null;
-  const dayMs = Math.floor(wallMs / DAY_MS) * DAY_MS;
-  // The neighbouring UTC days cover every instant this local day can map to.
-  const offset =
-    steadyOffset(zone, dayMs - DAY_MS) === steadyOffset(zone, dayMs) &&
-    steadyOffset(zone, dayMs) === steadyOffset(zone, dayMs + DAY_MS)
-      ? steadyOffset(zone, dayMs)
-      : null;
+  const offset = steadyLocalOffset(zone, Math.floor(wallMs / DAY_MS) * DAY_MS);
   if (offset !== null) return describe(wallMs - offset * MINUTE_MS, offset);
   const t = DateTime.fromISO(`${date}T${time}`, { zone });
   return t.isValid ? viaLuxon(t) : null;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FlightIndex, formatLocal, type FlightRecord } from './flight-index.js';
+import { FlightIndex, formatLocal, type FlightBatch, type FlightRecord } from './flight-index.js';
 import { CODES, DAY0, MINUTE, record, zzFlight, type World } from './test-flights.js';
 
 describe('the flight index', () => {
@@ -111,4 +111,75 @@ describe('the flight index', () => {
     expect(index.upsert(f)).toBe(false);
     expect(index.get('XX', 1, '2026-12-01')).toMatchObject({ cancelled: true, version: 2 });
   });
+
+  it('takes a batch of columns as it takes the same flights one by one', () => {
+    const world: World = { offsets: {}, defaultMct: 0, hubMct: {}, maxLayover: 0 };
+    CODES.forEach((c, i) => (world.offsets[c] = [-210, 0, 345, 600, -600][i]!));
+    const flights = Array.from({ length: 3_000 }, (_, k) =>
+      record(
+        world,
+        {
+          origin: CODES[k % 5]!,
+          destination: CODES[(k + 1 + (k % 3)) % 5]!,
+          dep: (k * 53) % 5000,
+          block: 45 + (k % 700),
+          km: k,
+        },
+        k + 1,
+      ),
+    );
+    // Some cancelled, and a second version of one that an older one must not overwrite.
+    flights.forEach((f, k) => (f.cancelled = k % 10 === 0 ? true : undefined));
+    const newer = { ...flights[1]!, version: 3, departureMs: flights[1]!.departureMs + MINUTE };
+    newer.departureLocal = formatLocal(newer.departureMs, world.offsets[newer.origin]!);
+    const one = new FlightIndex();
+    const batched = new FlightIndex();
+    for (const f of [newer, ...flights]) one.upsert(f);
+    batched.upsert(newer);
+    expect(batched.upsertBatch(batchOf(flights, world))).toBe(flights.length - 1);
+    expect(batched.size).toBe(one.size);
+    for (const f of flights)
+      expect(batched.get(f.carrier, f.flightNumber, f.departureDate)).toEqual(
+        one.get(f.carrier, f.flightNumber, f.departureDate),
+      );
+    for (const code of CODES)
+      for (const r of one.routesFrom(one.airportId(code))) {
+        const twin = batched.route(
+          batched.airportId(code),
+          batched.airportId(one.airportCode(r.destination)),
+        )!;
+        expect(twin.slots.map((slot) => batched.flightId(slot))).toEqual(
+          r.slots.map((slot) => one.flightId(slot)),
+        );
+      }
+    // A malformed batch is refused whole.
+    const bad = { ...batchOf(flights.slice(0, 3), world), origin: [0, 1] };
+    expect(() => new FlightIndex().upsertBatch(bad)).toThrow(/length/);
+    const outside = { ...batchOf(flights.slice(0, 1), world), aircraft: [99] };
+    expect(() => new FlightIndex().upsertBatch(outside)).toThrow(/outside/);
+  });
 });
+
+/** Flights as schedule's column pages carry them. */
+function batchOf(flights: FlightRecord[], world: World): FlightBatch {
+  const strings: string[] = [];
+  const ref = (s: string) => (strings.includes(s) ? strings.indexOf(s) : strings.push(s) - 1);
+  const column = <T>(f: (r: FlightRecord) => T) => flights.map(f);
+  return {
+    carrier: column((f) => ref(f.carrier)),
+    origin: column((f) => ref(f.origin)),
+    destination: column((f) => ref(f.destination)),
+    departureDate: column((f) => ref(f.departureDate)),
+    aircraft: column((f) => ref(f.aircraft)),
+    flightNumber: column((f) => f.flightNumber),
+    departureMs: column((f) => f.departureMs),
+    arrivalMs: column((f) => f.arrivalMs),
+    departureOffset: column((f) => world.offsets[f.origin]!),
+    arrivalOffset: column((f) => world.offsets[f.destination]!),
+    durationMinutes: column((f) => f.durationMinutes),
+    distanceKm: column((f) => f.distanceKm),
+    version: column((f) => f.version),
+    cancelled: column((f) => Boolean(f.cancelled)),
+    strings,
+  };
+}

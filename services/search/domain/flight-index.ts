@@ -39,6 +39,29 @@ export interface FlightRecord {
   cancelled?: boolean;
 }
 
+/**
+ * Flights as columns, as schedule lists them in bulk: entry i of every array is the i-th
+ * flight. Codes and dates are positions in `strings`; local times are the instants at the
+ * given UTC offsets (minutes).
+ */
+export interface FlightBatch {
+  strings: readonly string[];
+  carrier: readonly number[];
+  origin: readonly number[];
+  destination: readonly number[];
+  departureDate: readonly number[];
+  aircraft: readonly number[];
+  flightNumber: readonly number[];
+  departureMs: readonly number[];
+  arrivalMs: readonly number[];
+  departureOffset: readonly number[];
+  arrivalOffset: readonly number[];
+  durationMinutes: readonly number[];
+  distanceKm: readonly number[];
+  version: readonly number[];
+  cancelled: readonly boolean[];
+}
+
 /** The departures of one route (origin → destination), sorted by departure instant. */
 export interface Route {
   readonly origin: number;
@@ -305,34 +328,149 @@ export class FlightIndex {
    */
   upsert(f: FlightRecord): boolean {
     if (f.origin === f.destination || !(f.arrivalMs > f.departureMs)) return false;
-    const c = this.carrierNames.id(f.carrier);
-    const d = this.dateNames.id(f.departureDate);
-    let slot = this.lookup(c, f.flightNumber, d);
-    if (slot >= 0) {
-      if (this.version[slot]! > f.version) return false;
-      if (this.live[slot]) this.unlink(slot);
-    } else {
-      slot = this.allocate(c, f.flightNumber, d);
-    }
-    this.org[slot] = this.airportNames.id(f.origin);
-    this.dst[slot] = this.airportNames.id(f.destination);
-    this.dep[slot] = f.departureMs;
-    this.arr[slot] = f.arrivalMs;
-    this.duration[slot] = f.durationMinutes;
-    this.km[slot] = f.distanceKm;
-    this.aircraft[slot] = this.aircraftNames.id(f.aircraft);
-    this.version[slot] = f.version;
+    const slot = this.claim(
+      this.carrierNames.id(f.carrier),
+      f.flightNumber,
+      this.dateNames.id(f.departureDate),
+      f.version,
+    );
+    if (slot < 0) return false;
     const depOffset = offsetOf(f.departureLocal, f.departureMs);
     const arrOffset = offsetOf(f.arrivalLocal, f.arrivalMs);
-    this.depOffset[slot] = depOffset;
-    this.arrOffset[slot] = arrOffset;
+    this.fill(
+      slot,
+      this.airportNames.id(f.origin),
+      this.airportNames.id(f.destination),
+      f.departureMs,
+      f.arrivalMs,
+      depOffset,
+      arrOffset,
+      f.durationMinutes,
+      f.distanceKm,
+      this.aircraftNames.id(f.aircraft),
+      f.version,
+    );
     if (depOffset === NO_OFFSET || arrOffset === NO_OFFSET)
       this.localText.set(slot, [f.departureLocal, f.arrivalLocal]);
-    else this.localText.delete(slot);
-    this.idText.delete(slot);
     if (this.flightId(slot) !== f.flightId) this.idText.set(slot, f.flightId);
     if (!f.cancelled) this.link(slot);
     return true;
+  }
+
+  /**
+   * upsert for a whole batch: the bulk load's path, with no object or string per flight (codes
+   * are interned once per batch). Returns how many flights were taken; a flight upsert would
+   * refuse (same airport at both ends, arrival not after departure, an older version, an offset
+   * beyond a day) is left out. Throws on a malformed batch (columns of unequal length, a code
+   * position outside `strings`), taking none of it.
+   */
+  upsertBatch(b: FlightBatch): number {
+    const n = b.flightNumber.length;
+    const columns = [
+      b.carrier,
+      b.origin,
+      b.destination,
+      b.departureDate,
+      b.aircraft,
+      b.departureMs,
+      b.arrivalMs,
+      b.departureOffset,
+      b.arrivalOffset,
+      b.durationMinutes,
+      b.distanceKm,
+      b.version,
+      b.cancelled,
+    ];
+    if (columns.some((c) => c.length !== n))
+      throw new Error('flight batch: columns differ in length');
+    const refs = [b.carrier, b.origin, b.destination, b.departureDate, b.aircraft];
+    if (refs.some((c) => c.some((ref) => !(ref < b.strings.length))))
+      throw new Error('flight batch: a code position outside its strings');
+    const interned = (dictionary: Dictionary) => {
+      const ids = new Int32Array(b.strings.length).fill(-1);
+      return (ref: number) =>
+        ids[ref]! >= 0 ? ids[ref]! : (ids[ref] = dictionary.id(b.strings[ref]!));
+    };
+    const carrier = interned(this.carrierNames);
+    const airport = interned(this.airportNames);
+    const date = interned(this.dateNames);
+    const aircraft = interned(this.aircraftNames);
+    let taken = 0;
+    for (let i = 0; i < n; i++) {
+      const depMs = b.departureMs[i]!;
+      const arrMs = b.arrivalMs[i]!;
+      const depOffset = b.departureOffset[i]!;
+      const arrOffset = b.arrivalOffset[i]!;
+      if (
+        b.strings[b.origin[i]!] === b.strings[b.destination[i]!] ||
+        !(arrMs > depMs) ||
+        !(Math.abs(depOffset) < 1440 && Math.abs(arrOffset) < 1440)
+      )
+        continue;
+      const slot = this.claim(
+        carrier(b.carrier[i]!),
+        b.flightNumber[i]!,
+        date(b.departureDate[i]!),
+        b.version[i]!,
+      );
+      if (slot < 0) continue;
+      this.fill(
+        slot,
+        airport(b.origin[i]!),
+        airport(b.destination[i]!),
+        depMs,
+        arrMs,
+        depOffset,
+        arrOffset,
+        b.durationMinutes[i]!,
+        b.distanceKm[i]!,
+        aircraft(b.aircraft[i]!),
+        b.version[i]!,
+      );
+      if (!b.cancelled[i]) this.link(slot);
+      taken++;
+    }
+    return taken;
+  }
+
+  /**
+   * The slot for a flight about to be written at `version`: its own (taken out of its route's
+   * list) or a new one; -1 when the index holds the flight at a newer version.
+   */
+  private claim(carrier: number, flightNumber: number, date: number, version: number): number {
+    const slot = this.lookup(carrier, flightNumber, date);
+    if (slot < 0) return this.allocate(carrier, flightNumber, date);
+    if (this.version[slot]! > version) return -1;
+    if (this.live[slot]) this.unlink(slot);
+    return slot;
+  }
+
+  /** Writes a claimed slot's columns (as not live: link() makes it searchable). */
+  private fill(
+    slot: number,
+    origin: number,
+    destination: number,
+    depMs: number,
+    arrMs: number,
+    depOffset: number,
+    arrOffset: number,
+    durationMinutes: number,
+    distanceKm: number,
+    aircraft: number,
+    version: number,
+  ): void {
+    this.org[slot] = origin;
+    this.dst[slot] = destination;
+    this.dep[slot] = depMs;
+    this.arr[slot] = arrMs;
+    this.duration[slot] = durationMinutes;
+    this.km[slot] = distanceKm;
+    this.aircraft[slot] = aircraft;
+    this.version[slot] = version;
+    this.depOffset[slot] = depOffset;
+    this.arrOffset[slot] = arrOffset;
+    this.localText.delete(slot);
+    this.idText.delete(slot);
   }
 
   /** Cancels a flight: it leaves every search, and its version stays as a tombstone. */
