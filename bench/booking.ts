@@ -33,6 +33,12 @@ import { percentiles } from './percentiles.js';
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const customers = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const say = (line: string) => process.stdout.write(`${line}\n`);
+/**
+ * BENCH_VARIANTS=bff (or a comma list of bff, grpc, hot, scaled; default all): only those, for
+ * quick before/after comparisons while profiling. pgbench runs only with all of them.
+ */
+const only = process.env.BENCH_VARIANTS?.split(',').map((v) => v.trim());
+const wanted = (v: string) => !only || only.includes(v);
 
 /** pgbench's simple-update on a fresh database: the tps PostgreSQL itself manages here. */
 function pgbenchTps(): number {
@@ -113,9 +119,12 @@ async function variant(
 }
 
 say(`load ${process.env.BENCH_LOAD ?? execFileSync('uptime', { encoding: 'utf8' }).trim()}`);
-say(`pgbench simple-update, ${customers} clients, ${seconds} s…`);
-const pgTps = pgbenchTps();
-say(`  ${pgTps.toFixed(0)} tps`);
+let pgTps = Number.NaN;
+if (!only) {
+  say(`pgbench simple-update, ${customers} clients, ${seconds} s…`);
+  pgTps = pgbenchTps();
+  say(`  ${pgTps.toFixed(0)} tps`);
+}
 
 const consul = await startConsul();
 useConsul(consul.address);
@@ -136,35 +145,41 @@ try {
       stopWhenSoldOut: false,
     });
     const opts = { customers, durationMs, pickFlight: spread, stopWhenSoldOut: false };
-    await variant('BFF, 1 booking / 1 schedule', mesh, () => throughBff(mesh.bffUrl, token, opts));
-    await variant('gRPC direct, 1 / 1', mesh, () => overGrpc(opts));
+    if (wanted('bff'))
+      await variant('BFF, 1 booking / 1 schedule', mesh, () =>
+        throughBff(mesh.bffUrl, token, opts),
+      );
+    if (wanted('grpc')) await variant('gRPC direct, 1 / 1', mesh, () => overGrpc(opts));
     const hot = pool.reduce((a, b) => (b.seats > a.seats ? b : a));
-    await variant(`hot flight (${hot.seats} seats), BFF, 1 / 1`, mesh, () =>
-      throughBff(mesh.bffUrl, token, {
-        customers,
-        durationMs: 120_000,
-        pickFlight: () => hot.flightId,
-        stopWhenSoldOut: true,
-      }),
-    );
+    if (wanted('hot'))
+      await variant(`hot flight (${hot.seats} seats), BFF, 1 / 1`, mesh, () =>
+        throughBff(mesh.bffUrl, token, {
+          customers,
+          durationMs: 120_000,
+          pickFlight: () => hot.flightId,
+          stopWhenSoldOut: true,
+        }),
+      );
   } finally {
     await mesh.stop();
   }
-  say('starting the mesh: 2 schedule, 1 pricing, 1 search, 2 booking, the BFF (PostgreSQL)…');
-  mesh = await startMesh(consul, { schedule: 2, booking: 2 });
-  try {
-    const pool = await flightPool();
-    const spread = () => pool[Math.floor(Math.random() * pool.length)]!.flightId;
-    await variant('BFF, 2 booking / 2 schedule', mesh, () =>
-      throughBff(mesh.bffUrl, token, {
-        customers,
-        durationMs,
-        pickFlight: spread,
-        stopWhenSoldOut: false,
-      }),
-    );
-  } finally {
-    await mesh.stop();
+  if (wanted('scaled')) {
+    say('starting the mesh: 2 schedule, 1 pricing, 1 search, 2 booking, the BFF (PostgreSQL)…');
+    mesh = await startMesh(consul, { schedule: 2, booking: 2 });
+    try {
+      const pool = await flightPool();
+      const spread = () => pool[Math.floor(Math.random() * pool.length)]!.flightId;
+      await variant('BFF, 2 booking / 2 schedule', mesh, () =>
+        throughBff(mesh.bffUrl, token, {
+          customers,
+          durationMs,
+          pickFlight: spread,
+          stopWhenSoldOut: false,
+        }),
+      );
+    } finally {
+      await mesh.stop();
+    }
   }
 } finally {
   await consul.stop();
@@ -184,12 +199,16 @@ for (const { variant: name, result, invariants: i } of rows) {
 }
 say(`${'pgbench simple-update'.padEnd(34)}${pad(pgTps.toFixed(1), 12)}`);
 say('');
-const [bff, grpc, hot] = rows;
-say(`bench booking.confirmed_per_s ${perS(bff!.result).toFixed(1)}`);
-say(`bench booking.grpc_confirmed_per_s ${perS(grpc!.result).toFixed(1)}`);
-say(`bench booking.p99_ms ${percentiles(bff!.result.bookingMs).p99!.toFixed(1)}`);
-say(`bench booking.hot_flight_confirmed_per_s ${perS(hot!.result).toFixed(1)}`);
-say(`bench booking.pg_tps ${pgTps.toFixed(1)}`);
+const row = (prefix: string) => rows.find((r) => r.variant.startsWith(prefix))?.result;
+const headline = (name: string, r: LoadResult | undefined, value: (r: LoadResult) => number) => {
+  if (r) say(`bench booking.${name} ${value(r).toFixed(1)}`);
+};
+const bff = row('BFF, 1');
+headline('confirmed_per_s', bff, perS);
+headline('grpc_confirmed_per_s', row('gRPC'), perS);
+headline('p99_ms', bff, (r) => percentiles(r.bookingMs).p99!);
+headline('hot_flight_confirmed_per_s', row('hot'), perS);
+if (!only) say(`bench booking.pg_tps ${pgTps.toFixed(1)}`);
 say(`bench booking.oversold ${rows.reduce((n, r) => n + r.invariants.oversold, 0)}`);
 const broken = rows.filter(
   (r) =>

@@ -110,7 +110,8 @@ describe('POST /api/v1/bookings', () => {
       'x-request-timeout': '1500',
     });
     const before = await seats(flightId);
-    proxy.failing.add('confirmHold');
+    // The seats are taken (held and sold in one call), but booking never hears so.
+    proxy.lostAnswers.add('holdSeats');
     let accepted;
     try {
       accepted = await post();
@@ -119,7 +120,7 @@ describe('POST /api/v1/bookings', () => {
       expect(accepted.headers.get('location')).toBe(`/api/v1/bookings/${accepted.json.reference}`);
       expect(Number(accepted.headers.get('retry-after'))).toBeGreaterThan(0);
     } finally {
-      proxy.failing.delete('confirmHold');
+      proxy.lostAnswers.delete('holdSeats');
     }
     // Booking keeps trying: the Location shows the booking confirmed once schedule answers.
     let polled = await callJson(bff.url, 'GET', accepted.headers.get('location')!, { headers });

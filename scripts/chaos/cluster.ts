@@ -51,12 +51,8 @@ async function startInstance(
       await instance.process.stop('SIGKILL');
       instance.process = await launch();
     },
-    pause() {
-      instance.process.child.kill('SIGSTOP');
-    },
-    resume() {
-      instance.process.child.kill('SIGCONT');
-    },
+    pause: () => instance.process.pause(),
+    resume: () => instance.process.resume(),
   };
   return instance;
 }

@@ -264,7 +264,7 @@ describe('booking when a dependency fails', () => {
     }
   });
 
-  it('keeps trying while schedule fails after the hold: PENDING within the budget, CONFIRMED once schedule is back', async () => {
+  it('keeps trying while schedule fails after the hold: PENDING within the budget, CONFIRMED once schedule is back, sold once', async () => {
     const proxy = await startFaultProxy(ScheduleServiceService, schedule.address);
     const b = await startBooking(
       { schedule: proxy.address, pricing: pricing.address },
@@ -273,15 +273,17 @@ describe('booking when a dependency fails', () => {
     try {
       const flightId = flights.shift()!;
       const before = await seats(flightId);
-      proxy.failing.add('confirmHold');
+      // The seats are taken (held and sold in one call), but booking never hears so.
+      proxy.lostAnswers.add('holdSeats');
       const request = bookingRequest((await quote(flightId)).quoteId);
       // Not final within the budget: recorded and still PENDING (the BFF answers 202 with it).
       const { booking: pending } = await b.client.createBooking(request, { deadlineMs: 1_500 });
       expect(pending!.status).toBe(BookingStatus.BOOKING_STATUS_PENDING);
-      const held = await seats(flightId);
-      expect([held.sold, held.held]).toEqual([before.sold, before.held + 1]);
+      const taken = await seats(flightId);
+      expect([taken.sold, taken.held]).toEqual([before.sold + 1, before.held]);
+      expect(proxy.received.get('holdSeats')).toBeGreaterThan(1); // retried, idempotently
 
-      proxy.failing.delete('confirmHold');
+      proxy.lostAnswers.delete('holdSeats');
       // The same request again gets the real outcome, not a replayed failure.
       const { booking: done } = await b.client.createBooking(request, { deadlineMs: 30_000 });
       expect(done!.bookingReference).toBe(pending!.bookingReference);
@@ -306,7 +308,8 @@ describe('booking when a dependency fails', () => {
     try {
       const flightId = flights.shift()!;
       const before = await seats(flightId);
-      proxy.failing.add('confirmHold');
+      // The seats are taken at every try, and booking never hears so: the sale must be undone.
+      proxy.lostAnswers.add('holdSeats');
       const request = bookingRequest((await quote(flightId)).quoteId);
       const failed = await failure(b.client.createBooking(request, { deadlineMs: 30_000 }));
       expect(failed.code).toBe(status.FAILED_PRECONDITION);
@@ -325,7 +328,7 @@ describe('booking when a dependency fails', () => {
       const after = await seats(flightId);
       expect([after.sold, after.held]).toEqual([before.sold, before.held]);
       // Final: the same key answers the same failure, which does not invite a retry.
-      proxy.failing.delete('confirmHold');
+      proxy.lostAnswers.delete('holdSeats');
       const again = await failure(b.client.createBooking(request));
       expect([again.code, again.reason]).toEqual([
         status.FAILED_PRECONDITION,

@@ -23,6 +23,11 @@ export interface QuotePeer {
  * that started it has its answer or has gone (the trace still links them).
  */
 export interface SeatInventory {
+  /**
+   * Holds and sells the seats in one call (HoldSeats with confirm): CONFIRMED, or HELD from a
+   * schedule that holds only (then confirmHold sells them), or the status of a hold of this id
+   * that ended otherwise (EXPIRED, RELEASED, …).
+   */
   holdSeats(holdId: string, items: BookingBody['holdItems']): Promise<HoldStatus>;
   confirmHold(holdId: string): Promise<void>;
   /**
@@ -65,7 +70,13 @@ export function bookingPeers(
     schedule: {
       async holdSeats(holdId, items) {
         const { hold } = await callPeer(
-          () => schedule.holdSeats({ holdId, items, ttlSeconds: options.holdTtlSeconds }),
+          () =>
+            schedule.holdSeats({
+              holdId,
+              items,
+              ttlSeconds: options.holdTtlSeconds,
+              confirm: true,
+            }),
           scheduleDown,
         );
         return hold!.status;

@@ -162,8 +162,10 @@ export class BookingSaga {
           );
         }
         bookingMetrics.step('HOLD', 'ok');
-        // Not recorded between hold and confirm: a saga cut short here holds again, which
-        // answers with the hold already made (HELD, or CONFIRMED if the confirmation landed).
+        // Held and sold in one call (HoldSeats with confirm): CONFIRMED. HELD comes only from a
+        // schedule that holds without selling; its hold is confirmed here. Nothing is recorded
+        // between hold and confirm: a saga cut short here holds again, which answers with the
+        // hold already made (and sells it if it is only HELD).
         if (held === HoldStatus.HOLD_STATUS_HELD) {
           try {
             await this.seats.confirmHold(id);

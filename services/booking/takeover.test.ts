@@ -94,7 +94,6 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const i of [a, b]) {
     if (!i) continue;
-    i.proc.child.kill('SIGCONT');
     i.client.close();
     await i.proc.stop();
   }
@@ -150,7 +149,7 @@ async function pauseRunnerMidHold(key: string, flightId: string) {
     (err: unknown) => err,
   );
   await arrived;
-  a.proc.child.kill('SIGSTOP');
+  a.proc.pause();
   return { request, first, letGo };
 }
 
@@ -165,7 +164,7 @@ describe('a booking instance paused mid-saga', () => {
       expect(booking!.status).toBe(BookingStatus.BOOKING_STATUS_CONFIRMED);
     } finally {
       letGo(); // A's HoldSeats now lands (the hold exists: it answers CONFIRMED)
-      a.proc.child.kill('SIGCONT');
+      a.proc.resume();
     }
     await a.proc.waitForLine((l) => l.includes('saga lease lost to another runner'), 30_000);
     const answered = await first;
@@ -194,7 +193,7 @@ describe('a booking instance paused mid-saga', () => {
     } finally {
       proxy.failing.delete('holdSeats');
       letGo(); // A's stale HoldSeats lands after the release: refused
-      a.proc.child.kill('SIGCONT');
+      a.proc.resume();
     }
     await first;
     // The seats go back after the failure is answered (compensation may wait for schedule).

@@ -91,7 +91,6 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const i of [a, b]) {
     if (!i) continue;
-    i.proc.child.kill('SIGCONT');
     i.client.close();
     await i.proc.stop();
   }
@@ -103,17 +102,15 @@ describe('compensation against a paused schedule instance', () => {
   it('refuses a hold that arrives after its release, and takes no seats for it', async () => {
     const flightId = flights.shift()!;
     const before = await economy(flightId);
-    b.proc.child.kill('SIGSTOP');
     // The hold reaches the paused instance and waits there; its release goes to the other.
-    const late = b.client.holdSeats(holdRequest('late-hold', flightId));
-    late.catch(() => {}); // awaited below, after B is resumed
-    try {
+    let late!: ReturnType<typeof b.client.holdSeats>;
+    await b.proc.whilePaused(async () => {
+      late = b.client.holdSeats(holdRequest('late-hold', flightId));
+      late.catch(() => {}); // awaited below, after B is resumed
       const released = await a.client.releaseSeats({ holdId: 'late-hold' });
       expect(released.hold!.status).toBe(HoldStatus.HOLD_STATUS_RELEASED);
       expect(released.hold!.items).toEqual([]);
-    } finally {
-      b.proc.child.kill('SIGCONT');
-    }
+    });
     const refused = await failure(late);
     expect(refused.code).toBe(status.FAILED_PRECONDITION);
     expect(refused.reason).toBe('HOLD_STATE_CONFLICT');
@@ -153,8 +150,7 @@ describe('compensation against a paused schedule instance', () => {
       (err: unknown) => err,
     );
     await sessionOf(b.sessions, "wait_event_type = 'Lock'");
-    b.proc.child.kill('SIGSTOP');
-    try {
+    await b.proc.whilePaused(async () => {
       await admin.query('COMMIT');
       await sessionOf(b.sessions, "state = 'idle in transaction'");
 
@@ -169,9 +165,7 @@ describe('compensation against a paused schedule instance', () => {
         [b.sessions],
       );
       expect(rows).toEqual([]);
-    } finally {
-      b.proc.child.kill('SIGCONT');
-    }
+    });
     // B wakes to a session PostgreSQL ended: its hold fails, and B goes on serving.
     const outcome = await frozen;
     expect(outcome).toBeInstanceOf(Error);

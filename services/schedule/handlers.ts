@@ -262,7 +262,9 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
         items.push({ flightId: item.flightId, cabin: code, seats: item.seats });
       }
       const ttlSeconds = r.ttlSeconds || deps.defaultHoldTtlSeconds;
-      return holdResponse(await holds.holdSeats(r.holdId, items, ttlSeconds, deps.now()));
+      return holdResponse(
+        await holds.holdSeats(r.holdId, items, ttlSeconds, deps.now(), r.confirm ?? false),
+      );
     },
 
     async getHold(request) {

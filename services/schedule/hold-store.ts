@@ -39,21 +39,27 @@ const DEADLOCK = '40P01';
  * and the items recorded. The caller commits only when the hold is new and every item was taken.
  * One statement rather than five: the cabin's row lock is held for one round trip to COMMIT, not
  * four, which is what a sell-out's queue of buyers waits on.
- * $1 hold id, $2 now, $3 expiry, $4..$7 flight ids, cabins, seats, capacities (canonical order).
+ * With $8 (sell) the hold is made CONFIRMED and the seats are taken as sold, not held: HoldSeats
+ * and ConfirmHold in one transaction, one commit.
+ * $1 hold id, $2 now, $3 expiry, $4..$7 flight ids, cabins, seats, capacities (canonical order),
+ * $8 sell.
  */
 const HOLD_SQL = `
 WITH hold AS (
   INSERT INTO holds (hold_id, status, created_at, expires_at, updated_at)
-  VALUES ($1, 'HELD', $2, $3, $2) ON CONFLICT (hold_id) DO NOTHING RETURNING hold_id),
+  VALUES ($1, CASE WHEN $8::boolean THEN 'CONFIRMED' ELSE 'HELD' END, $2, $3, $2)
+  ON CONFLICT (hold_id) DO NOTHING RETURNING hold_id),
 wanted AS (
   SELECT * FROM unnest($4::text[], $5::text[], $6::int[], $7::int[]) WITH ORDINALITY
     AS w(flight_id, cabin, seats, capacity, ord)),
 taken AS (
-  INSERT INTO inventory AS inv (flight_id, cabin, capacity, held)
-  SELECT flight_id, cabin, capacity, seats FROM wanted
+  INSERT INTO inventory AS inv (flight_id, cabin, capacity, held, sold)
+  SELECT flight_id, cabin, capacity, CASE WHEN $8 THEN 0 ELSE seats END,
+         CASE WHEN $8 THEN seats ELSE 0 END FROM wanted
   WHERE seats <= capacity AND EXISTS (SELECT 1 FROM hold) ORDER BY ord
-  ON CONFLICT (flight_id, cabin) DO UPDATE SET held = inv.held + EXCLUDED.held
-  WHERE inv.capacity - inv.sold - inv.held >= EXCLUDED.held
+  ON CONFLICT (flight_id, cabin) DO UPDATE
+    SET held = inv.held + EXCLUDED.held, sold = inv.sold + EXCLUDED.sold
+  WHERE inv.capacity - inv.sold - inv.held >= EXCLUDED.held + EXCLUDED.sold
   RETURNING inv.flight_id),
 items AS (
   INSERT INTO hold_items (hold_id, flight_id, cabin, seats)
@@ -141,19 +147,27 @@ export class HoldStore {
    * hold-state-conflict. A cabin without the seats fails the whole hold as sold-out, after
    * expired holds on these flights have given their seats back (a stale hold must not turn a
    * buyer away).
+   *
+   * `sell`: the seats are sold at once (the hold is CONFIRMED, in the same transaction); an
+   * existing HELD hold of this id is confirmed (confirmHold), an existing CONFIRMED one returned.
    */
   async holdSeats(
     holdId: string,
     items: HoldItem[],
     ttlSeconds: number,
     now: Date,
+    sell = false,
   ): Promise<Outcome<HoldRecord, HoldFailure>> {
     const ordered = canonicalItems(items);
-    const first = await this.tryHold(holdId, ordered, ttlSeconds, now);
-    if (first.ok || first.failure.kind !== 'sold-out') return first;
-    return (await this.expireDue(now, ordered)) > 0
-      ? this.tryHold(holdId, ordered, ttlSeconds, now)
-      : first;
+    const first = await this.tryHold(holdId, ordered, ttlSeconds, now, sell);
+    const outcome =
+      first.ok || first.failure.kind !== 'sold-out' || (await this.expireDue(now, ordered)) === 0
+        ? first
+        : await this.tryHold(holdId, ordered, ttlSeconds, now, sell);
+    // A hold made earlier without selling (a retry of an older saga): sell it now.
+    return sell && outcome.ok && outcome.value.status === 'HELD'
+      ? this.confirmHold(holdId, now)
+      : outcome;
   }
 
   private async tryHold(
@@ -161,6 +175,7 @@ export class HoldStore {
     ordered: HoldItem[],
     ttlSeconds: number,
     now: Date,
+    sell: boolean,
   ): Promise<Outcome<HoldRecord, HoldFailure>> {
     const expiresAt = holdExpiry(now, ttlSeconds);
     try {
@@ -173,6 +188,7 @@ export class HoldStore {
           ordered.map((i) => i.cabin),
           ordered.map((i) => i.seats),
           ordered.map((i) => this.inventory.capacityOf(i.flightId, i.cabin)),
+          sell,
         ]);
         if (r!.inserted === 0) {
           const existing = await this.load(tx, holdId, false);
@@ -182,9 +198,10 @@ export class HoldStore {
         // A cabin short of seats: roll back the hold and whatever items were taken.
         if (r!.taken < ordered.length) throw new ShortOfSeats();
         changes.push({ items: ordered, to: 'HELD' });
+        if (sell) changes.push({ items: ordered, to: 'CONFIRMED' });
         return succeeded<HoldRecord>({
           holdId,
-          status: 'HELD',
+          status: sell ? 'CONFIRMED' : 'HELD',
           items: ordered,
           createdAt: now,
           expiresAt,

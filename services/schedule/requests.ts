@@ -94,6 +94,8 @@ export const holdSeatsRequest = z.object({
       });
     }),
   ttlSeconds: z.number().int().max(3600, 'must be at most 3600'),
+  /** Sell at once (held and confirmed in one transaction). */
+  confirm: z.boolean().optional(),
 });
 
 /** GetHold, ConfirmHold, ReleaseHold and ReleaseSeats name a hold and nothing else. */

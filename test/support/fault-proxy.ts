@@ -8,6 +8,11 @@ export interface FaultProxy {
   address: string;
   /** Methods (e.g. "confirmHold") that answer UNAVAILABLE instead of reaching the service. */
   failing: Set<string>;
+  /**
+   * Methods that reach the service but whose answer is lost: the caller gets UNAVAILABLE although
+   * the call did its work (a connection cut after the commit).
+   */
+  lostAnswers: Set<string>;
   /** Methods that answer only after this many milliseconds (a slow dependency). */
   delays: Map<string, number>;
   /**
@@ -33,6 +38,7 @@ export async function startFaultProxy<D extends ServiceDef>(
     defaultDeadlineMs: 10_000,
   });
   const failing = new Set<string>();
+  const lostAnswers = new Set<string>();
   const delays = new Map<string, number>();
   const gates = new Map<string, (call: number) => Promise<unknown> | undefined>();
   const calls = new Map<string, number>();
@@ -46,23 +52,25 @@ export async function startFaultProxy<D extends ServiceDef>(
       callback: grpc.sendUnaryData<unknown>,
     ) => {
       received.set(name, (received.get(name) ?? 0) + 1);
-      if (failing.has(name)) {
+      const unavailable = () => {
         const err = new DomainError(
           grpc.status.UNAVAILABLE,
           DEPENDENCY_UNAVAILABLE,
           `injected fault in ${name}`,
         );
-        return callback({ code: err.code, details: err.message });
-      }
+        callback({ code: err.code, details: err.message });
+      };
+      if (failing.has(name)) return unavailable();
       const delay = delays.get(name) ?? 0;
       const n = calls.get(name) ?? 0;
       calls.set(name, n + 1);
       const gate = gates.get(name)?.(n);
       const forward = () => (upstream[name] as (r: unknown) => Promise<unknown>)(call.request);
       const held = () => (gate ? gate.then(forward) : forward());
+      const lost = lostAnswers.has(name);
       (delay ? new Promise((r) => setTimeout(r, delay)).then(held) : held()).then(
-        (response) => callback(null, response),
-        (err: grpc.ServiceError) => callback(err),
+        (response) => (lost ? unavailable() : callback(null, response)),
+        (err: grpc.ServiceError) => (lost ? unavailable() : callback(err)),
       );
     };
   }
@@ -75,6 +83,7 @@ export async function startFaultProxy<D extends ServiceDef>(
   return {
     address: `127.0.0.1:${port}`,
     failing,
+    lostAnswers,
     delays,
     gates,
     received,

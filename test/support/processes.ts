@@ -24,7 +24,18 @@ export interface Spawned {
   lines: string[];
   waitForLine(predicate: (line: string) => boolean, timeoutMs?: number): Promise<string>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resumes it if paused, then sends `signal` (SIGTERM) and waits for it to exit. */
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /**
+   * Freezes it (SIGSTOP): it keeps its sockets and its registrations (still "passing" to a
+   * health check that does not call it) but answers nothing, as a process stuck in a GC pause,
+   * a swapped-out VM or a debugger would. Until resume().
+   */
+  pause(): void;
+  /** Lets a paused process go on (SIGCONT); a no-op when it is not paused. */
+  resume(): void;
+  /** Runs `fn` while the process is paused, and resumes it afterwards, whatever `fn` did. */
+  whilePaused<T>(fn: () => Promise<T>): Promise<T>;
 }
 
 /** Runs a TypeScript entry point the way `npm run start:<service>` does (tsx + tracing hook). */
@@ -74,10 +85,30 @@ export function spawnProcess(
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on('exit', (code, signal) => resolve({ code, signal })),
   );
+  let paused = false;
+  const alive = () => child.exitCode === null && child.signalCode === null;
+  const pause = () => {
+    if (alive()) child.kill('SIGSTOP');
+    paused = true;
+  };
+  const resume = () => {
+    if (paused && alive()) child.kill('SIGCONT');
+    paused = false;
+  };
   return {
     child,
     lines,
     exited,
+    pause,
+    resume,
+    async whilePaused(fn) {
+      pause();
+      try {
+        return await fn();
+      } finally {
+        resume();
+      }
+    },
     waitForLine(predicate, timeoutMs = 60_000) {
       const seen = lines.find(predicate);
       if (seen) return Promise.resolve(seen);
@@ -103,7 +134,9 @@ export function spawnProcess(
       });
     },
     async stop(signal = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      // A stopped process only acts on SIGTERM once continued.
+      resume();
+      if (alive()) child.kill(signal);
       return exited;
     },
   };
