@@ -10,6 +10,8 @@ import { BookingServiceService, BookingStatus } from '../gen/ts/flights/v1/booki
 import { Cabin, PassengerType } from '../gen/ts/flights/v1/common.js';
 import { PricingServiceService } from '../gen/ts/flights/v1/pricing.js';
 import { createClient } from '../platform/clients.js';
+import type { ConsulCertificates } from '../platform/connect-ca.js';
+import { meshChannelCredentials } from '../platform/mtls.js';
 import { errorDetails } from '../platform/errors.js';
 
 export interface LoadResult {
@@ -146,14 +148,16 @@ export function throughBff(bffUrl: string, token: string, options: LoadOptions) 
 }
 
 /** Customers straight to the services: pricing.CreateQuote, then booking.CreateBooking. */
-export function overGrpc(options: LoadOptions) {
+export function overGrpc(options: LoadOptions, certs: ConsulCertificates) {
   const deadlines = { defaultDeadlineMs: 15_000 };
   const pricing = createClient(PricingServiceService, {
     target: 'consul:///pricing',
+    credentials: meshChannelCredentials(certs, 'pricing'),
     ...deadlines,
   });
   const booking = createClient(BookingServiceService, {
     target: 'consul:///booking',
+    credentials: meshChannelCredentials(certs, 'booking'),
     ...deadlines,
   });
   const codeName = (code: number) => grpcStatus[code] ?? String(code);

@@ -17,7 +17,10 @@ import { Cabin } from '../gen/ts/flights/v1/common.js';
 import { ScheduleServiceService } from '../gen/ts/flights/v1/schedule.js';
 import { createClient } from '../platform/clients.js';
 import { loadConfig } from '../platform/config.js';
+import { ConsulCertificates } from '../platform/connect-ca.js';
 import { useConsul } from '../platform/consul.js';
+import { createLogger } from '../platform/logger.js';
+import { meshChannelCredentials } from '../platform/mtls.js';
 import { startConsul } from '../test/support/consul.js';
 import { TEST_START_DATE } from '../test/support/schedule.js';
 import { overGrpc, throughBff, type LoadResult } from './booking-load.js';
@@ -61,10 +64,13 @@ function pgbenchTps(): number {
 }
 
 /** Flights of a week (from the second day of the pinned schedule), with their economy seats. */
-async function flightPool(): Promise<Array<{ flightId: string; seats: number }>> {
+async function flightPool(
+  certs: ConsulCertificates,
+): Promise<Array<{ flightId: string; seats: number }>> {
   const schedule = createClient(ScheduleServiceService, {
     target: 'consul:///schedule',
     defaultDeadlineMs: 60_000,
+    credentials: meshChannelCredentials(certs, 'schedule'),
   });
   try {
     const from = new Date(Date.parse(`${TEST_START_DATE}T00:00:00Z`) + 86_400_000);
@@ -128,13 +134,17 @@ if (!only) {
 
 const consul = await startConsul();
 useConsul(consul.address);
+// With Consul the services speak mTLS only: the benchmark's own gRPC clients present a leaf from
+// the agent's CA under the BFF's name, as the BFF does (the dev agent's intentions allow it).
+const certs = new ConsulCertificates(consul.address, 'bff', createLogger('bench', 'silent'));
+await certs.start();
 const token = await signDevToken('bench', loadConfig(bffEnv, { JWT_SECRET: DEV_JWT_SECRET }));
 const durationMs = seconds * 1000;
 try {
   say('starting the mesh: 1 schedule, 1 pricing, 1 search, 1 booking, the BFF (PostgreSQL)…');
   let mesh = await startMesh(consul, { schedule: 1, booking: 1 });
   try {
-    const pool = await flightPool();
+    const pool = await flightPool(certs);
     say(`  ${pool.length} flights to book`);
     const spread = () => pool[Math.floor(Math.random() * pool.length)]!.flightId;
     // Warm-up (not measured): code paths compiled, pools filled.
@@ -149,7 +159,7 @@ try {
       await variant('BFF, 1 booking / 1 schedule', mesh, () =>
         throughBff(mesh.bffUrl, token, opts),
       );
-    if (wanted('grpc')) await variant('gRPC direct, 1 / 1', mesh, () => overGrpc(opts));
+    if (wanted('grpc')) await variant('gRPC direct, 1 / 1', mesh, () => overGrpc(opts, certs));
     const hot = pool.reduce((a, b) => (b.seats > a.seats ? b : a));
     if (wanted('hot'))
       await variant(`hot flight (${hot.seats} seats), BFF, 1 / 1`, mesh, () =>
@@ -167,7 +177,7 @@ try {
     say('starting the mesh: 2 schedule, 1 pricing, 1 search, 2 booking, the BFF (PostgreSQL)…');
     mesh = await startMesh(consul, { schedule: 2, booking: 2 });
     try {
-      const pool = await flightPool();
+      const pool = await flightPool(certs);
       const spread = () => pool[Math.floor(Math.random() * pool.length)]!.flightId;
       await variant('BFF, 2 booking / 2 schedule', mesh, () =>
         throughBff(mesh.bffUrl, token, {
@@ -182,6 +192,7 @@ try {
     }
   }
 } finally {
+  certs.close();
   await consul.stop();
 }
 

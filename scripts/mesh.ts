@@ -4,7 +4,7 @@
  * pretty-printed with a per-service prefix in a terminal, JSON otherwise.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +21,7 @@ import { createLogger } from '../platform/logger.js';
 import { meshChannelCredentials } from '../platform/mtls.js';
 import { BFF_METRICS_PORT, BFF_PORT, MESH, MESH_CALLS, type ServiceName } from '../flights/mesh.js';
 import { IDENTITY_METRICS_PORT, IDENTITY_PORT } from '../identity/config.js';
-import { build, hashTree, isFresh } from './compiled.mjs';
+import { build, isFresh } from './compiled.mjs';
 import { ensureWebBuilt } from './web-build.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -189,20 +189,6 @@ async function startDiscovery(): Promise<{ consul?: string; note: string }> {
   return { consul: CONSUL_DEV_ADDR, note: `Consul dev agent, UI ${CONSUL_DEV_ADDR}/ui` };
 }
 
-/**
- * The contract code (gen/), regenerated only when proto/ changed since it was made: buf takes
- * seconds, and most starts change no contract.
- */
-function ensureContracts(): void {
-  const stamp = path.join(ROOT, 'gen', '.proto-hash');
-  const hash = hashTree(['proto', 'buf.yaml', 'buf.gen.yaml']);
-  if (existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === hash) return;
-  process.stdout.write('contracts changed: regenerating gen/\n');
-  const generate = spawnSync('npm', ['run', '-s', 'generate'], { cwd: ROOT, stdio: 'inherit' });
-  if (generate.status !== 0) process.exit(generate.status ?? 1);
-  writeFileSync(stamp, `${hash}\n`);
-}
-
 /** The compiled processes (dist/js), rebuilt only when a source changed (scripts/compiled.mjs). */
 function ensureBuilt(): void {
   if (isFresh()) return;
@@ -230,7 +216,6 @@ async function waitRegistered(consul: string, name: string, timeoutMs = 60_000):
 // (platform/embedded-store.ts). A failure here is left to the stores: each tries again itself
 // and reports why it cannot.
 if (!process.env.DATABASE_URL) ensureTemplate(createLogger('mesh', 'warn')).catch(() => undefined);
-ensureContracts();
 ensureBuilt();
 // The web front end is checked (and built when stale) while the services start.
 const hasBff = existsSync(path.join(ROOT, 'bff', 'main.ts'));

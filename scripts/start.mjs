@@ -14,6 +14,9 @@ if (!entry) {
   process.stderr.write('usage: node scripts/start.mjs <entry, e.g. services/schedule/main.ts>\n');
   process.exit(2);
 }
+// The process's name in telemetry (traces, target_info): the entry's folder, e.g. schedule,
+// not this script's; an explicit OTEL_SERVICE_NAME wins.
+process.env.OTEL_SERVICE_NAME ??= path.basename(path.dirname(entry));
 const compiled = compiledEntry(entry);
 if (compiled) {
   await import(pathToFileURL(path.join(DIST, 'platform/telemetry/register.js')).href);

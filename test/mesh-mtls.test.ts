@@ -103,7 +103,9 @@ describe('mesh mTLS and intentions (Consul CA)', () => {
     [consul, foreign] = await Promise.all([startConsul(), startConsul()]);
     const env = { CONSUL_HTTP_ADDR: consul.address, CONSUL_CHECK_INTERVAL: '500ms' };
     schedule = await startSchedule('postgres', env);
-    pricing = await startPricing('127.0.0.1:1', { env });
+    // Pricing asks schedule on every quote (no seat feeds), so each quote below is a fresh
+    // pricing → schedule call that the intention governs; an open feed stream would not be.
+    pricing = await startPricing('127.0.0.1:1', { env: { ...env, AVAILABILITY_MAX_LAG_MS: '0' } });
     await waitPassing(consul, 'schedule', (i) => i.length === 1);
     await waitPassing(consul, 'pricing', (i) => i.length === 1);
   }, 120_000);

@@ -337,10 +337,9 @@ describe('search when pricing is slow or gone', () => {
   });
 
   it('ends before a tight deadline with a partial, well-formed result', async () => {
-    const started = Date.now();
-    // Pricing all of it would take ~4 s; the caller gives it 3.
+    // Pricing all of it would take ~4 s; the caller gives it 3. Had search overrun, grpc-js would
+    // end the call DEADLINE_EXCEEDED and collect would throw: a summary means it ended in time.
     const { itineraries, summary } = await collect(slow, big, 3_000);
-    expect(Date.now() - started).toBeLessThan(3_000);
     expect(summary.partial).toBe(true);
     expect(summary.note).toMatch(/time ran out while pricing: \d+ itineraries sent unpriced/);
     // What was priced in time comes priced, the rest of what was found unpriced.
