@@ -66,7 +66,8 @@ interface Decision {
 /**
  * The server interceptor that enforces Consul intentions on every incoming call: the caller's
  * SPIFFE identity (from its verified client certificate) must be allowed to call `service`
- * (`/v1/agent/connect/authorize`, decisions cached for DECISION_TTL_MS). No certificate →
+ * (`/v1/agent/connect/authorize`, one request per identity at a time, decisions fresh for
+ * DECISION_TTL_MS; a stale one still answers while it is refreshed). No certificate →
  * UNAUTHENTICATED; denied → PERMISSION_DENIED. An agent that does not answer: the caller's last
  * decision stands; a caller never decided is refused (fail closed).
  */
@@ -77,27 +78,37 @@ export function meshAuthorization(options: {
   log: Logger;
 }): grpc.ServerInterceptor {
   const { consulAddress, service, certs, log } = options;
-  // Decisions by caller identity, with when they were made: fresh for DECISION_TTL_MS, and the
-  // last one kept while the agent cannot answer (like Envoy keeping its last RBAC config).
-  const cache = new LRUCache<string, Decision & { at: number }>({ max: 1_000 });
-
-  async function decide(uri: string, serial: string): Promise<Decision> {
-    const cached = cache.get(uri);
-    if (cached && Date.now() - cached.at < DECISION_TTL_MS) return cached;
-    try {
+  // Decisions by caller identity, fresh for DECISION_TTL_MS. lru-cache's fetch asks the agent
+  // once per identity however many calls arrive together (a burst of first calls once sent one
+  // authorize request each and, under load, some ran out of time and were refused), answers from
+  // the last decision while it refreshes a stale one, and keeps that decision while the agent
+  // cannot answer (like Envoy keeping its last RBAC config). A caller never decided waits for
+  // the agent; if the agent cannot answer, it is refused (fail closed).
+  const cache = new LRUCache<string, Decision, string>({
+    max: 1_000,
+    ttl: DECISION_TTL_MS,
+    allowStale: true,
+    allowStaleOnFetchRejection: true,
+    noDeleteOnFetchRejection: true,
+    fetchMethod: async (uri, _stale, { signal, context: serial }) => {
       const res = await fetch(`${consulAddress}/v1/agent/connect/authorize`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ Target: service, ClientCertURI: uri, ClientCertSerial: serial }),
-        signal: AbortSignal.timeout(2_000),
+        signal: AbortSignal.any([signal, AbortSignal.timeout(2_000)]),
       });
       if (!res.ok) throw new Error(`HTTP ${res.status} ${await res.text()}`);
       const body = (await res.json()) as { Authorized: boolean; Reason: string };
-      const decision = { authorized: body.Authorized, reason: body.Reason };
-      cache.set(uri, { ...decision, at: Date.now() });
-      return decision;
+      return { authorized: body.Authorized, reason: body.Reason };
+    },
+  });
+
+  async function decide(uri: string, serial: string): Promise<Decision> {
+    try {
+      const decision = await cache.fetch(uri, { context: serial });
+      if (decision) return decision;
+      throw new Error('no decision');
     } catch (err) {
-      if (cached) return cached;
       log.warn({ err: (err as Error).message }, 'intentions: agent unreachable, refusing the call');
       return { authorized: false, reason: 'intentions could not be checked' };
     }
