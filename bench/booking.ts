@@ -23,14 +23,14 @@ import { createLogger } from '../platform/logger.js';
 import { meshChannelCredentials } from '../platform/mtls.js';
 import { startConsul } from '../test/support/consul.js';
 import { TEST_START_DATE } from '../test/support/schedule.js';
-import { overGrpc, throughBff, type LoadResult } from './booking-load.js';
+import { overGrpc, throughBff, type LoadResult } from './support/booking-load.js';
 import {
   checkInvariants,
   databaseUrl,
   startMesh,
   type BenchMesh,
   type Invariants,
-} from './booking-mesh.js';
+} from './support/booking-mesh.js';
 import { percentiles } from './percentiles.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);

@@ -6,13 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { status as grpcStatus } from '@grpc/grpc-js';
-import { BookingServiceService, BookingStatus } from '../gen/ts/flights/v1/booking.js';
-import { Cabin, PassengerType } from '../gen/ts/flights/v1/common.js';
-import { PricingServiceService } from '../gen/ts/flights/v1/pricing.js';
-import { createClient } from '../platform/clients.js';
-import type { ConsulCertificates } from '../platform/connect-ca.js';
-import { meshChannelCredentials } from '../platform/mtls.js';
-import { errorDetails } from '../platform/errors.js';
+import { BookingServiceService, BookingStatus } from '../../gen/ts/flights/v1/booking.js';
+import { Cabin, PassengerType } from '../../gen/ts/flights/v1/common.js';
+import { PricingServiceService } from '../../gen/ts/flights/v1/pricing.js';
+import { createClient } from '../../platform/clients.js';
+import type { ConsulCertificates } from '../../platform/connect-ca.js';
+import { meshChannelCredentials } from '../../platform/mtls.js';
+import { errorDetails } from '../../platform/errors.js';
 
 export interface LoadResult {
   /** Bookings answered confirmed (HTTP 201, or gRPC CONFIRMED). */

@@ -7,10 +7,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { DEV_JWT_SECRET } from '../bff/auth.js';
-import { ROOT, freePort } from '../test/support/processes.js';
-import type { ConsulAgent } from '../test/support/consul.js';
-import { TEST_START_DATE } from '../test/support/schedule.js';
+import { DEV_JWT_SECRET } from '../../bff/auth.js';
+import { ROOT, freePort } from '../../test/support/processes.js';
+import type { ConsulAgent } from '../../test/support/consul.js';
+import { TEST_START_DATE } from '../../test/support/schedule.js';
 
 /** The server PostgreSQL the benchmark makes its databases in (and runs pgbench against). */
 export const ADMIN_URL =
