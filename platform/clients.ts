@@ -116,6 +116,14 @@ export function serviceConfig(serviceFullName: string, loadBalancingConfig?: obj
   };
 }
 
+/** The call's metadata; grpc-js reads waitForReady from the metadata's options. */
+function metadataOf(options: CallOptions | undefined): grpc.Metadata {
+  if (!options?.waitForReady) return options?.metadata ?? new grpc.Metadata();
+  const metadata = options.metadata?.clone() ?? new grpc.Metadata();
+  metadata.setOptions({ ...metadata.getOptions(), waitForReady: true });
+  return metadata;
+}
+
 /** A call's deadline (epoch ms): its own or its method's, or the parent's if sooner. */
 function deadlineOf(defaultMs: number, options: CallOptions | undefined): number {
   const deadline = Date.now() + (options?.deadlineMs ?? defaultMs);
@@ -185,11 +193,8 @@ export function createClient<D extends ServiceDef>(
         def.requestSerialize,
         def.responseDeserialize,
         request,
-        callOptions?.metadata ?? new grpc.Metadata(),
-        {
-          deadline: deadlineOf(defaultMs, callOptions),
-          ...(callOptions?.waitForReady && { waitForReady: true }),
-        },
+        metadataOf(callOptions),
+        { deadline: deadlineOf(defaultMs, callOptions) },
       ] as const;
     if (def.responseStream) {
       /**
