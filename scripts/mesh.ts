@@ -47,11 +47,17 @@ const children: Array<{ name: string; child: ChildProcess }> = [];
  * in more, smaller scavenges.
  */
 const NODE_FLAGS = ['--max-semi-space-size=4'];
+/**
+ * glibc's malloc makes an arena per thread that allocates (up to 8 per core): each idle process
+ * kept ~3–4 MB more resident with them (pricing 155 → 151 MB, measured). Two arenas are plenty
+ * for a process whose JavaScript runs on one thread. The environment's own value wins.
+ */
+const MALLOC_ENV = { MALLOC_ARENA_MAX: '2' };
 
 function launch(name: string, entry: string, env: NodeJS.ProcessEnv): ChildProcess {
   const child = spawn(process.execPath, [...NODE_FLAGS, 'scripts/start.mjs', entry], {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    env: { ...MALLOC_ENV, ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group: the terminal's Ctrl-C reaches only this launcher, which stops
     // each child once, in order. In the terminal's group a child got SIGINT from the
