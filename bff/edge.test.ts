@@ -154,7 +154,6 @@ describe('optional bodies (issue 14 item 2)', () => {
       { 'content-type': 'application/json; charset=utf-8' },
     ],
     ['application/json, {}', { 'content-type': 'application/json' }, '{}'],
-    ['application/json, null', { 'content-type': 'application/json' }, 'null'],
     [
       'application/json, a reason',
       { 'content-type': 'application/json' },
@@ -174,9 +173,45 @@ describe('optional bodies (issue 14 item 2)', () => {
   it.each([
     ['no content type', {}],
     ['application/json', { 'content-type': 'application/json' }],
-  ])('POST /auth/logout (no body at all) with %s, empty → 204', async (_what, headers) => {
-    const a = await fetch(`${mesh.bff.url}/auth/logout`, { method: 'POST', headers });
+    ['application/json, {}', { 'content-type': 'application/json' }, '{}'],
+  ])('POST /auth/logout (reads no body) with %s → 204', async (_what, headers, body?: string) => {
+    const a = await fetch(`${mesh.bff.url}/auth/logout`, { method: 'POST', headers, body });
     expect(a.status, await a.text()).toBe(204);
+  });
+
+  /** Every route that reads a JSON body, optional or required, with what it needs besides. */
+  const BODY_ROUTES: [string, Record<string, string>][] = [
+    [cancel, {}],
+    ['/auth/logout', {}],
+    ['/api/v1/quotes', {}],
+    ['/api/v1/bookings', { 'idempotency-key': 'edge-not-object' }],
+    [`/api/v1/flights/${NO_SUCH_FLIGHT}/retime`, { 'idempotency-key': 'edge-not-object' }],
+    [`/api/v1/flights/${NO_SUCH_FLIGHT}/cancel`, { 'idempotency-key': 'edge-not-object' }],
+    ['/auth/dev-login', {}],
+  ];
+  const NOT_AN_OBJECT = ['null', '[]', '[{"reason":"x"}]', '"plans changed"', '0', '1.5', 'true'];
+
+  it.each(BODY_ROUTES)(
+    'POST %s: JSON that is not an object (null, [], a string, a number, a boolean) is 400 naming (body)',
+    async (path, headers) => {
+      for (const body of NOT_AN_OBJECT) {
+        const a = await send('POST', path, {
+          headers: { authorization: bearer, 'content-type': 'application/json', ...headers },
+          body,
+        });
+        expectProblem(a, 400, 'invalid-request', '(body)');
+        expect(a.problem.detail, body).toBe('(body): must be a JSON object, or no body at all');
+      }
+    },
+  );
+
+  it('POST /auth/logout: a body with fields is 400 too (it reads none)', async () => {
+    const a = await send('POST', '/auth/logout', {
+      headers: { 'content-type': 'application/json' },
+      body: '{"everywhere":true}',
+    });
+    expectProblem(a, 400, 'invalid-request', '(body)');
+    expect(a.problem.detail).toContain('everywhere');
   });
 
   it.each([

@@ -3,7 +3,8 @@
  * `npm run start:<name>` and the Docker image run). It runs the compiled JavaScript in dist/js
  * when that is built and fresh (always, in the image, which holds no sources), else the source
  * through tsx. Either way the telemetry preload (platform/telemetry/register) is imported first,
- * so OpenTelemetry's module hook is in place before gRPC loads, as `node --import` would do.
+ * so OpenTelemetry has patched gRPC and HTTP before the application loads them, as
+ * `node --import` would do.
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
