@@ -94,6 +94,8 @@ const bff = start(
   'bff/main.ts',
   {
     PORT: String(bffPort),
+    // Not the mesh's default: a BFF of `npm start` on this machine may hold that one.
+    METRICS_PORT: String(await freePort()),
     SCHEDULE_ADDR: schedule.address,
     PRICING_ADDR: pricing.address,
     SEARCH_ADDR: search.address,
