@@ -77,6 +77,7 @@ export function schedulePeer(client: ServiceClient<typeof ScheduleServiceService
           includeCancelled: true,
           pageSize: PAGE,
           columns: true,
+          packed: false,
         },
         { deadlineMs: LIST_CALL_MS, signal },
       ))
