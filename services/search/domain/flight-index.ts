@@ -46,20 +46,21 @@ export interface FlightRecord {
  */
 export interface FlightBatch {
   strings: readonly string[];
-  carrier: readonly number[];
-  origin: readonly number[];
-  destination: readonly number[];
-  departureDate: readonly number[];
-  aircraft: readonly number[];
-  flightNumber: readonly number[];
-  departureMs: readonly number[];
-  arrivalMs: readonly number[];
-  departureOffset: readonly number[];
-  arrivalOffset: readonly number[];
-  durationMinutes: readonly number[];
-  distanceKm: readonly number[];
-  version: readonly number[];
-  cancelled: readonly boolean[];
+  carrier: ArrayLike<number>;
+  origin: ArrayLike<number>;
+  destination: ArrayLike<number>;
+  departureDate: ArrayLike<number>;
+  aircraft: ArrayLike<number>;
+  flightNumber: ArrayLike<number>;
+  departureMs: ArrayLike<number>;
+  arrivalMs: ArrayLike<number>;
+  departureOffset: ArrayLike<number>;
+  arrivalOffset: ArrayLike<number>;
+  durationMinutes: ArrayLike<number>;
+  distanceKm: ArrayLike<number>;
+  version: ArrayLike<number>;
+  /** Truthy for a cancelled flight (booleans, or 0 and 1 in a typed array). */
+  cancelled: ArrayLike<boolean | number>;
 }
 
 /** The departures of one route (origin → destination), sorted by departure instant. */
@@ -383,9 +384,10 @@ export class FlightIndex {
     ];
     if (columns.some((c) => c.length !== n))
       throw new Error('flight batch: columns differ in length');
-    const refs = [b.carrier, b.origin, b.destination, b.departureDate, b.aircraft];
-    if (refs.some((c) => c.some((ref) => !(ref < b.strings.length))))
-      throw new Error('flight batch: a code position outside its strings');
+    for (const refs of [b.carrier, b.origin, b.destination, b.departureDate, b.aircraft])
+      for (let i = 0; i < n; i++)
+        if (!(refs[i]! < b.strings.length))
+          throw new Error('flight batch: a code position outside its strings');
     const interned = (dictionary: Dictionary) => {
       const ids = new Int32Array(b.strings.length).fill(-1);
       return (ref: number) =>
