@@ -22,6 +22,14 @@ export interface CallOptions {
   deadlineMs?: number;
   signal?: AbortSignal;
   metadata?: grpc.Metadata;
+  /**
+   * Wait (within the deadline) for the peer to be reachable instead of failing at once with
+   * UNAVAILABLE: the call starts as soon as the channel connects (within a second of the peer
+   * starting to listen, see the reconnect backoff below), where a retry loop of the caller's
+   * own would still be sleeping. For calls that have nothing better to do than wait, such as
+   * search's loading from schedule while the mesh starts.
+   */
+  waitForReady?: boolean;
 }
 
 export type UnaryMethod<M> = (
@@ -178,7 +186,10 @@ export function createClient<D extends ServiceDef>(
         def.responseDeserialize,
         request,
         callOptions?.metadata ?? new grpc.Metadata(),
-        { deadline: deadlineOf(defaultMs, callOptions) },
+        {
+          deadline: deadlineOf(defaultMs, callOptions),
+          ...(callOptions?.waitForReady && { waitForReady: true }),
+        },
       ] as const;
     if (def.responseStream) {
       /**
