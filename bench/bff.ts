@@ -3,7 +3,8 @@
  * (BFF → booking, with JWT verification) through the real BFF process, next to a bare fastify
  * server returning the same JSON for the same paths, driven by autocannon in the same run.
  *
- *   npm run bench:bff      (BENCH_SECONDS=10 BENCH_CONNECTIONS=16 to change the load)
+ *   npm run bench:bff      (BENCH_SECONDS=10 BENCH_CONNECTIONS=16 to change the load;
+ *                           BENCH_ONLY=booking_read or =search to run that case alone)
  *
  * The services run in this process on embedded stores; the BFF and the baseline run as their own
  * processes (the BFF exactly as `npm run start:bff`: tsx, tracing, pino logging at info).
@@ -12,7 +13,7 @@
  * process (the services) with `node --cpu-prof --cpu-prof-dir=dir --import tsx bench/bff.ts`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -93,6 +94,8 @@ const bff = start(
   'bff/main.ts',
   {
     PORT: String(bffPort),
+    // Not the mesh's default: a BFF of `npm start` on this machine may hold that one.
+    METRICS_PORT: String(await freePort()),
     SCHEDULE_ADDR: schedule.address,
     PRICING_ADDR: pricing.address,
     SEARCH_ADDR: search.address,
@@ -106,7 +109,11 @@ const bff = start(
   profile,
 );
 const bffUrl = `http://127.0.0.1:${bffPort}`;
-await waitFor(`${bffUrl}/healthz`);
+// A bench that fails leaves no BFF (or baseline server) behind.
+const children: ChildProcess[] = [bff];
+process.once('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+// Under a loaded machine tsx's first compile of the BFF alone can take a minute.
+await waitFor(`${bffUrl}/healthz`, 180_000);
 
 // The requests measured, and the JSON the BFF answers them with.
 const token = await signDevToken('bench', loadConfig(bffEnv, { JWT_SECRET: DEV_JWT_SECRET }));
@@ -152,6 +159,7 @@ const bare = start('bench/bff-bare-server.ts', {
   PORT: String(barePort),
   RESPONSES_FILE: responsesFile,
 });
+children.push(bare);
 const bareUrl = `http://127.0.0.1:${barePort}`;
 await waitFor(`${bareUrl}${bookingPath}`);
 
@@ -204,14 +212,18 @@ const grpcCalls: Record<string, () => Promise<unknown>> = {
     ),
 };
 
-const cases: Array<[string, string, string]> = [
+const only = process.env.BENCH_ONLY;
+const cases = (
   [
-    `search JFK→LHR ${date}, ≤1 stop (${found.itineraries.length} itineraries)`,
-    searchPath,
-    'bff.search.ratio',
-  ],
-  [`booking read ${reference}`, bookingPath, 'bff.booking_read.ratio'],
-];
+    [
+      `search JFK→LHR ${date}, ≤1 stop (${found.itineraries.length} itineraries)`,
+      searchPath,
+      'bff.search.ratio',
+    ],
+    [`booking read ${reference}`, bookingPath, 'bff.booking_read.ratio'],
+  ] as Array<[string, string, string]>
+).filter(([, , figure]) => !only || figure === `bff.${only}.ratio`);
+if (!cases.length) throw new Error(`BENCH_ONLY=${only}: no such case (search, booking_read)`);
 /** The headline figures, printed last as `bench <figure> <value>` (see the README). */
 const figures: string[] = [];
 process.stdout.write(
@@ -219,11 +231,38 @@ process.stdout.write(
 );
 for (const [, p] of cases) await Promise.all([run(bareUrl + p, 2), run(bffUrl + p, 2)]);
 
+/**
+ * CPU time a child process has used so far, ms (Linux /proc; NaN elsewhere): CPU per request
+ * says what a process costs even when a busy machine makes req/s swing.
+ */
+function cpuMsOf(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime, fields 14 and 15 of stat(5), in clock ticks (100 per second on Linux).
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
+}
+/** This process's CPU time so far, ms: the services (and autocannon, and the direct calls). */
+const ownCpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
 const f = (n: number, d = 1) => n.toFixed(d).padStart(10);
 for (const [title, p, figure] of cases) {
+  const bareCpu = cpuMsOf(bare.pid);
   const base = await run(bareUrl + p);
+  const bareCpuPerRequest = (cpuMsOf(bare.pid) - bareCpu) / (base.requests.average * seconds);
   const grpc = await direct(grpcCalls[p]!);
+  const [bffCpu, ownCpu] = [cpuMsOf(bff.pid), ownCpuMs()];
   const full = await run(bffUrl + p);
+  const requests = full.requests.average * seconds;
+  const perRequest = {
+    bff: (cpuMsOf(bff.pid) - bffCpu) / requests,
+    services: (ownCpuMs() - ownCpu) / requests,
+  };
   process.stdout.write(`\n${title}  (${JSON.stringify(responses[p]).length} bytes of JSON)\n`);
   process.stdout.write(
     `${'variant'.padEnd(30)}${'req/s'.padStart(10)}${'p50 ms'.padStart(10)}${'p99 ms'.padStart(10)}${'non-2xx'.padStart(10)}${'errors'.padStart(8)}\n`,
@@ -236,6 +275,9 @@ for (const [title, p, figure] of cases) {
     process.stdout.write(
       `${name.padEnd(30)}${f(r.requests.average)}${f(r.latency.p50, 2)}${f(r.latency.p99, 2)}${String(r.non2xx).padStart(10)}${String(r.errors + r.timeouts).padStart(8)}\n`,
     );
+  process.stdout.write(
+    `CPU per request: bare server ${bareCpuPerRequest.toFixed(2)} ms; through the BFF: BFF process ${perRequest.bff.toFixed(2)} ms, services + load generator ${perRequest.services.toFixed(2)} ms\n`,
+  );
   process.stdout.write(
     `ratio BFF/gRPC direct: req/s ×${(full.requests.average / grpc.requests.average).toFixed(3)}, p50 ×${(full.latency.p50 / Math.max(grpc.latency.p50, 0.001)).toFixed(1)}\n`,
   );

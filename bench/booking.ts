@@ -1,14 +1,16 @@
 /**
  * The write path, measured against the database's own ceiling (issue 16):
  *
- *   npm run bench:booking     (BENCH_SECONDS=10 BENCH_CONNECTIONS=64, BENCH_DATABASE_URL)
+ *   npm run bench:booking     (BENCH_SECONDS=10 BENCH_CONNECTIONS=64, BENCH_DATABASE_URL,
+ *                              BENCH_VARIANTS, BENCH_PROFILE_DIR, BENCH_STATIC=1: no Consul)
  *
  * The mesh runs on PostgreSQL databases this program makes (and drops), with a Consul dev agent,
  * every service its own process. Variants: N customers quote → book through the BFF (one
  * instance of each service); the same straight over gRPC (pricing CreateQuote → booking
  * CreateBooking); everyone on one flight until it sells out (row contention); through the BFF
  * with 2 booking and 2 schedule instances. In the same run, pgbench's simple-update with the same
- * client count gives the database's ceiling. After each variant the invariants are checked.
+ * client count gives the database's ceiling. After each variant the invariants are checked, and
+ * the CPU time and transactions one confirmed booking cost (by process, by database) printed.
  */
 import { execFileSync } from 'node:child_process';
 import { signDevToken, DEV_JWT_SECRET } from '../bff/auth.js';
@@ -23,11 +25,12 @@ import { createLogger } from '../platform/logger.js';
 import { meshChannelCredentials } from '../platform/mtls.js';
 import { startConsul } from '../test/support/consul.js';
 import { TEST_START_DATE } from '../test/support/schedule.js';
-import { overGrpc, throughBff, type LoadResult } from './support/booking-load.js';
+import { overGrpc, throughBff, type GrpcPeer, type LoadResult } from './support/booking-load.js';
 import {
   checkInvariants,
   databaseUrl,
   startMesh,
+  usage,
   type BenchMesh,
   type Invariants,
 } from './support/booking-mesh.js';
@@ -63,14 +66,22 @@ function pgbenchTps(): number {
   }
 }
 
+/**
+ * How the benchmark's own gRPC clients reach a service: through Consul with mTLS, presenting a
+ * leaf under the BFF's name as the BFF does (the dev agent's intentions allow it), or, in static
+ * mode, at the mesh's addresses in plaintext.
+ */
+function peer(mesh: BenchMesh, service: 'schedule' | 'pricing' | 'booking'): GrpcPeer {
+  return certs
+    ? { target: `consul:///${service}`, credentials: meshChannelCredentials(certs, service) }
+    : { target: `ipv4:${mesh.addresses![service]}` };
+}
+
 /** Flights of a week (from the second day of the pinned schedule), with their economy seats. */
-async function flightPool(
-  certs: ConsulCertificates,
-): Promise<Array<{ flightId: string; seats: number }>> {
+async function flightPool(mesh: BenchMesh): Promise<Array<{ flightId: string; seats: number }>> {
   const schedule = createClient(ScheduleServiceService, {
-    target: 'consul:///schedule',
+    ...peer(mesh, 'schedule'),
     defaultDeadlineMs: 60_000,
-    credentials: meshChannelCredentials(certs, 'schedule'),
   });
   try {
     const from = new Date(Date.parse(`${TEST_START_DATE}T00:00:00Z`) + 86_400_000);
@@ -112,7 +123,9 @@ async function variant(
   run: () => Promise<LoadResult>,
 ): Promise<Row> {
   say(`${name}…`);
+  const before = await usage(mesh);
   const result = await run();
+  const after = await usage(mesh);
   const invariants = await checkInvariants(mesh);
   const row = { variant: name, result, invariants };
   rows.push(row);
@@ -121,6 +134,18 @@ async function variant(
       (Object.keys(result.errors).length ? `; errors ${JSON.stringify(result.errors)}` : ''),
   );
   say(`  invariants ${JSON.stringify(invariants)}`);
+  // What one confirmed booking (its quote included) cost, whatever the machine's load.
+  const per = (a: Map<string, number>, b: Map<string, number>) =>
+    [...b].map(([k, v]) => [k, (v - (a.get(k) ?? 0)) / Math.max(1, result.confirmed)] as const);
+  const cpu = per(before.cpuMs, after.cpuMs);
+  say(
+    `  CPU ms per booking: ${cpu.map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}; total ${cpu.reduce((n, [, v]) => n + v, 0).toFixed(1)}`,
+  );
+  say(
+    `  transactions per booking: ${per(before.commits, after.commits)
+      .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+      .join(', ')}`,
+  );
   return row;
 }
 
@@ -132,19 +157,27 @@ if (!only) {
   say(`  ${pgTps.toFixed(0)} tps`);
 }
 
-const consul = await startConsul();
-useConsul(consul.address);
+/**
+ * BENCH_STATIC=1: no Consul; the services find each other at static addresses and speak
+ * plaintext (no mTLS, no intentions). For profiling the services' own work, or where no Consul
+ * binary is at hand; the figures of record are taken with Consul.
+ */
+const staticMode = process.env.BENCH_STATIC === '1';
+const consul = staticMode ? undefined : await startConsul();
+if (consul) useConsul(consul.address);
 // With Consul the services speak mTLS only: the benchmark's own gRPC clients present a leaf from
 // the agent's CA under the BFF's name, as the BFF does (the dev agent's intentions allow it).
-const certs = new ConsulCertificates(consul.address, 'bff', createLogger('bench', 'silent'));
-await certs.start();
+const certs =
+  consul && new ConsulCertificates(consul.address, 'bff', createLogger('bench', 'silent'));
+await certs?.start();
+if (staticMode) say('static mode: no Consul, plaintext between the services');
 const token = await signDevToken('bench', loadConfig(bffEnv, { JWT_SECRET: DEV_JWT_SECRET }));
 const durationMs = seconds * 1000;
 try {
   say('starting the mesh: 1 schedule, 1 pricing, 1 search, 1 booking, the BFF (PostgreSQL)…');
   let mesh = await startMesh(consul, { schedule: 1, booking: 1 });
   try {
-    const pool = await flightPool(certs);
+    const pool = await flightPool(mesh);
     say(`  ${pool.length} flights to book`);
     const spread = () => pool[Math.floor(Math.random() * pool.length)]!.flightId;
     // Warm-up (not measured): code paths compiled, pools filled.
@@ -159,7 +192,10 @@ try {
       await variant('BFF, 1 booking / 1 schedule', mesh, () =>
         throughBff(mesh.bffUrl, token, opts),
       );
-    if (wanted('grpc')) await variant('gRPC direct, 1 / 1', mesh, () => overGrpc(opts, certs));
+    if (wanted('grpc'))
+      await variant('gRPC direct, 1 / 1', mesh, () =>
+        overGrpc(opts, { pricing: peer(mesh, 'pricing'), booking: peer(mesh, 'booking') }),
+      );
     const hot = pool.reduce((a, b) => (b.seats > a.seats ? b : a));
     if (wanted('hot'))
       await variant(`hot flight (${hot.seats} seats), BFF, 1 / 1`, mesh, () =>
@@ -177,7 +213,7 @@ try {
     say('starting the mesh: 2 schedule, 1 pricing, 1 search, 2 booking, the BFF (PostgreSQL)…');
     mesh = await startMesh(consul, { schedule: 2, booking: 2 });
     try {
-      const pool = await flightPool(certs);
+      const pool = await flightPool(mesh);
       const spread = () => pool[Math.floor(Math.random() * pool.length)]!.flightId;
       await variant('BFF, 2 booking / 2 schedule', mesh, () =>
         throughBff(mesh.bffUrl, token, {
@@ -192,8 +228,8 @@ try {
     }
   }
 } finally {
-  certs.close();
-  await consul.stop();
+  certs?.close();
+  await consul?.stop();
 }
 
 const pad = (s: string | number, n: number) => String(s).padStart(n);

@@ -45,8 +45,15 @@ function children(parent: number): Map<string, number> {
       if (ppid !== parent) continue;
       const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
       const entry = argv.find((a) => /(^|\/)main\.ts$/.test(a));
-      const name = entry ? path.basename(path.dirname(entry)) : path.basename(argv[0]!);
-      found.set(name.replace(/-v[\d.]+$/, ''), Number(pid));
+      const store = argv.some((a) => a.endsWith('store-main.ts'));
+      let name = store
+        ? 'pricing-store'
+        : entry
+          ? path.basename(path.dirname(entry))
+          : path.basename(argv[0]!).replace(/-v[\d.]+$/, '');
+      // A second instance (pricing runs twice): pricing-2.
+      if (found.has(name)) name = `${name}-2`;
+      found.set(name, Number(pid));
     } catch {
       // gone meanwhile
     }

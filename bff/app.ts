@@ -20,6 +20,7 @@ import {
   BODY_LIMIT_BYTES,
   MAX_PARAM_LENGTH,
   rejectMalformedQuery,
+  rejectNonObjectBody,
 } from './http-input.js';
 import { registerOpenApi } from './openapi.js';
 import { responseSerializer } from './response-serializer.js';
@@ -91,6 +92,7 @@ export async function buildBff(deps: BffDeps): Promise<FastifyInstance> {
     if (span) reply.header('x-trace-id', span.spanContext().traceId);
   });
   app.addHook('onRequest', rejectMalformedQuery);
+  app.addHook('preValidation', rejectNonObjectBody);
   app.addHook('onResponse', async (req, reply) => {
     const line = {
       method: req.method,

@@ -81,6 +81,23 @@ export const mediaTypeProblem = (req: FastifyRequest) =>
       : 'a body without Content-Type is not accepted: send application/json',
   );
 
+/** What every route that reads a body says about JSON that is not an object. */
+export const NOT_AN_OBJECT = 'must be a JSON object, or no body at all';
+
+/**
+ * preValidation hook: on a route that reads a body, JSON that is not an object (`null`, an
+ * array, a string, a number, a boolean) is 400 naming `(body)`, whether the body is optional
+ * or required, so no route takes `null` while refusing `[]`. No body at all, or an empty one,
+ * is left to the route's schema (optional bodies accept it, required ones say so).
+ */
+export async function rejectNonObjectBody(req: FastifyRequest): Promise<void> {
+  if (!req.routeOptions.schema?.body || req.body === undefined) return;
+  if (typeof req.body === 'object' && req.body !== null && !Array.isArray(req.body)) return;
+  throw new HttpProblem(400, 'invalid-request', 'Invalid request', `(body): ${NOT_AN_OBJECT}`, [
+    { field: '(body)', detail: NOT_AN_OBJECT },
+  ]);
+}
+
 /** Decodes one query component as a form-urlencoded parser would; undefined when it cannot. */
 function decodeComponent(raw: string): string | undefined {
   try {

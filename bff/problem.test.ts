@@ -2,7 +2,14 @@ import { status } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { ErrorReason, reasonName } from '../flights/errors.js';
 import type { ErrorDetails } from '../platform/errors.js';
-import { BY_CODE, BY_REASON, jsonFieldPath, PROBLEM_BASE, problemFromGrpc } from './problem.js';
+import {
+  BY_CODE,
+  BY_REASON,
+  httpText,
+  jsonFieldPath,
+  PROBLEM_BASE,
+  problemFromGrpc,
+} from './problem.js';
 import { problem } from './schemas.js';
 
 const details = (
@@ -126,5 +133,42 @@ describe('gRPC status → HTTP problem', () => {
       { field: 'date', detail: 'is too far ahead' },
       { field: 'maxStops', detail: 'must be 0, 1 or 2' },
     ]);
+  });
+
+  it('names a field in the detail as in errors[].field, for every field of a violation message', () => {
+    const violations = [
+      { field: 'departure_date', description: 'is too far ahead' },
+      { field: 'passengers.children', description: 'at most 9 seated passengers' },
+      { field: 'page_token', description: 'pass the next_page_token of a previous page' },
+      { field: 'passengers[0].date_of_birth', description: 'is not a date' },
+    ];
+    const p = problemFromGrpc(
+      details(status.INVALID_ARGUMENT, 'INVALID_FIELD', {
+        message: violations.map((v) => `${v.field}: ${v.description}`).join('; '),
+        fieldViolations: violations,
+      }),
+      { departureDate: 'date', 'passengers.children': 'children' },
+    );
+    expect(p.body.errors).toEqual([
+      { field: 'date', detail: 'is too far ahead' },
+      { field: 'children', detail: 'at most 9 seated passengers' },
+      { field: 'pageToken', detail: 'pass the nextPageToken of a previous page' },
+      { field: 'passengers[0].dateOfBirth', detail: 'is not a date' },
+    ]);
+    expect(p.body.detail).toBe(
+      'date: is too far ahead; children: at most 9 seated passengers; ' +
+        'pageToken: pass the nextPageToken of a previous page; passengers[0].dateOfBirth: is not a date',
+    );
+  });
+
+  it('renames proto field paths in any message, and nothing else', () => {
+    const p = problemFromGrpc(
+      details(status.NOT_FOUND, 'QUOTE_NOT_FOUND', { message: 'no quote for quote_id abc_1' }),
+      { quoteId: 'id' },
+    );
+    expect(p.body.detail).toBe('no quote for id abc_1');
+    expect(httpText('flight_ids[2]: SOLD_OUT on BA117-2026-12-01, see items[0].flight_id')).toBe(
+      'flightIds[2]: SOLD_OUT on BA117-2026-12-01, see items[0].flightId',
+    );
   });
 });

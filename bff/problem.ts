@@ -91,6 +91,32 @@ export const jsonFieldPath = (protoPath: string) =>
 /** "booking_reference" → "bookingReference", for ErrorInfo metadata keys. */
 const camel = jsonFieldPath;
 
+/**
+ * The one mapping from a field as a service names it (proto path, "passengers[0].date_of_birth")
+ * to the name the HTTP client used: its JSON name ("passengers[0].dateOfBirth"), or the route's
+ * own parameter where they differ (`fieldNames`, JSON path → HTTP name: departureDate → date).
+ */
+export const httpFieldName = (protoPath: string, fieldNames: Record<string, string> = {}) => {
+  const json = jsonFieldPath(protoPath);
+  return fieldNames[json] ?? json;
+};
+
+/**
+ * A proto field path inside a service's text: a snake_case name of lower-case letters with at
+ * least one underscore, then any [index] and .sub.field parts ("quote_id", "flight_ids[2]",
+ * "passengers[0].date_of_birth"). Reason names (SOLD_OUT) and ids (BA117-2026-12-01) stay.
+ */
+const PROTO_PATH_IN_TEXT =
+  /\b[a-z][a-z0-9]*_[a-z0-9_]*(?:\[\d+\])*(?:\.[a-z][a-z0-9_]*(?:\[\d+\])*)*/g;
+
+/**
+ * A service's message or violation description with every proto field path in it renamed by
+ * `httpFieldName`, so the text and `errors[].field` name a field the same way
+ * ("quote_id: must be a UUID" → "quoteId: must be a UUID").
+ */
+export const httpText = (text: string, fieldNames: Record<string, string> = {}) =>
+  text.replace(PROTO_PATH_IN_TEXT, (path) => httpFieldName(path, fieldNames));
+
 const INTERNAL_DETAIL = 'An unexpected error occurred; it has been logged.';
 const TRANSPORT_DETAIL: Record<number, string> = {
   503: 'A service behind this API is unavailable; try again after Retry-After seconds.',
@@ -120,14 +146,20 @@ export function problemFromGrpc(
       ? INTERNAL_DETAIL
       : http >= 500 && !d.reason
         ? (TRANSPORT_DETAIL[http] ?? INTERNAL_DETAIL)
-        : d.message,
+        : httpText(d.message, fieldNames),
   };
   if (d.reason) body.reason = d.reason;
-  if (d.fieldViolations.length)
-    body.errors = d.fieldViolations.map((v) => {
-      const field = jsonFieldPath(v.field);
-      return { field: fieldNames[field] ?? field, detail: v.description };
-    });
+  if (d.fieldViolations.length) {
+    const errors = d.fieldViolations.map((v) => ({
+      field: httpFieldName(v.field, fieldNames),
+      detail: httpText(v.description, fieldNames),
+    }));
+    body.errors = errors;
+    // A message made of the violations (platform/errors.ts invalidArgument) is made again from
+    // the renamed ones: "passengers.adults: …" is "adults: …" where the field is `adults`.
+    if (d.message === d.fieldViolations.map((v) => `${v.field}: ${v.description}`).join('; '))
+      body.detail = errors.map((e) => `${e.field}: ${e.detail}`).join('; ');
+  }
   const metadata = Object.entries(d.metadata);
   if (!internal && metadata.length)
     body.metadata = Object.fromEntries(metadata.map(([k, v]) => [camel(k), v]));

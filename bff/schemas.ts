@@ -116,7 +116,19 @@ export const bookingsQuery = z.object({
 export type QuoteBody = z.infer<typeof quoteBody>;
 export type BookingBody = z.infer<typeof bookingBody>;
 
-export const cancelBody = z.object({ reason: text().max(200).default('') }).nullish();
+/**
+ * The body of a route that can do without one: none at all, an empty body (under
+ * `application/json` too: bff/http-input.ts reads it as none), or a JSON object of `shape`.
+ * `null` here is fastify's "no body" (its validation is handed null for an absent body); a
+ * JSON `null`, array, string, number or boolean never gets this far: `rejectNonObjectBody` (bff/
+ * http-input.ts) answers 400 naming `(body)`, on every route that reads a body.
+ */
+export const optionalBody = <T extends z.ZodRawShape>(shape: T) => z.object(shape).nullish();
+
+export const cancelBody = optionalBody({ reason: text().max(200).default('') });
+
+/** The body of a route that reads nothing from it (/auth/logout): none, or `{}`. */
+export const emptyBody = z.strictObject({}).nullish();
 
 // ——— output ———
 

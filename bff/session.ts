@@ -31,6 +31,7 @@ import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { text } from '../flights/fields.js';
 import { DEV_JWT_SECRET, type Authenticator } from './auth.js';
+import { emptyBody } from './schemas.js';
 import type { BffConfig } from './config.js';
 import type { Logger } from '../platform/logger.js';
 import { registerOidcLogin } from './oidc-login.js';
@@ -250,7 +251,7 @@ export async function registerSessions(app: FastifyInstance, deps: SessionDeps):
   });
 
   api.post('/auth/logout', {
-    schema: { hide: true },
+    schema: { hide: true, body: emptyBody },
     handler: async (req, reply) => {
       sessions.end(req, reply);
       return reply.code(204).send();

@@ -1,14 +1,13 @@
 /**
  * Trace topology of one booking made through the BFF: one trace, BFF → booking → pricing and
  * booking → schedule, seen by an in-memory exporter. Everything runs in this test process, so
- * OpenTelemetry's module hook is registered first and @grpc/grpc-js is imported after it (the
- * same order platform/telemetry/register.ts gives a real process); hence the dynamic imports.
+ * the instrumentations are registered first and @grpc/grpc-js and node:http are required right
+ * after, before anything imports them (the order platform/telemetry/register.ts gives a real
+ * process, without an ESM loader hook); hence the dynamic imports.
  */
-import { register } from 'node:module';
+import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDate } from '../test/support/dates.js';
-
-register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
 
 const { SpanKind } = await import('@opentelemetry/api');
 const { registerInstrumentations } = await import('@opentelemetry/instrumentation');
@@ -27,6 +26,8 @@ registerInstrumentations({
     new HttpInstrumentation({ ignoreOutgoingRequestHook: () => true }),
   ],
 });
+const require = createRequire(import.meta.url);
+for (const patched of ['@grpc/grpc-js', 'node:http', 'node:https']) require(patched);
 
 const { startBff } = await import('../test/support/bff.js');
 const { startBooking } = await import('../test/support/booking.js');

@@ -3,7 +3,7 @@ import { status } from '@grpc/grpc-js';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ScheduleServiceService } from '../gen/ts/flights/v1/schedule.js';
-import { createGuard, type GuardOptions } from './breaker.js';
+import { countsAgainst, createGuard, type GuardOptions } from './breaker.js';
 import { createClient, type ServiceClient } from './clients.js';
 import { DomainError, errorDetails } from './errors.js';
 import { createLogger } from './logger.js';
@@ -38,6 +38,7 @@ const BASE: GuardOptions = {
   // 0.1 calls/s over 60 s: the breaker may open once 6 calls were sampled.
   minimumRps: 0.1,
   halfOpenAfterMs: 60_000,
+  minBudgetShare: 0.5,
   maxConcurrent: 50,
   maxQueued: 0,
   maxStreams: 50,
@@ -64,11 +65,12 @@ describe('circuit breaker and bulkhead over a real server', () => {
   let server: ServiceServer;
   const clients: ServiceClient<Schedule>[] = [];
 
-  function clientWith(options: Partial<GuardOptions>) {
+  /** A guarded client whose methods have `deadlineMs` (10 s) unless a call's caller cuts it. */
+  function clientWith(options: Partial<GuardOptions>, deadlineMs = 10_000) {
     const guard = createGuard('schedule', { ...BASE, ...options }, log, errors);
     const client = createClient(ScheduleServiceService, {
       target: `dns:///127.0.0.1:${server.port}`,
-      defaultDeadlineMs: 10_000,
+      defaultDeadlineMs: deadlineMs,
       guard,
     });
     clients.push(client);
@@ -127,8 +129,8 @@ describe('circuit breaker and bulkhead over a real server', () => {
     await server.shutdown(100);
   });
 
-  const call = (client: ServiceClient<Schedule>) =>
-    client.getHold({ holdId: 'h' }).then(
+  const call = (client: ServiceClient<Schedule>, deadlineMs?: number) =>
+    client.getHold({ holdId: 'h' }, deadlineMs === undefined ? {} : { deadlineMs }).then(
       () => 'ok',
       (err: unknown) => errorDetails(err),
     );
@@ -198,6 +200,60 @@ describe('circuit breaker and bulkhead over a real server', () => {
     const results = await Promise.all(Array.from({ length: 20 }, () => call(client)));
     expect(results.every((r) => (r as { code: number }).code === status.NOT_FOUND)).toBe(true);
     expect(guard.state()).toBe('closed');
+  });
+
+  describe('a deadline the caller’s own short budget made', () => {
+    it('is not held against a dependency that had little of its method’s deadline', async () => {
+      // A 10 s method called with 40 ms left (an X-Request-Timeout of 40 ms, an incoming
+      // deadline nearly spent): the hanging dependency is asked every time, each call runs
+      // out, and the breaker stays closed.
+      const { guard, client } = clientWith({});
+      state.mode = 'hang';
+      const before = state.calls;
+      for (let i = 0; i < 12; i++)
+        expect(await call(client, 40)).toMatchObject({ code: status.DEADLINE_EXCEEDED });
+      expect(state.calls).toBe(before + 12);
+      expect(guard.state()).toBe('closed');
+    });
+
+    it('counts when the dependency had a reasonable share of the deadline', async () => {
+      // The same hanging dependency, a 100 ms method given 60 ms (over half of it) or all of it.
+      const { guard, client } = clientWith({}, 100);
+      state.mode = 'hang';
+      for (let i = 0; i < 3; i++) await call(client, 60);
+      for (let i = 0; i < 3; i++) await call(client);
+      expect(guard.state()).toBe('open');
+      expect(await call(client)).toMatchObject({ metadata: { refused_by: 'circuit_breaker' } });
+    });
+
+    it('counts as a failed half-open probe: a cut-off probe has not shown the dependency answers', async () => {
+      const { guard, client } = clientWith({ halfOpenAfterMs: 50 });
+      state.mode = 'unavailable';
+      for (let i = 0; i < 6; i++) await call(client);
+      expect(guard.state()).toBe('open');
+      state.mode = 'hang';
+      const before = state.calls;
+      await vi.waitFor(
+        async () => {
+          await call(client, 40);
+          expect(state.calls).toBe(before + 1);
+        },
+        { interval: 20 },
+      );
+      expect(guard.state()).toBe('open');
+    });
+
+    it('is told apart from other failures by code and share', () => {
+      const err = (code: number) => Object.assign(new Error('x'), { code, details: 'x' });
+      const short = { givenMs: 100, methodMs: 5_000 };
+      const fair = { givenMs: 2_500, methodMs: 5_000 };
+      expect(countsAgainst(err(status.DEADLINE_EXCEEDED), short, 0.5)).toBe(false);
+      expect(countsAgainst(err(status.DEADLINE_EXCEEDED), fair, 0.5)).toBe(true);
+      expect(countsAgainst(err(status.DEADLINE_EXCEEDED), undefined, 0.5)).toBe(true);
+      // A dependency that answered UNAVAILABLE within a short budget did fail.
+      expect(countsAgainst(err(status.UNAVAILABLE), short, 0.5)).toBe(true);
+      expect(countsAgainst(err(status.NOT_FOUND), fair, 0.5)).toBe(false);
+    });
   });
 
   it('caps the calls in flight with a bulkhead and refuses the rest at once', async () => {
@@ -274,6 +330,22 @@ describe('circuit breaker and bulkhead over a real server', () => {
       await vi.waitFor(async () => expect((await read(client)).messages).toHaveLength(1), {
         interval: 20,
       });
+      expect(guard.state()).toBe('closed');
+    });
+
+    it('does not count a stream start its caller left too little time for', async () => {
+      const { guard, client } = clientWith({});
+      state.mode = 'hang';
+      for (let i = 0; i < 8; i++) {
+        const messages: unknown[] = [];
+        const error = await (async () => {
+          for await (const m of client.listFlights(LISTING, { deadlineMs: 40 })) messages.push(m);
+        })().then(
+          () => undefined,
+          (e: unknown) => errorDetails(e),
+        );
+        expect(error).toMatchObject({ code: status.DEADLINE_EXCEEDED });
+      }
       expect(guard.state()).toBe('closed');
     });
 

@@ -9,7 +9,7 @@
  * - the breaker (cockatiel's SamplingBreaker) opens when at least `BREAKER_FAILURE_RATIO` of the
  *   calls in the last `BREAKER_WINDOW_MS` failed because the dependency could not answer (see
  *   isUnreachable: down, slow, broken — never a "no" such as NOT_FOUND, never the caller's own
- *   cancel), provided there were at least `BREAKER_MIN_RPS` calls a second on average; while open
+ *   cancel, never a deadline the caller's own short budget made: see countsAgainst), provided there were at least `BREAKER_MIN_RPS` calls a second on average; while open
  *   every call fails at once without reaching the network; after `BREAKER_HALF_OPEN_AFTER_MS` one
  *   probe call is let through, and its outcome closes or re-opens the breaker. Unary calls and
  *   streams share it (one dependency, one verdict); a stream counts by its start: failed if it
@@ -41,12 +41,41 @@ import { observeBreaker, type BreakerState } from './rpc-metrics.js';
 const ratio = z.coerce.number().gt(0).max(1);
 const positiveInt = z.coerce.number().int().min(1);
 
+/**
+ * The time one call had, for judging a DEADLINE_EXCEEDED: `givenMs`, what it got (its deadline
+ * less the time it started, after the caller's own deadline, an X-Request-Timeout or a shorter
+ * per-call deadline cut it), and `methodMs`, the deadline its client gives the method.
+ */
+export interface CallBudget {
+  givenMs: number;
+  methodMs: number;
+}
+
+/**
+ * Whether a call's failure says the dependency is unhealthy: it could not answer
+ * (isUnreachable), and, for DEADLINE_EXCEEDED, the call had at least `minShare` of its method's
+ * deadline. A call its caller left 100 ms of a 5 s deadline (an X-Request-Timeout of 100 ms, an
+ * incoming deadline nearly spent) runs out whatever the dependency's health: that is the
+ * caller's budget, not a verdict on the dependency. A call without a budget is judged by its
+ * code alone.
+ */
+export function countsAgainst(
+  err: unknown,
+  budget: CallBudget | undefined,
+  minShare: number,
+): boolean {
+  if (!isUnreachable(err)) return false;
+  if (!budget || (err as { code?: unknown }).code !== status.DEADLINE_EXCEEDED) return true;
+  return budget.givenMs >= minShare * budget.methodMs;
+}
+
 /** The variables every process reads to size its breakers and bulkheads (one value for all). */
 export const breakerEnv = {
   BREAKER_FAILURE_RATIO: ratio.default(0.5),
   BREAKER_WINDOW_MS: positiveInt.default(10_000),
   BREAKER_MIN_RPS: z.coerce.number().gt(0).default(1),
   BREAKER_HALF_OPEN_AFTER_MS: positiveInt.default(5_000),
+  BREAKER_MIN_BUDGET_SHARE: ratio.default(0.5),
   BULKHEAD_MAX_CONCURRENT: positiveInt.default(200),
   BULKHEAD_MAX_QUEUED: z.coerce.number().int().min(0).default(400),
   BULKHEAD_MAX_STREAMS: positiveInt.default(100),
@@ -61,6 +90,11 @@ export interface GuardOptions {
   minimumRps: number;
   /** How long the breaker stays open before a half-open probe, in ms. */
   halfOpenAfterMs: number;
+  /**
+   * Share (0–1] of its method's deadline a call must have had for its DEADLINE_EXCEEDED to count
+   * as a failure of the dependency (countsAgainst).
+   */
+  minBudgetShare: number;
   /** Calls in flight at most, and calls waiting for a slot at most. */
   maxConcurrent: number;
   maxQueued: number;
@@ -76,6 +110,7 @@ export function guardOptionsFrom(config: {
     windowMs: config.BREAKER_WINDOW_MS,
     minimumRps: config.BREAKER_MIN_RPS,
     halfOpenAfterMs: config.BREAKER_HALF_OPEN_AFTER_MS,
+    minBudgetShare: config.BREAKER_MIN_BUDGET_SHARE,
     maxConcurrent: config.BULKHEAD_MAX_CONCURRENT,
     maxQueued: config.BULKHEAD_MAX_QUEUED,
     maxStreams: config.BULKHEAD_MAX_STREAMS,
@@ -86,15 +121,19 @@ export function guardOptionsFrom(config: {
 export interface Guard {
   /** The dependency's name in logs and metrics, e.g. "pricing". */
   readonly target: string;
-  /** `call` if the bulkhead has room and the breaker lets it through; else rejects UNAVAILABLE. */
-  run<T>(call: () => Promise<T>): Promise<T>;
+  /**
+   * `call` if the bulkhead has room and the breaker lets it through; else rejects UNAVAILABLE.
+   * `budget` (when known) is the time the call had, so that a deadline the caller's own short
+   * budget made is not held against the dependency (countsAgainst).
+   */
+  run<T>(call: () => Promise<T>, budget?: CallBudget): Promise<T>;
   /**
    * The messages of the server stream `open` starts, if the stream bulkhead has a free slot and
    * the breaker lets it through (else it throws UNAVAILABLE before `open` is called). The slot
    * is held until the stream ends or the consumer stops; the breaker hears of the stream's
-   * start only (see above).
+   * start only (see above), judged as `run` judges a call with `budget`.
    */
-  stream<T>(open: () => AsyncIterable<T>): AsyncIterable<T>;
+  stream<T>(open: () => AsyncIterable<T>, budget?: () => CallBudget): AsyncIterable<T>;
   state(): BreakerState;
 }
 
@@ -135,8 +174,19 @@ export function createGuard(
   log: Logger,
   errors: ErrorVocabulary,
 ): Guard {
+  /**
+   * Failures of calls the caller's short budget cut off (countsAgainst said no). cockatiel
+   * records neither a success nor a failure for an error its filter does not handle while the
+   * breaker is closed; but it takes one for a success when it ends the half-open probe, and a
+   * probe cut off by its caller has not shown that the dependency answers: then it counts.
+   */
+  const callerCut = new WeakSet<object>();
   const breaker = circuitBreaker(
-    handleWhen((err) => isUnreachable(err)),
+    handleWhen(
+      (err) =>
+        isUnreachable(err) &&
+        !(typeof err === 'object' && callerCut.has(err) && breaker.state === CircuitState.Closed),
+    ),
     {
       halfOpenAfter: options.halfOpenAfterMs,
       breaker: new SamplingBreaker({
@@ -181,17 +231,30 @@ export function createGuard(
     return err;
   }
 
+  /** `call`, with its failure marked as the caller's when countsAgainst says so. */
+  const judged =
+    <T>(call: () => Promise<T>, budget: CallBudget | undefined) =>
+    async (): Promise<T> => {
+      try {
+        return await call();
+      } catch (err) {
+        if (isUnreachable(err) && typeof err === 'object' && err !== null)
+          if (!countsAgainst(err, budget, options.minBudgetShare)) callerCut.add(err);
+        throw err;
+      }
+    };
+
   return {
     target,
     state,
-    async run(call) {
+    async run(call, budget) {
       try {
-        return await policy.execute(call);
+        return await policy.execute(judged(call, budget));
       } catch (err) {
         throw translated(err, options.maxConcurrent);
       }
     },
-    async *stream<T>(open: () => AsyncIterable<T>) {
+    async *stream<T>(open: () => AsyncIterable<T>, budget?: () => CallBudget) {
       let release = () => {};
       let iterator: AsyncIterator<T> | undefined;
       try {
@@ -205,10 +268,12 @@ export function createGuard(
             })
             .catch(rejected);
         });
-        const first = await breaker.execute(() => {
-          iterator = open()[Symbol.asyncIterator]();
-          return iterator.next();
-        });
+        const first = await breaker.execute(
+          judged(() => {
+            iterator = open()[Symbol.asyncIterator]();
+            return iterator.next();
+          }, budget?.()),
+        );
         for (let next = first; !next.done; next = await iterator!.next()) yield next.value;
       } catch (err) {
         throw translated(err, options.maxStreams);

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import type { Guard } from './breaker.js';
+import type { CallBudget, Guard } from './breaker.js';
 import { retryableMethods } from './contracts.js';
 import { clientMetricsInterceptor } from './rpc-metrics.js';
 import type { CallContext } from './server.js';
@@ -14,10 +14,22 @@ import {
 export interface CallOptions {
   /** The incoming call this one serves: its deadline and cancellation carry over. */
   parent?: CallContext;
-  /** Overrides the method's default deadline (the parent's deadline still wins if sooner). */
+  /**
+   * Overrides the method's default deadline (the parent's deadline still wins if sooner). A call
+   * given less than BREAKER_MIN_BUDGET_SHARE of its method's deadline, either way, that runs
+   * out is not held against the dependency (platform/breaker.ts countsAgainst).
+   */
   deadlineMs?: number;
   signal?: AbortSignal;
   metadata?: grpc.Metadata;
+  /**
+   * Wait (within the deadline) for the peer to be reachable instead of failing at once with
+   * UNAVAILABLE: the call starts as soon as the channel connects (within a second of the peer
+   * starting to listen, see the reconnect backoff below), where a retry loop of the caller's
+   * own would still be sleeping. For calls that have nothing better to do than wait, such as
+   * search's loading from schedule while the mesh starts.
+   */
+  waitForReady?: boolean;
 }
 
 export type UnaryMethod<M> = (
@@ -104,11 +116,11 @@ export function serviceConfig(serviceFullName: string, loadBalancingConfig?: obj
   };
 }
 
-function callOptionsFor(defaultMs: number, options: CallOptions | undefined): grpc.CallOptions {
-  let deadline = Date.now() + (options?.deadlineMs ?? defaultMs);
+/** A call's deadline (epoch ms): its own or its method's, or the parent's if sooner. */
+function deadlineOf(defaultMs: number, options: CallOptions | undefined): number {
+  const deadline = Date.now() + (options?.deadlineMs ?? defaultMs);
   const parentDeadline = options?.parent?.deadline?.getTime();
-  if (parentDeadline !== undefined) deadline = Math.min(deadline, parentDeadline);
-  return { deadline };
+  return parentDeadline === undefined ? deadline : Math.min(deadline, parentDeadline);
 }
 
 /**
@@ -161,6 +173,11 @@ export function createClient<D extends ServiceDef>(
     MethodDef,
   ][]) {
     const defaultMs = options.methodDeadlinesMs?.[key] ?? options.defaultDeadlineMs;
+    /** The time a call starting now gets, against its method's deadline (for the breaker). */
+    const budget = (callOptions: CallOptions | undefined): CallBudget => ({
+      givenMs: deadlineOf(defaultMs, callOptions) - Date.now(),
+      methodMs: defaultMs,
+    });
     /** What grpc-js needs to make one call of this method, in its argument order. */
     const call = (request: unknown, callOptions: CallOptions | undefined) =>
       [
@@ -169,7 +186,10 @@ export function createClient<D extends ServiceDef>(
         def.responseDeserialize,
         request,
         callOptions?.metadata ?? new grpc.Metadata(),
-        callOptionsFor(defaultMs, callOptions),
+        {
+          deadline: deadlineOf(defaultMs, callOptions),
+          ...(callOptions?.waitForReady && { waitForReady: true }),
+        },
       ] as const;
     if (def.responseStream) {
       /**
@@ -194,7 +214,10 @@ export function createClient<D extends ServiceDef>(
       const guard = options.guard;
       methods[key] = guard
         ? (request: unknown, callOptions?: CallOptions) =>
-            guard.stream(() => stream(request, callOptions))
+            guard.stream(
+              () => stream(request, callOptions),
+              () => budget(callOptions),
+            )
         : stream;
     } else {
       const unary = (request: unknown, callOptions?: CallOptions) =>
@@ -213,7 +236,7 @@ export function createClient<D extends ServiceDef>(
       const guard = options.guard;
       methods[key] = guard
         ? (request: unknown, callOptions?: CallOptions) =>
-            guard.run(() => unary(request, callOptions))
+            guard.run(() => unary(request, callOptions), budget(callOptions))
         : unary;
     }
   }

@@ -70,6 +70,11 @@ export function commonEnv(defaultPort: number, defaultMetricsPort = 0) {
     CONSUL_DEREGISTER_AFTER: duration.default('1m'),
     DATABASE_URL: postgresUrl,
     DATA_DIR: z.string().min(1).optional(),
+    /**
+     * Without DATABASE_URL: the Unix socket of a store process (platform/store-main.ts) whose
+     * embedded store this instance shares with the service's other instances.
+     */
+    EMBEDDED_STORE_SOCKET: z.string().min(1).optional(),
     OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
     /** How long in-flight calls may finish after SIGTERM before they are cut off. */
     SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),

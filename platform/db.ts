@@ -3,6 +3,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { z } from 'zod';
 import { openEmbeddedStore } from './embedded-store.js';
+import { SharedEmbeddedDatabase } from './store-process.js';
 import type { Logger } from './logger.js';
 
 export interface Sql {
@@ -10,7 +11,11 @@ export interface Sql {
 }
 
 export interface Database extends Sql {
-  readonly kind: 'postgres' | 'embedded';
+  /**
+   * `embedded`: this process's own PGlite (nobody else writes its rows); `shared-embedded`: a
+   * PGlite in a store process several instances share (platform/store-process.ts).
+   */
+  readonly kind: 'postgres' | 'embedded' | 'shared-embedded';
   /** Runs fn in one transaction; retried on serialization failures and deadlocks. */
   transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -64,6 +69,11 @@ export function sessionLimits(
 export interface DatabaseOptions {
   /** postgres://… ; unset = the embedded store under dataDir. */
   url?: string | undefined;
+  /**
+   * Without `url`: the Unix socket of a store process serving an embedded store several
+   * instances share (platform/store-process.ts), instead of one of this process's own.
+   */
+  storeSocket?: string | undefined;
   dataDir: string;
   migrations: Migration[];
   log: Logger;
@@ -78,8 +88,27 @@ class PostgresDatabase implements Database {
   readonly kind = 'postgres';
   constructor(private readonly pool: pg.Pool) {}
 
+  /**
+   * One statement on a pooled session. Not pg's `pool.query`: that closes the session after
+   * any error, so every statement PostgreSQL refuses (a unique violation, a lock timeout, a
+   * raised exception) cost a new connection, a backend started and authenticated, which under
+   * contention (a sell-out's losers) was most of the work. A refused statement (severity ERROR)
+   * leaves its session usable: it goes back to the pool; a broken session does not.
+   */
   async query<R extends object>(text: string, params?: unknown[]): Promise<R[]> {
-    return (await this.pool.query<R>(text, params)).rows;
+    const client = await this.pool.connect();
+    let lost: Error | undefined;
+    const onError = (err: Error) => (lost = err);
+    client.on('error', onError);
+    try {
+      return (await client.query<R>(text, params)).rows;
+    } catch (err) {
+      if (!(err instanceof pg.DatabaseError && err.severity === 'ERROR')) lost ??= err as Error;
+      throw err;
+    } finally {
+      client.off('error', onError);
+      client.release(lost);
+    }
   }
 
   async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
@@ -197,6 +226,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     pool.on('error', (err) => options.log.warn({ err }, 'database connection lost'));
     db = new PostgresDatabase(pool);
     options.log.info({ store: 'postgres' }, 'database opened');
+  } else if (options.storeSocket) {
+    const shared = new SharedEmbeddedDatabase(options.storeSocket);
+    // The store process starts beside this one (npm start launches them at once), and its
+    // first start may build the store's template first: up to a minute.
+    await shared.ready(60_000, options.log);
+    db = shared;
+    options.log.info({ store: 'shared-embedded', socket: options.storeSocket }, 'database opened');
   } else {
     const dir = path.resolve(options.dataDir);
     db = new EmbeddedDatabase(await openEmbeddedStore(dir, options.log));

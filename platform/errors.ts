@@ -77,7 +77,10 @@ function packAny(typeName: string, value: Uint8Array): Any {
 /** The ErrorInfo reason an error goes out with. */
 function reasonOf(err: DomainError, vocabulary: ErrorVocabulary): string {
   if (err.reason) return err.reason;
-  return err.code === status.INVALID_ARGUMENT ? vocabulary.invalidArgument : vocabulary.unspecified;
+  if (err.code === status.INVALID_ARGUMENT) return vocabulary.invalidArgument;
+  // Something this service needs could not answer (its store, say): the mesh's word for it.
+  if (err.code === status.UNAVAILABLE) return vocabulary.dependencyUnavailable;
+  return vocabulary.unspecified;
 }
 
 /**

@@ -110,6 +110,7 @@ export function openRuntime<S extends z.ZodRawShape, N extends string>(
       const db = await openDatabase({
         limits,
         url: config.DATABASE_URL,
+        storeSocket: config.EMBEDDED_STORE_SOCKET,
         dataDir: config.DATA_DIR ?? path.join('data', spec.name),
         migrations,
         log,

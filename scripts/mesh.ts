@@ -3,8 +3,9 @@
  * waits until each reports SERVING, prints the endpoints, and stops them all on Ctrl-C. Logs are
  * pretty-printed with a per-service prefix in a terminal, JSON otherwise.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +23,7 @@ import { meshChannelCredentials } from '../platform/mtls.js';
 import { BFF_METRICS_PORT, BFF_PORT, MESH, MESH_CALLS, type ServiceName } from '../flights/mesh.js';
 import { IDENTITY_METRICS_PORT, IDENTITY_PORT } from '../identity/config.js';
 import { build, isFresh } from './compiled.mjs';
+import { startDiscovery, waitRegistered } from './mesh-discovery.js';
 import { ensureWebBuilt } from './web-build.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -39,6 +41,10 @@ const ORDER: ServiceName[] = ['schedule', 'pricing', 'search', 'booking'];
 const pretty = process.stdout.isTTY
   ? prettyFactory({ colorize: true, ignore: 'pid,hostname,service' })
   : undefined;
+/**
+ * Every process the launcher runs, in start order (stopped in reverse). A slot keeps its place
+ * when its process is restarted (see launch's `restart`).
+ */
 const children: Array<{ name: string; child: ChildProcess }> = [];
 /**
  * V8's young generation capped at 4 MB per semi-space (default 16 MB): start-up's module loading
@@ -48,8 +54,34 @@ const children: Array<{ name: string; child: ChildProcess }> = [];
  */
 const NODE_FLAGS = ['--max-semi-space-size=4'];
 
-function launch(name: string, entry: string, env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, [...NODE_FLAGS, 'scripts/start.mjs', entry], {
+/** Restarts of one slot within RESTART_WINDOW_MS beyond which the mesh is stopped instead. */
+const MAX_RESTARTS = 5;
+const RESTART_WINDOW_MS = 60_000;
+/** How long after a process died its restart begins (ms). */
+const RESTART_DELAY_MS = 500;
+
+/**
+ * Starts `entry` as the process `name`. When it exits on its own, the whole mesh is stopped,
+ * unless `restart` is set: then (for an instance that has siblings serving meanwhile, or the
+ * store process they share) it is started again after RESTART_DELAY_MS, as an orchestrator
+ * would; a process that asked to stop (exit 2, bad configuration) or died MAX_RESTARTS times
+ * within RESTART_WINDOW_MS stops the mesh.
+ */
+function launch(
+  name: string,
+  entry: string,
+  env: NodeJS.ProcessEnv,
+  /** `telemetry: false`: without the tracing preload (a process that serves no gRPC). */
+  options: { restart?: boolean; telemetry?: boolean } = {},
+  slot: { name: string; child: ChildProcess; restarts?: number[] } | undefined = undefined,
+): ChildProcess {
+  const args = [
+    ...NODE_FLAGS,
+    'scripts/start.mjs',
+    ...(options.telemetry === false ? ['--no-telemetry'] : []),
+    entry,
+  ];
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -66,12 +98,24 @@ function launch(name: string, entry: string, env: NodeJS.ProcessEnv): ChildProce
     });
   }
   child.on('exit', (code, signal) => {
-    if (!stopping) {
-      process.stderr.write(`${name} exited (${signal ?? code}); stopping the mesh\n`);
-      void stopAll(1);
+    if (stopping) return;
+    const restarts = (mine.restarts ?? []).filter((t) => t > Date.now() - RESTART_WINDOW_MS);
+    if (options.restart && code !== 2 && restarts.length < MAX_RESTARTS) {
+      mine.restarts = [...restarts, Date.now()];
+      process.stderr.write(`${name} exited (${signal ?? code}); restarting it\n`);
+      setTimeout(() => {
+        if (!stopping) launch(name, entry, env, options, mine);
+      }, RESTART_DELAY_MS);
+      return;
     }
+    process.stderr.write(`${name} exited (${signal ?? code}); stopping the mesh\n`);
+    void stopAll(1);
   });
-  children.push({ name, child });
+  // Its pid, to try the mesh's resilience by hand (kill -9, kill -STOP) and for the tests.
+  process.stdout.write(`started ${name}, pid ${child.pid}\n`);
+  const mine = slot ?? { name, child };
+  mine.child = child;
+  if (!slot) children.push(mine);
   return child;
 }
 
@@ -140,55 +184,6 @@ process.on('exit', () => {
   for (const { child } of children) if (alive(child)) child.kill('SIGKILL');
 });
 
-const CONSUL_DEV_ADDR = 'http://127.0.0.1:8500';
-
-async function consulAnswers(address: string): Promise<boolean> {
-  try {
-    const res = await fetch(`${address}/v1/status/leader`, { signal: AbortSignal.timeout(1_000) });
-    return res.ok && ((await res.json()) as string) !== '';
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Discovery for the local mesh: the agent named by CONSUL_HTTP_ADDR if set; else a Consul dev
- * agent (found or built by scripts/ensure-tools.sh); else static addresses. MESH_DISCOVERY=static
- * skips Consul altogether.
- */
-async function startDiscovery(): Promise<{ consul?: string; note: string }> {
-  if (process.env.MESH_DISCOVERY === 'static')
-    return { note: 'static addresses (MESH_DISCOVERY=static)' };
-  if (process.env.CONSUL_HTTP_ADDR)
-    return {
-      consul: process.env.CONSUL_HTTP_ADDR,
-      note: `Consul at ${process.env.CONSUL_HTTP_ADDR}`,
-    };
-  if (await consulAnswers(CONSUL_DEV_ADDR))
-    return { consul: CONSUL_DEV_ADDR, note: `Consul already running, UI ${CONSUL_DEV_ADDR}/ui` };
-  const tools = spawnSync('bash', [path.join(ROOT, 'scripts', 'ensure-tools.sh'), 'consul'], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const consul = tools.stdout
-    ?.split('\n')
-    .find((l) => l.startsWith('consul='))
-    ?.slice('consul='.length);
-  if (tools.status !== 0 || !consul)
-    return { note: 'static addresses (no consul binary; see above)' };
-  const agent = spawn(
-    consul,
-    ['agent', '-dev', '-ui', '-bind', '127.0.0.1', '-client', '127.0.0.1', '-log-level', 'warn'],
-    { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
-  );
-  for (const stream of [agent.stdout, agent.stderr])
-    createInterface({ input: stream }).on('line', (l) => process.stdout.write(`[consul  ] ${l}\n`));
-  children.push({ name: 'consul', child: agent });
-  for (let i = 0; i < 200 && !(await consulAnswers(CONSUL_DEV_ADDR)); i++)
-    await new Promise((r) => setTimeout(r, 100));
-  return { consul: CONSUL_DEV_ADDR, note: `Consul dev agent, UI ${CONSUL_DEV_ADDR}/ui` };
-}
-
 /** The compiled processes (dist/js), rebuilt only when a source changed (scripts/compiled.mjs). */
 function ensureBuilt(): void {
   if (isFresh()) return;
@@ -196,18 +191,6 @@ function ensureBuilt(): void {
   const started = performance.now();
   build();
   process.stdout.write(`compiled in ${Math.round(performance.now() - started)} ms\n`);
-}
-
-async function waitRegistered(consul: string, name: string, timeoutMs = 60_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    const res = await fetch(`${consul}/v1/health/service/${name}?passing=true`).catch(
-      () => undefined,
-    );
-    if (res?.ok && ((await res.json()) as unknown[]).length > 0) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${name} did not turn passing in Consul within ${timeoutMs} ms`);
 }
 
 // The embedded stores' template first, in a child process of its own: on a first start its
@@ -220,7 +203,9 @@ ensureBuilt();
 // The web front end is checked (and built when stale) while the services start.
 const hasBff = existsSync(path.join(ROOT, 'bff', 'main.ts'));
 const webReady = hasBff ? ensureWebBuilt() : undefined;
-const discovery = await startDiscovery();
+const discovery = await startDiscovery(ROOT, (agent) =>
+  children.push({ name: 'consul', child: agent }),
+);
 const discoveryEnv: NodeJS.ProcessEnv = discovery.consul
   ? { CONSUL_HTTP_ADDR: discovery.consul, SERVICE_HOST: '127.0.0.1' }
   : Object.fromEntries(
@@ -254,14 +239,13 @@ const GRPCURL_TLS = humanCerts
   ? '-insecure -cert data/tls/grpcurl.pem -key data/tls/grpcurl-key.pem'
   : '-plaintext';
 /**
- * Pricing runs twice (a dead instance must not stop quoting) when the instances can share a
- * store: with DATABASE_URL. Embedded stores are one per process, and a quote made by one
- * instance could not be confirmed by the other, so then one instance runs.
- * MESH_PRICING_INSTANCES overrides.
+ * Pricing runs twice (MESH_PRICING_INSTANCES), so that a dead instance does not stop quoting:
+ * the launcher restarts it while the other serves. Both must see every quote (one made by an
+ * instance is confirmed by whichever booking reaches): on PostgreSQL (DATABASE_URL) they share
+ * its database; on the embedded defaults a store process (platform/store-main.ts) owns
+ * pricing's embedded store and serves it to both over a Unix socket.
  */
-const PRICING_INSTANCES = Number(
-  process.env.MESH_PRICING_INSTANCES ?? (process.env.DATABASE_URL ? 2 : 1),
-);
+const PRICING_INSTANCES = Number(process.env.MESH_PRICING_INSTANCES ?? 2);
 if (!Number.isInteger(PRICING_INSTANCES) || PRICING_INSTANCES < 1 || PRICING_INSTANCES > 9) {
   process.stderr.write('MESH_PRICING_INSTANCES: expected an integer from 1 to 9\n');
   process.exit(2);
@@ -297,19 +281,49 @@ metricsEndpoints.push(`${metricsPort(IDENTITY_METRICS_PORT)} identity`);
 // when first used, search retries its loading until schedule answers, booking's recovery is a
 // periodic job), so the mesh is up when the slowest one is, not after the sum of them all.
 const serving: Array<Promise<string>> = [];
+/**
+ * The store process of a service's instances on the embedded defaults, when it runs several:
+ * its embedded store in the service's usual data directory, its socket beside it (a Unix socket
+ * path is at most ~100 bytes: a long MESH_DATA_DIR puts it in the temporary directory).
+ */
+function sharedStore(name: ServiceName): NodeJS.ProcessEnv {
+  if (process.env.DATABASE_URL || instances(name) < 2) return {};
+  let socket = path.join(DATA_ROOT, `${name}-store.sock`);
+  if (Buffer.byteLength(socket) > 100)
+    socket = path.join(tmpdir(), `flight-mesh-${PORT_OFFSET}-${name}-store.sock`);
+  launch(
+    `${name}-store`,
+    'platform/store-main.ts',
+    {
+      STORE_NAME: `${name}-store`,
+      DATA_DIR: path.join(DATA_ROOT, name),
+      EMBEDDED_STORE_SOCKET: socket,
+    },
+    { restart: true, telemetry: false },
+  );
+  return { EMBEDDED_STORE_SOCKET: socket };
+}
 for (const name of ORDER) {
   const entry = path.join('services', name, 'main.ts');
   if (!existsSync(path.join(ROOT, entry))) continue;
+  const store = sharedStore(name);
   for (let i = 0; i < instances(name); i++) {
     const port = instancePort(name, i);
     // Instance i's metrics port is shifted by 10·i too.
     const metrics = metricsOff ? 0 : metricsPort(MESH[name].metricsPort) + 10 * i;
-    launch(i ? `${name}-${i + 1}` : name, entry, {
-      PORT: String(port),
-      METRICS_PORT: String(metrics),
-      DATA_DIR: path.join(DATA_ROOT, i ? `${name}-${i + 1}` : name),
-      ...discoveryEnv,
-    });
+    launch(
+      i ? `${name}-${i + 1}` : name,
+      entry,
+      {
+        PORT: String(port),
+        METRICS_PORT: String(metrics),
+        DATA_DIR: path.join(DATA_ROOT, i ? `${name}-${i + 1}` : name),
+        ...store,
+        ...discoveryEnv,
+      },
+      // One of several instances: the others serve while it restarts.
+      { restart: instances(name) > 1 },
+    );
     metricsEndpoints.push(`${metrics} ${i ? `${name}-${i + 1}` : name}`);
     serving.push(
       waitServing(name, port).then(

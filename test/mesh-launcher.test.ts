@@ -1,9 +1,17 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { BookingServiceService, BookingStatus } from '../gen/ts/flights/v1/booking.js';
+import { Cabin } from '../gen/ts/flights/v1/common.js';
+import { PricingServiceService } from '../gen/ts/flights/v1/pricing.js';
+import { ScheduleServiceService } from '../gen/ts/flights/v1/schedule.js';
+import { createClient } from '../platform/clients.js';
+import { MESH } from '../flights/mesh.js';
+import { bookingRequest } from './support/booking.js';
+import { testDate } from './support/dates.js';
 import { jsonLines, spawnProcess, type Spawned } from './support/processes.js';
-import { TEST_START_DATE } from './support/schedule.js';
+import { flightIdsOn, TEST_START_DATE } from './support/schedule.js';
 
 /**
  * `npm start` as a person at a terminal uses it: one Ctrl-C is one graceful stop of every
@@ -17,14 +25,15 @@ describe('npm start launcher', () => {
     if (mesh?.child.exitCode === null) process.kill(-mesh.child.pid!, 'SIGKILL');
   });
 
-  it('stops every process gracefully on one Ctrl-C to the terminal group', async () => {
+  it('runs two pricing instances on one embedded store: a quote from a killed one books, and it comes back; one Ctrl-C stops every process gracefully', async () => {
+    const offset = 7000 + Math.floor(Math.random() * 900);
     mesh = spawnProcess(
       process.execPath,
       ['--import', 'tsx', 'scripts/mesh.ts'],
       {
         MESH_DISCOVERY: 'static',
         // Far from the default ports and from the ephemeral range other suites draw from.
-        MESH_PORT_OFFSET: String(7000 + Math.floor(Math.random() * 900)),
+        MESH_PORT_OFFSET: String(offset),
         MESH_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'mesh-launcher-')),
         SCHEDULE_START_DATE: TEST_START_DATE,
         SEARCH_START_DATE: TEST_START_DATE,
@@ -33,6 +42,67 @@ describe('npm start launcher', () => {
       { detached: true },
     );
     await mesh.waitForLine((l) => l.includes('flight mesh is up'), 300_000);
+    const m = mesh;
+
+    // The embedded defaults: no DATABASE_URL, so pricing's two instances share a store process.
+    const target = (name: keyof typeof MESH, instance = 0) =>
+      `dns:///127.0.0.1:${MESH[name].port + offset + 10 * instance}`;
+    const schedule = createClient(ScheduleServiceService, {
+      target: target('schedule'),
+      defaultDeadlineMs: 30_000,
+    });
+    const pricing2 = createClient(PricingServiceService, {
+      target: target('pricing', 1),
+      defaultDeadlineMs: 30_000,
+    });
+    const booking = createClient(BookingServiceService, {
+      target: target('booking'),
+      defaultDeadlineMs: 30_000,
+    });
+    try {
+      const [flightId] = await flightIdsOn(
+        { client: schedule },
+        'JFK',
+        'LHR',
+        testDate(9),
+        testDate(9),
+      );
+      const { quote } = await pricing2.createQuote({
+        flightIds: [flightId!],
+        passengers: { adults: 1, children: 0, infants: 0 },
+        cabin: Cabin.CABIN_ECONOMY,
+        requestId: '',
+      });
+
+      // pricing-2, which made the quote, dies; booking confirms it through pricing (instance 1).
+      const pidOf = (name: string) =>
+        Number(
+          m.lines
+            .filter((l) => l.startsWith(`started ${name}, pid `))
+            .at(-1)!
+            .split(' pid ')[1],
+        );
+      const killed = pidOf('pricing-2');
+      process.kill(killed, 'SIGKILL');
+      const { booking: booked } = await booking.createBooking(bookingRequest(quote!.quoteId));
+      expect(booked).toMatchObject({
+        status: BookingStatus.BOOKING_STATUS_CONFIRMED,
+        quoteId: quote!.quoteId,
+      });
+
+      // The launcher restarts it (the mesh goes on), and it serves the same quotes again.
+      await m.waitForLine((l) => l.includes('pricing-2 exited (SIGKILL); restarting it'));
+      await vi.waitFor(() => expect(pidOf('pricing-2')).not.toBe(killed), { timeout: 10_000 });
+      await vi.waitFor(
+        async () =>
+          expect((await pricing2.getQuote({ quoteId: quote!.quoteId })).quote!.quoteId).toBe(
+            quote!.quoteId,
+          ),
+        { timeout: 120_000, interval: 500 },
+      );
+    } finally {
+      for (const c of [schedule, pricing2, booking]) c.close();
+    }
 
     process.kill(-mesh.child.pid!, 'SIGINT');
     const exit = await mesh.exited;
@@ -43,7 +113,16 @@ describe('npm start launcher', () => {
     // callers stop before the services they call.
     const shutdowns = jsonLines(mesh.lines).filter((l) => l.msg === 'shutting down');
     expect(shutdowns.map((l) => [l.service, l.signal])).toEqual(
-      ['bff', 'booking', 'search', 'pricing', 'schedule', 'identity'].map((s) => [s, 'SIGTERM']),
+      [
+        'bff',
+        'booking',
+        'search',
+        'pricing',
+        'pricing',
+        'pricing-store',
+        'schedule',
+        'identity',
+      ].map((s) => [s, 'SIGTERM']),
     );
-  }, 420_000);
+  }, 600_000);
 });

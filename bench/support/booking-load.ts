@@ -5,13 +5,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
-import { status as grpcStatus } from '@grpc/grpc-js';
+import { status as grpcStatus, type ChannelCredentials } from '@grpc/grpc-js';
 import { BookingServiceService, BookingStatus } from '../../gen/ts/flights/v1/booking.js';
 import { Cabin, PassengerType } from '../../gen/ts/flights/v1/common.js';
 import { PricingServiceService } from '../../gen/ts/flights/v1/pricing.js';
 import { createClient } from '../../platform/clients.js';
-import type { ConsulCertificates } from '../../platform/connect-ca.js';
-import { meshChannelCredentials } from '../../platform/mtls.js';
 import { errorDetails } from '../../platform/errors.js';
 
 export interface LoadResult {
@@ -147,19 +145,17 @@ export function throughBff(bffUrl: string, token: string, options: LoadOptions) 
   }).finally(() => agent.destroy());
 }
 
+/** Where a service is and how to speak to it: a grpc-js target, mTLS credentials or none. */
+export interface GrpcPeer {
+  target: string;
+  credentials?: ChannelCredentials;
+}
+
 /** Customers straight to the services: pricing.CreateQuote, then booking.CreateBooking. */
-export function overGrpc(options: LoadOptions, certs: ConsulCertificates) {
+export function overGrpc(options: LoadOptions, peers: { pricing: GrpcPeer; booking: GrpcPeer }) {
   const deadlines = { defaultDeadlineMs: 15_000 };
-  const pricing = createClient(PricingServiceService, {
-    target: 'consul:///pricing',
-    credentials: meshChannelCredentials(certs, 'pricing'),
-    ...deadlines,
-  });
-  const booking = createClient(BookingServiceService, {
-    target: 'consul:///booking',
-    credentials: meshChannelCredentials(certs, 'booking'),
-    ...deadlines,
-  });
+  const pricing = createClient(PricingServiceService, { ...peers.pricing, ...deadlines });
+  const booking = createClient(BookingServiceService, { ...peers.booking, ...deadlines });
   const codeName = (code: number) => grpcStatus[code] ?? String(code);
   return drive(options, async (flightId) => {
     let quoteId: string;

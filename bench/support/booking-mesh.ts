@@ -6,6 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { DEV_JWT_SECRET } from '../../bff/auth.js';
 import { ROOT, freePort } from '../../test/support/processes.js';
@@ -39,11 +40,16 @@ export interface MeshShape {
 
 export interface BenchMesh {
   bffUrl: string;
+  /** Static addresses of the services (host:port list) when the mesh runs without Consul. */
+  addresses?: Record<'schedule' | 'pricing' | 'booking', string>;
   /** The databases, for the invariant checks. */
   scheduleDb: string;
   bookingDb: string;
-  /** Consul's address, for gRPC clients that resolve `consul:///<service>`. */
-  consul: string;
+  pricingDb: string;
+  /** Consul's address, for gRPC clients that resolve `consul:///<service>`; none in static mode. */
+  consul?: string;
+  /** Every process of the mesh by name (schedule, pricing, search, booking, bff), for cpuTimes. */
+  processes: Array<{ name: string; pid: number }>;
   stop(): Promise<void>;
 }
 
@@ -79,9 +85,13 @@ async function until(what: string, ok: () => Promise<boolean>, timeoutMs = 120_0
 /**
  * Starts schedule, pricing, search, booking (as many schedule and booking instances as `shape`
  * says) and the BFF on new databases, all registered in `consul`; resolves when Consul reports
- * every instance passing and the BFF is ready.
+ * every instance passing and the BFF is ready. Without `consul` (static mode: plaintext, static
+ * peer addresses) it resolves when the BFF is ready, which means every peer answers its health.
  */
-export async function startMesh(consul: ConsulAgent, shape: MeshShape): Promise<BenchMesh> {
+export async function startMesh(
+  consul: ConsulAgent | undefined,
+  shape: MeshShape,
+): Promise<BenchMesh> {
   const tag = randomUUID().replaceAll('-', '').slice(0, 8);
   const dbs = {
     schedule: `bench_schedule_${tag}`,
@@ -90,17 +100,38 @@ export async function startMesh(consul: ConsulAgent, shape: MeshShape): Promise<
   };
   for (const name of Object.values(dbs)) await adminQuery(`CREATE DATABASE ${name}`);
   const children: ChildProcess[] = [];
-  const common = { ...SERVICE_ENV, CONSUL_HTTP_ADDR: consul.address, PORT: '0' };
-  const service = (name: keyof typeof dbs | 'search', count: number) => {
-    for (let i = 0; i < count; i++)
-      children.push(
-        start(`services/${name}/main.ts`, {
-          ...common,
-          ...(name === 'search' ? {} : { DATABASE_URL: databaseUrl(dbs[name]) }),
+  const processes: BenchMesh['processes'] = [];
+  // Static mode: every instance on a port picked here, every peer named by its addresses.
+  const ports: Record<string, number[]> = {};
+  for (const [name, count] of Object.entries({ ...shape, pricing: 1, search: 1 })) {
+    ports[name] = [];
+    for (let i = 0; i < count; i++) ports[name]!.push(consul ? 0 : await freePort());
+  }
+  const list = (name: string) => ports[name]!.map((p) => `127.0.0.1:${p}`).join(',');
+  const common = {
+    ...SERVICE_ENV,
+    ...(consul
+      ? { CONSUL_HTTP_ADDR: consul.address }
+      : {
+          SCHEDULE_ADDR: list('schedule'),
+          PRICING_ADDR: list('pricing'),
+          SEARCH_ADDR: list('search'),
+          BOOKING_ADDR: list('booking'),
         }),
-      );
+  };
+  const service = (name: keyof typeof dbs | 'search', count: number) => {
+    for (let i = 0; i < count; i++) {
+      const child = start(`services/${name}/main.ts`, {
+        ...common,
+        PORT: String(ports[name]![i]),
+        ...(name === 'search' ? {} : { DATABASE_URL: databaseUrl(dbs[name]) }),
+      });
+      children.push(child);
+      processes.push({ name, pid: child.pid! });
+    }
   };
   const passing = async (name: string, count: number) =>
+    !consul ||
     (await consul.get<unknown[]>(`/v1/health/service/${name}?passing=true`)).length >= count;
   const stop = async () => {
     for (const child of children.reverse()) {
@@ -128,27 +159,94 @@ export async function startMesh(consul: ConsulAgent, shape: MeshShape): Promise<
       ).every(Boolean),
     );
     const bffPort = await freePort();
-    children.push(
-      start('bff/main.ts', {
-        ...common,
-        PORT: String(bffPort),
-        // A load test, not a 429 test; and a shared test key instead of the identity service.
-        RATE_LIMIT_PER_MINUTE: '100000000',
-        JWT_SECRET: DEV_JWT_SECRET,
-      }),
-    );
+    const bff = start('bff/main.ts', {
+      ...common,
+      PORT: String(bffPort),
+      // A load test, not a 429 test; and a shared test key instead of the identity service.
+      RATE_LIMIT_PER_MINUTE: '100000000',
+      JWT_SECRET: DEV_JWT_SECRET,
+    });
+    children.push(bff);
+    processes.push({ name: 'bff', pid: bff.pid! });
     const bffUrl = `http://127.0.0.1:${bffPort}`;
     await until('bff', async () => (await fetch(`${bffUrl}/readyz`)).status === 200);
     return {
       bffUrl,
       scheduleDb: databaseUrl(dbs.schedule),
       bookingDb: databaseUrl(dbs.booking),
-      consul: consul.address,
+      pricingDb: databaseUrl(dbs.pricing),
+      ...(consul
+        ? { consul: consul.address }
+        : {
+            addresses: {
+              schedule: list('schedule'),
+              pricing: list('pricing'),
+              booking: list('booking'),
+            },
+          }),
+      processes,
       stop,
     };
   } catch (err) {
     await stop();
     throw err;
+  }
+}
+
+/** CPU time (user + system) of a process so far, in ms; 0 once it is gone. */
+function cpuMs(pid: number): number {
+  try {
+    // /proc/<pid>/stat: fields 14 and 15 (after the parenthesised command) are utime and stime,
+    // in clock ticks (USER_HZ, 100 a second on Linux).
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+/** What the mesh has used so far: CPU time by process, transactions by database. */
+export interface Usage {
+  /**
+   * CPU time (user + system) in ms by process name (instances of a service added up) and, as
+   * `postgres`, of the PostgreSQL backends connected to the mesh's databases now (the pools'
+   * sessions; not other databases' sessions on the same server, nor PostgreSQL's background
+   * processes: WAL writer, checkpointer). Two samples around a run, divided by the bookings
+   * made, give the CPU one booking costs, which a loaded machine does not inflate the way it
+   * inflates latency.
+   */
+  cpuMs: Map<string, number>;
+  /**
+   * Transactions committed (pg_stat_database.xact_commit) by database: schedule, pricing,
+   * booking. A statement outside BEGIN … COMMIT is a transaction of its own.
+   */
+  commits: Map<string, number>;
+}
+
+export async function usage(mesh: BenchMesh): Promise<Usage> {
+  const cpu = new Map<string, number>();
+  for (const { name, pid } of mesh.processes) cpu.set(name, (cpu.get(name) ?? 0) + cpuMs(pid));
+  const dbs = { schedule: mesh.scheduleDb, pricing: mesh.pricingDb, booking: mesh.bookingDb };
+  const names = new Map(Object.entries(dbs).map(([k, u]) => [new URL(u).pathname.slice(1), k]));
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  try {
+    const backends = await admin.query<{ pid: number }>(
+      'SELECT pid FROM pg_stat_activity WHERE datname = ANY($1) AND pid <> pg_backend_pid()',
+      [[...names.keys()]],
+    );
+    cpu.set(
+      'postgres',
+      backends.rows.reduce((n, r) => n + cpuMs(r.pid), 0),
+    );
+    const stats = await admin.query<{ datname: string; commits: string }>(
+      'SELECT datname, xact_commit AS commits FROM pg_stat_database WHERE datname = ANY($1)',
+      [[...names.keys()]],
+    );
+    const commits = new Map(stats.rows.map((r) => [names.get(r.datname)!, Number(r.commits)]));
+    return { cpuMs: cpu, commits };
+  } finally {
+    await admin.end();
   }
 }
 

@@ -92,6 +92,7 @@ export function registerBookingRoutes(api: Api, deps: RouteDeps): void {
       params: bookingParams,
       response: { 200: booking, ...problems },
     },
+    config: { fieldNames: { bookingReference: 'reference' } },
     handler: async (req, reply) => {
       const { booking } = await clients.booking.getBooking(
         { bookingReference: req.params.reference, customerId: req.customerId! },
@@ -110,6 +111,7 @@ export function registerBookingRoutes(api: Api, deps: RouteDeps): void {
       body: cancelBody,
       response: { 200: booking, ...problems },
     },
+    config: { fieldNames: { bookingReference: 'reference' } },
     handler: async (req, reply) => {
       const { booking } = await clients.booking.cancelBooking(
         {

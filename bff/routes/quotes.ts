@@ -31,6 +31,7 @@ export function registerQuoteRoutes(api: Api, { clients, config }: RouteDeps): v
       params: quoteParams,
       response: { 200: quote, ...problems },
     },
+    config: { fieldNames: { quoteId: 'id' } },
     handler: async (req, reply) => {
       const { quote } = await clients.pricing.getQuote(
         { quoteId: req.params.id },

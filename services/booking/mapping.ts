@@ -32,7 +32,21 @@ export function bookingBody(quote: Quote, request: CreateBooking): BookingBody {
   };
 }
 
+/**
+ * Each record's message, made once: a record is never changed in place (every write makes a new
+ * one, booking-store.ts), and the store keeps the records it reads from memory, so a booking read
+ * again and again (GetBooking, a client polling a PENDING booking) is mapped once, not per call.
+ */
+const messages = new WeakMap<BookingRecord, Booking>();
+
+/** The Booking message of a record (the same object for the same record: do not modify it). */
 export function toBookingProto(b: BookingRecord): Booking {
+  let message = messages.get(b);
+  if (!message) messages.set(b, (message = bookingMessage(b)));
+  return message;
+}
+
+function bookingMessage(b: BookingRecord): Booking {
   return {
     bookingId: b.bookingId,
     bookingReference: b.reference,

@@ -88,7 +88,10 @@ export function schedulePeer(client: ServiceClient<typeof ScheduleServiceService
           columns: true,
           packed: true,
         },
-        { deadlineMs: LIST_CALL_MS, signal },
+        // Waits for schedule to listen (every process of a mesh starts at once): the listing
+        // starts within a second of schedule being ready, not after the read model's retry
+        // backoff (up to 5 s) runs out.
+        { deadlineMs: LIST_CALL_MS, signal, waitForReady: true },
       ))
         yield listedPage(page);
     },

@@ -103,11 +103,13 @@ const idsOf = (outcome: BatchOutcome | undefined) =>
   outcome?.kind === 'late' ? outcome.rest.map((i) => i.id) : outcome?.batch.map((i) => i.id);
 
 describe('pricing batches', () => {
-  it('are a small first batch, then full ones, in rank order', () => {
+  it('are one call when all fit, else a small first batch, then full ones, in rank order', () => {
     const sizes = (count: number, batchSize: number) =>
       pricingBatches(ranked(count), batchSize).map((b) => b.length);
     expect(sizes(0, 20)).toEqual([]);
     expect(sizes(3, 20)).toEqual([3]);
+    expect(sizes(20, 20)).toEqual([20]);
+    expect(sizes(21, 20)).toEqual([5, 16]);
     expect(sizes(50, 20)).toEqual([5, 20, 20, 5]);
     expect(sizes(7, 2)).toEqual([2, 2, 2, 1]);
     expect(pricingBatches(ranked(12), 5).flat()).toEqual(ranked(12));

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import pLimit from 'p-limit';
 import type { Cabin, PassengerCounts } from '../../gen/ts/flights/v1/common.js';
 import type { PriceItinerariesResponse } from '../../gen/ts/flights/v1/pricing.js';
@@ -9,8 +8,14 @@ import { searchMetrics } from './metrics.js';
 /** Itineraries in the first pricing call: fewer than the rest, so results start sooner. */
 const FIRST_BATCH = 5;
 
-/** The ranked itineraries in pricing batches: a small first one, then `batchSize` each. */
+/**
+ * The ranked itineraries in pricing batches: all in one call when they fit in `batchSize`, else a
+ * small first one, then `batchSize` each. Pricing answers from memory, so a call of 20 costs
+ * about what a call of 5 does, and every call costs both sides a round trip: splitting 20 into
+ * 5 + 15 made each search two calls and did not bring the first message sooner.
+ */
 export function pricingBatches(ranked: FoundItinerary[], batchSize: number): FoundItinerary[][] {
+  if (ranked.length <= batchSize) return ranked.length ? [ranked] : [];
   const batches: FoundItinerary[][] = [];
   const first = Math.min(FIRST_BATCH, batchSize);
   if (ranked.length) batches.push(ranked.slice(0, first));
@@ -46,27 +51,51 @@ export interface PricingPipelineOptions {
 
 type CallResult = { response: PriceItinerariesResponse } | { error: unknown } | { skipped: true };
 
-/** Waits for `call`, the time `atMs` (epoch) or `signal`, whichever comes first. */
-async function until<T>(
+/**
+ * Why the pipeline's own controller aborts: a reason given up front, because `abort()` without
+ * one builds a DOMException (with its stack) every time, once per search.
+ */
+const PIPELINE_ENDED = new Error('the pricing pipeline ended');
+
+/**
+ * Waits for `call`, the time `atMs` (epoch) or `signal`, whichever comes first. A plain timer
+ * and listener, cleared when the first one wins: timers/promises' abortable sleep cost an
+ * AbortController, a DOMException and a rejected promise per batch.
+ */
+function until<T>(
   call: Promise<T>,
   atMs: number,
   signal: AbortSignal,
 ): Promise<T | 'late' | 'aborted'> {
-  if (signal.aborted) return 'aborted';
-  const timer = new AbortController();
-  const onAbort = () => timer.abort();
-  signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    return await Promise.race([
-      call,
-      sleep(Math.max(0, atMs - Date.now()), 'late' as const, { signal: timer.signal }).catch(
-        () => 'aborted' as const,
-      ),
-    ]);
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-    timer.abort();
-  }
+  if (signal.aborted) return Promise.resolve('aborted');
+  return new Promise((resolve, reject) => {
+    const settle = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    };
+    const onAbort = () => {
+      settle();
+      resolve('aborted');
+    };
+    const timer = setTimeout(
+      () => {
+        settle();
+        resolve('late');
+      },
+      Math.max(0, atMs - Date.now()),
+    );
+    signal.addEventListener('abort', onAbort, { once: true });
+    call.then(
+      (value) => {
+        settle();
+        resolve(value);
+      },
+      (error: unknown) => {
+        settle();
+        reject(error);
+      },
+    );
+  });
 }
 
 /**
@@ -85,7 +114,7 @@ export async function* priceInBatches(
   const batches = pricingBatches(ranked, options.batchSize);
   // Aborted when the caller cancels or the pipeline ends: calls in flight stop.
   const work = new AbortController();
-  const stopWork = () => work.abort();
+  const stopWork = () => work.abort(PIPELINE_ENDED);
   signal.addEventListener('abort', stopWork, { once: true });
   let pricingDown = false;
 
@@ -125,7 +154,7 @@ export async function* priceInBatches(
       if (result === 'aborted') return;
       if (result === 'late' || ('error' in result && Date.now() >= cutoffMs - 10)) {
         // Our own time is up: what is found goes out now, unpriced.
-        work.abort();
+        work.abort(PIPELINE_ENDED);
         yield { kind: 'late', rest: batches.slice(next).flat() };
         return;
       }
@@ -140,6 +169,6 @@ export async function* priceInBatches(
     }
   } finally {
     signal.removeEventListener('abort', stopWork);
-    work.abort();
+    work.abort(PIPELINE_ENDED);
   }
 }

@@ -38,7 +38,7 @@ export interface Spawned {
   whilePaused<T>(fn: () => Promise<T>): Promise<T>;
 }
 
-/** Runs a TypeScript entry point the way `npm run start:<service>` does (tsx + tracing hook). */
+/** Runs a TypeScript entry point the way `npm run start:<service>` does (tsx + the telemetry preload). */
 export function spawnEntry(entry: string, env: NodeJS.ProcessEnv): Spawned {
   return spawnProcess(
     process.execPath,

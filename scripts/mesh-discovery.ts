@@ -1,0 +1,73 @@
+/** Discovery for `npm start` (scripts/mesh.ts): Consul, a dev agent it starts, or static addresses. */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+
+const CONSUL_DEV_ADDR = 'http://127.0.0.1:8500';
+
+async function consulAnswers(address: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${address}/v1/status/leader`, { signal: AbortSignal.timeout(1_000) });
+    return res.ok && ((await res.json()) as string) !== '';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Discovery for the local mesh: the agent named by CONSUL_HTTP_ADDR if set; else a Consul dev
+ * agent (found or built by scripts/ensure-tools.sh); else static addresses. MESH_DISCOVERY=static
+ * skips Consul altogether. A dev agent it starts is handed to `adopt` (stopped with the mesh).
+ */
+export async function startDiscovery(
+  root: string,
+  adopt: (agent: ChildProcess) => void,
+): Promise<{ consul?: string; note: string }> {
+  if (process.env.MESH_DISCOVERY === 'static')
+    return { note: 'static addresses (MESH_DISCOVERY=static)' };
+  if (process.env.CONSUL_HTTP_ADDR)
+    return {
+      consul: process.env.CONSUL_HTTP_ADDR,
+      note: `Consul at ${process.env.CONSUL_HTTP_ADDR}`,
+    };
+  if (await consulAnswers(CONSUL_DEV_ADDR))
+    return { consul: CONSUL_DEV_ADDR, note: `Consul already running, UI ${CONSUL_DEV_ADDR}/ui` };
+  const tools = spawnSync('bash', [path.join(root, 'scripts', 'ensure-tools.sh'), 'consul'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const consul = tools.stdout
+    ?.split('\n')
+    .find((l) => l.startsWith('consul='))
+    ?.slice('consul='.length);
+  if (tools.status !== 0 || !consul)
+    return { note: 'static addresses (no consul binary; see above)' };
+  const agent = spawn(
+    consul,
+    ['agent', '-dev', '-ui', '-bind', '127.0.0.1', '-client', '127.0.0.1', '-log-level', 'warn'],
+    { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+  );
+  for (const stream of [agent.stdout, agent.stderr])
+    createInterface({ input: stream }).on('line', (l) => process.stdout.write(`[consul  ] ${l}\n`));
+  adopt(agent);
+  for (let i = 0; i < 200 && !(await consulAnswers(CONSUL_DEV_ADDR)); i++)
+    await new Promise((r) => setTimeout(r, 100));
+  return { consul: CONSUL_DEV_ADDR, note: `Consul dev agent, UI ${CONSUL_DEV_ADDR}/ui` };
+}
+
+/** Waits until Consul lists an instance of `name` as passing. */
+export async function waitRegistered(
+  consul: string,
+  name: string,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const res = await fetch(`${consul}/v1/health/service/${name}?passing=true`).catch(
+      () => undefined,
+    );
+    if (res?.ok && ((await res.json()) as unknown[]).length > 0) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${name} did not turn passing in Consul within ${timeoutMs} ms`);
+}
