@@ -6,12 +6,14 @@
  * 2. 1,000 random real origin–destination pairs (traffic-weighted), searched direct, with up to
  *    1 and up to 2 stops: the pure search in-process (the baseline), then over gRPC through the
  *    real services, each its own process as deployed — schedule (world), pricing, and search,
- *    which loads BENCH_GRPC_DAYS (3) over ListFlights: its load rate, time to ready, memory, then
+ *    which loads BENCH_GRPC_DAYS (all BENCH_DAYS) over ListFlightPages: its load time and rate, the
+ *    CPU time each side spent on it, time to ready, memory, then
  *    time to the first and to the last message of each search, priced, with the ratio to the
  *    in-process baseline. Numbers only; nothing here passes or fails.
  *
  *   npm run bench:search     (BENCH_PAIRS, BENCH_DAYS, BENCH_GRPC_DAYS, BENCH_RESULTS to change;
- *                             BENCH_GRPC_DAYS=0 for the in-process part only)
+ *                             BENCH_GRPC_DAYS=0 for the in-process part only; BENCH_LOAD_ONLY=1
+ *                             for the load of the whole window over gRPC only: no searches)
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,9 +33,14 @@ import { TEST_START_DATE, testDate } from '../test/support/dates.js';
 import { freePort, jsonLines, spawnEntry, type Spawned } from '../test/support/processes.js';
 import { ms, percentiles } from './percentiles.js';
 
-const PAIRS = Number(process.env.BENCH_PAIRS ?? 1000);
+const LOAD_ONLY = process.env.BENCH_LOAD_ONLY === '1';
+const PAIRS = LOAD_ONLY ? 0 : Number(process.env.BENCH_PAIRS ?? 1000);
 const DAYS = Number(process.env.BENCH_DAYS ?? 61);
-const GRPC_DAYS = Number(process.env.BENCH_GRPC_DAYS ?? 3);
+// The whole window by default: search.world_load_s is then measured, not extrapolated from a
+// few days (which left out what grows with the window: the index's growth, GC of a larger heap).
+const GRPC_DAYS = LOAD_ONLY ? DAYS : Number(process.env.BENCH_GRPC_DAYS ?? DAYS);
+/** Days of the in-process part: one when only the load is measured (it needs no baseline). */
+const LOCAL_DAYS = LOAD_ONLY ? 1 : DAYS;
 const RESULTS = Number(process.env.BENCH_RESULTS ?? 20);
 // The test calendar's dates (test/support/dates.ts): ahead of today, so the gRPC part's flights
 // are still on sale whenever the bench runs.
@@ -58,12 +65,15 @@ if (!global.gc)
   console.log('(run with node --expose-gc for memory figures: npm run bench:search does)');
 
 // 1. The index, in-process.
-console.log(`world schedule, ${DAYS} days from ${START}`);
+console.log(`world schedule, ${LOCAL_DAYS} days from ${START}`);
 let t = performance.now();
 const ref = loadReferenceData();
 const patterns = generateTimetable(ref, { seed: 1, size: 'world', effectiveFrom: START });
 const records: FlightRecord[] = [];
-for (const f of datedFlights(patterns, ref, { fromDate: START, toDate: addDays(START, DAYS - 1) }))
+for (const f of datedFlights(patterns, ref, {
+  fromDate: START,
+  toDate: addDays(START, LOCAL_DAYS - 1),
+}))
   records.push({
     flightId: f.flightId,
     carrier: f.carrier,
@@ -125,7 +135,7 @@ for (const [origin, destination] of pairs)
     sort: 'price',
     limit: RESULTS,
   });
-for (const maxStops of [0, 1, 2]) {
+for (const maxStops of PAIRS > 0 ? [0, 1, 2] : []) {
   const sample: number[] = [];
   let found = 0;
   let none = 0;
@@ -166,7 +176,7 @@ const start = async (entry: string, env: Record<string, string>, ready = 'ready:
 const figures: string[] = [];
 try {
   const scheduleSpawned = performance.now();
-  await start('services/schedule/main.ts', {
+  const scheduleProcess = await start('services/schedule/main.ts', {
     PORT: String(ports.schedule),
     DATA_DIR: path.join(work, 'schedule'),
     SCHEDULE_SIZE: 'world',
@@ -181,6 +191,12 @@ try {
     DATA_DIR: path.join(work, 'pricing'),
     SCHEDULE_ADDR: `127.0.0.1:${ports.schedule}`,
   });
+  /** CPU seconds (user + system) a process has used, from /proc. */
+  const cpuSeconds = (pid: number) => {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  };
+  const scheduleCpuBefore = cpuSeconds(scheduleProcess.child.pid!);
   t = performance.now();
   const search = await start(
     'services/search/main.ts',
@@ -194,6 +210,7 @@ try {
     },
     'read model fully loaded',
   );
+  const scheduleCpu = cpuSeconds(scheduleProcess.child.pid!) - scheduleCpuBefore;
   const logs = jsonLines(search.lines);
   const readyLine = logs.find(
     (l) => l.msg === 'read model ready; loading the rest of the window behind it',
@@ -204,8 +221,14 @@ try {
   const rate = Number(loaded.flights) / (loadMs / 1000);
   console.log(
     `  search: ready (1st day, ${Number(readyLine.flights).toLocaleString()} flights) ${ms(Number(readyLine.ms))} after its start; ` +
-      `all ${GRPC_DAYS} days (${Number(loaded.flights).toLocaleString()} flights) in ${ms(loadMs)}, ${Math.round(rate).toLocaleString()} flights/s over ListFlights; ` +
+      `all ${GRPC_DAYS} days (${Number(loaded.flights).toLocaleString()} flights) in ${ms(loadMs)}, ${Math.round(rate).toLocaleString()} flights/s over ListFlightPages; ` +
       `${ms(performance.now() - t)} from spawn`,
+  );
+  // On a busy machine the wall time mostly measures the other processes; CPU time does not.
+  console.log(
+    `  CPU time over the load: search ${(Number(loaded.cpu_ms) / 1000).toFixed(1)} s ` +
+      `(${((Number(loaded.cpu_ms) * 1000) / Number(loaded.flights)).toFixed(2)} µs/flight), ` +
+      `schedule ${scheduleCpu.toFixed(1)} s (${((scheduleCpu * 1e6) / Number(loaded.flights)).toFixed(2)} µs/flight, its idle timers included)`,
   );
   console.log(
     `  search process: RSS ${rss ? (Number(rss[1]) / 1024).toFixed(0) : '?'} MB, index ${loaded.index_mb} MB` +
@@ -223,7 +246,7 @@ try {
     defaultDeadlineMs: 10_000,
   });
   console.log(`\n  ${PAIRS} pairs, max ${RESULTS} results, priced:`);
-  for (const maxStops of [0, 1, 2]) {
+  for (const maxStops of PAIRS > 0 ? [0, 1, 2] : []) {
     const first: number[] = [];
     const last: number[] = [];
     let partial = 0;

@@ -108,10 +108,15 @@ export function registerOidcLogin(
     tokenSet(await oidc.refreshTokenGrant(await provider(), refreshToken)),
   );
 
-  const failed = (reply: FastifyReply, why: string, err?: unknown) => {
+  /**
+   * Back to the page the traveller left (`returnTo`, its query included, so a search is still
+   * there), marked `signin=failed` for the page to say so.
+   */
+  const failed = (reply: FastifyReply, why: string, err?: unknown, returnTo = '/') => {
     log.warn({ err: err instanceof Error ? err.message : err }, `sign-in failed: ${why}`);
     reply.clearCookie(FLOW_COOKIE, { path: '/auth' });
-    return reply.header('cache-control', 'no-store').redirect('/?signin=failed');
+    const back = `${returnTo}${returnTo.includes('?') ? '&' : '?'}signin=failed`;
+    return reply.header('cache-control', 'no-store').redirect(back);
   };
   const origin = (req: FastifyRequest) => `${req.protocol}://${req.host}`;
 
@@ -120,7 +125,12 @@ export function registerOidcLogin(
     try {
       config = await provider();
     } catch (err) {
-      return failed(reply, 'the identity service is not reachable', err);
+      return failed(
+        reply,
+        'the identity service is not reachable',
+        err,
+        safeReturnTo((req.query as Record<string, unknown>).returnTo),
+      );
     }
     const verifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
@@ -172,7 +182,7 @@ export function registerOidcLogin(
       );
       await sessions.start(reply, tokenSet(tokens));
     } catch (err) {
-      return failed(reply, 'the provider did not sign this browser in', err);
+      return failed(reply, 'the provider did not sign this browser in', err, flow.returnTo);
     }
     reply.clearCookie(FLOW_COOKIE, { path: '/auth' });
     return reply.header('cache-control', 'no-store').redirect(flow.returnTo);

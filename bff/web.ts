@@ -36,6 +36,13 @@ const CONTENT_SECURITY_POLICY = [
   "object-src 'none'",
 ].join('; ');
 
+/**
+ * The site's icon (web/public/favicon.svg, copied to the build's root): at the path index.html
+ * links, and at /favicon.ico, which browsers and tools ask for without looking at any page.
+ * Not content-hashed, so cached for a day rather than for ever.
+ */
+export const FAVICON_PATHS = ['/favicon.svg', '/favicon.ico'] as const;
+
 export async function registerWeb(app: FastifyInstance, root = WEB_ROOT): Promise<void> {
   await app.register(fastifyStatic, {
     root: path.join(root, 'assets'),
@@ -47,6 +54,25 @@ export async function registerWeb(app: FastifyInstance, root = WEB_ROOT): Promis
     index: false,
     schemaHide: true,
   });
+
+  for (const icon of FAVICON_PATHS)
+    app.get(icon, { schema: { hide: true } }, (_req, reply) => {
+      if (!existsSync(path.join(root, 'favicon.svg')))
+        return sendProblem(
+          reply,
+          new HttpProblem(
+            404,
+            'not-found',
+            'Not found',
+            'no icon: the web front end is not built',
+          ).toResponse(),
+        );
+      return reply
+        .type('image/svg+xml')
+        .header('cache-control', 'public, max-age=86400')
+        .header('x-content-type-options', 'nosniff')
+        .sendFile('favicon.svg', root, { cacheControl: false });
+    });
 
   for (const page of WEB_PAGES) {
     app.get(page, { schema: { hide: true } }, (_req, reply) => {

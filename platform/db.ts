@@ -88,8 +88,27 @@ class PostgresDatabase implements Database {
   readonly kind = 'postgres';
   constructor(private readonly pool: pg.Pool) {}
 
+  /**
+   * One statement on a pooled session. Not pg's `pool.query`: that closes the session after
+   * any error, so every statement PostgreSQL refuses (a unique violation, a lock timeout, a
+   * raised exception) cost a new connection, a backend started and authenticated, which under
+   * contention (a sell-out's losers) was most of the work. A refused statement (severity ERROR)
+   * leaves its session usable: it goes back to the pool; a broken session does not.
+   */
   async query<R extends object>(text: string, params?: unknown[]): Promise<R[]> {
-    return (await this.pool.query<R>(text, params)).rows;
+    const client = await this.pool.connect();
+    let lost: Error | undefined;
+    const onError = (err: Error) => (lost = err);
+    client.on('error', onError);
+    try {
+      return (await client.query<R>(text, params)).rows;
+    } catch (err) {
+      if (!(err instanceof pg.DatabaseError && err.severity === 'ERROR')) lost ??= err as Error;
+      throw err;
+    } finally {
+      client.off('error', onError);
+      client.release(lost);
+    }
   }
 
   async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {

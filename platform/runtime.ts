@@ -45,11 +45,15 @@ export interface Runtime<S extends z.ZodRawShape, N extends string = string> {
   readonly certificates: ConsulCertificates | undefined;
   /** PostgreSQL via DATABASE_URL, else the embedded store in DATA_DIR (default ./data/<name>). */
   database(migrations: Migration[], limits?: SessionLimits): Promise<Database>;
-  /** A typed client of another service, found through Consul or static addresses. */
+  /**
+   * A typed client of another service, found through Consul or static addresses; `options`
+   * gives its deadlines and any grpc-js channel options of its own (e.g. a larger flow-control
+   * window for a client of bulk streams).
+   */
   client<D extends ServiceDef>(
     service: N,
     definition: D,
-    deadlines: Pick<ClientOptions<D>, 'defaultDeadlineMs' | 'methodDeadlinesMs'>,
+    options: Pick<ClientOptions<D>, 'defaultDeadlineMs' | 'methodDeadlinesMs' | 'channelOptions'>,
   ): ServiceClient<D>;
   /**
    * Runs `job` every `intervalMs` ms in the background (see startPeriodic: one run at a time,
@@ -114,7 +118,7 @@ export function openRuntime<S extends z.ZodRawShape, N extends string>(
       stops.push(() => db.close());
       return db;
     },
-    client(service, definition, deadlines) {
+    client(service, definition, { channelOptions, ...deadlines }) {
       const target = targetFor(
         service,
         addresses[services[service].addrEnv]!,
@@ -126,7 +130,10 @@ export function openRuntime<S extends z.ZodRawShape, N extends string>(
         credentials,
         // TLS server name: the peer's service name, not the IP address Consul reports (which
         // SNI may not carry); the SPIFFE check (meshChannelCredentials) is what verifies it.
-        channelOptions: certificates ? { 'grpc.ssl_target_name_override': service } : undefined,
+        channelOptions: {
+          ...(certificates && { 'grpc.ssl_target_name_override': service }),
+          ...channelOptions,
+        },
         ...deadlines,
         guard: guardOf(service),
       });

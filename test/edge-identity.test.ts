@@ -1,4 +1,4 @@
-import { randomUUID, generateKeyPairSync } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,7 +12,7 @@ import { IDENTITY_FILES, SDS_SECRETS } from '../platform/identity-files.js';
 import { createLogger } from '../platform/logger.js';
 import { meshChannelCredentials } from '../platform/mtls.js';
 import { ProtoJsonChecker } from './deploy/proto-json.js';
-import { startConsul, waitPassing, type ConsulAgent } from './support/consul.js';
+import { rotateConnectCa, startConsul, waitPassing, type ConsulAgent } from './support/consul.js';
 import { spawnEntry, ROOT, type Spawned } from './support/processes.js';
 import { startPricing, type PricingFixture } from './support/pricing.js';
 
@@ -168,15 +168,7 @@ describe('edge identity sidecar: files a TLS client (Envoy) uses against a mesh 
 
   it('rewrites the files when the CA rotates, and the new ones get in', async () => {
     const before = file(IDENTITY_FILES.cert).toString();
-    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-    const res = await fetch(`${consul.address}/v1/connect/ca/configuration`, {
-      method: 'PUT',
-      body: JSON.stringify({
-        Provider: 'consul',
-        Config: { PrivateKey: privateKey.export({ type: 'sec1', format: 'pem' }) },
-      }),
-    });
-    expect(res.status, await res.text()).toBe(200);
+    await rotateConnectCa(consul);
     for (let i = 0; i < 600 && file(IDENTITY_FILES.cert).toString() === before; i++)
       await new Promise((r) => setTimeout(r, 100));
     expect(file(IDENTITY_FILES.cert).toString()).not.toBe(before);

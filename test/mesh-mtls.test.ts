@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,7 +14,7 @@ import { createClient } from '../platform/clients.js';
 import { ConsulCertificates } from '../platform/connect-ca.js';
 import { createLogger } from '../platform/logger.js';
 import { meshChannelCredentials } from '../platform/mtls.js';
-import { startConsul, waitPassing, type ConsulAgent } from './support/consul.js';
+import { rotateConnectCa, startConsul, waitPassing, type ConsulAgent } from './support/consul.js';
 import { startPricing, type PricingFixture } from './support/pricing.js';
 import { startSchedule, TEST_START_DATE, type ScheduleFixture } from './support/schedule.js';
 import { toolPath } from './support/tools.js';
@@ -249,15 +248,7 @@ describe('mesh mTLS and intentions (Consul CA)', () => {
     const before = await servedSerial(schedule.running.port, probe.current);
     // A new root key: Consul's built-in CA rotates to a root made from it (cross-signed), and
     // re-issues every leaf; the blocking queries bring the new leaf and roots to the services.
-    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-    const res = await fetch(`${consul.address}/v1/connect/ca/configuration`, {
-      method: 'PUT',
-      body: JSON.stringify({
-        Provider: 'consul',
-        Config: { PrivateKey: privateKey.export({ type: 'sec1', format: 'pem' }) },
-      }),
-    });
-    expect(res.status, await res.text()).toBe(200);
+    await rotateConnectCa(consul);
     let after = before;
     for (let i = 0; i < 900 && after === before; i++) {
       await new Promise((r) => setTimeout(r, 100));

@@ -207,8 +207,8 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
     async *listFlightPages(request, ctx): AsyncGenerator<ListFlightPagesResponse> {
       const r = validate(requests.listFlightsRequest, request);
       const pageSize = validate(requests.pageSizeRequest, request);
-      if (request.columns) {
-        yield* columnPages(r, pageSize, ctx.signal);
+      if (request.columns || request.packed) {
+        yield* columnPages(r, pageSize, ctx.signal, request.packed);
         return;
       }
       const { cursor, flights } = await listing(r);
@@ -217,11 +217,11 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
         if (ctx.signal.aborted) return;
         page.push(toFlightProto(f, catalog));
         if (page.length === pageSize) {
-          yield { flights: page, cursor, columns: undefined };
+          yield { flights: page, cursor, columns: undefined, packed: undefined };
           page = [];
         }
       }
-      if (page.length > 0) yield { flights: page, cursor, columns: undefined };
+      if (page.length > 0) yield { flights: page, cursor, columns: undefined, packed: undefined };
     },
 
     async getAvailability(request) {

@@ -26,21 +26,20 @@ interface HoldRow {
   expires_at: Date;
 }
 
-/** Thrown inside a hold's transaction to roll it back: a cabin did not have the seats. */
-class ShortOfSeats extends Error {}
-
 const notFound = (holdId: string) => failed({ kind: 'hold-not-found' as const, holdId });
 
 const DEADLOCK = '40P01';
 
 /**
- * HoldSeats in one statement: the hold row (unless the id is taken), every item's seats taken from
- * its cabin if the cabin still has them (a row made on first use, with the timetable's capacity),
- * and the items recorded. The caller commits only when the hold is new and every item was taken.
- * One statement rather than five: the cabin's row lock is held for one round trip to COMMIT, not
- * four, which is what a sell-out's queue of buyers waits on.
+ * HoldSeats in one statement, committed on its own: the hold row (unless the id is taken), every
+ * item's seats taken from its cabin if the cabin still has them (a row made on first use, with
+ * the timetable's capacity), and the items recorded. When the hold is new and a cabin did not
+ * have the seats, the statement fails with SHORT_OF_SEATS (hold_short_of_seats(), migration 3),
+ * which undoes all of it. One statement and no BEGIN … COMMIT: the cabin's row lock is held
+ * from the statement to its commit, with no round trip to the client in between, which is what a
+ * sell-out's queue of buyers waits on; and one round trip per hold, not three.
  * With $8 (sell) the hold is made CONFIRMED and the seats are taken as sold, not held: HoldSeats
- * and ConfirmHold in one transaction, one commit.
+ * and ConfirmHold in one statement, one commit.
  * $1 hold id, $2 now, $3 expiry, $4..$7 flight ids, cabins, seats, capacities (canonical order),
  * $8 sell.
  */
@@ -63,8 +62,19 @@ taken AS (
   RETURNING inv.flight_id),
 items AS (
   INSERT INTO hold_items (hold_id, flight_id, cabin, seats)
-  SELECT hold.hold_id, w.flight_id, w.cabin, w.seats FROM hold, wanted w)
-SELECT (SELECT count(*) FROM hold)::int AS inserted, (SELECT count(*) FROM taken)::int AS taken`;
+  SELECT hold.hold_id, w.flight_id, w.cabin, w.seats FROM hold, wanted w),
+counted AS (
+  SELECT (SELECT count(*) FROM hold)::int AS inserted, (SELECT count(*) FROM taken)::int AS taken)
+SELECT inserted, taken,
+       CASE WHEN inserted > 0 AND taken < cardinality($4::text[]) THEN hold_short_of_seats() END
+         AS short
+FROM counted`;
+
+/** The SQLSTATE hold_short_of_seats() raises (migration 3). */
+const SHORT_OF_SEATS = 'FM001';
+
+/** Failures after which a statement is simply run again (as Database.transaction does). */
+const RETRYABLE = new Set(['40001', '40P01', '55P03']);
 
 /**
  * ConfirmHold of a live HELD hold in one statement (the common case): the hold becomes CONFIRMED
@@ -178,39 +188,50 @@ export class HoldStore {
     sell: boolean,
   ): Promise<Outcome<HoldRecord, HoldFailure>> {
     const expiresAt = holdExpiry(now, ttlSeconds);
-    try {
-      return await this.committed(async (tx, changes) => {
-        const [r] = await tx.query<{ inserted: number; taken: number }>(HOLD_SQL, [
-          holdId,
-          now,
-          expiresAt,
-          ordered.map((i) => i.flightId),
-          ordered.map((i) => i.cabin),
-          ordered.map((i) => i.seats),
-          ordered.map((i) => this.inventory.capacityOf(i.flightId, i.cabin)),
-          sell,
-        ]);
-        if (r!.inserted === 0) {
-          const existing = await this.load(tx, holdId, false);
-          if (!existing) throw new Error(`hold ${holdId} vanished`);
-          return existingHoldOutcome(existing, ordered);
+    const params = [
+      holdId,
+      now,
+      expiresAt,
+      ordered.map((i) => i.flightId),
+      ordered.map((i) => i.cabin),
+      ordered.map((i) => i.seats),
+      ordered.map((i) => this.inventory.capacityOf(i.flightId, i.cabin)),
+      sell,
+    ];
+    let made: 'new' | 'taken' | 'short';
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const [r] = await this.db.query<{ inserted: number }>(HOLD_SQL, params);
+        made = r!.inserted > 0 ? 'new' : 'taken';
+        break;
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (code === SHORT_OF_SEATS) {
+          made = 'short';
+          break;
         }
-        // A cabin short of seats: roll back the hold and whatever items were taken.
-        if (r!.taken < ordered.length) throw new ShortOfSeats();
-        changes.push({ items: ordered, to: 'HELD' });
-        if (sell) changes.push({ items: ordered, to: 'CONFIRMED' });
-        return succeeded<HoldRecord>({
-          holdId,
-          status: sell ? 'CONFIRMED' : 'HELD',
-          items: ordered,
-          createdAt: now,
-          expiresAt,
-        });
-      });
-    } catch (err) {
-      if (!(err instanceof ShortOfSeats)) throw err;
+        if (attempt >= 5 || !code || !RETRYABLE.has(code)) throw err;
+      }
     }
-    // Counted after the rollback, so the seats this hold took from other cabins are not missing.
+    if (made === 'taken') {
+      // The id was taken (by a hold committed before this statement, or it waited for it).
+      const existing = await this.load(this.db, holdId, false);
+      if (!existing) throw new Error(`hold ${holdId} vanished`);
+      return existingHoldOutcome(existing, ordered);
+    }
+    if (made === 'new') {
+      const changes: HoldChange[] = [{ items: ordered, to: 'HELD' }];
+      if (sell) changes.push({ items: ordered, to: 'CONFIRMED' });
+      countSeatMoves(changes);
+      return succeeded<HoldRecord>({
+        holdId,
+        status: sell ? 'CONFIRMED' : 'HELD',
+        items: ordered,
+        createdAt: now,
+        expiresAt,
+      });
+    }
+    // Counted after the failed statement, so the seats it took from other cabins are not missing.
     const seats = await Promise.all(ordered.map((i) => this.inventory.available(this.db, i)));
     const short = Math.max(
       0,

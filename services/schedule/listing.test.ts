@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FlightStatus, type Flight } from '../../gen/ts/flights/v1/common.js';
-import type { FlightColumns, ListFlightPagesRequest } from '../../gen/ts/flights/v1/schedule.js';
+import type {
+  FlightColumns,
+  ListFlightPagesRequest,
+  PackedFlightColumns,
+} from '../../gen/ts/flights/v1/schedule.js';
 import {
   TEST_START_DATE,
   expectInvalidField,
@@ -49,9 +53,42 @@ function rows(c: FlightColumns) {
   });
 }
 
+/**
+ * Packed columns read back as FlightColumns, each entry read from the bytes at its width, in
+ * little-endian order as the contract says (not through typed arrays, which take the host's
+ * order).
+ */
+function unpacked(p: PackedFlightColumns): FlightColumns {
+  const read = (bytes: Buffer, width: number, at: (b: Buffer, offset: number) => number) => {
+    expect(bytes.length).toBe(p.count * width);
+    return Array.from({ length: p.count }, (_, i) => at(bytes, i * width));
+  };
+  const u16 = (b: Buffer) => read(b, 2, (x, o) => x.readUInt16LE(o));
+  const u32 = (b: Buffer) => read(b, 4, (x, o) => x.readUInt32LE(o));
+  const i16 = (b: Buffer) => read(b, 2, (x, o) => x.readInt16LE(o));
+  const f64 = (b: Buffer) => read(b, 8, (x, o) => x.readDoubleLE(o));
+  return {
+    strings: p.strings,
+    carrierCode: u16(p.carrierCode),
+    origin: u16(p.origin),
+    destination: u16(p.destination),
+    departureDate: u16(p.departureDate),
+    aircraftCode: u16(p.aircraftCode),
+    flightNumber: u32(p.flightNumber),
+    departureMs: f64(p.departureMs),
+    arrivalMs: f64(p.arrivalMs),
+    departureOffsetMinutes: i16(p.departureOffsetMinutes),
+    arrivalOffsetMinutes: i16(p.arrivalOffsetMinutes),
+    durationMinutes: u32(p.durationMinutes),
+    distanceKm: u32(p.distanceKm),
+    status: read(p.status, 1, (x, o) => x.readUInt8(o)),
+    version: u32(p.version),
+  };
+}
+
 const withoutNamesAndCabins = ({ carrierName: _n, cabins: _c, ...rest }: Flight) => rest;
 
-async function listFlights(r: Omit<ListFlightPagesRequest, 'pageSize' | 'columns'>) {
+async function listFlights(r: Omit<ListFlightPagesRequest, 'pageSize' | 'columns' | 'packed'>) {
   const out: Flight[] = [];
   const cursors = new Set<string>();
   for await (const m of s.client.listFlights(r, LONG)) {
@@ -68,12 +105,14 @@ async function pages(r: ListFlightPagesRequest) {
   const columns: ReturnType<typeof rows> = [];
   for await (const m of s.client.listFlightPages(r, LONG)) {
     cursors.add(m.cursor);
-    if (m.columns) {
+    const page = m.packed ? unpacked(m.packed) : m.columns;
+    if (m.packed) expect(m.columns).toBeUndefined();
+    if (page) {
       expect(m.flights).toEqual([]);
-      columns.push(...rows(m.columns));
+      columns.push(...rows(page));
     }
     flights.push(...m.flights);
-    sizes.push(m.columns ? m.columns.flightNumber.length : m.flights.length);
+    sizes.push(page ? page.flightNumber.length : m.flights.length);
   }
   return { sizes, cursors, flights, columns };
 }
@@ -116,14 +155,25 @@ describe('ListFlightPages', () => {
         expect(statuses.has(FlightStatus.FLIGHT_STATUS_RETIMED)).toBe(true);
         expect(statuses.has(FlightStatus.FLIGHT_STATUS_CANCELLED)).toBe(includeCancelled);
 
-        const asFlights = await pages({ ...range, pageSize: 0, columns: false });
+        const asFlights = await pages({ ...range, pageSize: 0, columns: false, packed: false });
         expect(asFlights.flights).toEqual(want.flights);
         expect(asFlights.sizes.slice(0, -1).every((n) => n === 1000)).toBe(true);
 
-        const asColumns = await pages({ ...range, pageSize: 700, columns: true });
+        const asColumns = await pages({ ...range, pageSize: 700, columns: true, packed: false });
         expect(asColumns.columns).toEqual(want.flights.map(withoutNamesAndCabins));
         expect(asColumns.sizes.slice(0, -1).every((n) => n === 700)).toBe(true);
         expect([...asColumns.cursors]).toEqual([...want.cursors]);
+
+        // Packed, with or without `columns` (packed wins), in pages of the most and of 700.
+        for (const [pageSize, columns] of [
+          [5000, true],
+          [700, false],
+        ] as const) {
+          const asPacked = await pages({ ...range, pageSize, columns, packed: true });
+          expect(asPacked.columns).toEqual(want.flights.map(withoutNamesAndCabins));
+          expect(asPacked.sizes.slice(0, -1).every((n) => n === pageSize)).toBe(true);
+          expect([...asPacked.cursors]).toEqual([...want.cursors]);
+        }
       },
     );
 
@@ -136,9 +186,11 @@ describe('ListFlightPages', () => {
       includeCancelled: true,
     };
     const want = await listFlights(range);
-    const got = await pages({ ...range, pageSize: 1, columns: true });
-    expect(got.columns).toEqual(want.flights.map(withoutNamesAndCabins));
-    expect(got.sizes.every((n) => n === 1)).toBe(true);
+    for (const packed of [false, true]) {
+      const got = await pages({ ...range, pageSize: 1, columns: true, packed });
+      expect(got.columns).toEqual(want.flights.map(withoutNamesAndCabins));
+      expect(got.sizes.every((n) => n === 1)).toBe(true);
+    }
   });
 
   it('answers a page size over the most with INVALID_ARGUMENT naming it', async () => {
@@ -150,6 +202,7 @@ describe('ListFlightPages', () => {
       includeCancelled: false,
       pageSize: 5001,
       columns: true,
+      packed: true,
     });
     expectInvalidField(await failure(bad), 'page_size');
   });

@@ -1,6 +1,6 @@
 import type { ListFlightPagesResponse } from '../../gen/ts/flights/v1/schedule.js';
 import type { Catalog, OperatedFlight } from './catalog.js';
-import { FlightColumnsPage } from './mapping.js';
+import { FlightColumnsPage, PackedColumnsPage, PatternCodes } from './mapping.js';
 import type { OverrideView } from './override-view.js';
 import type * as requests from './requests.js';
 
@@ -35,20 +35,38 @@ export function listings(catalog: Catalog, overrides: OverrideView) {
     return { cursor, flights: operatedFlights() };
   }
 
+  /** The patterns' codes as integers, made on the first packed listing (then kept). */
+  let codes: PatternCodes | undefined;
+
   /**
    * The listing of `listing()` as column pages of `pageSize` flights: the bulk path (search
-   * loads the world's 61 days through it). Timetabled flights go from a day's columns into the
-   * page without an object per flight; only the few with an override are made whole.
+   * loads the world's 61 days through it), as FlightColumns or, `packed`, PackedFlightColumns.
+   * Timetabled flights go from a day's columns into the page without an object per flight; only
+   * the few with an override are made whole.
    */
   async function* columnPages(
     r: requests.ListFlightsQuery,
     pageSize: number,
     signal: AbortSignal,
+    packed = false,
   ): AsyncGenerator<ListFlightPagesResponse> {
     await overrides.catchUp();
     const cursor = String(overrides.cursor);
     const changed = catalog.overridesByPattern(overrides.between(r.fromDate, r.toDate));
-    const page = new FlightColumnsPage();
+    let page: FlightColumnsPage | PackedColumnsPage;
+    let message: () => ListFlightPagesResponse;
+    if (packed) {
+      const builder = new PackedColumnsPage(
+        (codes ??= new PatternCodes(catalog.patterns)),
+        pageSize,
+      );
+      message = () => ({ flights: [], cursor, columns: undefined, packed: builder.take() });
+      page = builder;
+    } else {
+      const builder = new FlightColumnsPage(catalog.patterns);
+      message = () => ({ flights: [], cursor, columns: builder.take(), packed: undefined });
+      page = builder;
+    }
     for (const day of catalog.departureDays({
       fromDate: r.fromDate,
       toDate: r.toDate,
@@ -56,9 +74,10 @@ export function listings(catalog: Catalog, overrides: OverrideView) {
       destination: r.destination || undefined,
     })) {
       const changedToday = changed.get(day.date);
+      page.startDay(day);
       for (let i = 0; i < day.count; i++) {
         const override = changedToday?.get(day.pattern[i]!);
-        if (!override) page.addScheduled(catalog.patterns[day.pattern[i]!]!, day, i);
+        if (!override) page.addScheduled(day, i);
         else {
           const op = catalog.operated(catalog.flightAt(day, i), override);
           if (op.status === 'CANCELLED' && !r.includeCancelled) continue;
@@ -66,11 +85,11 @@ export function listings(catalog: Catalog, overrides: OverrideView) {
         }
         if (page.size === pageSize) {
           if (signal.aborted) return;
-          yield { flights: [], cursor, columns: page.take() };
+          yield message();
         }
       }
     }
-    if (page.size > 0 && !signal.aborted) yield { flights: [], cursor, columns: page.take() };
+    if (page.size > 0 && !signal.aborted) yield message();
   }
 
   return { listing, columnPages };

@@ -79,4 +79,15 @@ CREATE TRIGGER inventory_stamp_xid BEFORE INSERT OR UPDATE ON inventory
 CREATE INDEX inventory_changed_xid ON inventory (changed_xid);
 `,
   },
+  {
+    version: 3,
+    sql: `
+-- HoldSeats is one statement in its own transaction (hold-store.ts, HOLD_SQL): when a cabin is
+-- short of seats it calls this, and the error undoes the whole statement, hold row and items
+-- included, as a ROLLBACK did when it was one statement between BEGIN and COMMIT. A function,
+-- not an expression in the statement, so that PostgreSQL cannot evaluate it while planning.
+CREATE FUNCTION hold_short_of_seats() RETURNS int LANGUAGE plpgsql VOLATILE
+  AS $$ BEGIN RAISE EXCEPTION 'a cabin is short of seats' USING ERRCODE = 'FM001'; END $$;
+`,
+  },
 ];

@@ -1,8 +1,10 @@
 import { FlightStatus, type Flight, type FlightSegment } from '../../gen/ts/flights/v1/common.js';
 import type { PriceItinerariesResponse } from '../../gen/ts/flights/v1/pricing.js';
+import { endianness } from 'node:os';
 import {
   ScheduleEventType,
   type ListFlightPagesResponse,
+  type PackedFlightColumns,
   type WatchScheduleResponse,
 } from '../../gen/ts/flights/v1/schedule.js';
 import { PriceStatus, SortOrder, type Itinerary } from '../../gen/ts/flights/v1/search.js';
@@ -79,6 +81,7 @@ export interface ListedPage {
  * copy: a world listing is ~4M flights); a page that came as Flight messages is mapped whole.
  */
 export function listedPage(r: ListFlightPagesResponse): ListedPage {
+  if (r.packed) return { cursor: r.cursor, records: [], batch: unpackedBatch(r.packed) };
   const c = r.columns;
   if (!c) return { cursor: r.cursor, records: r.flights.map(flightRecord) };
   return {
@@ -101,6 +104,61 @@ export function listedPage(r: ListFlightPagesResponse): ListedPage {
       version: c.version,
       cancelled: c.status.map((s) => s === FlightStatus.FLIGHT_STATUS_CANCELLED),
     },
+  };
+}
+
+// Typed arrays read in the platform's byte order, and packed columns are little-endian.
+const LITTLE_ENDIAN = endianness() === 'LE';
+
+type NumberArray = Float64Array | Uint32Array | Uint16Array | Int16Array | Uint8Array;
+
+/**
+ * A packed column's bytes as a typed array of `count` entries: a view of the decoded message's
+ * bytes when they are aligned for the type (the usual case), else a copy. Throws when the
+ * length is not count × the type's width (a malformed page).
+ */
+function column<T extends NumberArray>(
+  bytes: Uint8Array,
+  count: number,
+  Type: {
+    new (buffer: ArrayBufferLike, byteOffset: number, length: number): T;
+    BYTES_PER_ELEMENT: number;
+  },
+  name: string,
+): T {
+  if (!LITTLE_ENDIAN) throw new Error('packed flight columns need a little-endian platform');
+  const width = Type.BYTES_PER_ELEMENT;
+  if (bytes.byteLength !== count * width)
+    throw new Error(
+      `packed flight columns: ${name} has ${bytes.byteLength} bytes, not ${count} × ${width}`,
+    );
+  const aligned = bytes.byteOffset % width === 0 ? bytes : new Uint8Array(bytes);
+  return new Type(aligned.buffer, aligned.byteOffset, count);
+}
+
+/** A PackedFlightColumns page as a batch of typed arrays (no number decoded one at a time). */
+export function unpackedBatch(p: PackedFlightColumns): FlightBatch {
+  const n = p.count;
+  const status = column(p.status, n, Uint8Array, 'status');
+  const cancelled = new Uint8Array(n);
+  for (let i = 0; i < n; i++)
+    cancelled[i] = status[i] === FlightStatus.FLIGHT_STATUS_CANCELLED ? 1 : 0;
+  return {
+    strings: p.strings,
+    carrier: column(p.carrierCode, n, Uint16Array, 'carrier_code'),
+    origin: column(p.origin, n, Uint16Array, 'origin'),
+    destination: column(p.destination, n, Uint16Array, 'destination'),
+    departureDate: column(p.departureDate, n, Uint16Array, 'departure_date'),
+    aircraft: column(p.aircraftCode, n, Uint16Array, 'aircraft_code'),
+    flightNumber: column(p.flightNumber, n, Uint32Array, 'flight_number'),
+    departureMs: column(p.departureMs, n, Float64Array, 'departure_ms'),
+    arrivalMs: column(p.arrivalMs, n, Float64Array, 'arrival_ms'),
+    departureOffset: column(p.departureOffsetMinutes, n, Int16Array, 'departure_offset_minutes'),
+    arrivalOffset: column(p.arrivalOffsetMinutes, n, Int16Array, 'arrival_offset_minutes'),
+    durationMinutes: column(p.durationMinutes, n, Uint32Array, 'duration_minutes'),
+    distanceKm: column(p.distanceKm, n, Uint32Array, 'distance_km'),
+    version: column(p.version, n, Uint32Array, 'version'),
+    cancelled,
   };
 }
 

@@ -1,11 +1,11 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
 import { addDays, type RollingWindow } from '../../flights/calendar.js';
 import { retryDelayMs } from '../../platform/backoff.js';
 import type { Logger } from '../../platform/logger.js';
 import { startPeriodic, type PeriodicJob } from '../../platform/periodic.js';
 import { coverage, type Coverage } from './domain/coverage.js';
 import { FlightIndex } from './domain/flight-index.js';
-import type { FeedMessage } from './mapping.js';
+import type { FeedMessage, ListedPage } from './mapping.js';
 import { searchMetrics } from './metrics.js';
 import { scheduleFailure, type SchedulePeer } from './peers.js';
 
@@ -152,18 +152,16 @@ export class ScheduleReadModel {
     this.generation = generation;
     const signal = AbortSignal.any([this.stopped.signal, generation.signal]);
     const started = performance.now();
+    // This process's CPU time (user + system) over the load: the figure to compare on a busy
+    // machine, where the wall time mostly measures the other processes.
+    const cpuAtStart = process.cpuUsage();
     const index = new FlightIndex();
     const { from, to } = this.options.window.current;
     const first = !this.isReady;
     const swapAfter = first ? minDate(addDays(from, this.options.readyDays - 1), to) : to;
 
-    let cursor = '';
-    for (let day = from; day <= swapAfter; day = addDays(day, this.options.chunkDays)) {
-      const last = minDate(addDays(day, this.options.chunkDays - 1), swapAfter);
-      const chunkCursor = await this.loadChunk(index, day, last, signal);
-      // The first listing's cursor is the oldest: following from it misses nothing later.
-      cursor ||= chunkCursor;
-    }
+    // The first listing's cursor is the oldest: following from it misses nothing later.
+    const cursor = await this.loadChunks(index, from, swapAfter, to, signal);
     if (signal.aborted) return;
     this.index = index;
     this.cursor = cursor;
@@ -188,12 +186,11 @@ export class ScheduleReadModel {
       'read model ready; loading the rest of the window behind it',
     );
     this.fullyLoaded = (async () => {
-      for (let day = addDays(swapAfter, 1); day <= to; day = addDays(day, this.options.chunkDays)) {
-        const last = minDate(addDays(day, this.options.chunkDays - 1), to);
-        await this.loadChunk(index, day, last, signal);
-        if (signal.aborted) return;
-        this.loadedThrough = last;
-      }
+      if (swapAfter < to)
+        await this.loadChunks(index, addDays(swapAfter, 1), to, to, signal, (last) => {
+          this.loadedThrough = last;
+        });
+      if (signal.aborted) return;
       this.stats.lastLoadMs = Math.round(performance.now() - started);
       this.stats.flightsLoaded = index.size;
       this.options.log.info(
@@ -202,6 +199,7 @@ export class ScheduleReadModel {
           from,
           to,
           ms: this.stats.lastLoadMs,
+          cpu_ms: cpuMs(process.cpuUsage(cpuAtStart)),
           index_mb: Math.round(index.memoryBytes() / 1e6),
         },
         'read model fully loaded',
@@ -216,22 +214,79 @@ export class ScheduleReadModel {
     this.feedAttempt.abort();
   }
 
-  /** One ListFlights call into the index, retried with backoff until it works; its cursor. */
-  private async loadChunk(
+  /**
+   * Lists fromDate…toDate into the index a chunk (`chunkDays`) at a time, in date order, and
+   * returns the first chunk's cursor ('' when `signal` aborted). The next chunk is fetched while
+   * one is put into the index (two listing calls at most), so schedule makes and sends a day
+   * while search indexes the one before; indexing in date order keeps each route's list an
+   * append. `loaded` hears the last date of each chunk once it is in. `windowEnd` (the window's
+   * last date) sizes the index once the first chunk shows how many flights a day brings.
+   */
+  private async loadChunks(
     index: FlightIndex,
     fromDate: string,
     toDate: string,
+    windowEnd: string,
     signal: AbortSignal,
+    loaded?: (last: string) => void,
   ): Promise<string> {
+    const chunks: Array<[string, string]> = [];
+    for (let day = fromDate; day <= toDate; day = addDays(day, this.options.chunkDays))
+      chunks.push([day, minDate(addDays(day, this.options.chunkDays - 1), toDate)]);
+    let cursor = '';
+    let next = this.fetchChunk(...chunks[0]!, signal);
+    for (let k = 0; k < chunks.length && !signal.aborted; k++) {
+      const [first, last] = chunks[k]!;
+      let chunk = await next;
+      if (k + 1 < chunks.length) next = this.fetchChunk(...chunks[k + 1]!, signal);
+      const before = index.slotCount;
+      for (let failures = 0; !signal.aborted; failures++) {
+        try {
+          for (const page of chunk.pages) {
+            if (page.batch) index.upsertBatch(page.batch);
+            for (const flight of page.records) index.upsert(flight);
+            // A page at a time, as they used to come off the stream: searches (and the feed, and
+            // the next chunk's stream) are served in between.
+            await setImmediate();
+          }
+          break;
+        } catch (err) {
+          // A malformed page: list the chunk again (what went in is harmless, by version).
+          this.options.log.warn(
+            { err: String(err), from: first, to: last, failures: failures + 1 },
+            'listed flights could not be indexed; listing them again',
+          );
+          await pause(retryDelay(failures), signal);
+          chunk = await this.fetchChunk(first, last, signal);
+        }
+      }
+      if (signal.aborted) break;
+      cursor ||= chunk.cursor;
+      if (k === 0) {
+        // Room for the rest of the window at this chunk's rate (+5 %): the columns grow once.
+        const perDay = (index.slotCount - before) / dayCount(first, last);
+        index.reserve(Math.ceil(index.slotCount + perDay * (dayCount(last, windowEnd) - 1) * 1.05));
+      }
+      loaded?.(last);
+    }
+    return cursor;
+  }
+
+  /**
+   * One ListFlightPages call, its pages held until indexed, retried with backoff until it works
+   * (never rejects: `signal` aborting ends it with what it has).
+   */
+  private async fetchChunk(
+    fromDate: string,
+    toDate: string,
+    signal: AbortSignal,
+  ): Promise<{ cursor: string; pages: ListedPage[] }> {
     for (let failures = 0; !signal.aborted; failures++) {
       try {
-        let cursor = '';
-        for await (const page of this.schedule.listFlights(fromDate, toDate, signal)) {
-          cursor ||= page.cursor;
-          if (page.batch) index.upsertBatch(page.batch);
-          for (const flight of page.records) index.upsert(flight);
-        }
-        return cursor;
+        const pages: ListedPage[] = [];
+        for await (const page of this.schedule.listFlights(fromDate, toDate, signal))
+          pages.push(page);
+        return { cursor: pages[0]?.cursor ?? '', pages };
       } catch (err) {
         if (signal.aborted) break;
         this.options.log.warn(
@@ -241,7 +296,7 @@ export class ScheduleReadModel {
         await pause(retryDelay(failures), signal);
       }
     }
-    return '';
+    return { cursor: '', pages: [] };
   }
 
   /** Applies one feed message: a change (newest version wins) and the cursor after it. */
@@ -327,3 +382,9 @@ export class ScheduleReadModel {
 }
 
 const minDate = (a: string, b: string) => (a < b ? a : b);
+
+/** Dates from `first` to `last`, both counted ("YYYY-MM-DD"). */
+const dayCount = (first: string, last: string) =>
+  Math.round((Date.parse(last) - Date.parse(first)) / 86_400_000) + 1;
+
+const cpuMs = (usage: NodeJS.CpuUsage) => Math.round((usage.user + usage.system) / 1000);

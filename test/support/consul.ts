@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -115,4 +116,21 @@ export async function waitPassing(
   throw new Error(
     `passing set of ${service} never matched: ${JSON.stringify(last.map((i) => i.Service.ID))}`,
   );
+}
+
+/**
+ * Rotates the agent's Connect CA to a new root made from a fresh EC P-256 key (Consul's
+ * built-in provider cross-signs it and re-issues every leaf); resolves once Consul accepted
+ * the new configuration, before any leaf has been re-issued.
+ */
+export async function rotateConnectCa(agent: Pick<ConsulAgent, 'address'>): Promise<void> {
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const res = await fetch(`${agent.address}/v1/connect/ca/configuration`, {
+    method: 'PUT',
+    body: JSON.stringify({
+      Provider: 'consul',
+      Config: { PrivateKey: privateKey.export({ type: 'sec1', format: 'pem' }) },
+    }),
+  });
+  if (res.status !== 200) throw new Error(`CA rotation refused: ${res.status} ${await res.text()}`);
 }

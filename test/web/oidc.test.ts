@@ -7,18 +7,15 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_USERS } from '../../identity/users.js';
 import { ensureWebBuilt } from '../../scripts/web-build.js';
-import { startBff, type BffFixture } from '../support/bff.js';
-import { startBooking, type BookingFixture } from '../support/booking.js';
+import type { BffFixture } from '../support/bff.js';
+import { testDate } from '../support/dates.js';
 import { startTestIdentity, type IdentityFixture } from '../support/identity.js';
-import { startPricing, type PricingFixture } from '../support/pricing.js';
 import { freePort } from '../support/processes.js';
-import { startSchedule, type ScheduleFixture } from '../support/schedule.js';
 import { eventually, launchChromium, openPage, type WatchedPage } from './browser.js';
+import { startWebMesh, type WebMesh } from './mesh.js';
 
 let idp: IdentityFixture;
-let schedule: ScheduleFixture;
-let pricing: PricingFixture;
-let booking: BookingFixture;
+let mesh: WebMesh;
 let bff: BffFixture;
 let browser: Browser;
 const pages: WatchedPage[] = [];
@@ -31,26 +28,17 @@ beforeAll(async () => {
     WEB_REDIRECT_URIS: `http://127.0.0.1:${port}/auth/callback`,
     ACCESS_TOKEN_TTL_SECONDS: '30',
   });
-  schedule = await startSchedule('embedded');
-  pricing = await startPricing(schedule.address, { store: 'embedded' });
-  booking = await startBooking(
-    { schedule: schedule.address, pricing: pricing.address },
-    { store: 'embedded' },
-  );
-  bff = await startBff(
-    { schedule: schedule.address, pricing: pricing.address, booking: booking.address },
-    { PORT: String(port), JWT_SECRET: '', JWT_ISSUER: idp.issuer, READ_TIMEOUT_MS: '20000' },
-  );
+  mesh = await startWebMesh({
+    bffEnv: { PORT: String(port), JWT_SECRET: '', JWT_ISSUER: idp.issuer },
+  });
+  bff = mesh.bff;
   browser = await launchChromium();
 }, 300_000);
 
 afterAll(async () => {
   for (const p of pages) await p.close();
   await browser?.close();
-  await bff?.stop();
-  await booking?.stop();
-  await pricing?.stop();
-  await schedule?.stop();
+  await mesh?.stop();
   await idp?.stop();
 });
 
@@ -58,11 +46,16 @@ const password = (user: string) => DEMO_USERS.find((u) => u.id === user)!.passwo
 /** Console errors of our pages; the provider's login page (its own favicon.ico 404) is not ours. */
 const ours = (errors: string[]) => errors.filter((e) => !e.includes(idp.issuer));
 
-async function signInThroughProvider(user: string, from = '/bookings') {
+async function signInThroughProvider(
+  user: string,
+  from = '/bookings',
+  before?: (page: WatchedPage['page']) => Promise<void>,
+) {
   const w = await openPage(browser);
   pages.push(w);
   const { page } = w;
   await page.goto(bff.url + from);
+  await before?.(page);
   // No development sign-in with a real issuer: the provider's login instead.
   expect(await page.getByRole('button', { name: 'Sign in (dev only)' }).count()).toBe(0);
   await page.getByRole('link', { name: 'Sign in' }).click();
@@ -85,6 +78,48 @@ describe('sign-in through the identity service (OpenID Connect, code + PKCE)', (
     for (const c of cookies) expect(c.value).not.toMatch(/^eyJ/);
     expect(await page.evaluate('document.cookie')).not.toContain('fm_session');
     expect(ours(errors)).toEqual([]);
+  });
+
+  it('comes back to the search the traveller had: the form filled in, the results shown', async () => {
+    const date = testDate(3);
+    const results = (page: WatchedPage['page']) =>
+      page.getByRole('list', { name: 'Itineraries' }).getByRole('listitem');
+    const { page, errors } = await signInThroughProvider('alice', '/', async (p) => {
+      await p.getByRole('combobox', { name: 'From', exact: true }).fill('JFK');
+      await p.getByRole('option', { name: /^JFK / }).click();
+      await p.getByRole('combobox', { name: 'To', exact: true }).fill('LHR');
+      await p.getByRole('option', { name: /^LHR / }).click();
+      await p.getByLabel('Departure date').fill(date);
+      await p.getByRole('button', { name: 'Search flights' }).click();
+      await p.getByText(/itineraries found/).waitFor();
+      expect(await results(p).count()).toBeGreaterThan(0);
+    });
+    await page.getByText(/itineraries found/).waitFor();
+    expect(await results(page).count()).toBeGreaterThan(0);
+    expect(await page.getByRole('combobox', { name: 'From', exact: true }).inputValue()).toContain(
+      '(JFK)',
+    );
+    expect(await page.getByLabel('Departure date').inputValue()).toBe(date);
+    expect(ours(errors)).toEqual([]);
+  });
+
+  it('comes back to the search after a cancelled sign-in too, and says it did not complete', async () => {
+    const w = await openPage(browser);
+    pages.push(w);
+    const { page } = w;
+    await page.goto(`${bff.url}/?origin=JFK&destination=LHR&date=${testDate(3)}`);
+    await page.getByText(/itineraries found/).waitFor();
+    await page.getByRole('link', { name: 'Sign in' }).click();
+    await page.waitForURL((url) => url.origin === new URL(idp.issuer).origin);
+    await page.getByRole('link', { name: 'Cancel' }).click();
+    await page.getByRole('alert').getByText('Signing in did not complete').waitFor();
+    const back = new URL(page.url());
+    expect(back.searchParams.get('origin')).toBe('JFK');
+    await page.getByText(/itineraries found/).waitFor();
+    expect(
+      await page.getByRole('list', { name: 'Itineraries' }).getByRole('listitem').count(),
+    ).toBeGreaterThan(0);
+    expect(ours(w.errors)).toEqual([]);
   });
 
   it('gives an operator the operations page', async () => {

@@ -40,6 +40,18 @@ describe('the BFF serves the web front end', () => {
       expect(file).toMatch(/-[A-Za-z0-9_-]{8}\.(js|css|js\.map|css\.map|json)$/);
   });
 
+  it('serves the icon the page links, at /favicon.ico too', async () => {
+    const html = await (await fetch(bff.url + '/')).text();
+    expect(html).toContain('<link rel="icon" href="/favicon.svg"');
+    for (const icon of ['/favicon.svg', '/favicon.ico']) {
+      const res = await fetch(bff.url + icon);
+      expect(res.status, icon).toBe(200);
+      expect(res.headers.get('content-type'), icon).toMatch(/^image\/svg\+xml/);
+      expect(res.headers.get('cache-control'), icon).toBe('public, max-age=86400');
+      expect(await res.text(), icon).toMatch(/^<svg /);
+    }
+  });
+
   it('keeps problem+json 404s for what is not there', async () => {
     for (const p of ['/assets/nope-12345678.js', '/no-such-page', '/api/v1/nothing']) {
       const res = await fetch(bff.url + p);

@@ -74,6 +74,12 @@ function Shell() {
         <SignIn />
       </header>
       <main id="main" ref={main}>
+        {/* The BFF sends the traveller back to the page they were on (bff/oidc-login.ts). */}
+        {new URLSearchParams(search).get('signin') === 'failed' && (
+          <p className="alert" role="alert">
+            Signing in did not complete. Please try again.
+          </p>
+        )}
         {page === '/' && <SearchPage search={search} />}
         {page === '/book' && <BookPage />}
         {page === '/bookings' && <MyBookings />}

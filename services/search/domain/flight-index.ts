@@ -46,20 +46,21 @@ export interface FlightRecord {
  */
 export interface FlightBatch {
   strings: readonly string[];
-  carrier: readonly number[];
-  origin: readonly number[];
-  destination: readonly number[];
-  departureDate: readonly number[];
-  aircraft: readonly number[];
-  flightNumber: readonly number[];
-  departureMs: readonly number[];
-  arrivalMs: readonly number[];
-  departureOffset: readonly number[];
-  arrivalOffset: readonly number[];
-  durationMinutes: readonly number[];
-  distanceKm: readonly number[];
-  version: readonly number[];
-  cancelled: readonly boolean[];
+  carrier: ArrayLike<number>;
+  origin: ArrayLike<number>;
+  destination: ArrayLike<number>;
+  departureDate: ArrayLike<number>;
+  aircraft: ArrayLike<number>;
+  flightNumber: ArrayLike<number>;
+  departureMs: ArrayLike<number>;
+  arrivalMs: ArrayLike<number>;
+  departureOffset: ArrayLike<number>;
+  arrivalOffset: ArrayLike<number>;
+  durationMinutes: ArrayLike<number>;
+  distanceKm: ArrayLike<number>;
+  version: ArrayLike<number>;
+  /** Truthy for a cancelled flight (booleans, or 0 and 1 in a typed array). */
+  cancelled: ArrayLike<boolean | number>;
 }
 
 /** The departures of one route (origin → destination), sorted by departure instant. */
@@ -167,14 +168,16 @@ function offsetOf(local: string, utcMs: number): number {
   return Date.UTC(y, mo - 1, d, h, mi, s) - offset * MINUTE === utcMs ? offset : NO_OFFSET;
 }
 
-/** FNV-1a over the three parts of a flight's identity. */
-function hashKey(carrier: number, flightNumber: number, date: number): number {
+/** FNV-1a over a flight's identity within its date: carrier and flight number. */
+function hashKey(carrier: number, flightNumber: number): number {
   let h = 0x811c9dc5;
   h = Math.imul(h ^ carrier, 0x01000193);
   h = Math.imul(h ^ flightNumber, 0x01000193);
-  h = Math.imul(h ^ date, 0x01000193);
   return (h ^ (h >>> 15)) >>> 0;
 }
+
+/** Slots of an empty per-date table. */
+const TABLE_START = 256;
 
 type Column = Float64Array | Uint32Array | Uint16Array | Int16Array | Uint8Array;
 
@@ -203,8 +206,14 @@ export class FlightIndex {
   private version = new Float64Array(0);
   private live = new Uint8Array(0);
 
-  /** Open addressing, (carrier, number, date) → slot + 1; at most half full. */
-  private table = new Int32Array(1024);
+  /**
+   * Per date (by its id), open addressing (carrier, number) → slot + 1, at most half full. One
+   * table per date rather than one for the window: a load goes a day at a time, so its probes
+   * stay in one day's table (~0.5 MB for a world day) instead of landing anywhere in ~32 MB, and
+   * a table that grows rehashes one day's flights.
+   */
+  private readonly tables: Int32Array[] = [];
+  private readonly tableUsed: number[] = [];
   /** What the columns cannot rebuild exactly (never, with schedule's formats; kept to be safe). */
   private readonly idText = new Map<number, string>();
   private readonly localText = new Map<number, [string, string]>();
@@ -383,18 +392,21 @@ export class FlightIndex {
     ];
     if (columns.some((c) => c.length !== n))
       throw new Error('flight batch: columns differ in length');
-    const refs = [b.carrier, b.origin, b.destination, b.departureDate, b.aircraft];
-    if (refs.some((c) => c.some((ref) => !(ref < b.strings.length))))
-      throw new Error('flight batch: a code position outside its strings');
-    const interned = (dictionary: Dictionary) => {
-      const ids = new Int32Array(b.strings.length).fill(-1);
-      return (ref: number) =>
-        ids[ref]! >= 0 ? ids[ref]! : (ids[ref] = dictionary.id(b.strings[ref]!));
+    for (const refs of [b.carrier, b.origin, b.destination, b.departureDate, b.aircraft])
+      for (let i = 0; i < n; i++)
+        if (!(refs[i]! < b.strings.length))
+          throw new Error('flight batch: a code position outside its strings');
+    // Each string's id in the dictionary of each column it appears in (once per batch).
+    const interned = (dictionary: Dictionary, ...refs: ArrayLike<number>[]) => {
+      const ids = new Int32Array(b.strings.length);
+      for (const column of refs)
+        for (let i = 0; i < n; i++) ids[column[i]!] = dictionary.id(b.strings[column[i]!]!);
+      return ids;
     };
-    const carrier = interned(this.carrierNames);
-    const airport = interned(this.airportNames);
-    const date = interned(this.dateNames);
-    const aircraft = interned(this.aircraftNames);
+    const carrier = interned(this.carrierNames, b.carrier);
+    const airport = interned(this.airportNames, b.origin, b.destination);
+    const date = interned(this.dateNames, b.departureDate);
+    const aircraft = interned(this.aircraftNames, b.aircraft);
     let taken = 0;
     for (let i = 0; i < n; i++) {
       const depMs = b.departureMs[i]!;
@@ -408,23 +420,23 @@ export class FlightIndex {
       )
         continue;
       const slot = this.claim(
-        carrier(b.carrier[i]!),
+        carrier[b.carrier[i]!]!,
         b.flightNumber[i]!,
-        date(b.departureDate[i]!),
+        date[b.departureDate[i]!]!,
         b.version[i]!,
       );
       if (slot < 0) continue;
       this.fill(
         slot,
-        airport(b.origin[i]!),
-        airport(b.destination[i]!),
+        airport[b.origin[i]!]!,
+        airport[b.destination[i]!]!,
         depMs,
         arrMs,
         depOffset,
         arrOffset,
         b.durationMinutes[i]!,
         b.distanceKm[i]!,
-        aircraft(b.aircraft[i]!),
+        aircraft[b.aircraft[i]!]!,
         b.version[i]!,
       );
       if (!b.cancelled[i]) this.link(slot);
@@ -479,17 +491,14 @@ export class FlightIndex {
   }
 
   private lookup(carrier: number, flightNumber: number, date: number): number {
-    const mask = this.table.length - 1;
-    for (let i = hashKey(carrier, flightNumber, date) & mask; ; i = (i + 1) & mask) {
-      const entry = this.table[i]!;
+    const table = this.tables[date];
+    if (!table) return -1;
+    const mask = table.length - 1;
+    for (let i = hashKey(carrier, flightNumber) & mask; ; i = (i + 1) & mask) {
+      const entry = table[i]!;
       if (entry === EMPTY) return -1;
       const slot = entry - 1;
-      if (
-        this.carrier[slot] === carrier &&
-        this.number[slot] === flightNumber &&
-        this.date[slot] === date
-      )
-        return slot;
+      if (this.carrier[slot] === carrier && this.number[slot] === flightNumber) return slot;
     }
   }
 
@@ -501,21 +510,35 @@ export class FlightIndex {
     this.date[slot] = date;
     this.live[slot] = 0;
     this.version[slot] = 0;
-    if (this.used * 2 > this.table.length) this.rehash(this.table.length * 2);
-    else this.place(slot);
+    const table = (this.tables[date] ??= new Int32Array(TABLE_START));
+    const used = (this.tableUsed[date] = (this.tableUsed[date] ?? 0) + 1);
+    if (used * 2 > table.length) this.rehash(date, table.length * 2);
+    this.place(this.tables[date]!, slot);
     return slot;
   }
 
-  private place(slot: number): void {
-    const mask = this.table.length - 1;
-    let i = hashKey(this.carrier[slot]!, this.number[slot]!, this.date[slot]!) & mask;
-    while (this.table[i] !== EMPTY) i = (i + 1) & mask;
-    this.table[i] = slot + 1;
+  private place(table: Int32Array, slot: number): void {
+    const mask = table.length - 1;
+    let i = hashKey(this.carrier[slot]!, this.number[slot]!) & mask;
+    while (table[i] !== EMPTY) i = (i + 1) & mask;
+    table[i] = slot + 1;
   }
 
-  private rehash(size: number): void {
-    this.table = new Int32Array(size);
-    for (let slot = 0; slot < this.used; slot++) this.place(slot);
+  /** A date's table at `size` entries, with the slots it held. */
+  private rehash(date: number, size: number): void {
+    const old = this.tables[date]!;
+    const table = new Int32Array(size);
+    for (const entry of old) if (entry !== EMPTY) this.place(table, entry - 1);
+    this.tables[date] = table;
+  }
+
+  /**
+   * Makes room for `slots` flights in all (tombstones included) without growing again: a caller
+   * that knows about how many are coming (a load of the window) saves the copies of growing by
+   * doubling. Never shrinks.
+   */
+  reserve(slots: number): void {
+    if (slots > this.capacity) this.grow(slots);
   }
 
   private grow(capacity: number): void {
@@ -582,7 +605,7 @@ export class FlightIndex {
     const perSlot = 8 + 8 + 4 + 2 + 2 + 2 + 2 + 4 + 2 + 2 + 4 + 2 + 8 + 1;
     return (
       this.capacity * perSlot +
-      this.table.byteLength +
+      this.tables.reduce((bytes, table) => bytes + table.byteLength, 0) +
       this.liveCount * 8 +
       this.routeMap.size * 120
     );

@@ -19,11 +19,6 @@ export function SearchPage({ search }: { search: string }) {
   return (
     <>
       <h1 tabIndex={-1}>Find a flight</h1>
-      {new URLSearchParams(search).get('signin') === 'failed' && (
-        <p className="alert" role="alert">
-          Signing in did not complete. Please try again.
-        </p>
-      )}
       {/* Not re-keyed by the query: remounting a form from inside its own submit left the old
           form element in the DOM (React 19). It holds what was typed, which is what was asked. */}
       <SearchForm initial={query} onSearch={onSearch} />
