@@ -1,6 +1,6 @@
 import type { ListFlightPagesResponse } from '../../gen/ts/flights/v1/schedule.js';
 import type { Catalog, OperatedFlight } from './catalog.js';
-import { FlightColumnsPage, PackedColumnsPage, PatternCodes } from './mapping.js';
+import { FlightColumnsPage, PackedColumnsPage, PatternCodes } from './listing-pages.js';
 import type { OverrideView } from './override-view.js';
 import type * as requests from './requests.js';
 

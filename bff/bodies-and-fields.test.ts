@@ -1,0 +1,193 @@
+/**
+ * Request bodies and field names at the edge, over real HTTP against the real BFF and services.
+ * Bodies: cancel and logout take none, an empty one or an object; JSON that is not an object is
+ * 400 naming (body) on every route that reads one. Field names: a service's INVALID_ARGUMENT
+ * names each field as the HTTP client sent it (the JSON or route name: quoteId, pageToken,
+ * children, departure, id), in `errors[].field` and in the detail text alike, on every route
+ * that can reach such an error.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signDevToken } from './auth.js';
+import { callJson } from '../test/support/http.js';
+import { startMesh, type MeshFixture } from '../test/support/mesh.js';
+import { expectProblem, send as sendTo } from '../test/support/problem.js';
+import { testDate } from '../test/support/dates.js';
+
+let mesh: MeshFixture;
+let bearer: string;
+
+beforeAll(async () => {
+  mesh = await startMesh({
+    bffEnv: { READ_TIMEOUT_MS: '20000', SEARCH_TIMEOUT_MS: '20000' },
+  });
+  // Both roles: the operator's retime route is one of those checked.
+  bearer = `Bearer ${await signDevToken('field-names-tester', mesh.bff.config, '1h', ['customer', 'operator'])}`;
+});
+
+afterAll(async () => {
+  await mesh?.stop();
+});
+
+const send = (method: string, path: string, init: RequestInit = {}) =>
+  sendTo(mesh.bff.url, method, path, init);
+
+/** A flight id of the right shape that the timetable does not have. */
+const NO_SUCH_FLIGHT = `ZZ999-${testDate(2)}`;
+
+describe('optional bodies (issue 14 item 2)', () => {
+  const cancel = '/api/v1/bookings/ZZZZZZ/cancel';
+  it.each([
+    ['no content type, no body', {}],
+    ['application/json, empty body', { 'content-type': 'application/json' }],
+    [
+      'application/json; charset=utf-8, empty body',
+      { 'content-type': 'application/json; charset=utf-8' },
+    ],
+    ['application/json, {}', { 'content-type': 'application/json' }, '{}'],
+    [
+      'application/json, a reason',
+      { 'content-type': 'application/json' },
+      '{"reason":"plans changed"}',
+    ],
+  ])(
+    'POST cancel with %s → 404 from the booking service',
+    async (_what, headers, body?: string) => {
+      const a = await send('POST', cancel, {
+        headers: { authorization: bearer, ...headers },
+        body,
+      });
+      expectProblem(a, 404, 'booking-not-found');
+    },
+  );
+
+  it.each([
+    ['no content type', {}],
+    ['application/json', { 'content-type': 'application/json' }],
+    ['application/json, {}', { 'content-type': 'application/json' }, '{}'],
+  ])('POST /auth/logout (reads no body) with %s → 204', async (_what, headers, body?: string) => {
+    const a = await fetch(`${mesh.bff.url}/auth/logout`, { method: 'POST', headers, body });
+    expect(a.status, await a.text()).toBe(204);
+  });
+
+  /** Every route that reads a JSON body, optional or required, with what it needs besides. */
+  const BODY_ROUTES: [string, Record<string, string>][] = [
+    [cancel, {}],
+    ['/auth/logout', {}],
+    ['/api/v1/quotes', {}],
+    ['/api/v1/bookings', { 'idempotency-key': 'edge-not-object' }],
+    [`/api/v1/flights/${NO_SUCH_FLIGHT}/retime`, { 'idempotency-key': 'edge-not-object' }],
+    [`/api/v1/flights/${NO_SUCH_FLIGHT}/cancel`, { 'idempotency-key': 'edge-not-object' }],
+    ['/auth/dev-login', {}],
+  ];
+  const NOT_AN_OBJECT = ['null', '[]', '[{"reason":"x"}]', '"plans changed"', '0', '1.5', 'true'];
+
+  it.each(BODY_ROUTES)(
+    'POST %s: JSON that is not an object (null, [], a string, a number, a boolean) is 400 naming (body)',
+    async (path, headers) => {
+      for (const body of NOT_AN_OBJECT) {
+        const a = await send('POST', path, {
+          headers: { authorization: bearer, 'content-type': 'application/json', ...headers },
+          body,
+        });
+        expectProblem(a, 400, 'invalid-request', '(body)');
+        expect(a.problem.detail, body).toBe('(body): must be a JSON object, or no body at all');
+      }
+    },
+  );
+
+  it('POST /auth/logout: a body with fields is 400 too (it reads none)', async () => {
+    const a = await send('POST', '/auth/logout', {
+      headers: { 'content-type': 'application/json' },
+      body: '{"everywhere":true}',
+    });
+    expectProblem(a, 400, 'invalid-request', '(body)');
+    expect(a.problem.detail).toContain('everywhere');
+  });
+
+  it.each([
+    ['POST', '/api/v1/quotes', {}],
+    ['POST', '/api/v1/bookings', { 'idempotency-key': 'edge-empty-body' }],
+    ['POST', `/api/v1/flights/${NO_SUCH_FLIGHT}/retime`, { 'idempotency-key': 'edge-empty' }],
+    ['POST', `/api/v1/flights/${NO_SUCH_FLIGHT}/cancel`, { 'idempotency-key': 'edge-empty' }],
+    ['POST', '/auth/dev-login', {}],
+  ])('%s %s needs its body: an empty one is 400 naming (body)', async (method, path, headers) => {
+    const a = await send(method, path, {
+      headers: { authorization: bearer, 'content-type': 'application/json', ...headers },
+    });
+    expectProblem(a, 400, 'invalid-request', '(body)');
+  });
+});
+
+describe('a service’s field errors name each field as the HTTP client did', () => {
+  /** A proto field path (snake_case) anywhere in a text. */
+  const PROTO_NAME = /\b[a-z]+_[a-z_]+\b/;
+
+  const SERVICE_FIELD_ERRORS: [string, string, string, unknown?][] = [
+    [
+      'POST',
+      '/api/v1/quotes',
+      'flightIds[0]',
+      { flightIds: ['nope'], passengers: { adults: 1 }, cabin: 'economy' },
+    ],
+    ['GET', '/api/v1/quotes/nope', 'id'],
+    [
+      'POST',
+      '/api/v1/bookings',
+      'quoteId',
+      {
+        quoteId: 'nope',
+        passengers: [
+          { givenName: 'Ada', familyName: 'Lovelace', type: 'adult', dateOfBirth: '1985-12-10' },
+        ],
+        contactEmail: 'ada@example.com',
+      },
+    ],
+    ['GET', '/api/v1/bookings?pageToken=garbage', 'pageToken'],
+    ['GET', '/api/v1/airports?q=lon&pageToken=garbage', 'pageToken'],
+    [
+      'GET',
+      `/api/v1/search?origin=JFK&destination=LHR&date=${testDate(2)}&adults=5&children=5`,
+      'children',
+    ],
+    ['GET', `/api/v1/search?origin=JFK&destination=JFK&date=${testDate(2)}`, 'destination'],
+  ];
+
+  it.each(SERVICE_FIELD_ERRORS)(
+    '%s %s → 400, the detail naming %s as errors[].field does',
+    async (method, path, field, body?: unknown) => {
+      const a = await send(method, path, {
+        headers: {
+          authorization: bearer,
+          'idempotency-key': `edge-names-${Math.random().toString(36).slice(2)}`,
+          ...(body ? { 'content-type': 'application/json' } : {}),
+        },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      expectProblem(a, 400, 'invalid-request', field);
+      const errors = a.problem.errors as { field: string; detail: string }[];
+      expect(a.problem.detail).toBe(errors.map((e) => `${e.field}: ${e.detail}`).join('; '));
+      expect(a.problem.detail).not.toMatch(PROTO_NAME);
+    },
+  );
+
+  it('POST /api/v1/flights/{flightId}/retime → 400 naming departure, in the detail too', async () => {
+    const list = await callJson(
+      mesh.bff.url,
+      'GET',
+      `/api/v1/flights?origin=JFK&destination=LHR&date=${testDate(2)}`,
+      { headers: { authorization: bearer } },
+    );
+    const flightId = (list.json as { flights: { flightId: string }[] }).flights[0]!.flightId;
+    const a = await send('POST', `/api/v1/flights/${flightId}/retime`, {
+      headers: {
+        authorization: bearer,
+        'idempotency-key': 'edge-names-retime',
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ departure: `${testDate(9)}T10:00:00Z`, reason: 'too far' }),
+    });
+    expectProblem(a, 400, 'invalid-request', 'departure');
+    expect(a.problem.detail).toMatch(/^departure: /);
+    expect(a.problem.detail).not.toMatch(PROTO_NAME);
+  });
+});
