@@ -63,7 +63,7 @@ const holdRequest = (holdId: string, flightId: string) => ({
 
 /** Waits until a session of `name` is in the state asked (pg_stat_activity), polling for 20 s. */
 async function sessionOf(name: string, where: string): Promise<void> {
-  for (const giveUp = Date.now() + 20_000; ; ) {
+  for (const giveUp = Date.now() + 20_000; ;) {
     if (Date.now() > giveUp) throw new Error(`no session of ${name} where ${where}`);
     const { rows } = await admin.query(
       `SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND ${where}`,

@@ -5,7 +5,7 @@ import { RollingWindow } from '../../flights/calendar.js';
 import { createClient } from '../../platform/clients.js';
 import { createLogger } from '../../platform/logger.js';
 import { startSchedule, type ScheduleFixture } from '../../test/support/schedule.js';
-import { schedulePeer } from './peers.js';
+import { schedulePeer, type SchedulePeer } from './peers.js';
 import { ScheduleReadModel } from './read-model.js';
 import { searchWindow } from './domain/window.js';
 import { testDate } from '../../test/support/dates.js';
@@ -47,7 +47,29 @@ describe('the read model when the day turns', () => {
       target: `dns:///${schedule.address}`,
       defaultDeadlineMs: 10_000,
     });
-    const model = new ScheduleReadModel(schedulePeer(client), {
+    // The rebuild is held after its first page until the test has changed the schedule, so the
+    // changes fall inside it however fast the listing is (a timing race otherwise).
+    const peer = schedulePeer(client);
+    let rebuilding = false;
+    let rebuildStarted!: () => void;
+    const started = new Promise<void>((r) => (rebuildStarted = r));
+    let letRebuildGoOn!: () => void;
+    const gate = new Promise<void>((r) => (letRebuildGoOn = r));
+    const heldPeer: SchedulePeer = {
+      watchSchedule: (cursor, signal) => peer.watchSchedule(cursor, signal),
+      async *listFlights(fromDate, toDate, signal) {
+        let first = true;
+        for await (const page of peer.listFlights(fromDate, toDate, signal)) {
+          yield page;
+          if (rebuilding && first) {
+            rebuildStarted();
+            await gate;
+          }
+          first = false;
+        }
+      },
+    };
+    const model = new ScheduleReadModel(heldPeer, {
       window: new RollingWindow(3, undefined, () => now),
       readyDays: 3,
       chunkDays: 1,
@@ -75,18 +97,23 @@ describe('the read model when the day turns', () => {
       expect(model.coverage(testDate(3), 0).state).toBe('outside');
       const [leaving] = await flightsOn(testDate(0));
       expect(held(leaving!)).toBeDefined();
-      const victims = [...(await flightsOn(testDate(1))), ...(await flightsOn(testDate(3)))];
+      // Flights on the day kept and on the day the window gains.
+      const victims = [
+        ...(await flightsOn(testDate(1))).slice(0, 3),
+        ...(await flightsOn(testDate(3))).slice(0, 3),
+      ];
 
-      // Midnight: the rebuild starts within rollCheckMs; schedule cancels flights all through it.
+      // Midnight: the rebuild starts within rollCheckMs; schedule cancels flights in the middle
+      // of it (after its first page, before the rest).
+      rebuilding = true;
       now += 60_000;
-      const cancelled: Flight[] = [];
-      while (model.stats.loads < 2) {
-        const f = victims[cancelled.length]!;
+      await started;
+      const cancelled = victims;
+      for (const f of cancelled)
         await client.cancelFlight({ flightId: f.flightId, reason: 'test', requestId: f.flightId });
-        cancelled.push(f);
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      expect(cancelled.length).toBeGreaterThan(3);
+      expect(model.stats.loads).toBe(1);
+      letRebuildGoOn();
+      await eventually(() => model.stats.loads >= 2);
 
       expect([model.from, model.to]).toEqual([testDate(1), testDate(3)]);
       expect(model.coverage(testDate(3), 0)).toEqual({ state: 'loaded' });
