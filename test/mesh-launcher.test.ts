@@ -10,6 +10,7 @@ import { createClient } from '../platform/clients.js';
 import { MESH } from '../flights/mesh.js';
 import { bookingRequest } from './support/booking.js';
 import { testDate } from './support/dates.js';
+import { retryingUnavailable } from './support/retry.js';
 import { jsonLines, spawnProcess, type Spawned } from './support/processes.js';
 import { flightIdsOn, TEST_START_DATE } from './support/schedule.js';
 
@@ -67,12 +68,16 @@ describe('npm start launcher', () => {
         testDate(9),
         testDate(9),
       );
-      const { quote } = await pricing2.createQuote({
-        flightIds: [flightId!],
-        passengers: { adults: 1, children: 0, infants: 0 },
-        cabin: Cabin.CABIN_ECONOMY,
-        requestId: '',
-      });
+      // A client honours UNAVAILABLE + RetryInfo: on a loaded machine pricing's first call to
+      // schedule (2 s deadline) may not make it, and the answer says to try again.
+      const { quote } = await retryingUnavailable(() =>
+        pricing2.createQuote({
+          flightIds: [flightId!],
+          passengers: { adults: 1, children: 0, infants: 0 },
+          cabin: Cabin.CABIN_ECONOMY,
+          requestId: '',
+        }),
+      );
 
       // pricing-2, which made the quote, dies; booking confirms it through pricing (instance 1).
       const pidOf = (name: string) =>
@@ -84,7 +89,9 @@ describe('npm start launcher', () => {
         );
       const killed = pidOf('pricing-2');
       process.kill(killed, 'SIGKILL');
-      const { booking: booked } = await booking.createBooking(bookingRequest(quote!.quoteId));
+      // Retried under the same idempotency key, as a client retries.
+      const request = bookingRequest(quote!.quoteId);
+      const { booking: booked } = await retryingUnavailable(() => booking.createBooking(request));
       expect(booked).toMatchObject({
         status: BookingStatus.BOOKING_STATUS_CONFIRMED,
         quoteId: quote!.quoteId,

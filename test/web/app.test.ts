@@ -122,7 +122,9 @@ async function selectedFlightIds(page: Page): Promise<string[]> {
   return s.itinerary.segments.map((x) => x.flightId);
 }
 
-describe('the web front end in a real browser', () => {
+// Each test drives a browser through the whole mesh: on a loaded 2-core CI machine that can take
+// well over the default minute.
+describe('the web front end in a real browser', { timeout: 120_000 }, () => {
   it('signs in, streams results in, books once, shows the reference, lists and cancels it', async () => {
     const page = await newPage();
     await signIn(page, 'alice');
