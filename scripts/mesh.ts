@@ -219,7 +219,12 @@ const discoveryEnv: NodeJS.ProcessEnv = discovery.consul
     );
 /** The identity of the client certificate for humans (grpcurl) that `npm start` writes. */
 const HUMAN_IDENTITY = 'grpcurl';
-const TLS_DIR = path.join(ROOT, 'data', 'tls');
+/** Beside the embedded stores, so MESH_DATA_DIR moves it too (default ./data/tls). */
+const TLS_DIR = path.join(DATA_ROOT, 'tls');
+/** TLS_DIR as a person types it from here: relative when under the working directory. */
+const TLS_SHOWN = ((rel) => (rel.startsWith('..') || path.isAbsolute(rel) ? TLS_DIR : rel))(
+  path.relative(process.cwd(), TLS_DIR),
+);
 let humanCerts: ConsulCertificates | undefined;
 if (discovery.consul) {
   // Intentions before any service starts: exactly the calls the mesh makes, and the human
@@ -242,7 +247,7 @@ if (discovery.consul) {
 }
 /** How a human reaches a service with grpcurl: the mesh's client certificate, or plaintext. */
 const GRPCURL_TLS = humanCerts
-  ? '-insecure -cert data/tls/grpcurl.pem -key data/tls/grpcurl-key.pem'
+  ? `-insecure -cert ${path.join(TLS_SHOWN, 'grpcurl.pem')} -key ${path.join(TLS_SHOWN, 'grpcurl-key.pem')}`
   : '-plaintext';
 /**
  * Pricing runs twice (MESH_PRICING_INSTANCES), so that a dead instance does not stop quoting:
@@ -375,7 +380,7 @@ started.push(
 started.push(`  discovery ${discovery.note}`);
 started.push(
   humanCerts
-    ? `  security  mTLS between services, certificates from Consul's CA, intentions enforced; a grpcurl client certificate in data/tls/`
+    ? `  security  mTLS between services, certificates from Consul's CA, intentions enforced; a grpcurl client certificate in ${TLS_SHOWN}/`
     : '  security  static mode: calls between services are PLAINTEXT (no mTLS without Consul)',
 );
 humanCerts?.close();
