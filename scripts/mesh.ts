@@ -4,7 +4,7 @@
  * pretty-printed with a per-service prefix in a terminal, JSON otherwise.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -16,13 +16,14 @@ import {
 } from '../gen/ts/grpc/health/v1/health.js';
 import { createClient } from '../platform/clients.js';
 import { ensureTemplate } from '../platform/embedded-store.js';
-import { ConsulCertificates } from '../platform/connect-ca.js';
+import type { ConsulCertificates } from '../platform/connect-ca.js';
 import { writeIntentions } from '../platform/intentions.js';
 import { createLogger } from '../platform/logger.js';
 import { meshChannelCredentials } from '../platform/mtls.js';
 import { BFF_METRICS_PORT, BFF_PORT, MESH, MESH_CALLS, type ServiceName } from '../flights/mesh.js';
 import { IDENTITY_METRICS_PORT, IDENTITY_PORT } from '../identity/config.js';
 import { build, isFresh } from './compiled.mjs';
+import { HUMAN_IDENTITY, writeGrpcurlCertificates } from './grpcurl-certs.js';
 import { startDiscovery, waitRegistered } from './mesh-discovery.js';
 import { ensureWebBuilt } from './web-build.js';
 
@@ -217,8 +218,6 @@ const discoveryEnv: NodeJS.ProcessEnv = discovery.consul
   : Object.fromEntries(
       Object.values(MESH).map((s) => [s.addrEnv, `127.0.0.1:${s.port + PORT_OFFSET}`]),
     );
-/** The identity of the client certificate for humans (grpcurl) that `npm start` writes. */
-const HUMAN_IDENTITY = 'grpcurl';
 /** Beside the embedded stores, so MESH_DATA_DIR moves it too (default ./data/tls). */
 const TLS_DIR = path.join(DATA_ROOT, 'tls');
 /** TLS_DIR as a person types it from here: relative when under the working directory. */
@@ -226,6 +225,8 @@ const TLS_SHOWN = ((rel) => (rel.startsWith('..') || path.isAbsolute(rel) ? TLS_
   path.relative(process.cwd(), TLS_DIR),
 );
 let humanCerts: ConsulCertificates | undefined;
+/** How a human reaches a service with grpcurl: the mesh's client certificate, or plaintext. */
+let GRPCURL_TLS = '-plaintext';
 if (discovery.consul) {
   // Intentions before any service starts: exactly the calls the mesh makes, and the human
   // client to every service (a local development convenience; compose does not allow it).
@@ -233,22 +234,10 @@ if (discovery.consul) {
     ...MESH_CALLS,
     ...ORDER.map((destination) => ({ source: HUMAN_IDENTITY, destination })),
   ]);
-  humanCerts = new ConsulCertificates(
-    discovery.consul,
-    HUMAN_IDENTITY,
-    createLogger('mesh', 'warn'),
-  );
-  await humanCerts.start();
-  const { ca, cert, key } = humanCerts.current;
-  mkdirSync(TLS_DIR, { recursive: true });
-  writeFileSync(path.join(TLS_DIR, 'ca.pem'), `${ca}\n`);
-  writeFileSync(path.join(TLS_DIR, 'grpcurl.pem'), cert);
-  writeFileSync(path.join(TLS_DIR, 'grpcurl-key.pem'), key, { mode: 0o600 });
+  const human = await writeGrpcurlCertificates(discovery.consul, TLS_DIR, TLS_SHOWN);
+  humanCerts = human.certs;
+  GRPCURL_TLS = human.flags;
 }
-/** How a human reaches a service with grpcurl: the mesh's client certificate, or plaintext. */
-const GRPCURL_TLS = humanCerts
-  ? `-insecure -cert ${path.join(TLS_SHOWN, 'grpcurl.pem')} -key ${path.join(TLS_SHOWN, 'grpcurl-key.pem')}`
-  : '-plaintext';
 /**
  * Pricing runs twice (MESH_PRICING_INSTANCES), so that a dead instance does not stop quoting:
  * the launcher restarts it while the other serves. Both must see every quote (one made by an
