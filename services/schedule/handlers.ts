@@ -229,12 +229,8 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
       const ids = [...new Set(r.flightIds)];
       const flights = new Map<string, OperatedFlight>();
       for (const id of ids) flights.set(id, operated(id));
-      // Holds past their time on these flights give their seats back before they are counted.
-      await holds.expireDue(
-        deps.now(),
-        ids.map((flightId) => ({ flightId })),
-      );
-      const seats = await inventory.seats(ids);
+      // Holds past their time count as free seats (inventory-store.ts), without a write.
+      const seats = await inventory.seats(ids, deps.now());
       return {
         flights: r.flightIds.map((id) => {
           const f = flights.get(id)!;

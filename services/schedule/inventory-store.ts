@@ -6,6 +6,19 @@ import { canonicalItems, type HoldItem, type SeatMove } from './domain/holds.js'
 /** Capacity of each cabin of a flight, from the timetable, for rows made on first use. */
 export type CapacityOf = (flightId: string, cabin: CabinCode) => number;
 
+/** Seats per cabin, less the seats of HELD holds past their expiry (holds_due index). */
+const SEATS_SQL = `
+  SELECT i.flight_id, i.cabin, i.capacity, i.sold,
+         i.held - COALESCE(lapsed.seats, 0) AS held
+    FROM inventory i
+    LEFT JOIN (
+      SELECT hi.flight_id, hi.cabin, sum(hi.seats) AS seats
+        FROM holds h JOIN hold_items hi USING (hold_id)
+       WHERE h.status = 'HELD' AND h.expires_at <= $2 AND hi.flight_id = ANY($1)
+       GROUP BY hi.flight_id, hi.cabin
+    ) lapsed USING (flight_id, cabin)
+   WHERE i.flight_id = ANY($1)`;
+
 /**
  * The seat inventory: one row per flight and cabin. Seats move only inside the caller's
  * transaction, by conditional updates with a CHECK constraint behind them (`not_oversold`), so
@@ -45,17 +58,20 @@ export class InventoryStore {
     }
   }
 
-  /** Sold and held seats per cabin for the given flights (cabins never touched have none). */
-  async seats(flightIds: string[]): Promise<Map<string, CabinSeats[]>> {
+  /**
+   * Sold and held seats per cabin for the given flights at `now` (cabins never touched have
+   * none). Seats of a hold past its expiry count as free although the hold is still HELD until
+   * the sweep (or a hold short of seats) expires it: one read, where expiring them first made
+   * every availability read a write transaction (the longest part of a search's first prices).
+   */
+  async seats(flightIds: string[], now: Date): Promise<Map<string, CabinSeats[]>> {
     const rows = await this.db.query<{
       flight_id: string;
       cabin: CabinCode;
       capacity: number;
       sold: number;
       held: number;
-    }>('SELECT flight_id, cabin, capacity, sold, held FROM inventory WHERE flight_id = ANY($1)', [
-      flightIds,
-    ]);
+    }>(SEATS_SQL, [flightIds, now]);
     const out = new Map<string, CabinSeats[]>();
     for (const r of rows) {
       const list = out.get(r.flight_id) ?? [];
