@@ -150,6 +150,21 @@ describe('a service’s field errors name each field as the HTTP client did', ()
       'children',
     ],
     ['GET', `/api/v1/search?origin=JFK&destination=JFK&date=${testDate(2)}`, 'destination'],
+    // Ten seats asked for by adults alone: the field set is adults, not children.
+    ['GET', `/api/v1/search?origin=JFK&destination=LHR&date=${testDate(2)}&adults=10`, 'adults'],
+    // A JSON body's counts are JSON numbers: nothing is converted into a passenger.
+    ...[true, '2', [1], '', '0x2'].map((adults): [string, string, string, unknown] => [
+      'POST',
+      '/api/v1/quotes',
+      'passengers.adults',
+      { flightIds: ['nope'], passengers: { adults }, cabin: 'economy' },
+    ]),
+    [
+      'POST',
+      '/api/v1/quotes',
+      'passengers.children',
+      { flightIds: ['nope'], passengers: { adults: 1, children: true }, cabin: 'economy' },
+    ],
   ];
 
   it.each(SERVICE_FIELD_ERRORS)(

@@ -18,7 +18,10 @@ export const calendarDate = fields.localDate;
 /** IATA airport code, any case, upper-cased. */
 export const iataCode = fields.iataCode;
 
+/** A passenger count in a query string (text, converted). */
 const count = (min: number) => z.coerce.number().int().min(min).max(9);
+/** A passenger count in a JSON body: a JSON number, never converted (`true`, `"2"`, `[1]` are refused). */
+const bodyCount = (min: number) => z.number().int().min(min).max(9);
 
 export const searchQuery = z.object({
   origin: iataCode.describe('IATA code of the departure airport'),
@@ -62,7 +65,11 @@ export const quoteBody = z.object({
     .max(3)
     .describe('dated flight ids from a search result, in travel order'),
   passengers: z
-    .object({ adults: count(1), children: count(0).default(0), infants: count(0).default(0) })
+    .object({
+      adults: bodyCount(1),
+      children: bodyCount(0).default(0),
+      infants: bodyCount(0).default(0),
+    })
     // The mesh's own rule: at most 9 seats, an infant on each adult's lap at most.
     .pipe(fields.passengers),
   cabin: z.enum(CABINS),

@@ -26,4 +26,14 @@ describe('flights fields', () => {
       key: 'abc-1',
     });
   });
+
+  it.each([
+    [{ adults: 10, children: 0, infants: 0 }, 'adults'],
+    [{ adults: 5, children: 5, infants: 0 }, 'children'],
+    [{ adults: 1, children: 0, infants: 2 }, 'infants'],
+  ])('names the field the caller set when seats are too many: %o → %s', (passengers, field) => {
+    const result = fields.passengers.safeParse(passengers);
+    expect(result.success).toBe(false);
+    expect(result.error!.issues.map((i) => i.path.join('.'))).toEqual([field]);
+  });
 });

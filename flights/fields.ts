@@ -98,7 +98,8 @@ export const fields = {
       if (p.adults + p.children > 9)
         ctx.addIssue({
           code: 'custom',
-          path: ['children'],
+          // The field the caller set: children only when there are any.
+          path: [p.children > 0 ? 'children' : 'adults'],
           message: 'at most 9 seated passengers',
         });
       if (p.infants > p.adults)
