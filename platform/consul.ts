@@ -72,7 +72,10 @@ export class ConsulRegistration {
     const { log, name, host, port } = this.options;
     try {
       const services = (await this.consul.agent.service.list()) as Record<string, unknown>;
-      if (!services[this.id] && !this.stopped) {
+      // The first time always (register is an upsert): an entry under this id already there is
+      // a predecessor's on this port (killed, restarted), and this process must own it to
+      // deregister it when it stops. After that, only when the agent forgot it.
+      if ((!this.registered || !services[this.id]) && !this.stopped) {
         await this.consul.agent.service.register({
           id: this.id,
           name,

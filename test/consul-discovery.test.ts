@@ -31,8 +31,8 @@ describe('consul discovery', () => {
   let certs: ConsulCertificates | undefined;
   const instances: Instance[] = [];
 
-  async function startInstance(): Promise<Instance> {
-    const port = await freePort();
+  async function startInstance(port?: number): Promise<Instance> {
+    port ??= await freePort();
     const proc = spawnEntry('services/schedule/main.ts', {
       PORT: String(port),
       SERVICE_HOST: '127.0.0.1',
@@ -126,6 +126,18 @@ describe('consul discovery', () => {
     expect(messages.indexOf('deregistered from consul'), messages.join(' | ')).toBeLessThan(
       messages.indexOf('grpc server stopped'),
     );
+  });
+
+  it('a restart on the same port after a SIGKILL owns the entry it finds, and deregisters it', async () => {
+    const killed = await startInstance();
+    await killed.proc.stop('SIGKILL');
+    // Its entry is still there (critical soon, removed much later): the restart takes it over.
+    const again = await startInstance(killed.port);
+    expect(again.id).toBe(killed.id);
+    expect((await again.proc.stop('SIGTERM')).code).toBe(0);
+    expect(jsonLines(again.proc.lines).map((l) => l.msg)).toContain('deregistered from consul');
+    const services = await consul.get<Record<string, unknown>>('/v1/agent/services');
+    expect(Object.keys(services)).not.toContain(again.id);
   });
 
   it('balances over two instances, survives a SIGKILL of one, and picks up a third', async () => {
