@@ -348,7 +348,11 @@ const bffUp = webReady?.then(async (web) => {
   await waitHttp(`http://127.0.0.1:${bffPort}/healthz`);
 });
 await identityUp;
-started.push(`  identity  ${issuer}   (tokens: npm run -s dev-token -- alice)`);
+// With MESH_PORT_OFFSET the token script must be told where the issuer is.
+const devToken = PORT_OFFSET
+  ? `IDENTITY_URL=${issuer} npm run -s dev-token`
+  : 'npm run -s dev-token';
+started.push(`  identity  ${issuer}   (tokens: ${devToken} -- alice)`);
 started.push(...(await Promise.all(serving)));
 if (discovery.consul) {
   const consul = discovery.consul;
