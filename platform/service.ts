@@ -25,6 +25,8 @@ export interface ServiceSpec<S extends z.ZodRawShape, N extends string = string>
 
 export interface RunningService<S extends z.ZodRawShape = z.ZodRawShape> extends RunningProcess<S> {
   readonly server: ServiceServer;
+  /** Resolves when the service says SERVING (at once, unless its start has a warm-up). */
+  readonly ready: Promise<void>;
 }
 
 /**
@@ -92,19 +94,25 @@ export async function startService<S extends z.ZodRawShape, N extends string>(
   // passing set until health says SERVING.
   registration?.start();
   // One line every launcher and test can wait for, whether or not the service has a warm-up.
-  (started.ready ?? Promise.resolve()).then(
+  const ready = (started.ready ?? Promise.resolve()).then(
     () => {
       server.setServing(true);
       log.info('ready: serving');
     },
-    (err: unknown) => log.error({ err }, 'never became ready'),
+    (err: unknown) => {
+      log.error({ err }, 'never became ready');
+      throw err;
+    },
   );
+  // The rejection is logged above; a caller that does not wait for it is not an unhandled one.
+  ready.catch(() => undefined);
 
   return {
     port: server.port,
     config,
     log,
     server,
+    ready,
     stop: once(async () => {
       // Callers stop picking this instance before it stops taking calls.
       server.setServing(false);

@@ -9,7 +9,7 @@ import {
 import { CompiledTimetable, type DayDepartures } from './domain/day-departures.js';
 import { offsetAt } from './domain/zone-clock.js';
 import { addDays } from '../../flights/calendar.js';
-import { loadReferenceData, type Airport, type ReferenceData } from './domain/reference-data.js';
+import { loadReferenceData, type Airport, type Places } from './domain/reference-data.js';
 import {
   compareCodes,
   rankAirports,
@@ -49,8 +49,12 @@ export class Catalog {
   /** The served airports with their code, city and name folded for lookup, once. */
   private readonly lookup: SearchableAirport[];
 
+  /**
+   * `ref`: airports and carriers only. The routes the timetable was generated from are not kept:
+   * their ~270k short strings (codes, aircraft types) were ~25 MB of an idle schedule's heap.
+   */
   constructor(
-    readonly ref: ReferenceData,
+    readonly ref: Places,
     readonly patterns: FlightPattern[],
     readonly horizon: RollingWindow,
   ) {
@@ -81,7 +85,11 @@ export class Catalog {
       size: options.size,
       effectiveFrom: options.horizon.current.from,
     });
-    return new Catalog(ref, patterns, options.horizon);
+    return new Catalog(
+      { airports: ref.airports, carriers: ref.carriers },
+      patterns,
+      options.horizon,
+    );
   }
 
   airport(code: string): Airport | undefined {

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import type { CabinLayout } from './aircraft.js';
-import type { ReferenceData } from './reference-data.js';
+import type { Places } from './reference-data.js';
 import type { DayDepartures } from './day-departures.js';
 import { describe, fromLocal, toLocal } from './zone-clock.js';
 import type { FlightPattern } from './timetable.js';
@@ -57,7 +57,7 @@ export function parseFlightId(flightId: string): FlightId | null {
  */
 export function datedFlightFor(
   pattern: FlightPattern,
-  ref: ReferenceData,
+  ref: Places,
   date: string,
 ): DatedFlight | null {
   if (date < pattern.effectiveFrom || date > pattern.effectiveTo) return null;
@@ -119,7 +119,7 @@ export interface FlightRange {
 /** Dated flights departing (local date) in the range, date by date, in pattern order. */
 export function* datedFlights(
   patterns: FlightPattern[],
-  ref: ReferenceData,
+  ref: Places,
   range: FlightRange,
 ): Generator<DatedFlight> {
   const selected = patterns.filter(

@@ -1,4 +1,4 @@
-import type { ReferenceData } from './reference-data.js';
+import type { Places } from './reference-data.js';
 import type { FlightPattern } from './timetable.js';
 import { formatFlightId } from './dated-flights.js';
 import { fromLocal, offsetAt, steadyLocalOffset } from './zone-clock.js';
@@ -44,7 +44,7 @@ export class CompiledTimetable {
 
   constructor(
     readonly patterns: readonly FlightPattern[],
-    ref: ReferenceData,
+    ref: Places,
   ) {
     const n = patterns.length;
     if (n >= RANKS) throw new Error(`at most ${RANKS - 1} flight patterns can be listed`);

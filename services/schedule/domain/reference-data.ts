@@ -29,9 +29,14 @@ export interface Route {
   equipment: string[];
 }
 
-export interface ReferenceData {
+/** Airports and carriers by IATA code: what dated flights are made from after the timetable. */
+export interface Places {
   airports: Map<string, Airport>;
   carriers: Map<string, Carrier>;
+}
+
+export interface ReferenceData extends Places {
+  /** Only what the timetable is generated from: ~67k routes, not kept after that. */
   routes: Route[];
 }
 
