@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'csv-parse/sync';
+import Papa from 'papaparse';
 import { find as findZones, setCache as setZoneCache } from 'geo-tz/all';
 import { IANAZone } from 'luxon';
 
@@ -43,24 +43,35 @@ export interface ReferenceData extends Places {
 const DEFAULT_DIR = fileURLToPath(new URL('../reference-data/openflights/', import.meta.url));
 const NULL = '\\N';
 
-function readRows(dir: string, file: string): string[][] {
-  return parse(readFileSync(`${dir}/${file}`, 'utf8'), {
-    relaxQuotes: true,
-    relaxColumnCount: true,
+/**
+ * Each row of one of the snapshot's CSV files, as it is parsed: the rows are not collected first,
+ * so a row a caller skips or maps is garbage while it is still young. Collecting the files as
+ * arrays of strings (routes.dat alone is 67k rows of 9 fields) grew an idle schedule's heap to
+ * ~60 MB during start-up, and V8 kept most of those pages resident afterwards.
+ */
+function eachRow(dir: string, file: string, onRow: (row: string[]) => void): void {
+  Papa.parse<string[]>(readFileSync(`${dir}/${file}`, 'utf8'), {
     skipEmptyLines: true,
-  }) as string[][];
+    step: (result) => onRow(result.data),
+  });
 }
 
 const value = (field: string | undefined): string | null =>
   field === undefined || field === NULL || field.trim() === '' ? null : field.trim();
 
+/** The zones ICU knows under their canonical names (~420): one call, no formatter per zone. */
+const canonicalZones = new Set(Intl.supportedValuesOf('timeZone'));
+
 /**
- * Whether luxon knows the zone, asked once per zone name. Each luxon check builds an
- * Intl.DateTimeFormat whose ICU memory (~23 kB, outside V8's heap, so no GC pressure) stayed
- * allocated: one check per airport (7,698) held ~180 MB of every schedule process.
+ * Whether luxon knows the zone. A canonical name is looked up in the set above; only the few
+ * others (aliases such as Pacific/Johnston) are asked of luxon, once per name. Each luxon check
+ * builds an Intl.DateTimeFormat, and ICU keeps ~28 kB of the zone's data for good, outside V8's
+ * heap: one check per airport (7,698) held ~180 MB of every schedule process, one per distinct
+ * zone (~300) still ~11 MB (measured: malloc'd memory before and after, a full GC between).
  */
 const knownZones = new Map<string, boolean>();
 function isValidZone(tz: string): boolean {
+  if (canonicalZones.has(tz)) return true;
   let valid = knownZones.get(tz);
   if (valid === undefined) knownZones.set(tz, (valid = IANAZone.isValidZone(tz)));
   return valid;
@@ -89,15 +100,15 @@ function timeZoneOf(tz: string | null, latitude: number, longitude: number): str
  */
 export function loadReferenceData(dir: string = DEFAULT_DIR): ReferenceData {
   const airports = new Map<string, Airport>();
-  for (const row of readRows(dir, 'airports.dat')) {
+  eachRow(dir, 'airports.dat', (row) => {
     const [, name, city, country, iata, icao, lat, lon, , , , tz] = row;
     const code = value(iata);
-    if (!code || !/^[A-Z]{3}$/.test(code)) continue;
+    if (!code || !/^[A-Z]{3}$/.test(code)) return;
     const latitude = Number(lat);
     const longitude = Number(lon);
-    if (!Number.isFinite(latitude) || !Number.isFinite(longitude)) continue;
+    if (!Number.isFinite(latitude) || !Number.isFinite(longitude)) return;
     const zone = timeZoneOf(value(tz), latitude, longitude);
-    if (!zone) continue;
+    if (!zone) return;
     airports.set(code, {
       iata: code,
       icao: value(icao),
@@ -108,33 +119,33 @@ export function loadReferenceData(dir: string = DEFAULT_DIR): ReferenceData {
       longitude,
       timeZone: zone,
     });
-  }
+  });
 
   // The boundaries read for the lookups above are not needed again.
   setZoneCache({ store: new Map() });
 
   // Several airlines share an IATA code over time; the active one names it.
   const carriers = new Map<string, Carrier>();
-  for (const row of readRows(dir, 'airlines.dat')) {
+  eachRow(dir, 'airlines.dat', (row) => {
     const [, name, , iata, , , , active] = row;
     const code = value(iata);
-    if (!code || !/^[A-Z0-9]{2}$/.test(code) || !name) continue;
+    if (!code || !/^[A-Z0-9]{2}$/.test(code) || !name) return;
     if (!carriers.has(code) || active === 'Y')
       carriers.set(code, { iata: code, name: name.trim() });
-  }
+  });
 
   const seen = new Set<string>();
   const routes: Route[] = [];
-  for (const row of readRows(dir, 'routes.dat')) {
+  eachRow(dir, 'routes.dat', (row) => {
     const [carrier, , origin, , destination, , codeshare, stops, equipment] = row;
-    if (!carrier || !origin || !destination || codeshare === 'Y' || stops !== '0') continue;
+    if (!carrier || !origin || !destination || codeshare === 'Y' || stops !== '0') return;
     if (!/^[A-Z0-9]{2}$/.test(carrier) || !airports.has(origin) || !airports.has(destination))
-      continue;
+      return;
     // Some operating carriers are missing from airlines.dat; their code is the best name we have.
     if (!carriers.has(carrier)) carriers.set(carrier, { iata: carrier, name: carrier });
-    if (origin === destination) continue;
+    if (origin === destination) return;
     const key = `${carrier}:${origin}:${destination}`;
-    if (seen.has(key)) continue;
+    if (seen.has(key)) return;
     seen.add(key);
     routes.push({
       carrier,
@@ -142,6 +153,6 @@ export function loadReferenceData(dir: string = DEFAULT_DIR): ReferenceData {
       destination,
       equipment: (equipment ?? '').split(' ').filter(Boolean),
     });
-  }
+  });
   return { airports, carriers, routes };
 }

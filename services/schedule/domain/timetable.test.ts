@@ -46,6 +46,9 @@ describe('reference data', () => {
     expect(ref.airports.get('IST')?.timeZone).toBe('Europe/Istanbul');
     // Tahiti's own zone, not Honolulu's, which has agreed with it since 1970.
     expect(ref.airports.get('PPT')?.timeZone).toBe('Pacific/Tahiti');
+    // A link (an old name ICU does not list as canonical) in the tz column is kept as written.
+    expect(ref.airports.get('JON')?.timeZone).toBe('Pacific/Johnston');
+    expect(Intl.supportedValuesOf('timeZone')).not.toContain('Pacific/Johnston');
   });
 });
 
