@@ -26,17 +26,22 @@ import { build, isFresh } from './compiled.mjs';
 import { HUMAN_IDENTITY, writeGrpcurlCertificates } from './grpcurl-certs.js';
 import { startDiscovery, waitRegistered } from './mesh-discovery.js';
 import { ensureWebBuilt } from './web-build.js';
+import { portOffsetProblem } from './port-offset.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /**
  * MESH_PORT_OFFSET shifts every port this launcher gives out (a second mesh beside the first,
  * or a test's); MESH_DATA_DIR moves the embedded stores (default ./data).
  */
-const PORT_OFFSET = Number(process.env.MESH_PORT_OFFSET ?? 0);
-if (!Number.isInteger(PORT_OFFSET) || PORT_OFFSET < 0 || PORT_OFFSET > 10_000) {
-  process.stderr.write('MESH_PORT_OFFSET: expected an integer from 0 to 10000\n');
+const offsetProblem = portOffsetProblem(process.env.MESH_PORT_OFFSET ?? '0', {
+  BFF: BFF_PORT,
+  'identity provider': IDENTITY_PORT,
+});
+if (offsetProblem) {
+  process.stderr.write(`${offsetProblem}\n`);
   process.exit(2);
 }
+const PORT_OFFSET = Number(process.env.MESH_PORT_OFFSET ?? 0);
 const DATA_ROOT = path.resolve(process.env.MESH_DATA_DIR ?? path.join(ROOT, 'data'));
 const ORDER: ServiceName[] = ['schedule', 'pricing', 'search', 'booking'];
 const pretty = process.stdout.isTTY

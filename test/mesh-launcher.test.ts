@@ -7,7 +7,9 @@ import { Cabin } from '../gen/ts/flights/v1/common.js';
 import { PricingServiceService } from '../gen/ts/flights/v1/pricing.js';
 import { ScheduleServiceService } from '../gen/ts/flights/v1/schedule.js';
 import { createClient } from '../platform/clients.js';
-import { MESH } from '../flights/mesh.js';
+import { BFF_PORT, MESH } from '../flights/mesh.js';
+import { IDENTITY_PORT } from '../identity/config.js';
+import { portOffsetProblem } from '../scripts/port-offset.js';
 import { bookingRequest } from './support/booking.js';
 import { testDate } from './support/dates.js';
 import { retryingUnavailable } from './support/retry.js';
@@ -27,7 +29,10 @@ describe('npm start launcher', () => {
   });
 
   it('runs two pricing instances on one embedded store: a quote from a killed one books, and it comes back; one Ctrl-C stops every process gracefully', async () => {
-    const offset = 7000 + Math.floor(Math.random() * 900);
+    // Not one that puts the BFF on a port browsers block (7080: 10080), which the launcher refuses.
+    let offset: number;
+    do offset = 7000 + Math.floor(Math.random() * 900);
+    while (portOffsetProblem(String(offset), { BFF: BFF_PORT, identity: IDENTITY_PORT }));
     mesh = spawnProcess(
       process.execPath,
       ['--import', 'tsx', 'scripts/mesh.ts'],

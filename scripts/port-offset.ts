@@ -1,0 +1,37 @@
+/**
+ * Ports a browser and fetch() refuse to connect to: the Fetch standard's "bad ports"
+ * (https://fetch.spec.whatwg.org/#port-blocking), as Chromium, Firefox and Node's fetch apply
+ * them. Written out here because no maintained package exports the list (undici keeps it
+ * internal).
+ */
+const BAD_PORTS = new Set([
+  1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102,
+  103, 104, 109, 110, 111, 113, 115, 117, 119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465,
+  512, 513, 514, 515, 526, 530, 531, 532, 540, 548, 554, 556, 563, 587, 601, 636, 989, 990, 993,
+  995, 1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668,
+  6669, 6679, 6697, 10080,
+]);
+
+/**
+ * Why MESH_PORT_OFFSET cannot be `raw`, or undefined when it can: an integer from 0 to 10000
+ * that puts none of the ports people open in a browser (`browserPorts`, by name: the BFF's and
+ * the identity provider's, before the offset) on a port browsers refuse. MESH_PORT_OFFSET=3000
+ * put the BFF on 6000: the mesh never came up (the launcher's own fetch of /healthz was refused)
+ * and no browser could have opened it.
+ */
+export function portOffsetProblem(
+  raw: string,
+  browserPorts: Record<string, number>,
+): string | undefined {
+  const offset = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || offset > 10_000)
+    return `MESH_PORT_OFFSET: expected an integer from 0 to 10000, got "${raw}"`;
+  for (const [name, port] of Object.entries(browserPorts)) {
+    if (BAD_PORTS.has(port + offset))
+      return (
+        `MESH_PORT_OFFSET=${offset} puts the ${name} on port ${port + offset}, which browsers and ` +
+        `fetch() refuse to open (the Fetch standard's blocked ports): choose another offset`
+      );
+  }
+  return undefined;
+}
