@@ -90,13 +90,12 @@ export async function startService<S extends z.ZodRawShape, N extends string>(
         meta: metrics ? { [METRICS_META_KEY]: String(metrics.port) } : {},
       })
     : undefined;
-  // Registered at once even when not ready yet: Consul's gRPC check keeps it out of the
-  // passing set until health says SERVING.
-  registration?.start();
   // One line every launcher and test can wait for, whether or not the service has a warm-up.
   const ready = (started.ready ?? Promise.resolve()).then(
     () => {
       server.setServing(true);
+      // Registered once serving, as passing: callers find it now, not at Consul's next probe.
+      registration?.start();
       log.info('ready: serving');
     },
     (err: unknown) => {

@@ -31,13 +31,13 @@ describe('consul discovery', () => {
   let certs: ConsulCertificates | undefined;
   const instances: Instance[] = [];
 
-  async function startInstance(port?: number): Promise<Instance> {
+  async function startInstance(port?: number, checkInterval = '500ms'): Promise<Instance> {
     port ??= await freePort();
     const proc = spawnEntry('services/schedule/main.ts', {
       PORT: String(port),
       SERVICE_HOST: '127.0.0.1',
       CONSUL_HTTP_ADDR: consul.address,
-      CONSUL_CHECK_INTERVAL: '500ms',
+      CONSUL_CHECK_INTERVAL: checkInterval,
       DATABASE_URL: db.url,
       SCHEDULE_START_DATE: TEST_START_DATE,
       SHUTDOWN_GRACE_MS: '2000',
@@ -126,6 +126,23 @@ describe('consul discovery', () => {
     expect(messages.indexOf('deregistered from consul'), messages.join(' | ')).toBeLessThan(
       messages.indexOf('grpc server stopped'),
     );
+  });
+
+  it('registers only once serving, and as passing: callers need not wait for the first probe', async () => {
+    // A probe a minute apart: passing at once can only come from the registration itself.
+    const a = await startInstance(undefined, '60s');
+    const entries = await consul.get<
+      Array<{ Service: { ID: string }; Checks: Array<{ Type: string; Status: string }> }>
+    >('/v1/health/service/schedule?passing=true');
+    const mine = entries.find((e) => e.Service.ID === a.id);
+    expect(mine?.Checks.find((c) => c.Type === 'grpc')?.Status).toBe('passing');
+    const messages = jsonLines(a.proc.lines).map((l) => l.msg);
+    // Not listed while it was NOT_SERVING: registered after it said it was serving.
+    expect(messages.indexOf('ready: serving'), messages.join(' | ')).toBeGreaterThan(-1);
+    expect(messages.indexOf('registered in consul')).toBeGreaterThan(
+      messages.indexOf('ready: serving'),
+    );
+    expect((await a.proc.stop('SIGTERM')).code).toBe(0);
   });
 
   it('a restart on the same port after a SIGKILL owns the entry it finds, and deregisters it', async () => {
