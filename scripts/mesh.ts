@@ -10,11 +10,6 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { prettyFactory } from 'pino-pretty';
-import {
-  HealthCheckResponse_ServingStatus,
-  HealthService,
-} from '../gen/ts/grpc/health/v1/health.js';
-import { createClient } from '../platform/clients.js';
 import { ensureTemplate } from '../platform/embedded-store.js';
 import type { ConsulCertificates } from '../platform/connect-ca.js';
 import { writeIntentions } from '../platform/intentions.js';
@@ -25,6 +20,7 @@ import { IDENTITY_METRICS_PORT, IDENTITY_PORT } from '../identity/config.js';
 import { build, isFresh } from './compiled.mjs';
 import { HUMAN_IDENTITY, writeGrpcurlCertificates } from './grpcurl-certs.js';
 import { startDiscovery, waitRegistered } from './mesh-discovery.js';
+import { waitHttp, waitServing } from './mesh-waits.js';
 import { ensureWebBuilt } from './web-build.js';
 import { portOffsetProblem } from './port-offset.js';
 
@@ -129,38 +125,6 @@ function launch(
   mine.child = child;
   if (!slot) children.push(mine);
   return child;
-}
-
-/**
- * Polls the child's gRPC health every 100 ms until SERVING. The channel retries its connection
- * every 100–250 ms: with gRPC's default backoff (1 s growing to minutes) a child that began
- * listening just after a failed attempt was noticed seconds late.
- */
-async function waitServing(name: ServiceName, port: number, timeoutMs = 120_000): Promise<void> {
-  const health = createClient(HealthService, {
-    target: `dns:///127.0.0.1:${port}`,
-    defaultDeadlineMs: 1_000,
-    credentials: humanCerts && meshChannelCredentials(humanCerts, name),
-    channelOptions: {
-      'grpc.initial_reconnect_backoff_ms': 100,
-      'grpc.max_reconnect_backoff_ms': 250,
-    },
-  });
-  const until = Date.now() + timeoutMs;
-  try {
-    for (;;) {
-      const status = await health.check({ service: '' }).then(
-        (r) => r.status,
-        () => undefined,
-      );
-      if (status === HealthCheckResponse_ServingStatus.SERVING) return;
-      if (Date.now() > until)
-        throw new Error(`${name} did not become SERVING within ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  } finally {
-    health.close();
-  }
 }
 
 let stopping = false;
@@ -331,7 +295,7 @@ for (const name of ORDER) {
     );
     metricsEndpoints.push(`${metrics} ${i ? `${name}-${i + 1}` : name}`);
     serving.push(
-      waitServing(name, port).then(
+      waitServing(name, port, humanCerts && meshChannelCredentials(humanCerts, name)).then(
         () =>
           `  ${name.padEnd(9)} grpc://127.0.0.1:${port}   (grpcurl ${GRPCURL_TLS} 127.0.0.1:${port} list)`,
       ),
@@ -383,16 +347,3 @@ started.push(
 );
 humanCerts?.close();
 process.stdout.write(`\nflight mesh is up:\n${started.join('\n')}\n\nCtrl-C stops everything.\n\n`);
-
-async function waitHttp(url: string, timeoutMs = 60_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    const ok = await fetch(url).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
-}
