@@ -23,6 +23,13 @@ describe('MESH_PORT_OFFSET', () => {
     expect(portOffsetProblem('3665', PORTS)).toContain('port 6665');
   });
 
+  it("refuses an offset that puts them on one of Consul's ports, which the offset leaves alone", () => {
+    expect(portOffsetProblem('5500', PORTS)).toBe(
+      "MESH_PORT_OFFSET=5500 puts the BFF on port 8500, which Consul's agent uses: choose another offset",
+    );
+    expect(portOffsetProblem('5599', PORTS)).toContain('the identity provider on port 8600');
+  });
+
   it('agrees with what Node’s own fetch refuses', async () => {
     await expect(fetch('http://127.0.0.1:6000/')).rejects.toThrow();
     const cause = await fetch('http://127.0.0.1:6000/').catch((e: Error) => e.cause);
