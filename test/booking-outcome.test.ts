@@ -16,7 +16,7 @@ import { startPricing, type PricingFixture } from './support/pricing.js';
 import { freePort, spawnEntry, type Spawned } from './support/processes.js';
 import { flightIdsOn, startSchedule, type ScheduleFixture } from './support/schedule.js';
 import { testDate } from './support/dates.js';
-import { eventually } from './support/search.js';
+import { eventually } from './support/eventually.js';
 
 let schedule: ScheduleFixture;
 let pricing: PricingFixture;

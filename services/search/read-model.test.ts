@@ -9,6 +9,7 @@ import { schedulePeer, type SchedulePeer } from './peers.js';
 import { ScheduleReadModel } from './read-model.js';
 import { searchWindow } from './domain/window.js';
 import { testDate } from '../../test/support/dates.js';
+import { eventually } from '../../test/support/eventually.js';
 
 let schedule: ScheduleFixture;
 beforeAll(async () => {
@@ -17,14 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await schedule?.stop();
 });
-
-async function eventually(check: () => boolean, timeoutMs = 10_000) {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('search’s window', () => {
   it('turns five minutes after schedule’s horizon, never before it', () => {

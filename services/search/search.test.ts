@@ -28,13 +28,13 @@ import {
   type ScheduleFixture,
 } from '../../test/support/schedule.js';
 import {
-  eventually,
   flightIds,
   searchRequest as query,
   startSearch,
   startTcpProxy,
   type SearchFixture,
 } from '../../test/support/search.js';
+import { eventually } from '../../test/support/eventually.js';
 import { startTestService } from '../../test/support/services.js';
 import { HUB_MCT } from './domain/itineraries.js';
 import { createSearchService, type SearchInternals } from './service.js';

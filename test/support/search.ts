@@ -124,13 +124,3 @@ export const searchRequest = (
 /** Every flight id of the itineraries, in order. */
 export const flightIds = (its: Itinerary[]) =>
   its.map((i) => i.segments.map((s) => s.flightId)).flat();
-
-/** Polls until the check passes; the time it took. */
-export async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 10_000) {
-  const started = Date.now();
-  while (Date.now() - started < timeoutMs) {
-    if (await check()) return Date.now() - started;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`not within ${timeoutMs} ms`);
-}
