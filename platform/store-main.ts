@@ -2,10 +2,11 @@
  * A store process: one embedded store (PGlite) served to the instances of one service on a Unix
  * socket (platform/store-process.ts). `npm start` runs one for pricing's instances:
  * `STORE_NAME=pricing-store DATA_DIR=data/pricing EMBEDDED_STORE_SOCKET=data/pricing.sock
- * node scripts/start.mjs platform/store-main.ts`. Stops on SIGTERM or SIGINT.
+ * node scripts/start.mjs platform/store-main.ts`.
  */
 import { z } from 'zod';
-import { ConfigError, loadConfig } from './config.js';
+import { loadConfig } from './config.js';
+import { runProcess } from './lifecycle.js';
 import { createLogger } from './logger.js';
 import { serveEmbeddedStore } from './store-process.js';
 
@@ -19,33 +20,16 @@ const env = {
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 };
 
-let config: z.infer<z.ZodObject<typeof env>>;
-try {
-  config = loadConfig(env);
-} catch (err) {
-  if (!(err instanceof ConfigError)) throw err;
-  process.stderr.write(`${err.message}\n`);
-  process.exit(2);
-}
-const log = createLogger(config.STORE_NAME, config.LOG_LEVEL);
-const store = await serveEmbeddedStore({
-  dataDir: config.DATA_DIR,
-  socketPath: config.EMBEDDED_STORE_SOCKET,
-  idleInTransactionMs: config.STORE_IDLE_IN_TRANSACTION_MS,
-  log,
+// Started, stopped on SIGTERM/SIGINT and its start-up garbage collected as every process of
+// the mesh is (runProcess); a bad variable exits 2 with the message.
+await runProcess(process.env.STORE_NAME ?? 'store', async () => {
+  const config = loadConfig(env);
+  const log = createLogger(config.STORE_NAME, config.LOG_LEVEL);
+  const store = await serveEmbeddedStore({
+    dataDir: config.DATA_DIR,
+    socketPath: config.EMBEDDED_STORE_SOCKET,
+    idleInTransactionMs: config.STORE_IDLE_IN_TRANSACTION_MS,
+    log,
+  });
+  return { log, stop: () => store.close() };
 });
-let stopping = false;
-const stop = (signal: NodeJS.Signals) => {
-  if (stopping) return;
-  stopping = true;
-  log.info({ signal }, 'shutting down');
-  store.close().then(
-    () => process.exit(0),
-    (err: unknown) => {
-      log.error({ err }, 'store did not close cleanly');
-      process.exit(1);
-    },
-  );
-};
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
