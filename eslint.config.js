@@ -23,6 +23,15 @@ export default tseslint.config(
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
       ],
       '@typescript-eslint/consistent-type-imports': 'error',
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'AbortSignal',
+          property: 'any',
+          message:
+            "Use anySignal from 'any-signal' (and clear() it): on Node 20 AbortSignal.any's signal is held only weakly, so after a full GC a timeout in it may never fire (services/schedule/feed.ts).",
+        },
+      ],
     },
   },
 );

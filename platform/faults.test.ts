@@ -164,8 +164,11 @@ describe('fault flags in Consul KV, with a real agent', () => {
     );
     expect(handled.getFlight).toBe(before); // the handler never ran
     await remove('*');
+    // Each probe has its own short deadline: a probe sent before the watch has seen the delete
+    // is delayed and must not use up the whole wait (CI once failed here on a 10 s probe).
     await vi.waitFor(
-      async () => expect(await outcome(client.getFlight({ flightId: 'f' }))).toBe('OK'),
+      async () =>
+        expect(await outcome(client.getFlight({ flightId: 'f' }, { deadlineMs: 500 }))).toBe('OK'),
       { timeout: 10_000, interval: 50 },
     );
   });

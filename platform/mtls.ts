@@ -1,5 +1,6 @@
 import type { PeerCertificate } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
+import { anySignal } from 'any-signal';
 import { LRUCache } from 'lru-cache';
 import type { ConsulCertificates } from './connect-ca.js';
 import type { Logger } from './logger.js';
@@ -91,15 +92,22 @@ export function meshAuthorization(options: {
     allowStaleOnFetchRejection: true,
     noDeleteOnFetchRejection: true,
     fetchMethod: async (uri, _stale, { signal, context: serial }) => {
-      const res = await fetch(`${consulAddress}/v1/agent/connect/authorize`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ Target: service, ClientCertURI: uri, ClientCertSerial: serial }),
-        signal: AbortSignal.any([signal, AbortSignal.timeout(2_000)]),
-      });
-      if (!res.ok) throw new Error(`HTTP ${res.status} ${await res.text()}`);
-      const body = (await res.json()) as { Authorized: boolean; Reason: string };
-      return { authorized: body.Authorized, reason: body.Reason };
+      // any-signal, not AbortSignal.any: fetch listens weakly, and on Node 20 a composite
+      // signal is then collectable, its 2 s timeout lost (see services/schedule/feed.ts).
+      const limit = anySignal([signal, AbortSignal.timeout(2_000)]);
+      try {
+        const res = await fetch(`${consulAddress}/v1/agent/connect/authorize`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ Target: service, ClientCertURI: uri, ClientCertSerial: serial }),
+          signal: limit,
+        });
+        if (!res.ok) throw new Error(`HTTP ${res.status} ${await res.text()}`);
+        const body = (await res.json()) as { Authorized: boolean; Reason: string };
+        return { authorized: body.Authorized, reason: body.Reason };
+      } finally {
+        limit.clear();
+      }
     },
   });
 

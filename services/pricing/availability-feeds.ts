@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { anySignal } from 'any-signal';
 import { retryDelayMs } from '../../platform/backoff.js';
 import type { Logger } from '../../platform/logger.js';
 import type { AvailabilityCache, FeedName } from './availability-cache.js';
@@ -67,10 +68,12 @@ export class AvailabilityFeeds {
         idle = setTimeout(() => attempt.abort(), this.options.idleMs);
       };
       this.stats.connects[feed]++;
+      // any-signal, not AbortSignal.any (weakly held on Node 20, see schedule's feed.ts); its
+      // listener on `stopped` is removed after each call.
+      const signal = anySignal([this.stopped.signal, attempt.signal]);
       try {
         arm();
         let first = true;
-        const signal = AbortSignal.any([this.stopped.signal, attempt.signal]);
         for await (const message of open(this.stats.cursors[feed], signal)) {
           arm();
           for (const seats of message.seats)
@@ -100,6 +103,7 @@ export class AvailabilityFeeds {
           );
         }
       } finally {
+        signal.clear();
         clearTimeout(idle);
         this.cache.feedClosed(feed);
       }

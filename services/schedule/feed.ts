@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { anySignal } from 'any-signal';
 import type { ChangeFeedStore } from './change-feed-store.js';
 import type { ScheduleEvent } from './domain/flight-changes.js';
 import { failed, succeeded, type Outcome } from './domain/outcome.js';
@@ -39,12 +40,16 @@ async function nextWake(
   pollMs: number,
   signal: AbortSignal,
 ): Promise<void> {
+  // Not AbortSignal.any: on Node 20 its signal is held only weakly, and once() listens weakly,
+  // so after a full GC the poll timeout never fired and the feed sent no heartbeat until an
+  // event came (feed.test.ts reproduces it with a forced GC). any-signal's is held by its sources.
+  const wake = anySignal([signal, AbortSignal.timeout(pollMs)]);
   try {
-    await once(store.events, 'event', {
-      signal: AbortSignal.any([signal, AbortSignal.timeout(pollMs)]),
-    });
+    await once(store.events, 'event', { signal: wake });
   } catch {
     // A timeout or the end of the call: both just mean "look again" (or stop, if aborted).
+  } finally {
+    wake.clear();
   }
 }
 

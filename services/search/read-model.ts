@@ -1,4 +1,5 @@
 import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
+import { anySignal } from 'any-signal';
 import { addDays, type RollingWindow } from '../../flights/calendar.js';
 import { retryDelayMs } from '../../platform/backoff.js';
 import type { Logger } from '../../platform/logger.js';
@@ -150,7 +151,9 @@ export class ScheduleReadModel {
     this.generation.abort();
     const generation = new AbortController();
     this.generation = generation;
-    const signal = AbortSignal.any([this.stopped.signal, generation.signal]);
+    // stop() aborts the generation under way; one started after it has nothing to do.
+    if (this.isStopped) return;
+    const signal = generation.signal;
     const started = performance.now();
     // This process's CPU time (user + system) over the load: the figure to compare on a busy
     // machine, where the wall time mostly measures the other processes.
@@ -329,12 +332,12 @@ export class ScheduleReadModel {
         clearTimeout(idle);
         idle = setTimeout(() => attempt.abort(), this.options.feedIdleMs);
       };
+      // any-signal, not AbortSignal.any (weakly held on Node 20, see schedule's feed.ts); its
+      // listener on `stopped` is removed after each call.
+      const signal = anySignal([this.stopped.signal, attempt.signal]);
       try {
         arm();
-        for await (const message of this.schedule.watchSchedule(
-          this.cursor,
-          AbortSignal.any([this.stopped.signal, attempt.signal]),
-        )) {
+        for await (const message of this.schedule.watchSchedule(this.cursor, signal)) {
           // Once a rebuild has swapped in, what this call still holds is for the old index.
           if (attempt.signal.aborted) break;
           arm();
@@ -371,6 +374,7 @@ export class ScheduleReadModel {
           );
         }
       } finally {
+        signal.clear();
         clearTimeout(idle);
         this.feedAttempt = undefined;
         this.feedRestart = false;
