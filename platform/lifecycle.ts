@@ -1,4 +1,5 @@
 import { ConfigError } from './config.js';
+import { collectGarbage } from './heap.js';
 import type { Logger } from './logger.js';
 import { flushTracing } from './telemetry/tracing.js';
 
@@ -32,16 +33,28 @@ export function onShutdownSignal(log: Logger, steps: Array<() => Promise<void>>)
 }
 
 /**
+ * How long after a process is ready its start-up garbage is collected (ms): late enough for the
+ * first callers' connections and warm-up calls, early enough to count as idle memory.
+ */
+const STARTUP_GC_DELAY_MS = 2_000;
+
+/**
  * Entry point of any process of the mesh: start it, stop it on SIGTERM/SIGINT (then flush
  * traces), and exit 2 with the message when the configuration is bad, 1 when it cannot start.
+ * Once it is ready (`ready`, when its start has a warm-up after it), the garbage of its start-up
+ * is collected once (see collectGarbage).
  */
 export async function runProcess(
   name: string,
-  start: () => Promise<{ log: Logger; stop(): Promise<void> }>,
+  start: () => Promise<{ log: Logger; stop(): Promise<void>; ready?: Promise<void> }>,
 ): Promise<void> {
   try {
     const running = await start();
     onShutdownSignal(running.log, [() => running.stop(), flushTracing]);
+    void (running.ready ?? Promise.resolve()).then(
+      () => setTimeout(collectGarbage, STARTUP_GC_DELAY_MS).unref(),
+      () => undefined,
+    );
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${name}: ${err.message}\n`);

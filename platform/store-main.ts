@@ -20,7 +20,7 @@ const env = {
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 };
 
-// Started and stopped on SIGTERM/SIGINT as every process of
+// Started, stopped on SIGTERM/SIGINT and its start-up garbage collected as every process of
 // the mesh is (runProcess); a bad variable exits 2 with the message.
 await runProcess(process.env.STORE_NAME ?? 'store', async () => {
   const config = loadConfig(env);

@@ -1,11 +1,6 @@
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collectGarbage } from '../../platform/heap.js';
 import { startSchedule, type ScheduleFixture } from '../../test/support/schedule.js';
-
-// A full collection on demand, without starting the test process with --expose-gc.
-v8.setFlagsFromString('--expose-gc');
-const collectGarbage = vm.runInNewContext('gc') as () => void;
 
 /**
  * The feed waits for the next event or its poll timeout. On Node 20 that wait once listened on
