@@ -64,15 +64,22 @@ export function pricingPeers(
         );
         return flights.map(factsOf);
       },
+      // The feeds wait for schedule to be reachable (waitForReady) instead of failing at once:
+      // every process of a mesh starts together, and a feed retried with backoff while schedule
+      // starts only logged a warning per attempt. An outage is still logged once, when the open
+      // stream breaks; the feeds' idle timer bounds each wait.
       async *watchAvailability(cursor, heartbeatMs, signal) {
         const call = schedule.watchAvailability(
           { cursor, heartbeatMs },
-          { deadlineMs: FEED_CALL_MS, signal },
+          { deadlineMs: FEED_CALL_MS, signal, waitForReady: true },
         );
         for await (const r of call) yield feedMessageOfSeats(r);
       },
       async *watchSchedule(cursor, signal) {
-        const call = schedule.watchSchedule({ cursor }, { deadlineMs: FEED_CALL_MS, signal });
+        const call = schedule.watchSchedule(
+          { cursor },
+          { deadlineMs: FEED_CALL_MS, signal, waitForReady: true },
+        );
         for await (const r of call) yield feedMessageOfSchedule(r);
       },
       failure(err) {
