@@ -10,7 +10,7 @@ import type { ServiceName } from '../../flights/mesh.js';
 import { errorDetails } from '../../platform/errors.js';
 import { callPeer } from '../../platform/peers.js';
 import type { Runtime } from '../../platform/runtime.js';
-import type { CallContext } from '../../platform/server.js';
+import { LONGEST_CALL_MS, type CallContext } from '../../platform/server.js';
 import type { FlightFacts } from './domain/itinerary.js';
 import { factsOf, feedMessageOfSchedule, feedMessageOfSeats, type FeedMessage } from './mapping.js';
 
@@ -20,6 +20,8 @@ export type { FeedMessage };
 export interface FeedFailure {
   /** Schedule does not know the cursor (e.g. it restarted on a fresh database). */
   cursorExpired: boolean;
+  /** The call's own deadline passed: not a fault, the feed just resumes. */
+  deadlineExceeded: boolean;
   /** For logs: the status code's name and the message. */
   message: string;
 }
@@ -46,7 +48,7 @@ export interface PricingPeers {
 }
 
 /** A feed call still gets a deadline; when it passes the feed just resumes from the cursor. */
-const FEED_CALL_MS = 30 * 60_000;
+const FEED_CALL_MS = LONGEST_CALL_MS;
 const CURSOR_EXPIRED = reasonName(ErrorReason.ERROR_REASON_CURSOR_EXPIRED);
 
 /** @param deadlineMs deadline of a call to schedule (the caller's own wins when sooner). */
@@ -86,6 +88,7 @@ export function pricingPeers(
         const details = errorDetails(err);
         return {
           cursorExpired: details.reason === CURSOR_EXPIRED,
+          deadlineExceeded: details.code === status.DEADLINE_EXCEEDED,
           message: `${status[details.code] ?? details.code}: ${details.message}`,
         };
       },
