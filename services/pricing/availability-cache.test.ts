@@ -173,3 +173,51 @@ describe('availability cache', () => {
     expect(peer.asked).toEqual([['B']]);
   });
 });
+
+describe('pricing from hints (search’s copy of the flight) and the whole inventory', () => {
+  const hint = (flightId: string) => ({
+    flightId,
+    departure: new Date('2026-12-02T18:00:00Z'),
+    distanceKm: 5_540,
+    aircraftCode: '77W',
+  });
+  const hints = (...ids: string[]) => new Map(ids.map((id) => [id, hint(id)]));
+
+  it('asks schedule until the seat feed has caught up from the start and the aircraft is known, then never', async () => {
+    const { cache } = liveCache();
+    const s = schedule();
+    // The seat feed sent a cabin of "taken" while it caught up from cursor "0".
+    cache.applySeats('BA2', 'economy', seats(150));
+    await cache.lookup(['BA1'], s.fetch, hints('BA1'));
+    expect(s.asked).toEqual([['BA1']]); // not caught up yet: asked (and 77W's layout learnt)
+    cache.seatFeedCaughtUp();
+    const { facts: got } = await cache.lookup(['BA2', 'BA3'], s.fetch, hints('BA2', 'BA3'));
+    expect(s.asked).toEqual([['BA1']]);
+    expect(got.get('BA2')!.cabins.get('economy')).toEqual(seats(150));
+    // A cabin the feed never sent has no seat sold or held.
+    expect(got.get('BA3')!.cabins.get('economy')).toEqual(seats(0));
+    expect(cache.counts).toEqual({ fromHints: 2, fetched: 1 });
+    // An aircraft type never seen: asked.
+    await cache.lookup(
+      ['BA4'],
+      s.fetch,
+      new Map([['BA4', { ...hint('BA4'), aircraftCode: '320' }]]),
+    );
+    expect(s.asked).toEqual([['BA1'], ['BA4']]);
+  });
+
+  it('asks schedule again once the seat feed lost its place, until it has caught up anew', async () => {
+    const { cache } = liveCache();
+    const s = schedule();
+    await cache.lookup(['BA1'], s.fetch, hints('BA1'));
+    cache.seatFeedCaughtUp();
+    cache.feedReset('seats');
+    cache.feedMessage('seats', false);
+    cache.feedMessage('seats', true);
+    await cache.lookup(['BA2'], s.fetch, hints('BA2'));
+    expect(s.asked).toEqual([['BA1'], ['BA2']]);
+    cache.seatFeedCaughtUp();
+    await cache.lookup(['BA3'], s.fetch, hints('BA3'));
+    expect(s.asked).toEqual([['BA1'], ['BA2']]);
+  });
+});

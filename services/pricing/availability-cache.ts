@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { CabinCode } from '../../flights/codes.js';
 import { PeerUnavailable } from '../../platform/peers.js';
-import type { FlightFacts } from './domain/itinerary.js';
+import type { FlightBasis, FlightFacts } from './domain/itinerary.js';
 
 /** Fetches the facts of flights from schedule (peers.ts); rejects with a translated peer error. */
 export type FetchFacts = (flightIds: string[]) => Promise<FlightFacts[]>;
@@ -12,8 +12,19 @@ export type CabinSeats = FlightFacts['cabins'] extends Map<CabinCode, infer S> ?
 /** What a retime or cancellation changes in a flight's facts (its seats stay as they are). */
 export type FlightChange = Omit<FlightFacts, 'cabins'>;
 
+/**
+ * A flight as the caller's copy of schedule has it (search's read model, sent with
+ * PriceItineraries): what its fare depends on. Its cabins are its aircraft's.
+ */
+export interface FlightHint {
+  flightId: string;
+  departure: Date;
+  distanceKm: number;
+  aircraftCode: string;
+}
+
 export interface Lookup {
-  facts: Map<string, FlightFacts>;
+  facts: Map<string, FlightBasis>;
   /** Schedule could not answer: some facts are the last known ones, some may be missing. */
   degraded: boolean;
   /** Why schedule could not answer (a PeerUnavailable). */
@@ -69,6 +80,13 @@ export interface AvailabilityCacheOptions {
  * Feed and fetch may race: a seat state the feed brought after a fetch was sent wins over that
  * fetch's answer (the feed's state is at least as new, or the newer one follows within a poll).
  * A least-recently-used cache (lru-cache) of at most `maxEntries` flights bounds memory.
+ *
+ * Search pricing also works without fetching a flight pricing has never seen, from a hint (the
+ * flight as search's read model has it, FlightHint) and pricing's own copy of the inventory:
+ * the seat feed is followed from cursor "0", so once it has said it caught up
+ * (`seatFeedCaughtUp`) every cabin with a seat sold or held is in `inventory`, and any other
+ * cabin is empty. A cabin's capacity is its aircraft's layout (schedule's domain/aircraft.ts),
+ * learnt from the first answer about a flight of that aircraft type. Quotes never use hints.
  */
 export class AvailabilityCache {
   private readonly entries: LRUCache<string, Entry>;
@@ -78,6 +96,17 @@ export class AvailabilityCache {
   };
   private readonly clock: () => number;
   private readonly maxLagMs: number;
+  /**
+   * Every cabin the seat feed sent, when it is followed from the inventory's beginning: one
+   * entry per inventory row with a seat sold or held (not evicted: it is the whole inventory).
+   */
+  private readonly inventory = new Map<string, Map<CabinCode, CabinSeats>>();
+  /** The seat feed, followed from cursor "0", has caught up once since it started: `inventory` is whole. */
+  private inventoryWhole = false;
+  /** Cabin capacities by aircraft type code, from schedule's answers. */
+  private readonly layouts = new Map<string, Map<CabinCode, number>>();
+  /** Flights priced from a hint, and flights fetched from schedule, since start (for tests and metrics). */
+  readonly counts = { fromHints: 0, fetched: 0 };
 
   constructor(options: AvailabilityCacheOptions) {
     this.maxLagMs = options.maxLagMs;
@@ -108,10 +137,25 @@ export class AvailabilityCache {
   feedReset(feed: FeedName): void {
     this.feeds[feed] = { open: false };
     this.entries.clear();
+    if (feed === 'seats') {
+      this.inventory.clear();
+      this.inventoryWhole = false;
+    }
+  }
+
+  /**
+   * The seat feed, followed without a gap from cursor "0" (the feeds' follower says so only
+   * then), has sent every change committed before its last poll: the inventory copy is whole.
+   */
+  seatFeedCaughtUp(): void {
+    this.inventoryWhole = true;
   }
 
   /** A cabin's seats as the seat feed sent them. */
   applySeats(flightId: string, cabin: CabinCode, seats: CabinSeats): void {
+    let cabins = this.inventory.get(flightId);
+    if (!cabins) this.inventory.set(flightId, (cabins = new Map()));
+    cabins.set(cabin, seats);
     const entry = this.entryOf(flightId);
     entry.fed.set(cabin, { seats, at: this.clock() });
     if (entry.facts)
@@ -138,13 +182,35 @@ export class AvailabilityCache {
     );
   }
 
+  /** Whether a flight never fetched may be priced from a hint now: live, and the inventory whole. */
+  get pricesFromHints(): boolean {
+    return this.live && this.inventoryWhole;
+  }
+
   /**
-   * The facts of every flight: fresh ones from memory, the rest from one `fetch`. When schedule
+   * The basis of every flight's price: fresh facts from memory, then (when `pricesFromHints`)
+   * the hinted flights whose aircraft layout is known, the rest from one `fetch`. When schedule
    * could not answer (PeerUnavailable), the last known facts instead (degraded); any other
    * failure (schedule answered "no", e.g. FLIGHT_NOT_FOUND) rejects.
    */
-  async lookup(flightIds: string[], fetch: FetchFacts): Promise<Lookup> {
-    const { facts, missing } = this.fromMemory(flightIds);
+  async lookup(
+    flightIds: string[],
+    fetch: FetchFacts,
+    hints: ReadonlyMap<string, FlightHint> = new Map(),
+  ): Promise<Lookup> {
+    const { facts: fetched, missing: unknown } = this.fromMemory(flightIds);
+    const facts = fetched as Map<string, FlightBasis>;
+    let missing = unknown;
+    if (missing.length > 0 && hints.size > 0 && this.pricesFromHints) {
+      missing = [];
+      for (const id of unknown) {
+        const hint = hints.get(id);
+        const basis = hint && this.fromHint(hint);
+        if (basis) facts.set(id, basis);
+        else missing.push(id);
+      }
+      this.counts.fromHints += unknown.length - missing.length;
+    }
     if (missing.length === 0) return { facts, degraded: false };
     try {
       for (const f of await this.fetchInto(missing, fetch)) facts.set(f.flightId, f);
@@ -188,6 +254,24 @@ export class AvailabilityCache {
     return Math.max(this.feeds.seats.since!, this.feeds.schedule.since!);
   }
 
+  /** A flight's basis from its hint, its aircraft's layout and the inventory copy; undefined while the layout is unknown. */
+  private fromHint(hint: FlightHint): FlightBasis | undefined {
+    const layout = this.layouts.get(hint.aircraftCode);
+    if (!layout) return undefined;
+    const rows = this.inventory.get(hint.flightId);
+    const cabins: FlightBasis['cabins'] = new Map();
+    for (const [cabin, capacity] of layout)
+      cabins.set(cabin, rows?.get(cabin) ?? { capacity, used: 0, available: capacity });
+    return {
+      flightId: hint.flightId,
+      distanceKm: hint.distanceKm,
+      departure: hint.departure,
+      // Search sends only flights its read model holds as operating.
+      cancelled: false,
+      cabins,
+    };
+  }
+
   private entryOf(flightId: string): Entry {
     return this.entries.get(flightId) ?? { fetchedAt: -Infinity, fed: new Map() };
   }
@@ -195,7 +279,14 @@ export class AvailabilityCache {
   private async fetchInto(flightIds: string[], fetch: FetchFacts): Promise<FlightFacts[]> {
     const sentAt = this.clock();
     const fetched = await fetch(flightIds);
+    this.counts.fetched += fetched.length;
     return fetched.map((f) => {
+      // A flight's cabins are its aircraft's layout (schedule's domain/aircraft.ts).
+      if (f.segment.aircraftCode && !this.layouts.has(f.segment.aircraftCode))
+        this.layouts.set(
+          f.segment.aircraftCode,
+          new Map([...f.cabins].map(([cabin, seats]) => [cabin, seats.capacity])),
+        );
       const entry = this.entryOf(f.flightId);
       const cabins = new Map(f.cabins);
       for (const [cabin, { seats, at }] of entry.fed) if (at > sentAt) cabins.set(cabin, seats);

@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cabin } from '../../gen/ts/flights/v1/common.js';
+import { Cabin, type Flight } from '../../gen/ts/flights/v1/common.js';
 import { ScheduleServiceService } from '../../gen/ts/flights/v1/schedule.js';
 import type { Quote } from '../../gen/ts/flights/v1/pricing.js';
 import { createClient } from '../../platform/clients.js';
@@ -94,6 +94,7 @@ describe.each<StoreKind>(['postgres', 'embedded'])(
         itineraries: [{ key: 'k', flightIds: [flightId] }],
         passengers: adult,
         cabin: Cabin.CABIN_BUSINESS,
+        flights: [],
       };
       const quote = () =>
         pricing.client.createQuote({ ...request, flightIds: [flightId], requestId: '' });
@@ -128,6 +129,81 @@ describe.each<StoreKind>(['postgres', 'embedded'])(
       expect(sold!.code).toBe(status.FAILED_PRECONDITION);
       // Dozens of quotes, prices and confirmations: not one GetAvailability from pricing.
       expect(await availabilityCalls()).toBe(callsBefore);
+    });
+
+    it('prices flights it never saw from search’s hints once its copy of the seats is whole: no call to schedule, the same prices', async () => {
+      // Three flights of one aircraft type: one whose layout pricing learns by asking schedule,
+      // one with seats taken before this pricing instance starts, one untouched.
+      const listed: Flight[] = [];
+      for await (const r of schedule.client.listFlights({
+        origin: 'JFK',
+        destination: 'LHR',
+        fromDate: testDate(21),
+        toDate: testDate(25),
+        includeCancelled: false,
+      }))
+        listed.push(r.flight!);
+      const type = listed.find(
+        (f) => listed.filter((g) => g.aircraftCode === f.aircraftCode).length >= 3,
+      )!.aircraftCode;
+      const [learn, taken, untouched] = listed.filter((f) => f.aircraftCode === type);
+      const hint = (f: Flight) => ({
+        flightId: f.flightId,
+        departureTime: f.departureTime,
+        distanceKm: f.distanceKm,
+        aircraftCode: f.aircraftCode,
+      });
+      const c = await business(schedule, taken!.flightId);
+      await fill(schedule, taken!.flightId, { capacity: c.capacity, used: c.sold + c.held }, 0.6);
+
+      const lateInternals: PricingInternals = {};
+      const late = await startPricing(schedule.address, { store, internals: lateInternals });
+      try {
+        await until(async () => lateInternals.cache!.pricesFromHints, Boolean);
+        await late.client.priceItineraries({
+          itineraries: [{ key: 'learn', flightIds: [learn!.flightId] }],
+          passengers: adult,
+          cabin: Cabin.CABIN_BUSINESS,
+          flights: [],
+        });
+        const request = {
+          itineraries: [
+            { key: 'taken', flightIds: [taken!.flightId] },
+            { key: 'untouched', flightIds: [untouched!.flightId] },
+          ],
+          passengers: adult,
+          cabin: Cabin.CABIN_BUSINESS,
+        };
+        // What pricing answers from schedule's own availability (the first instance asks).
+        const asked = await pricing.client.priceItineraries({ ...request, flights: [] });
+        const calls = await availabilityCalls();
+        const hinted = await late.client.priceItineraries({
+          ...request,
+          flights: [hint(taken!), hint(untouched!)],
+        });
+        expect(await availabilityCalls()).toBe(calls);
+        expect(hinted).toEqual(asked);
+        expect(hinted.itineraries[0]!.price!.fareBuckets).not.toEqual(
+          hinted.itineraries[1]!.price!.fareBuckets,
+        );
+
+        // A change is in the next answer: the untouched flight's business cabin fills up.
+        const u = await business(schedule, untouched!.flightId);
+        await fill(schedule, untouched!.flightId, { capacity: u.capacity, used: 0 }, 1);
+        const calls2 = await availabilityCalls();
+        const full = await until(
+          () =>
+            late.client.priceItineraries({
+              ...request,
+              flights: [hint(taken!), hint(untouched!)],
+            }),
+          (r) => !r.itineraries[1]!.available,
+        );
+        expect(full.itineraries[0]).toEqual(hinted.itineraries[0]);
+        expect(await availabilityCalls()).toBe(calls2);
+      } finally {
+        await late.stop();
+      }
     });
   },
 );
@@ -176,6 +252,7 @@ describe('pricing across a schedule restart (PostgreSQL, two schedule instances)
         itineraries: [{ key: 'k', flightIds: [flightId!] }],
         passengers: adult,
         cabin: Cabin.CABIN_BUSINESS,
+        flights: [],
       };
       const before = await pricing.client.priceItineraries(request);
       expect(before.itineraries[0]!.price!.fareBuckets).toEqual(['L']);

@@ -19,16 +19,21 @@ export interface FeedStats {
   connects: Record<FeedName, number>;
 }
 
+/** Where each feed starts: the seat feed from the inventory's beginning, the change feed from now. */
+const START: Record<FeedName, string> = { seats: '0', schedule: '' };
+
 /**
  * Follows schedule's seat feed (WatchAvailability) and change feed (WatchSchedule) into the
  * availability cache, the way search's read model follows the change feed: each from the last
  * cursor it saw (so a schedule restart or another schedule instance on the same database
  * resumes exactly after it), reconnecting with backoff (100 ms … 5 s), dropping a feed silent
- * for `idleMs`, and starting over from "now" with an empty cache on CURSOR_EXPIRED.
+ * for `idleMs`, and starting over with an empty cache on CURSOR_EXPIRED. The seat feed starts
+ * from cursor "0": every cabin with a seat sold or held first, so the cache holds the whole
+ * inventory (availability-cache.ts, hints); the change feed from "now".
  */
 export class AvailabilityFeeds {
   readonly stats: FeedStats = {
-    cursors: { seats: '', schedule: '' },
+    cursors: { ...START },
     connects: { seats: 0, schedule: 0 },
   };
   private readonly stopped = new AbortController();
@@ -82,6 +87,7 @@ export class AvailabilityFeeds {
           this.stats.cursors[feed] = message.cursor;
           // The first message repeats the cursor asked for: it proves nothing about since.
           this.cache.feedMessage(feed, !first);
+          if (feed === 'seats' && message.caughtUp) this.cache.seatFeedCaughtUp();
           first = false;
           failures = 0;
         }
@@ -91,11 +97,11 @@ export class AvailabilityFeeds {
         if (failure.cursorExpired) {
           this.options.log.warn(
             { feed, cursor: this.stats.cursors[feed], err: failure.message },
-            'feed cursor unknown to schedule; forgetting what is known and following from now',
+            'feed cursor unknown to schedule; forgetting what is known and following from the start',
           );
-          this.stats.cursors[feed] = '';
+          this.stats.cursors[feed] = START[feed];
           this.cache.feedReset(feed);
-        } else if (!attempt.signal.aborted) {
+        } else if (!attempt.signal.aborted && !failure.deadlineExceeded) {
           failures++;
           this.options.log.warn(
             { feed, err: failure.message, cursor: this.stats.cursors[feed], failures },

@@ -16,10 +16,11 @@ import {
   seatsAvailable,
   seatsFor,
   unsellable,
+  type FlightBasis,
   type FlightFacts,
 } from './domain/itinerary.js';
 import { guaranteedUntil, isExpired, requestFingerprint } from './domain/quote.js';
-import { cabinCodeOf, toPriceProto, toQuoteProto } from './mapping.js';
+import { cabinCodeOf, flightHints, toPriceProto, toQuoteProto } from './mapping.js';
 import type { SchedulePeer } from './peers.js';
 import { pricingMetrics } from './metrics.js';
 import type { QuoteRecord, QuoteStore } from './quote-store.js';
@@ -87,6 +88,7 @@ export function pricingHandlers(deps: PricingDeps): Handlers<typeof PricingServi
       const { facts, degraded, error } = await deps.cache.lookup(
         r.itineraries.flatMap((i) => i.flightIds),
         (ids) => deps.schedule.flightFacts(ids, ctx),
+        flightHints(r.flights),
       );
       if (degraded) {
         ctx.log.warn({ err: error }, 'schedule unavailable; pricing from last known load factors');
@@ -98,7 +100,7 @@ export function pricingHandlers(deps: PricingDeps): Handlers<typeof PricingServi
           const flights = flightIds.map((id) => facts.get(id));
           // Never seen and schedule down: no honest price to give.
           if (flights.some((f) => !f)) return { key, price: undefined, available: false };
-          const known = flights as FlightFacts[];
+          const known = flights as FlightBasis[];
           return {
             key,
             price: toPriceProto(priceFlights(known, cabin, r.passengers, now)),

@@ -19,7 +19,7 @@ import type { CabinCode } from '../../flights/codes.js';
 import { cabinCode, passengerTypeProto } from '../../flights/enums.js';
 import { segmentOf } from '../../flights/segments.js';
 import type { LineKind, Price } from './domain/fare-model.js';
-import type { CabinSeats, FlightChange } from './availability-cache.js';
+import type { CabinSeats, FlightChange, FlightHint } from './availability-cache.js';
 import type { FlightFacts } from './domain/itinerary.js';
 import type { QuoteRecord } from './quote-store.js';
 
@@ -61,11 +61,14 @@ export interface FeedMessage {
   seats: Array<{ flightId: string; cabin: CabinCode; seats: CabinSeats }>;
   /** A retimed or cancelled flight (change feed). */
   flight?: FlightChange;
+  /** Seat feed: every change committed before this message's poll has been sent. */
+  caughtUp?: boolean;
 }
 
 export function feedMessageOfSeats(r: WatchAvailabilityResponse): FeedMessage {
   return {
     cursor: r.cursor,
+    caughtUp: r.caughtUp,
     seats: r.changes.flatMap(({ flightId, seats }) => {
       const cabin = seats && cabinCode(seats.cabin);
       return cabin ? [{ flightId, cabin, seats: seatsOf(seats!) }] : [];
@@ -117,4 +120,26 @@ export function toQuoteProto(q: QuoteRecord, now: Date): Quote {
     expiresAt: q.expiresAt,
     status: now >= q.expiresAt ? QuoteStatus.QUOTE_STATUS_EXPIRED : QuoteStatus.QUOTE_STATUS_ACTIVE,
   };
+}
+
+/** PriceItineraries' `flights` (validated) by flight id, as the availability cache takes them. */
+export function flightHints(
+  flights: Array<{
+    flightId: string;
+    departureTime: Date;
+    distanceKm: number;
+    aircraftCode: string;
+  }>,
+): Map<string, FlightHint> {
+  return new Map(
+    flights.map((f) => [
+      f.flightId,
+      {
+        flightId: f.flightId,
+        departure: f.departureTime,
+        distanceKm: f.distanceKm,
+        aircraftCode: f.aircraftCode,
+      },
+    ]),
+  );
 }

@@ -1,7 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cabin, type PriceBreakdown } from '../../gen/ts/flights/v1/common.js';
-import { QuoteStatus } from '../../gen/ts/flights/v1/pricing.js';
+import { QuoteStatus, type FlightToPrice } from '../../gen/ts/flights/v1/pricing.js';
 import { startPricing, type PricingFixture } from '../../test/support/pricing.js';
 import {
   expectInvalidField,
@@ -96,6 +96,7 @@ describe('pricing with a real schedule service', () => {
           itineraries: [{ key: 'k', flightIds: [flightId] }],
           passengers: adult,
           cabin: Cabin.CABIN_FIRST,
+          flights: [],
         })
       ).itineraries[0]!;
     const before = await price();
@@ -220,12 +221,23 @@ describe('pricing with a real schedule service', () => {
       itineraries: [{ key: 'a', flightIds: [`BA1-${testDate(1)}`] }],
       passengers: adult,
       cabin: Cabin.CABIN_ECONOMY,
+      flights: [] as FlightToPrice[],
+    };
+    const hint: FlightToPrice = {
+      flightId: `BA1-${testDate(1)}`,
+      departureTime: new Date(),
+      distanceKm: 5_500,
+      aircraftCode: '77W',
     };
     const cases: Array<[Partial<typeof base>, string]> = [
       [{ passengers: { adults: 0, children: 1, infants: 0 } }, 'passengers.adults'],
       [{ cabin: Cabin.CABIN_UNSPECIFIED }, 'cabin'],
       [{ itineraries: [{ key: 'a', flightIds: ['nope'] }] }, 'itineraries[0].flight_ids[0]'],
       [{ passengers: { adults: 1, children: 0, infants: 2 } }, 'passengers.infants'],
+      [{ flights: [{ ...hint, flightId: 'nope' }] }, 'flights[0].flight_id'],
+      [{ flights: [hint, { ...hint, departureTime: undefined }] }, 'flights[1].departure_time'],
+      [{ flights: [{ ...hint, distanceKm: 0 }] }, 'flights[0].distance_km'],
+      [{ flights: [{ ...hint, aircraftCode: '' }] }, 'flights[0].aircraft_code'],
     ];
     for (const [patch, field] of cases)
       expectInvalidField(
@@ -278,6 +290,7 @@ describe('pricing when schedule is down', () => {
         itineraries: [{ key: 'known', flightIds: [flightIds[0]!] }],
         passengers: adult,
         cabin: Cabin.CABIN_ECONOMY,
+        flights: [],
       };
       const fresh = await p.client.priceItineraries(request);
       expect(fresh.degraded).toBe(false);

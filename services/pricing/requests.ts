@@ -22,6 +22,20 @@ export const priceItineraries = z.object({
     .max(MAX_BATCH, `must be at most ${MAX_BATCH} itineraries`),
   passengers: fields.passengers,
   cabin: fields.cabin,
+  // What search knows of the flights (optional, per flight): checked like schedule's own.
+  flights: z
+    .array(
+      z.object({
+        flightId: fields.flightId,
+        departureTime: z.date({ error: 'is required' }),
+        distanceKm: z.number().int().min(1, 'must be at least 1'),
+        aircraftCode: text().regex(
+          /^[A-Z0-9]{1,8}$/,
+          'must be an IATA aircraft type code like 77W',
+        ),
+      }),
+    )
+    .max(MAX_BATCH * 3, `must be at most ${MAX_BATCH * 3} flights`),
 });
 
 export const createQuote = z.object({

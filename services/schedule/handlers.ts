@@ -301,6 +301,7 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
       for await (const tick of followSeats(deps.seatFeed, start.value, ctx.signal, options)) {
         yield {
           cursor: tick.cursor,
+          caughtUp: tick.caughtUp,
           // A row of a flight the timetable no longer has (past the horizon) interests nobody.
           changes: tick.rows.flatMap((row) => {
             const flight = catalog.scheduled(row.flightId);

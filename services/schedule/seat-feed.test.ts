@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cabin } from '../../gen/ts/flights/v1/common.js';
 import type { CabinSeatsChange } from '../../gen/ts/flights/v1/schedule.js';
+import { testDate } from '../../test/support/dates.js';
 import {
   TEST_START_DATE,
   expectInvalidField,
@@ -106,6 +107,25 @@ describe.each<StoreKind>(['postgres', 'embedded'])(
       while (resumed.state.messages === messages) await new Promise((r) => setTimeout(r, 20));
       await resumed.stop();
       expect(resumed.seen.filter((x) => x.change.flightId === a)).toEqual([]);
+    });
+
+    it('from cursor "0" sends every cabin with seats taken, then says it has caught up (never on its first message)', async () => {
+      const [c] = await flightIdsOn(s, 'JFK', 'LHR', testDate(2), testDate(2));
+      await hold(`sf-c-${store}`, c!, 4);
+      const messages: Array<{ caughtUp: boolean; changes: CabinSeatsChange[] }> = [];
+      for await (const m of s.client.watchAvailability(
+        { cursor: '0', heartbeatMs: 100 },
+        { deadlineMs: 10_000 },
+      )) {
+        messages.push({ caughtUp: m.caughtUp, changes: m.changes });
+        // Until a heartbeat (no changes) after the catch-up: it says caught up too.
+        if (messages.some((x) => x.caughtUp) && m.changes.length === 0) break;
+      }
+      expect(messages[0]).toEqual({ caughtUp: false, changes: [] });
+      const upTo = messages.findIndex((x) => x.caughtUp);
+      const sentBefore = messages.slice(0, upTo + 1).flatMap((x) => x.changes);
+      expect(sentBefore.some(economy(c!, 0, 4))).toBe(true);
+      expect(messages.at(-1)).toEqual({ caughtUp: true, changes: [] });
     });
 
     it('refuses a cursor it never issued (another database) and bad input, naming the field', async () => {

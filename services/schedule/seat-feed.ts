@@ -42,6 +42,11 @@ export interface SeatTick {
   cursor: string;
   /** Rows changed since the previous tick; empty on a heartbeat. */
   rows: SeatRow[];
+  /**
+   * Every change committed before this tick's poll has been sent: the last tick of a poll and
+   * every heartbeat; not the first tick (no poll yet) nor a poll's earlier batches.
+   */
+  caughtUp: boolean;
 }
 
 export interface SeatFeedOptions {
@@ -77,7 +82,7 @@ export class SeatFeed {
   }
 
   /** Rows changed at or after `cursor` by transactions that have ended, and the next cursor. */
-  async changedSince(cursor: string): Promise<SeatTick> {
+  async changedSince(cursor: string): Promise<Omit<SeatTick, 'caughtUp'>> {
     const rows = await this.db.query<{
       flight_id: string | null;
       cabin: CabinCode;
@@ -117,7 +122,7 @@ export async function* followSeats(
 ): AsyncGenerator<SeatTick> {
   const batch = options.batchRows ?? 1000;
   let cursor = from;
-  yield { cursor, rows: [] };
+  yield { cursor, rows: [], caughtUp: false };
   let lastSent = Date.now();
   while (!signal.aborted) {
     const tick = await feed.changedSince(cursor);
@@ -126,13 +131,13 @@ export async function* followSeats(
       const following = tick.rows[at + batch];
       // Mid-poll, everything below the next row's transaction has been sent (rows are in xid
       // order; a transaction split across two ticks is sent again whole: states, not deltas).
-      yield { cursor: following ? following.xid : tick.cursor, rows };
+      yield { cursor: following ? following.xid : tick.cursor, rows, caughtUp: !following };
       lastSent = Date.now();
     }
     cursor = tick.cursor;
     if (tick.rows.length === 0 && Date.now() - lastSent >= options.heartbeatMs) {
       lastSent = Date.now();
-      yield { cursor, rows: [] };
+      yield { cursor, rows: [], caughtUp: true };
     }
     await sleep(options.pollMs, undefined, { signal }).catch(() => undefined);
   }

@@ -1,5 +1,5 @@
 import { FlightStatus, type Flight, type FlightSegment } from '../../gen/ts/flights/v1/common.js';
-import type { PriceItinerariesResponse } from '../../gen/ts/flights/v1/pricing.js';
+import type { FlightToPrice, PriceItinerariesResponse } from '../../gen/ts/flights/v1/pricing.js';
 import { endianness } from 'node:os';
 import {
   ScheduleEventType,
@@ -193,6 +193,16 @@ function segment(f: FlightRecord): FlightSegment {
     departureLocal: f.departureLocal,
     arrivalLocal: f.arrivalLocal,
     durationMinutes: f.durationMinutes,
+    distanceKm: f.distanceKm,
+    aircraftCode: f.aircraft,
+  };
+}
+
+/** A flight of the read model as pricing takes it, to price without asking schedule. */
+export function toFlightToPrice(f: FlightRecord): FlightToPrice {
+  return {
+    flightId: f.flightId,
+    departureTime: new Date(f.departureMs),
     distanceKm: f.distanceKm,
     aircraftCode: f.aircraft,
   };

@@ -11,7 +11,15 @@ import type { ServiceName } from '../../flights/mesh.js';
 import type { ServiceClient } from '../../platform/clients.js';
 import { errorDetails } from '../../platform/errors.js';
 import type { Runtime } from '../../platform/service.js';
-import { feedMessage, listedPage, type FeedMessage, type ListedPage } from './mapping.js';
+import { LONGEST_CALL_MS } from '../../platform/server.js';
+import type { FlightRecord } from './domain/flight-index.js';
+import {
+  feedMessage,
+  listedPage,
+  toFlightToPrice,
+  type FeedMessage,
+  type ListedPage,
+} from './mapping.js';
 
 /**
  * Every call search makes to another service, typed, in one place: schedule's listing and change
@@ -35,7 +43,7 @@ const PAGE = 5000;
  */
 const SCHEDULE_WINDOW_BYTES = 8 * 1024 * 1024;
 /** A feed call still gets a deadline; when it passes the feed just resumes from the cursor. */
-const FEED_CALL_MS = 30 * 60_000;
+const FEED_CALL_MS = LONGEST_CALL_MS;
 
 export interface SchedulePeer {
   /**
@@ -107,6 +115,11 @@ export interface PriceRequest {
   itineraries: Array<{ key: string; flightIds: string[] }>;
   passengers: PassengerCounts;
   cabin: Cabin;
+  /**
+   * The itineraries' flights as the read model holds them: pricing prices them without asking
+   * schedule once its own copy of the seats is whole (services/pricing availability-cache.ts).
+   */
+  flights: FlightRecord[];
 }
 
 export interface PricingPeer {
@@ -122,7 +135,19 @@ export interface PricingPeer {
 }
 
 export function pricingPeer(client: ServiceClient<typeof PricingServiceService>): PricingPeer {
-  return { priceItineraries: (request, options) => client.priceItineraries(request, options) };
+  return {
+    priceItineraries: (request, options) =>
+      client.priceItineraries(
+        {
+          ...request,
+          // A flight without an aircraft type or a distance is left to pricing to look up.
+          flights: request.flights
+            .filter((f) => f.aircraft && f.distanceKm > 0)
+            .map(toFlightToPrice),
+        },
+        options,
+      ),
+  };
 }
 
 export interface SearchPeers {

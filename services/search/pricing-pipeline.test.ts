@@ -146,6 +146,20 @@ describe('the pricing pipeline', () => {
     expect(await counted(before)).toEqual({ calls: 4, failures: 0 });
   });
 
+  it('sends each batch’s flights as the read model holds them, each once', async () => {
+    const hand = handPricing();
+    const [a, b] = [found(1), found(2)];
+    // Two itineraries sharing a flight (a connection through the same first leg).
+    const shared = { ...b, id: `${a.id}+${b.id}`, flights: [a.flights[0]!, b.flights[0]!] };
+    const { outcomes } = pipeline(hand.pricing, [a, shared]);
+    const first = outcomes.next();
+    await settled();
+    expect(hand.calls).toHaveLength(1);
+    expect(hand.calls[0]!.request.flights).toEqual([a.flights[0], b.flights[0]]);
+    hand.calls[0]!.answer();
+    expect(((await first).value as BatchOutcome).kind).toBe('priced');
+  });
+
   it('stops asking pricing after a failure: the rest comes out unpriced', async () => {
     const hand = handPricing();
     const before = await counted();

@@ -130,6 +130,9 @@ export async function* priceInBatches(
           })),
           passengers: options.passengers,
           cabin: options.cabin,
+          flights: [
+            ...new Map(batch.flatMap((i) => i.flights).map((f) => [f.flightId, f])).values(),
+          ],
         },
         {
           deadlineMs: Math.max(1, Math.min(options.callTimeoutMs, cutoffMs - Date.now())),

@@ -40,9 +40,14 @@ export interface Spawned {
 
 /** Runs a TypeScript entry point the way `npm run start:<service>` does (tsx + the telemetry preload). */
 export function spawnEntry(entry: string, env: NodeJS.ProcessEnv): Spawned {
+  // CPU_PROF_DIR=<dir>: each process writes a V8 CPU profile there when it exits (benchmarks;
+  // NODE_OPTIONS may not carry --cpu-prof).
+  const profile = process.env.CPU_PROF_DIR
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CPU_PROF_DIR}`]
+    : [];
   return spawnProcess(
     process.execPath,
-    ['--import', 'tsx', '--import', './platform/telemetry/register.ts', entry],
+    [...profile, '--import', 'tsx', '--import', './platform/telemetry/register.ts', entry],
     // No /metrics unless a test asks for it: the default ports would collide between processes.
     { METRICS_PORT: '0', ...env },
   );

@@ -6,27 +6,31 @@ import type { FlightSegment } from '../../../gen/ts/flights/v1/common.js';
 import type { CabinCode } from '../../../flights/codes.js';
 import { priceItinerary, type PassengerMix, type Price } from './fare-model.js';
 
-/** What pricing needs to know about one dated flight, taken from schedule's availability. */
-export interface FlightFacts {
+/** What a fare and a seat check need of one dated flight. */
+export interface FlightBasis {
   flightId: string;
   distanceKm: number;
   departure: Date;
   cancelled: boolean;
+  cabins: Map<CabinCode, { capacity: number; used: number; available: number }>;
+}
+
+/** What pricing knows about one dated flight from schedule's availability. */
+export interface FlightFacts extends FlightBasis {
   /** The flight as a quote shows it. */
   segment: FlightSegment;
-  cabins: Map<CabinCode, { capacity: number; used: number; available: number }>;
 }
 
 /** Seats a party needs: infants travel on a lap. */
 export const seatsFor = (p: PassengerMix): number => p.adults + p.children;
 
 /** Share of a cabin sold or held; a cabin the aircraft lacks counts as full. */
-export function loadFactor(facts: FlightFacts, cabin: CabinCode): number {
+export function loadFactor(facts: FlightBasis, cabin: CabinCode): number {
   const c = facts.cabins.get(cabin);
   return c && c.capacity > 0 ? c.used / c.capacity : 1;
 }
 
-export function seatsAvailable(facts: FlightFacts, cabin: CabinCode): number {
+export function seatsAvailable(facts: FlightBasis, cabin: CabinCode): number {
   return facts.cancelled ? 0 : (facts.cabins.get(cabin)?.available ?? 0);
 }
 
@@ -73,7 +77,7 @@ export function unsellable(
 
 /** The fare model applied to flights as schedule reports them now. */
 export function priceFlights(
-  flights: FlightFacts[],
+  flights: FlightBasis[],
   cabin: CabinCode,
   passengers: PassengerMix,
   now: Date,
