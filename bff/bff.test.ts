@@ -114,7 +114,17 @@ describe('BFF over the real mesh', () => {
     const r = await call('GET', '/api/v1/search?origin=JFK&destination=LHR&date=tomorrow');
     expect(r.status).toBe(400);
     expect(r.headers.get('content-type')).toContain('application/problem+json');
-    expect(r.json.errors.map((e: { field: string }) => e.field)).toContain('date');
+    // One problem per field, the first rule it breaks (not the format and the calendar both).
+    expect(r.json.errors).toEqual([{ field: 'date', detail: 'must be a date as YYYY-MM-DD' }]);
+    // A number past any integer is named once, in the API's words, not the validator's.
+    const huge = await call(
+      'GET',
+      `/api/v1/search?origin=JFK&destination=LHR&date=${testDate(2)}&adults=999999999999999999999`,
+    );
+    expect(huge.status).toBe(400);
+    expect(huge.json.errors).toEqual([
+      { field: 'adults', detail: 'must be a whole number from 1 to 9' },
+    ]);
     // Not a calendar date: caught here, named as the query parameter.
     const feb30 = await call('GET', '/api/v1/search?origin=JFK&destination=LHR&date=2026-02-30');
     expect(feb30.status).toBe(400);
@@ -167,6 +177,17 @@ describe('BFF over the real mesh', () => {
     const noKey = await call('POST', '/api/v1/bookings', { body, headers: alice });
     expect(noKey.status).toBe(400);
     expect(noKey.json.errors[0].field).toBe('idempotency-key');
+    // A date of birth no passenger has: refused naming it, before anything is booked.
+    for (const dateOfBirth of ['1000-01-01', '2999-01-01']) {
+      const born = await call('POST', '/api/v1/bookings', {
+        body: { ...body, passengers: [{ ...ada, dateOfBirth }] },
+        headers: { ...alice, 'idempotency-key': `dob-${dateOfBirth}` },
+      });
+      expect(born.status).toBe(400);
+      expect(born.json.errors.map((e: { field: string }) => e.field)).toEqual([
+        'passengers[0].dateOfBirth',
+      ]);
+    }
 
     const created = await call('POST', '/api/v1/bookings', {
       body,

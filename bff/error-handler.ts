@@ -67,19 +67,21 @@ function fastifyClientProblem(err: FastifyError, req: FastifyRequest): HttpProbl
 export function handleError(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
   if (hasZodFastifySchemaValidationErrors(err)) {
     const where = err.validationContext === 'headers' ? 'header ' : '';
+    // One problem per field, the first found, as the services answer (platform/validation.ts):
+    // a field that breaks two rules ("2026-02-30": format, then calendar) is named once.
+    const byField = new Map<string, string>();
+    for (const v of err.validation) {
+      const field = jsonPointerToPath(v.instancePath) || '(body)';
+      if (!byField.has(field)) byField.set(field, v.message ?? 'is invalid');
+    }
     return sendProblem(
       reply,
       new HttpProblem(
         400,
         'invalid-request',
         'Invalid request',
-        err.validation
-          .map((v) => `${where}${jsonPointerToPath(v.instancePath) || '(body)'}: ${v.message}`)
-          .join('; '),
-        err.validation.map((v) => ({
-          field: jsonPointerToPath(v.instancePath) || '(body)',
-          detail: v.message ?? 'is invalid',
-        })),
+        [...byField].map(([field, detail]) => `${where}${field}: ${detail}`).join('; '),
+        [...byField].map(([field, detail]) => ({ field, detail })),
       ).toResponse(),
     );
   }

@@ -18,10 +18,18 @@ export const calendarDate = fields.localDate;
 /** IATA airport code, any case, upper-cased. */
 export const iataCode = fields.iataCode;
 
+/** What a passenger count must be, one message for every way it can be wrong. */
+const countRule = (min: number) => `must be a whole number from ${min} to 9`;
 /** A passenger count in a query string (text, converted). */
-const count = (min: number) => z.coerce.number().int().min(min).max(9);
+const count = (min: number) =>
+  z.coerce
+    .number(countRule(min))
+    .int(countRule(min))
+    .min(min, countRule(min))
+    .max(9, countRule(min));
 /** A passenger count in a JSON body: a JSON number, never converted (`true`, `"2"`, `[1]` are refused). */
-const bodyCount = (min: number) => z.number().int().min(min).max(9);
+const bodyCount = (min: number) =>
+  z.number(countRule(min)).int(countRule(min)).min(min, countRule(min)).max(9, countRule(min));
 
 export const searchQuery = z.object({
   origin: iataCode.describe('IATA code of the departure airport'),
@@ -95,7 +103,7 @@ export const bookingBody = z.object({
         givenName: text().trim().min(1).max(100),
         familyName: text().trim().min(1).max(100),
         type: z.enum(PASSENGER_TYPES),
-        dateOfBirth: calendarDate,
+        dateOfBirth: fields.dateOfBirth,
       }),
     )
     .min(1)

@@ -68,6 +68,12 @@ export const fields = {
       const d = new Date(`${s}T00:00:00Z`);
       return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
     }, 'is not a calendar date'),
+  /** A person's date of birth: a calendar date from 1900-01-01 up to today (UTC). */
+  get dateOfBirth() {
+    return fields.localDate
+      .refine((s) => s >= '1900-01-01', 'must be on or after 1900-01-01')
+      .refine((s) => s <= new Date().toISOString().slice(0, 10), 'must not be in the future');
+  },
   /** A client-chosen id or idempotency key. */
   clientId: text()
     .min(1, 'is required')
@@ -79,7 +85,9 @@ export const fields = {
     'must be a flight id like BA117-2026-12-01',
   ),
   cabin: z
-    .nativeEnum(Cabin)
+    .nativeEnum(Cabin, {
+      error: 'must be a cabin (economy, premium economy, business or first)',
+    })
     .refine(
       (c) => c !== Cabin.CABIN_UNSPECIFIED && c !== Cabin.UNRECOGNIZED,
       'must be a cabin (economy, premium economy, business or first)',

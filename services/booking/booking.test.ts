@@ -227,6 +227,8 @@ describe('booking saga with real schedule, pricing and PostgreSQL', () => {
       [{ idempotencyKey: '' }, 'idempotency_key'],
       [{ passengers: [{ ...ada, givenName: '' }] }, 'passengers[0].given_name'],
       [{ passengers: [{ ...ada, dateOfBirth: '1985-02-30' }] }, 'passengers[0].date_of_birth'],
+      [{ passengers: [{ ...ada, dateOfBirth: '1000-01-01' }] }, 'passengers[0].date_of_birth'],
+      [{ passengers: [{ ...ada, dateOfBirth: '2999-01-01' }] }, 'passengers[0].date_of_birth'],
       [{ passengers: [{ ...ada, dateOfBirth: birthDateAged(6) }] }, 'passengers[0].date_of_birth'], // a child, not an adult
       [{ passengers: [ada, ada] }, 'passengers'], // two passengers on a one-adult quote
     ];

@@ -23,7 +23,7 @@ export const createBooking = z.object({
         type: z
           .nativeEnum(PassengerType)
           .refine((t) => passengerKind(t) !== undefined, 'must be adult, child or infant'),
-        dateOfBirth: fields.localDate,
+        dateOfBirth: fields.dateOfBirth,
       }),
     )
     .min(1, 'must name at least one passenger')
