@@ -127,3 +127,17 @@ describe('small modules', () => {
     expect(long).toEqual([]);
   });
 });
+
+describe('npm scripts', () => {
+  it('exec the program a chain ends with, so a signal to npm (a process manager, CI, timeout) reaches it', () => {
+    // npm passes SIGTERM/SIGINT to its child, the shell of an `a && b` script, which does not
+    // pass it on: `npm start` stopped, and left the launcher and every service running.
+    const { scripts } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    const notExeced = Object.entries(scripts)
+      .filter(([, command]) => command.includes('&&'))
+      .filter(([, command]) => /^(node|tsx|vitest)\b/.test(command.split('&&').at(-1)!.trim()));
+    expect(notExeced).toEqual([]);
+  });
+});
