@@ -42,13 +42,18 @@ export async function startDiscovery(
     ?.slice('consul='.length);
   if (tools.status !== 0 || !consul)
     return { note: 'static addresses (no consul binary; see above)' };
+  // Errors only: a dev agent's start always warns of the leader election it then wins. And
+  // nothing once it has been told to stop: its shutdown logs [ERROR]s about its own closing
+  // connections ("context canceled"), which read like a fault to a newcomer pressing Ctrl-C.
   const agent = spawn(
     consul,
-    ['agent', '-dev', '-ui', '-bind', '127.0.0.1', '-client', '127.0.0.1', '-log-level', 'warn'],
+    ['agent', '-dev', '-ui', '-bind', '127.0.0.1', '-client', '127.0.0.1', '-log-level', 'error'],
     { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   for (const stream of [agent.stdout, agent.stderr])
-    createInterface({ input: stream }).on('line', (l) => process.stdout.write(`[consul  ] ${l}\n`));
+    createInterface({ input: stream }).on('line', (l) => {
+      if (!agent.killed) process.stdout.write(`[consul  ] ${l}\n`);
+    });
   adopt(agent);
   for (let i = 0; i < 200 && !(await consulAnswers(CONSUL_DEV_ADDR)); i++)
     await new Promise((r) => setTimeout(r, 100));
