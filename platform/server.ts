@@ -172,31 +172,33 @@ export interface ServiceServerOptions {
   tls?: { credentials: grpc.ServerCredentials; authorization: grpc.ServerInterceptor };
   /** Injected faults the server honours (platform/faults.ts); none if absent. */
   faults?: FaultTable;
-  /** Max connection age, ms (SERVER_OPTIONS: 5 min; tests shorten it). */
-  connectionAgeMs?: number;
+  /** Keepalive ping interval, ms (30 s; tests shorten it). */
+  keepaliveMs?: number;
 }
 
 /**
- * The longest a call to a mesh server may last, ms: the deadline of long-lived streams (the
+ * The longest a call to a mesh server lasts, ms: the deadline of the long-lived streams (the
  * feeds), after which the client simply calls again from its cursor.
  */
 export const LONGEST_CALL_MS = 30 * 60_000;
 
+/** Keepalive: a ping every 30 s keeps idle connections through NATs and finds dead peers. */
+const KEEPALIVE_MS = 30_000;
+
 /**
- * Keepalive keeps idle connections through NATs and proxies alive and detects dead peers;
- * max connection age makes clients reconnect and re-resolve now and then, so load spreads
- * onto instances that joined after the connection was made. The age's GOAWAY moves new calls
- * at once; calls under way keep the old connection for the grace, which outlasts the longest
- * call, so none is cut (a grace of 30 s cut every feed stream each 5.5 min: "feed dropped").
+ * Server options of every mesh server. No max connection age: it was there so clients would
+ * reconnect and spread onto instances that joined later, but the consul:/// resolver already
+ * hands membership changes to round_robin without reconnecting, and in grpc-js 1.14 a
+ * connection told to go away (GOAWAY) is still pinged by keepalive and dropped at the next
+ * ping, grace or not (grpc/grpc-node#3068): every feed stream was cut ~5 min after its
+ * connection opened, and search and pricing logged "feed dropped" on an idle mesh.
  */
-const SERVER_OPTIONS: grpc.ServerOptions = {
-  'grpc.keepalive_time_ms': 30_000,
+const serverOptions = (keepaliveMs: number): grpc.ServerOptions => ({
+  'grpc.keepalive_time_ms': keepaliveMs,
   'grpc.keepalive_timeout_ms': 10_000,
   'grpc.keepalive_permit_without_calls': 1,
-  'grpc.http2.min_ping_interval_without_data_ms': 10_000,
-  'grpc.max_connection_age_ms': 5 * 60_000,
-  'grpc.max_connection_age_grace_ms': LONGEST_CALL_MS + 30_000,
-};
+  'grpc.http2.min_ping_interval_without_data_ms': Math.min(10_000, keepaliveMs),
+});
 
 /** The methods @grpc/reflection serves: v1, and v1alpha for older clients. */
 const REFLECTION_METHODS = [
@@ -265,8 +267,7 @@ export class ServiceServer {
     // Metrics outermost, so injected delays and errors are measured like real ones, and refused
     // calls are counted too; intentions before faults, so a refused caller meets no fault.
     const server = new grpc.Server({
-      ...SERVER_OPTIONS,
-      ...(options.connectionAgeMs && { 'grpc.max_connection_age_ms': options.connectionAgeMs }),
+      ...serverOptions(options.keepaliveMs ?? KEEPALIVE_MS),
       interceptors: [
         serverMetricsInterceptor,
         ...(options.tls ? [options.tls.authorization] : []),
