@@ -30,6 +30,21 @@ export function serviceOfSpiffe(uri: string, trustDomain: string): string | unde
 }
 
 /**
+ * The calling service of a call, from the SPIFFE id of the client certificate it presented
+ * (undefined without one, or for a certificate of another trust domain). For handlers that
+ * trust some callers more than others (CallContext.caller).
+ */
+export function meshCaller(
+  certs: Pick<ConsulCertificates, 'trustDomain'>,
+): (call: { getAuthContext(): { sslPeerCertificate?: PeerCertificate } }) => string | undefined {
+  return (call) => {
+    const peer = call.getAuthContext().sslPeerCertificate;
+    const uri = peer ? spiffeUris(peer)[0] : undefined;
+    return uri ? serviceOfSpiffe(uri, certs.trustDomain) : undefined;
+  };
+}
+
+/**
  * Server credentials: TLS with this service's leaf, asking every client for a certificate
  * signed by the mesh CA. A client without one still completes the handshake (Consul's gRPC
  * health check has none), but meshAuthorization refuses it everything except health.

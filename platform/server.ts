@@ -22,6 +22,11 @@ export interface CallContext {
   readonly deadline: Date | undefined;
   readonly metadata: grpc.Metadata;
   readonly log: Logger;
+  /**
+   * The calling service, as the SPIFFE id of its mesh certificate names it (mTLS, which also
+   * checked the intention); undefined without mTLS (static addresses: the mesh is open).
+   */
+  readonly caller?: string;
 }
 
 export type UnaryHandler<M> = (request: RequestOf<M>, ctx: CallContext) => Promise<ResponseOf<M>>;
@@ -55,7 +60,7 @@ function deadlineOf(call: IncomingCall): Date | undefined {
  * trace and span ids come from the logger's mixin, because OpenTelemetry's grpc instrumentation
  * wraps this function and so its server span is active here).
  */
-function callScope(call: IncomingCall, method: string, log: Logger) {
+function callScope(call: IncomingCall, method: string, { log, identify }: ServerScope) {
   const started = performance.now();
   const controller = new AbortController();
   // A handler that fans out attaches one listener per outgoing call in flight (each removed when
@@ -73,6 +78,7 @@ function callScope(call: IncomingCall, method: string, log: Logger) {
     deadline: deadlineOf(call),
     metadata: call.metadata,
     log,
+    caller: identify?.(call),
   };
   const end = (code: grpc.status, err?: unknown) => {
     done = true;
@@ -89,15 +95,17 @@ function callScope(call: IncomingCall, method: string, log: Logger) {
   return { ctx, end };
 }
 
-/** What every call of a server shares: its logger and the mesh's error vocabulary. */
+/** What every call of a server shares: its logger, the mesh's error vocabulary, who calls. */
 interface ServerScope {
   log: Logger;
   errors: ErrorVocabulary;
+  identify?: (call: IncomingCall) => string | undefined;
 }
 
-function adaptUnary(method: string, handler: UnaryHandler<unknown>, { log, errors }: ServerScope) {
+function adaptUnary(method: string, handler: UnaryHandler<unknown>, scope: ServerScope) {
+  const { errors } = scope;
   return (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-    const { ctx, end } = callScope(call, method, log);
+    const { ctx, end } = callScope(call, method, scope);
     handler(call.request as never, ctx).then(
       (response) => {
         end(grpc.status.OK);
@@ -112,13 +120,10 @@ function adaptUnary(method: string, handler: UnaryHandler<unknown>, { log, error
   };
 }
 
-function adaptServerStream(
-  method: string,
-  handler: StreamHandler<unknown>,
-  { log, errors }: ServerScope,
-) {
+function adaptServerStream(method: string, handler: StreamHandler<unknown>, scope: ServerScope) {
+  const { errors } = scope;
   return async (call: grpc.ServerWritableStream<unknown, unknown>) => {
-    const { ctx, end } = callScope(call, method, log);
+    const { ctx, end } = callScope(call, method, scope);
     try {
       for await (const message of handler(call.request as never, ctx)) {
         if (ctx.signal.aborted) break;
@@ -169,7 +174,12 @@ export interface ServiceServerOptions {
   /** Start NOT_SERVING until setServing(true) (e.g. a service warming a cache first). */
   startNotServing?: boolean;
   /** Mutual TLS and intentions (platform/mtls.ts); plaintext and open when absent (static mode). */
-  tls?: { credentials: grpc.ServerCredentials; authorization: grpc.ServerInterceptor };
+  tls?: {
+    credentials: grpc.ServerCredentials;
+    authorization: grpc.ServerInterceptor;
+    /** The calling service of a call (CallContext.caller). */
+    identify?: (call: IncomingCall) => string | undefined;
+  };
   /** Injected faults the server honours (platform/faults.ts); none if absent. */
   faults?: FaultTable;
   /** Keepalive ping interval, ms (30 s; tests shorten it). */
@@ -284,7 +294,11 @@ export class ServiceServer {
     for (const binding of options.bindings) {
       server.addService(
         binding.definition as unknown as grpc.ServiceDefinition,
-        implementation(binding, { log: options.log, errors: options.errors ?? GENERIC_ERRORS }),
+        implementation(binding, {
+          log: options.log,
+          errors: options.errors ?? GENERIC_ERRORS,
+          identify: options.tls?.identify,
+        }),
       );
     }
     const host = options.host ?? '0.0.0.0';

@@ -4,7 +4,7 @@ import { FaultTable, watchFaults } from './faults.js';
 import { runProcess } from './lifecycle.js';
 import type { Mesh } from './mesh.js';
 import { launch, once, type RunningProcess, type Runtime, type ServiceConfig } from './runtime.js';
-import { meshAuthorization, meshServerCredentials } from './mtls.js';
+import { meshAuthorization, meshCaller, meshServerCredentials } from './mtls.js';
 import { ServiceServer, type ServiceBinding } from './server.js';
 import { METRICS_META_KEY } from './telemetry/metrics.js';
 
@@ -69,6 +69,7 @@ export async function startService<S extends z.ZodRawShape, N extends string>(
               certs: runtime.certificates,
               log,
             }),
+            identify: meshCaller(runtime.certificates),
           }
         : undefined,
   });

@@ -6,8 +6,8 @@ import { connect } from 'node:tls';
 import { promisify } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cabin } from '../gen/ts/flights/v1/common.js';
-import { PricingServiceService } from '../gen/ts/flights/v1/pricing.js';
+import { Cabin, type Flight } from '../gen/ts/flights/v1/common.js';
+import { PricingServiceService, type FlightToPrice } from '../gen/ts/flights/v1/pricing.js';
 import { ScheduleServiceService } from '../gen/ts/flights/v1/schedule.js';
 import { HealthService } from '../gen/ts/grpc/health/v1/health.js';
 import { createClient } from '../platform/clients.js';
@@ -15,6 +15,7 @@ import { ConsulCertificates } from '../platform/connect-ca.js';
 import { createLogger } from '../platform/logger.js';
 import { meshChannelCredentials } from '../platform/mtls.js';
 import { rotateConnectCa, startConsul, waitPassing, type ConsulAgent } from './support/consul.js';
+import type { PricingInternals } from '../services/pricing/service.js';
 import { startPricing, type PricingFixture } from './support/pricing.js';
 import { startSchedule, TEST_START_DATE, type ScheduleFixture } from './support/schedule.js';
 import { toolPath } from './support/tools.js';
@@ -222,6 +223,63 @@ describe('mesh mTLS and intentions (Consul CA)', () => {
     await eventually(quote, grpc.status.OK);
     await intention(consul, 'bff', 'pricing', 'deny');
     await eventually(quote, grpc.status.PERMISSION_DENIED);
+  });
+
+  it('prices from the flights search sends, never from another caller’s (those are asked of schedule)', async () => {
+    // A pricing that follows schedule's feeds (the suite's own asks schedule every time).
+    const internals: PricingInternals = {};
+    const feeding = await startPricing('127.0.0.1:1', {
+      env: { CONSUL_HTTP_ADDR: consul.address, CONSUL_CHECK_INTERVAL: '500ms' },
+      internals,
+    });
+    try {
+      while (!internals.cache?.pricesFromHints) await new Promise((r) => setTimeout(r, 50));
+      const as = async (name: string) => {
+        const client = createClient(PricingServiceService, {
+          target: `dns:///127.0.0.1:${feeding.running.port}`,
+          defaultDeadlineMs: 10_000,
+          credentials: meshChannelCredentials(await identity(consul, name), 'pricing'),
+        });
+        clients.push(client);
+        return client;
+      };
+      const [search, human] = [await as('search'), await as('grpcurl')];
+      let real: Flight | undefined;
+      for await (const { flight } of scheduleClient(
+        meshChannelCredentials(await identity(consul, 'search'), 'schedule'),
+      ).listFlights({
+        origin: 'JFK',
+        destination: 'LHR',
+        fromDate: TEST_START_DATE,
+        toDate: TEST_START_DATE,
+        includeCancelled: false,
+      })) {
+        real = flight;
+        break;
+      }
+      const price = (flightId: string, flights: FlightToPrice[]) => ({
+        itineraries: [{ key: 'k', flightIds: [flightId] }],
+        passengers: { adults: 1, children: 0, infants: 0 },
+        cabin: Cabin.CABIN_ECONOMY,
+        flights,
+      });
+      // Its aircraft's layout, learnt from schedule's answer.
+      await search.priceItineraries(price(real!.flightId, []));
+      // A flight schedule does not have, at a distance of 1 km.
+      const madeUp: FlightToPrice = {
+        flightId: `ZZ999-${TEST_START_DATE}`,
+        departureTime: real!.departureTime,
+        distanceKm: 1,
+        aircraftCode: real!.aircraftCode,
+      };
+      const fromSearch = await search.priceItineraries(price(madeUp.flightId, [madeUp]));
+      expect(fromSearch.itineraries[0]!.price).toBeDefined(); // search is taken at its word
+      expect(await codeOf(human.priceItineraries(price(madeUp.flightId, [madeUp])))).toBe(
+        grpc.status.NOT_FOUND,
+      );
+    } finally {
+      await feeding.stop();
+    }
   });
 
   it('lets grpcurl in with a client certificate from the mesh CA (as the README shows)', async () => {

@@ -4,6 +4,7 @@ import { FlightSegment } from '../../gen/ts/flights/v1/common.js';
 import type { PricingServiceService } from '../../gen/ts/flights/v1/pricing.js';
 import type { CabinCode } from '../../flights/codes.js';
 import { alreadyExists, ErrorReason, failedPrecondition, notFound } from '../../flights/errors.js';
+import type { ServiceName } from '../../flights/mesh.js';
 import { onSale, salesClosed } from '../../flights/sales.js';
 import { invalidField } from '../../platform/errors.js';
 import type { CallContext, Handlers } from '../../platform/server.js';
@@ -35,6 +36,15 @@ export interface PricingDeps {
   /** The sales cut-off, minutes before departure (flights/sales.ts). */
   salesCutoffMinutes: number;
 }
+
+/**
+ * Whose `flights` PriceItineraries prices from: search's, which come from its read model of
+ * schedule. Any other caller's are ignored (its flights are asked of schedule), so a caller
+ * cannot price a flight that does not exist or at a distance it made up. Without mTLS
+ * (static addresses) the mesh is open and no caller is known: every one is taken at its word.
+ */
+const takesHintsFrom = (caller: string | undefined) =>
+  caller === undefined || caller === ('search' satisfies ServiceName);
 
 const saleable = (flights: FlightFacts[]) =>
   flights.map((f) => ({ flightId: f.flightId, departureMs: f.departure.getTime() }));
@@ -88,7 +98,7 @@ export function pricingHandlers(deps: PricingDeps): Handlers<typeof PricingServi
       const { facts, degraded, error } = await deps.cache.lookup(
         r.itineraries.flatMap((i) => i.flightIds),
         (ids) => deps.schedule.flightFacts(ids, ctx),
-        flightHints(r.flights),
+        takesHintsFrom(ctx.caller) ? flightHints(r.flights) : undefined,
       );
       if (degraded) {
         ctx.log.warn({ err: error }, 'schedule unavailable; pricing from last known load factors');
