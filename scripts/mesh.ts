@@ -152,7 +152,20 @@ function forceAll(): void {
   }, 2_000).unref();
 }
 
-const onSignal = () => (stopping ? forceAll() : void stopAll(0));
+/**
+ * One Ctrl-C reaches this launcher twice: from the terminal (it signals the whole foreground
+ * process group, npm and this process alike) and from npm, which passes it on to its child.
+ * A repeat within this long of the first is that same request, not a second Ctrl-C asking to
+ * skip the drain (which forced every process down before Consul had them deregistered).
+ */
+const SAME_SIGNAL_MS = 1_000;
+let firstSignalAt = 0;
+const onSignal = () => {
+  if (!stopping) {
+    firstSignalAt = Date.now();
+    void stopAll(0);
+  } else if (Date.now() - firstSignalAt > SAME_SIGNAL_MS) forceAll();
+};
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 // Children live in their own process groups, so nothing else stops them if this launcher dies.

@@ -117,6 +117,9 @@ describe('npm start launcher', () => {
     }
 
     process.kill(-mesh.child.pid!, 'SIGINT');
+    // Under `npm start` the same Ctrl-C comes again a moment later: npm passes it on to its child.
+    await new Promise((r) => setTimeout(r, 50));
+    process.kill(mesh.child.pid!, 'SIGINT');
     const exit = await mesh.exited;
 
     expect(exit).toEqual({ code: 0, signal: null });
