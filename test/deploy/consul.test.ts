@@ -65,7 +65,8 @@ describe('consul/server.hcl', () => {
 
     beforeAll(async () => {
       // The file as compose loads it; only the ports move to free ones (this machine is
-      // shared) and the data dir to a temporary one.
+      // shared, and `npm start`'s dev agent may hold the defaults, gRPC-TLS 8503 among them)
+      // and the data dir to a temporary one.
       for (const p of ['http', 'dns', 'server', 'serf_lan']) ports[p] = await freePort();
       agent = spawnProcess(toolPath('consul'), [
         'agent',
@@ -74,7 +75,7 @@ describe('consul/server.hcl', () => {
         '-data-dir',
         mkdtempSync(path.join(tmpdir(), 'consul-server-')),
         '-hcl',
-        `ports { http = ${ports.http} dns = ${ports.dns} server = ${ports.server} serf_lan = ${ports.serf_lan} serf_wan = -1 grpc = -1 }`,
+        `ports { http = ${ports.http} dns = ${ports.dns} server = ${ports.server} serf_lan = ${ports.serf_lan} serf_wan = -1 grpc = -1 grpc_tls = -1 }`,
       ]);
       await agent.waitForLine((l) => l.includes('Consul agent running!'), 30_000);
     });
