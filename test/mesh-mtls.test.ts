@@ -99,6 +99,21 @@ describe('mesh mTLS and intentions (Consul CA)', () => {
     return client;
   }
 
+  /** The first JFK→LHR flight of the test calendar's first day, listed as `caller`. */
+  async function firstJfkLhr(caller: ConsulCertificates): Promise<Flight> {
+    for await (const { flight } of scheduleClient(
+      meshChannelCredentials(caller, 'schedule'),
+    ).listFlights({
+      origin: 'JFK',
+      destination: 'LHR',
+      fromDate: TEST_START_DATE,
+      toDate: TEST_START_DATE,
+      includeCancelled: false,
+    }))
+      return flight!;
+    throw new Error('no JFK→LHR flight listed');
+  }
+
   beforeAll(async () => {
     [consul, foreign] = await Promise.all([startConsul(), startConsul()]);
     const env = { CONSUL_HTTP_ADDR: consul.address, CONSUL_CHECK_INTERVAL: '500ms' };
@@ -192,19 +207,7 @@ describe('mesh mTLS and intentions (Consul CA)', () => {
       credentials: meshChannelCredentials(bff, 'pricing'),
     });
     clients.push(quotes);
-    let flightId = '';
-    for await (const { flight } of scheduleClient(
-      meshChannelCredentials(bff, 'schedule'),
-    ).listFlights({
-      origin: 'JFK',
-      destination: 'LHR',
-      fromDate: TEST_START_DATE,
-      toDate: TEST_START_DATE,
-      includeCancelled: false,
-    })) {
-      flightId = flight!.flightId;
-      break;
-    }
+    const { flightId } = await firstJfkLhr(bff);
     let attempt = 0;
     const quote = () =>
       codeOf(
@@ -244,19 +247,7 @@ describe('mesh mTLS and intentions (Consul CA)', () => {
         return client;
       };
       const [search, human] = [await as('search'), await as('grpcurl')];
-      let real: Flight | undefined;
-      for await (const { flight } of scheduleClient(
-        meshChannelCredentials(await identity(consul, 'search'), 'schedule'),
-      ).listFlights({
-        origin: 'JFK',
-        destination: 'LHR',
-        fromDate: TEST_START_DATE,
-        toDate: TEST_START_DATE,
-        includeCancelled: false,
-      })) {
-        real = flight;
-        break;
-      }
+      const real = await firstJfkLhr(await identity(consul, 'search'));
       const price = (flightId: string, flights: FlightToPrice[]) => ({
         itineraries: [{ key: 'k', flightIds: [flightId] }],
         passengers: { adults: 1, children: 0, infants: 0 },
@@ -264,13 +255,13 @@ describe('mesh mTLS and intentions (Consul CA)', () => {
         flights,
       });
       // Its aircraft's layout, learnt from schedule's answer.
-      await search.priceItineraries(price(real!.flightId, []));
+      await search.priceItineraries(price(real.flightId, []));
       // A flight schedule does not have, at a distance of 1 km.
       const madeUp: FlightToPrice = {
         flightId: `ZZ999-${TEST_START_DATE}`,
-        departureTime: real!.departureTime,
+        departureTime: real.departureTime,
         distanceKm: 1,
-        aircraftCode: real!.aircraftCode,
+        aircraftCode: real.aircraftCode,
       };
       const fromSearch = await search.priceItineraries(price(madeUp.flightId, [madeUp]));
       expect(fromSearch.itineraries[0]!.price).toBeDefined(); // search is taken at its word
