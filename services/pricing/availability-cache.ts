@@ -2,6 +2,7 @@ import { LRUCache } from 'lru-cache';
 import type { CabinCode } from '../../flights/codes.js';
 import { PeerUnavailable } from '../../platform/peers.js';
 import type { FlightBasis, FlightFacts } from './domain/itinerary.js';
+import { pricingMetrics } from './metrics.js';
 
 /** Fetches the facts of flights from schedule (peers.ts); rejects with a translated peer error. */
 export type FetchFacts = (flightIds: string[]) => Promise<FlightFacts[]>;
@@ -105,7 +106,7 @@ export class AvailabilityCache {
   private inventoryWhole = false;
   /** Cabin capacities by aircraft type code, from schedule's answers. */
   private readonly layouts = new Map<string, Map<CabinCode, number>>();
-  /** Flights priced from a hint, and flights fetched from schedule, since start (for tests and metrics). */
+  /** Flights priced from a hint, and flights fetched from schedule, since start (for tests; /metrics has them as pricing.flight_lookups). */
   readonly counts = { fromHints: 0, fetched: 0 };
 
   constructor(options: AvailabilityCacheOptions) {
@@ -210,6 +211,7 @@ export class AvailabilityCache {
         else missing.push(id);
       }
       this.counts.fromHints += unknown.length - missing.length;
+      pricingMetrics.flightLookups.add(unknown.length - missing.length, { source: 'hint' });
     }
     if (missing.length === 0) return { facts, degraded: false };
     try {
@@ -245,6 +247,7 @@ export class AvailabilityCache {
       if (entry?.facts && entry.fetchedAt >= trustedFrom!) facts.set(id, entry.facts);
       else missing.push(id);
     }
+    pricingMetrics.flightLookups.add(facts.size, { source: 'memory' });
     return { facts, missing };
   }
 
@@ -280,6 +283,7 @@ export class AvailabilityCache {
     const sentAt = this.clock();
     const fetched = await fetch(flightIds);
     this.counts.fetched += fetched.length;
+    pricingMetrics.flightLookups.add(fetched.length, { source: 'schedule' });
     return fetched.map((f) => {
       // A flight's cabins are its aircraft's layout (schedule's domain/aircraft.ts).
       if (f.segment.aircraftCode && !this.layouts.has(f.segment.aircraftCode))

@@ -177,11 +177,16 @@ describe.each<StoreKind>(['postgres', 'embedded'])(
         // What pricing answers from schedule's own availability (the first instance asks).
         const asked = await pricing.client.priceItineraries({ ...request, flights: [] });
         const calls = await availabilityCalls();
+        const lookups = (source: string) => metricValue('pricing_flight_lookups_total', { source });
+        const [hintsBefore, scheduleBefore] = [await lookups('hint'), await lookups('schedule')];
         const hinted = await late.client.priceItineraries({
           ...request,
           flights: [hint(taken!), hint(untouched!)],
         });
         expect(await availabilityCalls()).toBe(calls);
+        // /metrics says so too: two flights from hints, none from schedule.
+        expect(await lookups('hint')).toBe(hintsBefore + 2);
+        expect(await lookups('schedule')).toBe(scheduleBefore);
         expect(hinted).toEqual(asked);
         expect(hinted.itineraries[0]!.price!.fareBuckets).not.toEqual(
           hinted.itineraries[1]!.price!.fareBuckets,

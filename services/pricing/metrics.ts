@@ -11,6 +11,15 @@ export const pricingMetrics = {
     description: 'Quotes made, by cabin.',
     unit: '{quote}',
   }),
+  /**
+   * Flights looked up for a price or quote, by where their facts came from: `memory` (fetched
+   * before, kept fresh by the feeds), `hint` (search's copy and pricing's whole inventory) or
+   * `schedule` (a GetAvailability call). The share of `schedule` is what the feeds save.
+   */
+  flightLookups: metrics.counter('pricing.flight_lookups', {
+    description: 'Flights looked up for a price or a quote, by source: memory, hint or schedule.',
+    unit: '{flight}',
+  }),
   /** One per PriceItineraries answer marked degraded. */
   degradedAnswers: metrics.counter('pricing.degraded_answers', {
     description:
@@ -21,3 +30,5 @@ export const pricingMetrics = {
 
 // From 0, so the series exist before the first event (for rate() and alerts on them).
 pricingMetrics.degradedAnswers.add(0);
+for (const source of ['memory', 'hint', 'schedule'])
+  pricingMetrics.flightLookups.add(0, { source });
