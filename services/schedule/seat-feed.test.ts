@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cabin } from '../../gen/ts/flights/v1/common.js';
 import type { CabinSeatsChange } from '../../gen/ts/flights/v1/schedule.js';
+import pg from 'pg';
 import { testDate } from '../../test/support/dates.js';
+import { createTestDatabase } from '../../test/support/postgres.js';
 import {
   TEST_START_DATE,
   expectInvalidField,
@@ -147,3 +149,57 @@ describe.each<StoreKind>(['postgres', 'embedded'])(
     });
   },
 );
+
+/** Caught up means "everything committed before the watch began", on a busy cluster too. */
+describe('WatchAvailability caught_up under a long transaction (postgres store)', () => {
+  let s: ScheduleFixture;
+  beforeAll(async () => {
+    s = await startSchedule('postgres');
+  });
+  afterAll(() => s?.stop());
+  const hold = (holdId: string, flightId: string, seats: number) =>
+    s.client.holdSeats({
+      holdId,
+      items: [{ flightId, cabin: Cabin.CABIN_ECONOMY, seats }],
+      ttlSeconds: 0,
+    });
+
+  it('says caught up only once what committed before the watch began has been sent, not at the end of a poll held back by a long transaction', async () => {
+    // A transaction elsewhere in the cluster, open throughout: it holds every snapshot's
+    // xmin below the hold below, so polls cannot send that hold until it ends.
+    const other = await createTestDatabase('seat_feed_xmin');
+    const long = new pg.Client({ connectionString: other.url });
+    await long.connect();
+    try {
+      await long.query('BEGIN');
+      await long.query('SELECT pg_current_xact_id()');
+      const [d] = await flightIdsOn(s, 'JFK', 'LHR', testDate(3), testDate(3));
+      await hold('sf-d-xmin', d!, 3);
+      const messages: Array<{ caughtUp: boolean; changes: CabinSeatsChange[] }> = [];
+      const controller = new AbortController();
+      const reading = (async () => {
+        for await (const m of s.client.watchAvailability(
+          { cursor: '0', heartbeatMs: 100 },
+          { signal: controller.signal, deadlineMs: 30_000 },
+        ))
+          messages.push({ caughtUp: m.caughtUp, changes: m.changes });
+      })().catch(() => undefined);
+      // Several polls and heartbeats while the long transaction is open: never caught up.
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect(messages.length).toBeGreaterThan(2);
+      expect(messages.some((m) => m.caughtUp)).toBe(false);
+      await long.query('COMMIT');
+      await expect
+        .poll(() => messages.findIndex((m) => m.caughtUp), { timeout: 10_000, interval: 20 })
+        .toBeGreaterThan(0);
+      const upTo = messages.findIndex((m) => m.caughtUp);
+      const sentBefore = messages.slice(0, upTo + 1).flatMap((m) => m.changes);
+      expect(sentBefore.some(economy(d!, 0, 3))).toBe(true);
+      controller.abort();
+      await reading;
+    } finally {
+      await long.end();
+      await other.drop();
+    }
+  });
+});

@@ -37,14 +37,22 @@ export interface SeatCursorAhead {
   head: string;
 }
 
+/** A watch's first cursor, and the transaction id that was next when it began. */
+export interface SeatWatchStart {
+  cursor: string;
+  head: string;
+}
+
 export interface SeatTick {
   /** Every change before it has been sent, with this tick or earlier. */
   cursor: string;
   /** Rows changed since the previous tick; empty on a heartbeat. */
   rows: SeatRow[];
   /**
-   * Every change committed before this tick's poll has been sent: the last tick of a poll and
-   * every heartbeat; not the first tick (no poll yet) nor a poll's earlier batches.
+   * Every change committed before the watch began has been sent: the cursor has passed the
+   * transaction id that was next then (`SeatWatchStart.head`). Not "before this poll": a poll
+   * sends only what transactions below the oldest one still running changed, and in a busy
+   * cluster that can be behind changes that committed long ago.
    */
   caughtUp: boolean;
 }
@@ -69,8 +77,12 @@ ORDER BY changed_xid`;
 export class SeatFeed {
   constructor(private readonly db: Database) {}
 
-  /** Where a watch starts: the client's cursor or, for none, "now" (the oldest running xid). */
-  async start(requested: string | null): Promise<Outcome<string, SeatCursorAhead>> {
+  /**
+   * Where a watch starts: the client's cursor or, for none, "now" (the oldest running xid), and
+   * the next transaction id (`head`): once the cursor passes it, every change committed before
+   * the watch began has been sent.
+   */
+  async start(requested: string | null): Promise<Outcome<SeatWatchStart, SeatCursorAhead>> {
     const [row] = await this.db.query<{ xmin: string; xmax: string; ahead: boolean }>(
       `SELECT pg_snapshot_xmin(s)::text AS xmin, pg_snapshot_xmax(s)::text AS xmax,
               coalesce($1::xid8 > pg_snapshot_xmax(s), false) AS ahead
@@ -78,7 +90,7 @@ export class SeatFeed {
       [requested],
     );
     if (row!.ahead) return failed({ kind: 'cursor-ahead', cursor: requested!, head: row!.xmax });
-    return succeeded(requested ?? row!.xmin);
+    return succeeded({ cursor: requested ?? row!.xmin, head: row!.xmax });
   }
 
   /** Rows changed at or after `cursor` by transactions that have ended, and the next cursor. */
@@ -110,19 +122,23 @@ export class SeatFeed {
 }
 
 /**
- * Ticks from `from` for as long as `signal` allows: first a heartbeat at the starting cursor (so
- * a client that asked "from now" learns where now is), then each poll's changes, oldest first,
- * in ticks of at most `batchRows`, and a heartbeat after `heartbeatMs` without changes.
+ * Ticks from `start.cursor` for as long as `signal` allows: first a heartbeat at the starting
+ * cursor (so a client that asked "from now" learns where now is), then each poll's changes,
+ * oldest first, in ticks of at most `batchRows`, and a heartbeat after `heartbeatMs` without
+ * changes. Each says whether the cursor has passed `start.head` (SeatTick.caughtUp).
  */
 export async function* followSeats(
   feed: SeatFeed,
-  from: string,
+  start: SeatWatchStart,
   signal: AbortSignal,
   options: SeatFeedOptions,
 ): AsyncGenerator<SeatTick> {
   const batch = options.batchRows ?? 1000;
-  let cursor = from;
-  yield { cursor, rows: [], caughtUp: false };
+  const head = BigInt(start.head);
+  // Cursors are xid8 decimals: compared as numbers, never as strings.
+  const caughtUp = (c: string) => BigInt(c) >= head;
+  let cursor = start.cursor;
+  yield { cursor, rows: [], caughtUp: caughtUp(cursor) };
   let lastSent = Date.now();
   while (!signal.aborted) {
     const tick = await feed.changedSince(cursor);
@@ -131,13 +147,14 @@ export async function* followSeats(
       const following = tick.rows[at + batch];
       // Mid-poll, everything below the next row's transaction has been sent (rows are in xid
       // order; a transaction split across two ticks is sent again whole: states, not deltas).
-      yield { cursor: following ? following.xid : tick.cursor, rows, caughtUp: !following };
+      const sentBelow = following ? following.xid : tick.cursor;
+      yield { cursor: sentBelow, rows, caughtUp: caughtUp(sentBelow) };
       lastSent = Date.now();
     }
     cursor = tick.cursor;
     if (tick.rows.length === 0 && Date.now() - lastSent >= options.heartbeatMs) {
       lastSent = Date.now();
-      yield { cursor, rows: [], caughtUp: true };
+      yield { cursor, rows: [], caughtUp: caughtUp(cursor) };
     }
     await sleep(options.pollMs, undefined, { signal }).catch(() => undefined);
   }
