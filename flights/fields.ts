@@ -51,6 +51,14 @@ export const orEmpty = <Out>(schema: z.ZodType<Out, string>) =>
     return z.NEVER;
   });
 
+/** A calendar date "YYYY-MM-DD" that exists. */
+const localDate = text()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD')
+  .refine((s) => {
+    const d = new Date(`${s}T00:00:00Z`);
+    return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
+  }, 'is not a calendar date');
+
 /**
  * Building blocks of the request schemas of every service (and the BFF): the flights
  * vocabulary's fields, validated once the same way everywhere. Every string among them is a
@@ -62,18 +70,11 @@ export const fields = {
     .transform((s) => s.trim().toUpperCase())
     .pipe(z.string().regex(/^[A-Z]{3}$/, 'must be a 3-letter IATA airport code')),
   /** A calendar date "YYYY-MM-DD" that exists. */
-  localDate: text()
-    .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD')
-    .refine((s) => {
-      const d = new Date(`${s}T00:00:00Z`);
-      return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
-    }, 'is not a calendar date'),
+  localDate,
   /** A person's date of birth: a calendar date from 1900-01-01 up to today (UTC). */
-  get dateOfBirth() {
-    return fields.localDate
-      .refine((s) => s >= '1900-01-01', 'must be on or after 1900-01-01')
-      .refine((s) => s <= new Date().toISOString().slice(0, 10), 'must not be in the future');
-  },
+  dateOfBirth: localDate
+    .refine((s) => s >= '1900-01-01', 'must be on or after 1900-01-01')
+    .refine((s) => s <= new Date().toISOString().slice(0, 10), 'must not be in the future'),
   /** A client-chosen id or idempotency key. */
   clientId: text()
     .min(1, 'is required')

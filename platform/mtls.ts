@@ -36,12 +36,18 @@ export function serviceOfSpiffe(uri: string, trustDomain: string): string | unde
  */
 export function meshCaller(
   certs: Pick<ConsulCertificates, 'trustDomain'>,
-): (call: { getAuthContext(): { sslPeerCertificate?: PeerCertificate } }) => string | undefined {
-  return (call) => {
-    const peer = call.getAuthContext().sslPeerCertificate;
-    const uri = peer ? spiffeUris(peer)[0] : undefined;
-    return uri ? serviceOfSpiffe(uri, certs.trustDomain) : undefined;
-  };
+): (call: CallWithCertificate) => string | undefined {
+  return (call) => callerOf(call, certs.trustDomain)?.service;
+}
+
+type CallWithCertificate = { getAuthContext(): { sslPeerCertificate?: PeerCertificate } };
+
+/** The client certificate of a call, its SPIFFE id and the mesh service it names, if any. */
+function callerOf(call: CallWithCertificate, trustDomain: string) {
+  const peer = call.getAuthContext().sslPeerCertificate;
+  const uri = peer ? spiffeUris(peer)[0] : undefined;
+  const service = uri ? serviceOfSpiffe(uri, trustDomain) : undefined;
+  return peer && uri && service ? { peer, uri, service } : undefined;
 }
 
 /**
@@ -139,14 +145,13 @@ export function meshAuthorization(options: {
 
   async function refusal(method: string, call: grpc.ServerInterceptingCallInterface) {
     if (OPEN_METHODS.has(method)) return undefined;
-    const peer = call.getAuthContext().sslPeerCertificate;
-    const uri = peer ? spiffeUris(peer)[0] : undefined;
-    const source = uri ? serviceOfSpiffe(uri, certs.trustDomain) : undefined;
-    if (!peer || !uri || !source)
+    const caller = callerOf(call, certs.trustDomain);
+    if (!caller)
       return {
         code: grpc.status.UNAUTHENTICATED,
         details: 'a client certificate from this mesh is required',
       };
+    const { peer, uri, service: source } = caller;
     const decision = await decide(uri, peer.serialNumber);
     if (decision.authorized) return undefined;
     log.warn({ method, source, reason: decision.reason }, 'call refused by intentions');

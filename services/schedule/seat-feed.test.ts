@@ -50,6 +50,14 @@ function watch(s: ScheduleFixture, cursor: string) {
   };
 }
 
+/** Holds `seats` economy seats of a flight for schedule's default time (ttl 0). */
+const holdEconomy = (s: ScheduleFixture, holdId: string, flightId: string, seats: number) =>
+  s.client.holdSeats({
+    holdId,
+    items: [{ flightId, cabin: Cabin.CABIN_ECONOMY, seats }],
+    ttlSeconds: 0,
+  });
+
 const economy = (flightId: string, sold: number, held: number) => (c: CabinSeatsChange) =>
   c.flightId === flightId &&
   c.seats?.cabin === Cabin.CABIN_ECONOMY &&
@@ -68,11 +76,7 @@ describe.each<StoreKind>(['postgres', 'embedded'])(
     afterAll(() => s?.stop());
 
     const hold = (holdId: string, flightId: string, seats: number) =>
-      s.client.holdSeats({
-        holdId,
-        items: [{ flightId, cabin: Cabin.CABIN_ECONOMY, seats }],
-        ttlSeconds: 0,
-      });
+      holdEconomy(s, holdId, flightId, seats);
 
     it('sends each hold, confirmation and release as the cabin’s seats now, and resumes exactly after a cursor', async () => {
       const [a, b] = flights;
@@ -157,12 +161,6 @@ describe('WatchAvailability caught_up under a long transaction (postgres store)'
     s = await startSchedule('postgres');
   });
   afterAll(() => s?.stop());
-  const hold = (holdId: string, flightId: string, seats: number) =>
-    s.client.holdSeats({
-      holdId,
-      items: [{ flightId, cabin: Cabin.CABIN_ECONOMY, seats }],
-      ttlSeconds: 0,
-    });
 
   it('says caught up only once what committed before the watch began has been sent, not at the end of a poll held back by a long transaction', async () => {
     // A transaction elsewhere in the cluster, open throughout: it holds every snapshot's
@@ -174,7 +172,7 @@ describe('WatchAvailability caught_up under a long transaction (postgres store)'
       await long.query('BEGIN');
       await long.query('SELECT pg_current_xact_id()');
       const [d] = await flightIdsOn(s, 'JFK', 'LHR', testDate(3), testDate(3));
-      await hold('sf-d-xmin', d!, 3);
+      await holdEconomy(s, 'sf-d-xmin', d!, 3);
       const messages: Array<{ caughtUp: boolean; changes: CabinSeatsChange[] }> = [];
       const controller = new AbortController();
       const reading = (async () => {
