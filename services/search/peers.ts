@@ -103,8 +103,13 @@ export function schedulePeer(client: ServiceClient<typeof ScheduleServiceService
       ))
         yield listedPage(page);
     },
+    // Waits for schedule to be reachable, as pricing's feeds do: an outage is logged once, when
+    // the open stream breaks, not once per reconnect attempt (the idle limit bounds each wait).
     async *watchSchedule(cursor, signal) {
-      for await (const r of client.watchSchedule({ cursor }, { deadlineMs: FEED_CALL_MS, signal }))
+      for await (const r of client.watchSchedule(
+        { cursor },
+        { deadlineMs: FEED_CALL_MS, signal, waitForReady: true },
+      ))
         yield feedMessage(r);
     },
   };
