@@ -125,6 +125,17 @@ describe('BFF over the real mesh', () => {
     expect(huge.json.errors).toEqual([
       { field: 'adults', detail: 'must be a whole number from 1 to 9' },
     ]);
+    // Every field in the API's words, never the validator's ("Invalid input: expected …").
+    const worded = await call(
+      'GET',
+      `/api/v1/search?destination=LHR&date=${testDate(2)}&cabin=steerage&maxStops=1e309`,
+    );
+    expect(worded.status).toBe(400);
+    expect(worded.json.errors).toEqual([
+      { field: 'origin', detail: 'is required' },
+      { field: 'cabin', detail: 'must be one of economy, premium_economy, business, first' },
+      { field: 'maxStops', detail: 'must be a finite number' },
+    ]);
     // Not a calendar date: caught here, named as the query parameter.
     const feb30 = await call('GET', '/api/v1/search?origin=JFK&destination=LHR&date=2026-02-30');
     expect(feb30.status).toBe(400);

@@ -1,6 +1,49 @@
 import { z } from 'zod';
 import { Cabin } from '../gen/ts/flights/v1/common.js';
 
+/**
+ * The API's words for zod's built-in checks, where a schema gives none of its own (a schema's
+ * own message always wins). Installed once here, the module every request schema of every
+ * service and the BFF builds on. zod's defaults spoke of the validator, not the field: "Too
+ * big: expected int to be <=9007199254740991", "Invalid input: expected string, received
+ * undefined", "Invalid option: expected one of "economy"|…".
+ */
+const article = (noun: string) => (/^[aeiou]/.test(noun) ? `an ${noun}` : `a ${noun}`);
+z.config({
+  customError: (issue) => {
+    switch (issue.code) {
+      case 'invalid_type':
+        if (issue.input === undefined) return 'is required';
+        if (issue.expected === 'number' && typeof issue.input === 'number')
+          return 'must be a finite number';
+        return `must be ${article(String(issue.expected))}`;
+      case 'too_big': {
+        const max = Number(issue.maximum);
+        if (issue.origin === 'array' || issue.origin === 'set')
+          return `must have at most ${max} items`;
+        if (issue.origin === 'string') return `must be at most ${max} characters`;
+        return max >= Number.MAX_SAFE_INTEGER ? 'is too large' : `must be at most ${max}`;
+      }
+      case 'too_small': {
+        const min = Number(issue.minimum);
+        if (issue.origin === 'array' || issue.origin === 'set')
+          return `must have at least ${min} item${min === 1 ? '' : 's'}`;
+        if (issue.origin === 'string')
+          return min === 1 ? 'is required' : `must be at least ${min} characters`;
+        return min <= Number.MIN_SAFE_INTEGER ? 'is too small' : `must be at least ${min}`;
+      }
+      case 'invalid_value':
+        return `must be one of ${issue.values.map((v) => String(v)).join(', ')}`;
+      case 'invalid_format':
+        if (issue.format === 'email') return 'must be an email address';
+        if (issue.format === 'uuid') return 'must be a UUID';
+        return `must be a valid ${issue.format}`;
+      default:
+        return undefined;
+    }
+  },
+});
+
 /** C0 and C1 control characters and DEL (Unicode category Cc), U+0000 among them. */
 const CONTROL = /\p{Cc}/u;
 /** With the u flag a valid surrogate pair is one code point: only a lone surrogate is Cs. */
