@@ -220,6 +220,17 @@ describe('BFF over the real mesh', () => {
     });
     expect(reused.status, JSON.stringify(reused.json)).toBe(422);
     expect(reused.json.reason).toBe('IDEMPOTENCY_CONFLICT');
+    // The same quote under a new key: booked once already, 409 naming the booking that has it.
+    const rebooked = await call('POST', '/api/v1/bookings', {
+      body,
+      headers: { ...alice, 'idempotency-key': 'k2' },
+    });
+    expect(rebooked.status, JSON.stringify(rebooked.json)).toBe(409);
+    expect(rebooked.json).toMatchObject({
+      type: expect.stringMatching(/quote-already-booked$/),
+      reason: 'QUOTE_ALREADY_BOOKED',
+      metadata: { quoteId: body.quoteId, bookingReference: ref },
+    });
 
     expect((await call('GET', `/api/v1/bookings/${ref}`, { headers: alice })).json.reference).toBe(
       ref,

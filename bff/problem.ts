@@ -80,6 +80,7 @@ export const BY_REASON: Record<string, { http?: number; title: string }> = {
   BOOKING_STATE_CONFLICT: { http: 409, title: 'The booking cannot change that way' },
   DEPENDENCY_UNAVAILABLE: { title: 'A service behind this one is unavailable' },
   SALES_CLOSED: { http: 409, title: 'The flight is no longer on sale' },
+  QUOTE_ALREADY_BOOKED: { http: 409, title: 'The quote is already booked; ask for a new one' },
 };
 
 const slug = (reason: string) => reason.toLowerCase().replaceAll('_', '-');

@@ -22,8 +22,10 @@ afterAll(async () => {
   await Promise.all(databases.map((d) => d.drop()));
 });
 
-async function open(url?: string): Promise<Database> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'booking-store-test-'));
+async function open(
+  url?: string,
+  dataDir = mkdtempSync(path.join(tmpdir(), 'booking-store-test-')),
+): Promise<Database> {
   const db = await openDatabase({ url, dataDir, migrations, log });
   opened.push(db);
   return db;
@@ -34,7 +36,7 @@ const newBooking = (): NewBooking => ({
   customerId: 'alice',
   idempotencyKey: randomUUID(),
   fingerprint: 'f',
-  quoteId: 'q',
+  quoteId: randomUUID(),
   body: { segments: [], cabin: 1, passengers: [], contactEmail: 'a@b.c', price: {}, holdItems: [] },
   retryUntil: null,
   createdAt: new Date(),
@@ -80,4 +82,29 @@ it('on PostgreSQL, reads by reference show what another instance wrote', async (
   expect(await mine.byReference(created.reference)).toMatchObject({ status: 'PENDING' });
   await theirs.advance(created, 'HOLD', { step: 'DONE', status: 'CONFIRMED' }, new Date());
   expect(await mine.byReference(created.reference)).toMatchObject({ status: 'CONFIRMED' });
+});
+
+it('holds a quote for one booking not FAILED, and leaves bookings that shared one before the rule', async () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'booking-store-test-'));
+  // Before the rule (migrations 1–2): two bookings of one quote.
+  const before = await openDatabase({ dataDir, migrations: migrations.slice(0, 2), log });
+  const old = new BookingStore(before, 1_000);
+  const shared = randomUUID();
+  const first = (await old.insertPending({ ...newBooking(), quoteId: shared }))!;
+  const second = (await old.insertPending({ ...newBooking(), quoteId: shared }))!;
+  await before.close();
+
+  const store = new BookingStore(await open(undefined, dataDir), 1_000);
+  expect(await store.byReference(first.reference)).toMatchObject({ status: 'PENDING' });
+  expect(await store.byReference(second.reference)).toMatchObject({ status: 'PENDING' });
+  expect((await store.byQuote(shared))?.bookingId).toBe(first.bookingId);
+  expect(await store.insertPending({ ...newBooking(), quoteId: shared })).toBeNull();
+
+  const quoteId = randomUUID();
+  const held = (await store.insertPending({ ...newBooking(), quoteId }))!;
+  expect(await store.insertPending({ ...newBooking(), quoteId })).toBeNull();
+  // A FAILED booking gave its seats back: the quote is free for another.
+  await store.advance(held, 'HOLD', { step: 'DONE', status: 'FAILED' }, new Date());
+  const next = await store.insertPending({ ...newBooking(), quoteId });
+  expect(next).toMatchObject({ quoteId, status: 'PENDING' });
 });

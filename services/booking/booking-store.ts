@@ -86,6 +86,9 @@ const toRecord = (r: Row): BookingRecord => ({
 });
 
 const UNIQUE_VIOLATION = '23505';
+/** Unique indexes an insert can meet (migrations.ts). */
+const REFERENCE_INDEX = 'bookings_booking_reference_key';
+const QUOTE_INDEX = 'bookings_one_per_quote';
 
 /**
  * `lease_until` a number of ms from now by the database's clock: every instance compares leases
@@ -138,8 +141,9 @@ export class BookingStore {
 
   /**
    * Records a new PENDING booking under a fresh booking reference, leased to the caller (epoch
-   * 1). Returns null when the customer's idempotency key is taken (the caller then reads that
-   * booking).
+   * 1). Returns null when the customer's idempotency key is taken or the quote is booked by
+   * another booking not FAILED (the caller reads by key to tell which: a twin of this request
+   * can meet either index first).
    */
   async insertPending(b: NewBooking): Promise<BookingRecord | null> {
     for (let attempt = 1; ; attempt++) {
@@ -178,7 +182,10 @@ export class BookingStore {
       );
       return rows[0] ?? null;
     } catch (err) {
-      if ((err as { code?: string }).code === UNIQUE_VIOLATION) throw new ReferenceTaken();
+      const { code, constraint } = err as { code?: string; constraint?: string };
+      if (code !== UNIQUE_VIOLATION) throw err;
+      if (constraint === QUOTE_INDEX) return null;
+      if (constraint === REFERENCE_INDEX) throw new ReferenceTaken();
       throw err;
     }
   }
@@ -187,6 +194,15 @@ export class BookingStore {
     const rows = await this.db.query<Row>(
       'SELECT * FROM bookings WHERE customer_id = $1 AND idempotency_key = $2',
       [customerId, idempotencyKey],
+    );
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  /** The booking that holds a quote: the one of its bookings not FAILED, if any. */
+  async byQuote(quoteId: string): Promise<BookingRecord | null> {
+    const rows = await this.db.query<Row>(
+      `SELECT * FROM bookings WHERE quote_id = $1 AND status <> 'FAILED' AND NOT quote_rebooked`,
+      [quoteId],
     );
     return rows[0] ? toRecord(rows[0]) : null;
   }

@@ -175,6 +175,45 @@ describe('booking saga with real schedule, pricing and PostgreSQL', () => {
     expect(conflict.reason).toBe('IDEMPOTENCY_CONFLICT');
   });
 
+  it('books a quote once: another key gets QUOTE_ALREADY_BOOKED and sells no seat', async () => {
+    const flightId = flights.shift()!;
+    const before = await seats(flightId);
+    const q = await quote(flightId);
+    // Three keys at once: one booking, whichever insert lands first.
+    const raced = await Promise.allSettled(
+      [1, 2, 3].map(() => booking.client.createBooking(bookingRequest(q.quoteId))),
+    );
+    const booked = raced.flatMap((r) => (r.status === 'fulfilled' ? [r.value.booking!] : []));
+    expect(booked).toHaveLength(1);
+    expect(booked[0]!.status).toBe(BookingStatus.BOOKING_STATUS_CONFIRMED);
+    for (const r of raced.filter((x) => x.status === 'rejected')) {
+      const refused = errorDetails((r as PromiseRejectedResult).reason);
+      expect(refused.code).toBe(status.FAILED_PRECONDITION);
+      expect(refused.reason).toBe('QUOTE_ALREADY_BOOKED');
+      // Its own customer is told which booking has it.
+      expect(refused.metadata.booking_reference).toBe(booked[0]!.bookingReference);
+    }
+    // A later try, and another customer's: refused; the other customer learns no reference.
+    const again = await failure(booking.client.createBooking(bookingRequest(q.quoteId)));
+    expect(again.reason).toBe('QUOTE_ALREADY_BOOKED');
+    const stranger = await failure(
+      booking.client.createBooking(bookingRequest(q.quoteId, { customerId: 'mallory' })),
+    );
+    expect(stranger.reason).toBe('QUOTE_ALREADY_BOOKED');
+    expect(stranger.metadata.booking_reference).toBeUndefined();
+    expect(stranger.message).not.toContain(booked[0]!.bookingReference);
+    expect((await seats(flightId)).sold - before.sold).toBe(1);
+    // Cancelled, the quote stays used: the seats went back, the locked price does not return.
+    await booking.client.cancelBooking({
+      bookingReference: booked[0]!.bookingReference,
+      customerId: 'alice',
+      reason: 'plans changed',
+    });
+    expect((await failure(booking.client.createBooking(bookingRequest(q.quoteId)))).reason).toBe(
+      'QUOTE_ALREADY_BOOKED',
+    );
+  });
+
   it('sells exactly the seats there are when 500 buyers race for 50', async () => {
     const flightId = flights.shift()!;
     const cabin = await seats(flightId);

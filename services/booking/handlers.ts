@@ -86,6 +86,23 @@ export function bookingHandlers(deps: BookingDeps): Handlers<typeof BookingServi
     return outcome(await saga.settled(b, answerBy(ctx), ctx.signal));
   }
 
+  /**
+   * FAILED_PRECONDITION QUOTE_ALREADY_BOOKED: the quote is booked under another key. The holding
+   * booking's reference is in the metadata for its own customer only (to anyone else a booking
+   * is not there).
+   */
+  async function quoteAlreadyBooked(quoteId: string, customer: string) {
+    const holder = await store.byQuote(quoteId);
+    const mine = holder && holder.customerId === customer;
+    return failedPrecondition(
+      ErrorReason.ERROR_REASON_QUOTE_ALREADY_BOOKED,
+      mine
+        ? `quote ${quoteId} is already booked as ${holder.reference}`
+        : `quote ${quoteId} is already booked`,
+      mine ? { quote_id: quoteId, booking_reference: holder.reference } : { quote_id: quoteId },
+    );
+  }
+
   async function owned(ref: string, customer: string): Promise<BookingRecord> {
     const b = await store.byReference(ref);
     // Another customer's booking looks exactly like a missing one.
@@ -134,9 +151,12 @@ export function bookingHandlers(deps: BookingDeps): Handlers<typeof BookingServi
         retryUntil: retryUntil(quote.expiresAt, deps.now(), deps.retryLimitMs),
         createdAt: deps.now(),
       });
-      // A twin request with the same key got there first.
-      if (!created)
-        return replay((await store.byKey(r.customerId, r.idempotencyKey))!, fingerprint, ctx);
+      if (!created) {
+        // A twin request with the same key got there first, or another booking has the quote.
+        const twin = await store.byKey(r.customerId, r.idempotencyKey);
+        if (twin) return replay(twin, fingerprint, ctx);
+        throw await quoteAlreadyBooked(r.quoteId, r.customerId);
+      }
       ctx.log.info(
         { booking_id: created.bookingId, booking_reference: created.reference },
         'booking recorded; holding seats',

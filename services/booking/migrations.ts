@@ -42,4 +42,20 @@ ALTER TABLE bookings ADD COLUMN retry_until timestamptz;
 ALTER TABLE bookings ADD COLUMN last_error text;
 `,
   },
+  {
+    version: 3,
+    sql: `
+-- A quote is booked once: a second booking of it under another idempotency key is refused by
+-- this index (QUOTE_ALREADY_BOOKED). A FAILED booking gave its seats back and frees its quote.
+-- Bookings made before the rule that share a quote stay as they were, marked, outside the index.
+ALTER TABLE bookings ADD COLUMN quote_rebooked boolean NOT NULL DEFAULT false;
+UPDATE bookings b SET quote_rebooked = true
+ WHERE b.status <> 'FAILED'
+   AND EXISTS (SELECT 1 FROM bookings o
+                WHERE o.quote_id = b.quote_id AND o.status <> 'FAILED'
+                  AND (o.created_at, o.booking_id) < (b.created_at, b.booking_id));
+CREATE UNIQUE INDEX bookings_one_per_quote ON bookings (quote_id)
+  WHERE status <> 'FAILED' AND NOT quote_rebooked;
+`,
+  },
 ];
