@@ -64,6 +64,43 @@ const keysUnavailable = (err: unknown) =>
   !(err instanceof joseErrors.JOSEError) ||
   err.code === 'ERR_JOSE_GENERIC';
 
+/**
+ * Why jose refused a token, in this API's words (jose's own wording, "Invalid Compact JWS" or
+ * 'unexpected "iss" claim value', names its internals, not what the client sent wrong). The
+ * claim is named in quotes where one is at fault.
+ */
+function tokenRefusal(err: unknown): string {
+  if (err instanceof joseErrors.JWTExpired) return 'its "exp" has passed: the token has expired';
+  if (err instanceof joseErrors.JWTClaimValidationFailed) {
+    const claim = `"${err.claim}"`;
+    if (err.reason === 'missing') return `it has no ${claim} claim`;
+    if (err.reason === 'invalid') return `its ${claim} claim is not a number`;
+    switch (err.claim) {
+      case 'nbf':
+        return 'its "nbf" is in the future: the token is not valid yet';
+      case 'iat':
+        return 'its "iat" is in the future: the token is not issued yet';
+      case 'iss':
+        return 'its "iss" is not the issuer this API trusts';
+      case 'aud':
+        return 'its "aud" does not name this API';
+      case 'typ':
+        return 'its "typ" header is not at+jwt: it is not an access token';
+      default:
+        return `its ${claim} claim is not accepted`;
+    }
+  }
+  if (err instanceof joseErrors.JWSSignatureVerificationFailed)
+    return 'its signature does not verify';
+  if (
+    err instanceof joseErrors.JWKSNoMatchingKey ||
+    err instanceof joseErrors.JWKSMultipleMatchingKeys
+  )
+    return 'it is signed with a key the issuer does not publish';
+  if (err instanceof joseErrors.JOSEAlgNotAllowed) return 'its signing algorithm is not accepted';
+  return 'it is not a well-formed signed JWT';
+}
+
 /** `roles` as the identity service writes it: an array of strings; anything else is none. */
 const rolesOf = (payload: JWTPayload): string[] =>
   Array.isArray(payload.roles) ? payload.roles.filter((r) => typeof r === 'string') : [];
@@ -118,7 +155,6 @@ export function createAuthenticator(config: AuthConfig): Authenticator {
           ? // A shared secret verifies HS256 only; JWKS keys say their own algorithm.
             await jwtVerify(token, key, { ...options, algorithms: ['HS256'] })
           : await jwtVerify(token, key, { ...options, typ: 'at+jwt' }));
-      checkTokenLifetime(payload, config);
     } catch (err) {
       if (!(key instanceof Uint8Array) && keysUnavailable(err))
         throw new HttpProblem(
@@ -129,9 +165,16 @@ export function createAuthenticator(config: AuthConfig): Authenticator {
           undefined,
           { retryAfter: 1 },
         );
+      throw unauthenticated(`invalid token: ${tokenRefusal(err)}`, 'invalid_token');
+    }
+    try {
+      checkTokenLifetime(payload, config);
+    } catch (err) {
+      // Its messages are this API's own, naming the claim.
       throw unauthenticated(`invalid token: ${(err as Error).message}`, 'invalid_token');
     }
-    if (!payload.sub) throw unauthenticated('invalid token: token has no subject', 'invalid_token');
+    if (!payload.sub)
+      throw unauthenticated('invalid token: it has no "sub" claim', 'invalid_token');
     const principal = { subject: payload.sub, roles: rolesOf(payload) };
     // exp is required and checked above.
     const untilMs = Math.min(payload.exp! * 1000 + skewMs, Date.now() + VERIFIED_TTL_MS);

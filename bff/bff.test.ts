@@ -134,8 +134,32 @@ describe('BFF over the real mesh', () => {
     expect(worded.json.errors).toEqual([
       { field: 'origin', detail: 'is required' },
       { field: 'cabin', detail: 'must be one of economy, premium_economy, business, first' },
-      { field: 'maxStops', detail: 'must be a finite number' },
+      { field: 'maxStops', detail: 'must be a whole number from 0 to 2' },
     ]);
+    // A number in a query string is decimal digits: nothing else is read as one ("0x2" was 2).
+    for (const [query, field, detail] of [
+      ['adults=0x2', 'adults', 'must be a whole number from 1 to 9'],
+      ['adults=2e0', 'adults', 'must be a whole number from 1 to 9'],
+      ['children=1.0', 'children', 'must be a whole number from 0 to 9'],
+      ['infants=%201', 'infants', 'must be a whole number from 0 to 9'],
+      ['adults=%2B2', 'adults', 'must be a whole number from 1 to 9'],
+      ['maxResults=0x10', 'maxResults', 'must be a whole number from 1 to 100'],
+      ['maxStops=', 'maxStops', 'must be a whole number from 0 to 2'],
+    ]) {
+      const r = await call(
+        'GET',
+        `/api/v1/search?origin=JFK&destination=LHR&date=${testDate(2)}&${query}`,
+      );
+      expect(r.status, query).toBe(400);
+      expect(r.json.errors, query).toEqual([{ field, detail }]);
+    }
+    for (const path of ['/api/v1/airports?limit=1e1', '/api/v1/bookings?pageSize=0x5']) {
+      const r = await call('GET', path, {
+        headers: { authorization: `Bearer ${await bff.token('alice')}` },
+      });
+      expect(r.status, path).toBe(400);
+      expect(r.json.errors[0].detail, path).toBe('must be a whole number from 1 to 100');
+    }
     // Not a calendar date: caught here, named as the query parameter.
     const feb30 = await call('GET', '/api/v1/search?origin=JFK&destination=LHR&date=2026-02-30');
     expect(feb30.status).toBe(400);

@@ -20,5 +20,14 @@ export function requestBudgetMs(
       [{ field: 'X-Request-Timeout', detail: 'is not a duration' }],
     );
   const asked = m[2] === 's' ? Number(m[1]) * 1000 : Number(m[1]);
+  // No time at all is no request: a client asking for it means something else went wrong.
+  if (asked === 0)
+    throw new HttpProblem(
+      400,
+      'invalid-request',
+      'Invalid request',
+      'X-Request-Timeout must be more than 0',
+      [{ field: 'X-Request-Timeout', detail: 'must be more than 0' }],
+    );
   return Math.max(1, Math.min(routeBudgetMs, Math.round(asked)));
 }

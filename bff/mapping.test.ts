@@ -300,7 +300,24 @@ describe('deadline budget', () => {
     expect(requestBudgetMs(3000, '1.5s')).toBe(1500);
     expect(requestBudgetMs(3000, '60s')).toBe(3000);
     expect(requestBudgetMs(3000, ['100', '9000'])).toBe(100);
-    expect(requestBudgetMs(3000, '0')).toBe(1);
+    expect(requestBudgetMs(3000, '0.0001s')).toBe(1);
+  });
+
+  it('rejects no time at all (0 could mean "none" or "no limit"), naming the header', () => {
+    for (const zero of ['0', '0ms', '0s', '0.0s']) {
+      const err = (() => {
+        try {
+          requestBudgetMs(3000, zero);
+        } catch (e) {
+          return e as HttpProblem;
+        }
+        throw new Error(`expected ${zero} to be refused`);
+      })();
+      expect(err.toResponse().status).toBe(400);
+      expect(err.toResponse().body.errors).toEqual([
+        { field: 'X-Request-Timeout', detail: 'must be more than 0' },
+      ]);
+    }
   });
 
   it('rejects a header that is not a duration, naming it', () => {

@@ -14,7 +14,7 @@ const DESCRIPTION = [
   "- Local times are ISO-8601 with the airport's UTC offset (`2026-12-01T08:25:00-05:00`); instants such as `expiresAt` are UTC (`Z`).",
   '- Errors are RFC 9457 `application/problem+json` with `type`, `title`, `status`, `detail`, the service `reason` and field `errors`.',
   '- Booking routes need `Authorization: Bearer <JWT>`; its `sub` is the customer.',
-  "- `X-Request-Timeout: 2500` (ms) or `2.5s` may shorten a route's deadline budget.",
+  "- `X-Request-Timeout: 2500` (ms) or `2.5s` may shorten a route's deadline budget (more than 0).",
 ].join('\n');
 
 /** Registers the document's generator (before the routes, so it sees them) and the docs page. */

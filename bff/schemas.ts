@@ -18,18 +18,26 @@ export const calendarDate = fields.localDate;
 /** IATA airport code, any case, upper-cased. */
 export const iataCode = fields.iataCode;
 
-/** What a passenger count must be, one message for every way it can be wrong. */
-const countRule = (min: number) => `must be a whole number from ${min} to 9`;
-/** A passenger count in a query string (text, converted). */
-const count = (min: number) =>
-  z.coerce
-    .number(countRule(min))
-    .int(countRule(min))
-    .min(min, countRule(min))
-    .max(9, countRule(min));
+/**
+ * A whole number in a query string, written in decimal digits: "2", not "0x2", "2e0", "2.0" or
+ * " 2" (z.coerce.number reads each of those as 2, so a typo could search for something else).
+ * The document shows it as the integer it is.
+ */
+const queryInt = (
+  min: number,
+  max: number,
+  rule = `must be a whole number from ${min} to ${max}`,
+) =>
+  text()
+    .regex(/^\d{1,9}$/, rule)
+    .transform(Number)
+    .pipe(z.number().int().min(min, rule).max(max, rule))
+    .meta({ type: 'integer', minimum: min, maximum: max });
+/** A passenger count in a query string. */
+const count = (min: number) => queryInt(min, 9);
 /** A passenger count in a JSON body: a JSON number, never converted (`true`, `"2"`, `[1]` are refused). */
-const bodyCount = (min: number) =>
-  z.number(countRule(min)).int(countRule(min)).min(min, countRule(min)).max(9, countRule(min));
+const bodyCount = (min: number, rule = `must be a whole number from ${min} to 9`) =>
+  z.number(rule).int(rule).min(min, rule).max(9, rule);
 
 export const searchQuery = z.object({
   origin: iataCode.describe('IATA code of the departure airport'),
@@ -39,9 +47,9 @@ export const searchQuery = z.object({
   children: count(0).default(0),
   infants: count(0).default(0),
   cabin: z.enum(CABINS).default('economy'),
-  maxStops: z.coerce.number().int().min(0).max(2).default(1),
+  maxStops: queryInt(0, 2).default(1),
   sort: z.enum(SORTS).default('price'),
-  maxResults: z.coerce.number().int().min(1).max(100).default(20),
+  maxResults: queryInt(1, 100).default(20),
 });
 export type SearchQuery = z.infer<typeof searchQuery>;
 
@@ -58,7 +66,7 @@ export const airportsQuery = z.object({
     .max(100)
     .default('')
     .describe('text to look for: a code, a city or a name, with or without accents'),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
+  limit: queryInt(1, 100).default(20),
   pageToken: text()
     .max(512)
     .default('')
@@ -124,7 +132,7 @@ export const bookingParams = z.object({
 });
 
 export const bookingsQuery = z.object({
-  pageSize: z.coerce.number().int().min(1).max(100).default(20),
+  pageSize: queryInt(1, 100).default(20),
   pageToken: text().max(512).default(''),
 });
 

@@ -36,4 +36,20 @@ describe('flights fields', () => {
     expect(result.success).toBe(false);
     expect(result.error!.issues.map((i) => i.path.join('.'))).toEqual([field]);
   });
+
+  it('takes a flight id only with a departure date the calendar has', () => {
+    expect(fields.flightId.safeParse('BA117-2028-02-29').success).toBe(true);
+    for (const [id, message] of [
+      ['BA117-2026-02-30', 'has a departure date the calendar does not'],
+      ['BA117-2026-13-01', 'has a departure date the calendar does not'],
+      ['BA117-2026-00-10', 'has a departure date the calendar does not'],
+      ['BA117-20261201', 'must be a flight id like BA117-2026-12-01'],
+    ]) {
+      const result = fields.flightId.safeParse(id);
+      expect(
+        result.error?.issues.map((i) => i.message),
+        id,
+      ).toEqual([message]);
+    }
+  });
 });

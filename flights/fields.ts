@@ -94,13 +94,16 @@ export const orEmpty = <Out>(schema: z.ZodType<Out, string>) =>
     return z.NEVER;
   });
 
+/** Whether "YYYY-MM-DD" names a day the calendar has (not 2026-02-30). */
+const isCalendarDate = (s: string) => {
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
+};
+
 /** A calendar date "YYYY-MM-DD" that exists. */
 const localDate = text()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD')
-  .refine((s) => {
-    const d = new Date(`${s}T00:00:00Z`);
-    return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
-  }, 'is not a calendar date');
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date as YYYY-MM-DD', abort: true })
+  .refine(isCalendarDate, 'is not a calendar date');
 
 /**
  * Building blocks of the request schemas of every service (and the BFF): the flights
@@ -124,10 +127,12 @@ export const fields = {
     .max(128, 'must be at most 128 characters')
     .regex(/^[A-Za-z0-9._:~-]+$/, 'may contain only letters, digits and . _ : ~ -'),
   /** A dated flight id as schedule issues them: carrier, number and local departure date. */
-  flightId: text().regex(
-    /^[A-Z0-9]{2}\d{1,4}-\d{4}-\d{2}-\d{2}$/,
-    'must be a flight id like BA117-2026-12-01',
-  ),
+  flightId: text()
+    .regex(/^[A-Z0-9]{2}\d{1,4}-\d{4}-\d{2}-\d{2}$/, {
+      message: 'must be a flight id like BA117-2026-12-01',
+      abort: true,
+    })
+    .refine((id) => isCalendarDate(id.slice(-10)), 'has a departure date the calendar does not'),
   cabin: z
     .nativeEnum(Cabin, {
       error: 'must be a cabin (economy, premium economy, business or first)',

@@ -80,4 +80,34 @@ describe('errors', () => {
       reason: 'UNSPECIFIED',
     });
   });
+
+  it("calls a peer's DEADLINE_EXCEEDED the caller's when the caller's own time ran out, not the peer down", () => {
+    const unreachable = { reason: 'PEER_DOWN', message: 'the peer is down; try again' };
+    const late = received(new DomainError(status.DEADLINE_EXCEEDED, undefined, 'deadline'));
+    const gone = new AbortController();
+    gone.abort();
+    const callers = [
+      { signal: gone.signal },
+      { signal: new AbortController().signal, deadline: new Date(Date.now() - 1) },
+    ];
+    for (const parent of callers)
+      for (const err of [late, received(new DomainError(status.CANCELLED, undefined, 'gone'))])
+        expect(errorDetails(received(peerFailure(err, unreachable, parent)))).toMatchObject({
+          code: status.DEADLINE_EXCEEDED,
+          message: 'the deadline of this call passed while a service behind it was still answering',
+        });
+    // The caller still had time: the peer was too slow for this service's own deadline.
+    const patient = {
+      signal: new AbortController().signal,
+      deadline: new Date(Date.now() + 60_000),
+    };
+    expect(errorDetails(received(peerFailure(late, unreachable, patient))).code).toBe(
+      status.UNAVAILABLE,
+    );
+    // A peer's "no" is its answer whatever the caller's time.
+    const no = received(new DomainError(status.NOT_FOUND, 'MISSING', 'no such thing'));
+    expect(errorDetails(received(peerFailure(no, unreachable, callers[0]))).code).toBe(
+      status.NOT_FOUND,
+    );
+  });
 });

@@ -63,6 +63,7 @@ export function bookingPeers(
         const { quote } = await callPeer(
           () => pricing.confirmQuote({ quoteId }, { parent }),
           dependencyUnavailable('pricing is unavailable; nothing was booked, try again'),
+          parent,
         );
         return quote!;
       },

@@ -63,6 +63,7 @@ export function pricingPeers(
         const { flights } = await callPeer(
           () => schedule.getAvailability({ flightIds }, { parent }),
           dependencyUnavailable('schedule is unavailable; cannot check seats, try again'),
+          parent,
         );
         return flights.map(factsOf);
       },
