@@ -44,10 +44,19 @@ interface Variant {
   name: string;
   logLevel: string;
   tracing: 'off' | 'spans' | 'export';
+  env?: Record<string, string>;
 }
 const variants: Variant[] = [
   { name: 'service: no tracing, no logs', logLevel: 'silent', tracing: 'off' },
-  { name: '+ spans (not exported)', logLevel: 'silent', tracing: 'spans' },
+  // Nothing exports them, yet every span recorded (the sampler's default before issue 15).
+  {
+    name: '+ spans recorded, not exported',
+    logLevel: 'silent',
+    tracing: 'spans',
+    env: { OTEL_TRACES_SAMPLER: 'always_on' },
+  },
+  // Without an exporter spans carry trace context (log lines' trace ids) but record nothing.
+  { name: '+ trace context only', logLevel: 'silent', tracing: 'spans' },
   { name: '+ a log line per call', logLevel: 'info', tracing: 'spans' },
   { name: '+ OTLP export (as deployed)', logLevel: 'info', tracing: 'export' },
 ];
@@ -61,6 +70,7 @@ async function startVariant(v: Variant): Promise<{ port: number; process: Spawne
     SCHEDULE_START_DATE: day,
     LOG_LEVEL: v.logLevel,
     OTEL_EXPORTER_OTLP_ENDPOINT: v.tracing === 'export' ? sinkUrl : '',
+    ...v.env,
   };
   const entry = 'services/schedule/main.ts';
   const child =

@@ -126,6 +126,31 @@ describe('schedule service process', () => {
     expect(logLine).toHaveProperty('peer');
   });
 
+  it('carries trace context without recording spans where nothing exports them', async () => {
+    // No OTLP endpoint in the client: its spans are not recorded (no CPU spent on spans nobody
+    // reads) yet the trace id flows, so the server's log line joins the client's request.
+    const client = spawnEntry('test/fixtures/traced-call.ts', {
+      TARGET: `dns:///127.0.0.1:${port}`,
+      OTEL_SERVICE_NAME: 'unexported-client',
+      OTEL_EXPORTER_OTLP_ENDPOINT: '',
+    });
+    expect((await client.exited).code).toBe(0);
+    const printed = jsonLines(client.lines).find((l) => l.airport === 'JFK');
+    expect(printed).toMatchObject({
+      sampled: false,
+      trace_id: expect.stringMatching(/^[0-9a-f]{32}$/),
+    });
+    let logLine: Record<string, unknown> | undefined;
+    for (let i = 0; i < 50 && !logLine; i++) {
+      logLine = jsonLines(service.lines).find((l) => l.trace_id === printed!.trace_id);
+      if (!logLine) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(logLine).toMatchObject({ method: '/flights.v1.ScheduleService/GetAirport', code: 'OK' });
+    // The server follows its caller's decision: nothing of that trace was exported.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(collector.spans.filter((s) => s.traceId === printed!.trace_id)).toEqual([]);
+  });
+
   it('stops gracefully on SIGTERM: NOT_SERVING, drained, exit 0', async () => {
     const result = await service.stop('SIGTERM');
     expect(result.code).toBe(0);

@@ -5,6 +5,7 @@ import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
+  AlwaysOffSampler,
   BatchSpanProcessor,
   NodeTracerProvider,
   type SpanProcessor,
@@ -18,7 +19,10 @@ export { inferServiceName };
 /**
  * A tracer provider is always installed, so W3C trace context flows through every hop and log
  * lines carry trace ids; spans leave the process only when OTEL_EXPORTER_OTLP_ENDPOINT is set
- * (OTLP/HTTP, the exporter reads OpenTelemetry's own variables).
+ * (OTLP/HTTP, the exporter reads OpenTelemetry's own variables, OTEL_TRACES_SAMPLER included).
+ * Without an exporter nothing is recorded (AlwaysOff: spans carry context only, and callers see
+ * the trace as not sampled): recording spans nobody reads cost ~7 % of a GetFlight's CPU
+ * (schedule's README). A deployment exports from every process or from none.
  */
 export function startTracing(serviceName = inferServiceName()): NodeTracerProvider {
   const spanProcessors: SpanProcessor[] = [];
@@ -28,6 +32,9 @@ export function startTracing(serviceName = inferServiceName()): NodeTracerProvid
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName }),
     spanProcessors,
+    ...(spanProcessors.length || process.env.OTEL_TRACES_SAMPLER
+      ? {}
+      : { sampler: new AlwaysOffSampler() }),
   });
   provider.register();
   registerInstrumentations({
