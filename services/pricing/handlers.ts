@@ -158,7 +158,6 @@ export function pricingHandlers(deps: PricingDeps): Handlers<typeof PricingServi
         },
         createdAt: now,
         expiresAt: guaranteedUntil(now, deps.quoteTtlSeconds),
-        confirmedAt: null,
       });
       pricingMetrics.quotes.add(1, { cabin });
       return { quote: toQuoteProto(sameRequest(saved), deps.now()) };
@@ -183,7 +182,6 @@ export function pricingHandlers(deps: PricingDeps): Handlers<typeof PricingServi
       // A quote guarantees a price, not a sale: a flight closing meanwhile is not booked.
       refuseClosed(flights, now);
       refuseUnsellable(flights, cabinCodeOf(Number(q.body.cabin)), q.body.passengers);
-      await deps.store.markConfirmed(quoteId, now);
       // The guarantee: the price quoted, whatever the flights' load factors are now.
       return { quote: toQuoteProto(q, now) };
     },

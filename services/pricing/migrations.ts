@@ -18,4 +18,13 @@ CREATE TABLE quotes (
 );
 `,
   },
+  {
+    version: 2,
+    sql: `
+-- ConfirmQuote is a read (is the quote still good?): which quote was booked, and when, is
+-- booking's record (one booking per quote). Writing confirmed_at cost every booking a round
+-- trip and a commit here, and nothing read it.
+ALTER TABLE quotes DROP COLUMN confirmed_at;
+`,
+  },
 ];

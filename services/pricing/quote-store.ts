@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { Database } from '../../platform/db.js';
 import type { Price } from './domain/fare-model.js';
 
@@ -18,7 +19,6 @@ export interface QuoteRecord {
   body: QuoteBody;
   createdAt: Date;
   expiresAt: Date;
-  confirmedAt: Date | null;
 }
 
 interface Row {
@@ -28,7 +28,6 @@ interface Row {
   body: QuoteBody;
   created_at: Date;
   expires_at: Date;
-  confirmed_at: Date | null;
 }
 
 const toRecord = (r: Row): QuoteRecord => ({
@@ -38,11 +37,30 @@ const toRecord = (r: Row): QuoteRecord => ({
   body: r.body,
   createdAt: new Date(r.created_at),
   expiresAt: new Date(r.expires_at),
-  confirmedAt: r.confirmed_at ? new Date(r.confirmed_at) : null,
 });
 
+/**
+ * Quotes in SQL (`migrations.ts`). A quote never changes once saved, so every quote this
+ * instance saved or read is kept in memory until it expires (at most `memorySize` of them) and
+ * read from there, on either store and with any number of instances: a booking's ConfirmQuote,
+ * which usually follows its CreateQuote within seconds, costs no statement.
+ */
 export class QuoteStore {
-  constructor(private readonly db: Database) {}
+  private readonly memory: LRUCache<string, QuoteRecord>;
+
+  constructor(
+    private readonly db: Database,
+    /** Quotes kept in memory. */
+    memorySize = 5_000,
+  ) {
+    this.memory = new LRUCache({ max: memorySize });
+  }
+
+  private remember(q: QuoteRecord): QuoteRecord {
+    const ttl = q.expiresAt.getTime() - Date.now();
+    if (ttl > 0) this.memory.set(q.quoteId, q, { ttl });
+    return q;
+  }
 
   /**
    * Saves a quote, or returns the one already saved under the same request id (the caller
@@ -65,16 +83,19 @@ export class QuoteStore {
         q.expiresAt,
       ],
     );
-    if (inserted[0]) return toRecord(inserted[0]);
+    if (inserted[0]) return this.remember(toRecord(inserted[0]));
     const existing = await this.db.query<Row>('SELECT * FROM quotes WHERE request_id = $1', [
       q.requestId,
     ]);
-    return toRecord(existing[0]!);
+    return this.remember(toRecord(existing[0]!));
   }
 
+  /** The quote, from memory when this instance saved or read it before it expired. */
   async get(quoteId: string): Promise<QuoteRecord | null> {
+    const kept = this.memory.get(quoteId);
+    if (kept) return kept;
     const rows = await this.db.query<Row>('SELECT * FROM quotes WHERE quote_id = $1', [quoteId]);
-    return rows[0] ? toRecord(rows[0]) : null;
+    return rows[0] ? this.remember(toRecord(rows[0])) : null;
   }
 
   async byRequestId(requestId: string): Promise<QuoteRecord | null> {
@@ -82,12 +103,5 @@ export class QuoteStore {
       requestId,
     ]);
     return rows[0] ? toRecord(rows[0]) : null;
-  }
-
-  async markConfirmed(quoteId: string, at: Date): Promise<void> {
-    await this.db.query(
-      'UPDATE quotes SET confirmed_at = COALESCE(confirmed_at, $2) WHERE quote_id = $1',
-      [quoteId, at],
-    );
   }
 }
