@@ -152,13 +152,14 @@ describe('a service’s field errors name each field as the HTTP client did', ()
     ['GET', `/api/v1/search?origin=JFK&destination=JFK&date=${testDate(2)}`, 'destination'],
     // Ten seats asked for by adults alone: the field set is adults, not children.
     ['GET', `/api/v1/search?origin=JFK&destination=LHR&date=${testDate(2)}&adults=10`, 'adults'],
-    // A flight id naming a day the calendar does not have is malformed, not a missing flight.
-    [
+    // A flight id naming a day the calendar does not have is malformed, not a missing flight;
+    // so is a second spelling of a flight number (BA029 for BA29).
+    ...['BA117-2026-02-30', 'BA029-2026-12-09'].map((id): [string, string, string, unknown] => [
       'POST',
       '/api/v1/quotes',
       'flightIds[0]',
-      { flightIds: ['BA117-2026-02-30'], passengers: { adults: 1 }, cabin: 'economy' },
-    ],
+      { flightIds: [id], passengers: { adults: 1 }, cabin: 'economy' },
+    ]),
     // A JSON body's counts are JSON numbers: nothing is converted into a passenger.
     ...[true, '2', [1], '', '0x2'].map((adults): [string, string, string, unknown] => [
       'POST',

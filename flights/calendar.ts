@@ -3,6 +3,12 @@ const DAY_MS = 86_400_000;
 const LAST_ZONE_MS = 12 * 3_600_000;
 
 /** "YYYY-MM-DD" of an instant, in UTC. */
+/** True for a real calendar date "YYYY-MM-DD" (not 2026-02-30); plain Date arithmetic. */
+export function isCalendarDate(date: string): boolean {
+  const ms = Date.parse(`${date}T00:00:00Z`);
+  return !Number.isNaN(ms) && new Date(ms).toISOString().startsWith(date);
+}
+
 export const utcDate = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
 /**

@@ -43,7 +43,19 @@ describe('flights fields', () => {
       ['BA117-2026-02-30', 'has a departure date the calendar does not'],
       ['BA117-2026-13-01', 'has a departure date the calendar does not'],
       ['BA117-2026-00-10', 'has a departure date the calendar does not'],
-      ['BA117-20261201', 'must be a flight id like BA117-2026-12-01'],
+      [
+        'BA117-20261201',
+        'must be a flight id like BA117-2026-12-01 (a flight number without leading zeros)',
+      ],
+      // A second spelling of BA29 would be a second key for its seats and status.
+      [
+        'BA029-2026-12-09',
+        'must be a flight id like BA117-2026-12-01 (a flight number without leading zeros)',
+      ],
+      [
+        'BA0-2026-12-09',
+        'must be a flight id like BA117-2026-12-01 (a flight number without leading zeros)',
+      ],
     ]) {
       const result = fields.flightId.safeParse(id);
       expect(
@@ -51,5 +63,13 @@ describe('flights fields', () => {
         id,
       ).toEqual([message]);
     }
+  });
+
+  it('reads a quote id in any case and keeps it in lower case, one spelling per quote', () => {
+    const id = '0f8fad5b-d9cb-469f-a165-70867728950e';
+    expect(fields.quoteId.parse(id.toUpperCase())).toBe(id);
+    expect(fields.quoteId.safeParse('nope').error?.issues[0]?.message).toBe(
+      'must be a quote id issued by pricing',
+    );
   });
 });

@@ -1,3 +1,5 @@
+import { FLIGHT_ID } from './flight-id.js';
+import { isCalendarDate } from './calendar.js';
 import { z } from 'zod';
 import { Cabin } from '../gen/ts/flights/v1/common.js';
 
@@ -94,12 +96,6 @@ export const orEmpty = <Out>(schema: z.ZodType<Out, string>) =>
     return z.NEVER;
   });
 
-/** Whether "YYYY-MM-DD" names a day the calendar has (not 2026-02-30). */
-const isCalendarDate = (s: string) => {
-  const d = new Date(`${s}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
-};
-
 /** A calendar date "YYYY-MM-DD" that exists. */
 const localDate = text()
   .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date as YYYY-MM-DD', abort: true })
@@ -121,6 +117,13 @@ export const fields = {
   dateOfBirth: localDate
     .refine((s) => s >= '1900-01-01', 'must be on or after 1900-01-01')
     .refine((s) => s <= new Date().toISOString().slice(0, 10), 'must not be in the future'),
+  /**
+   * A quote id: a UUID as pricing issues it. UUIDs are read in any case (RFC 9562) and kept in
+   * lower case, so one quote has one spelling everywhere (its row, and the one booking of it).
+   */
+  quoteId: text()
+    .transform((s) => s.toLowerCase())
+    .pipe(z.uuid('must be a quote id issued by pricing')),
   /** A client-chosen id or idempotency key. */
   clientId: text()
     .min(1, 'is required')
@@ -128,8 +131,10 @@ export const fields = {
     .regex(/^[A-Za-z0-9._:~-]+$/, 'may contain only letters, digits and . _ : ~ -'),
   /** A dated flight id as schedule issues them: carrier, number and local departure date. */
   flightId: text()
-    .regex(/^[A-Z0-9]{2}\d{1,4}-\d{4}-\d{2}-\d{2}$/, {
-      message: 'must be a flight id like BA117-2026-12-01',
+    // One spelling per flight: the number as schedule writes it, without leading zeros (BA029
+    // would be a second name for BA29, with seats and status of its own).
+    .regex(FLIGHT_ID, {
+      message: 'must be a flight id like BA117-2026-12-01 (a flight number without leading zeros)',
       abort: true,
     })
     .refine((id) => isCalendarDate(id.slice(-10)), 'has a departure date the calendar does not'),

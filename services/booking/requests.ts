@@ -13,7 +13,7 @@ const reference = text()
 
 export const createBooking = z.object({
   idempotencyKey: fields.clientId,
-  quoteId: text().pipe(z.uuid('must be a quote id issued by pricing')),
+  quoteId: fields.quoteId,
   customerId,
   passengers: z
     .array(

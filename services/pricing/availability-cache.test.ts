@@ -73,6 +73,18 @@ describe('availability cache', () => {
     expect(peer.asked).toEqual([['A', 'B']]);
   });
 
+  it('answers FLIGHT_NOT_FOUND for a flight schedule left out of its answer, never a fact-less flight', async () => {
+    const { cache } = liveCache();
+    // Schedule answering under another spelling of the id (as BA29 for BA029 once did).
+    const aliasing = async (ids: string[]) => ids.map((id) => facts(`${id}-other`, 10));
+    const err = await cache.current(['A'], aliasing).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(DomainError);
+    expect(err).toMatchObject({ code: status.NOT_FOUND, reason: 'FLIGHT_NOT_FOUND' });
+  });
+
   it('applies a retime or cancellation to a known flight and keeps its seats', async () => {
     const { cache } = liveCache();
     const peer = schedule();

@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { CabinCode } from '../../flights/codes.js';
+import { ErrorReason, notFound } from '../../flights/errors.js';
 import { PeerUnavailable } from '../../platform/peers.js';
 import type { FlightBasis, FlightFacts } from './domain/itinerary.js';
 import { pricingMetrics } from './metrics.js';
@@ -229,13 +230,22 @@ export class AvailabilityCache {
 
   /**
    * The facts of every flight, in the order asked, from memory when fresh, else from one
-   * `fetch` whose failure rejects (quotes fail closed).
+   * `fetch` whose failure rejects (quotes fail closed). NOT_FOUND FLIGHT_NOT_FOUND for a flight
+   * schedule's answer left out (it names every flight it knows; one it does not know is not a
+   * flight to quote).
    */
   async current(flightIds: string[], fetch: FetchFacts): Promise<FlightFacts[]> {
     const { facts, missing } = this.fromMemory(flightIds);
     if (missing.length > 0)
       for (const f of await this.fetchInto(missing, fetch)) facts.set(f.flightId, f);
-    return flightIds.map((id) => facts.get(id)!);
+    return flightIds.map((id) => {
+      const f = facts.get(id);
+      if (!f)
+        throw notFound(ErrorReason.ERROR_REASON_FLIGHT_NOT_FOUND, `no flight ${id}`, {
+          flight_id: id,
+        });
+      return f;
+    });
   }
 
   private fromMemory(flightIds: string[]): { facts: Map<string, FlightFacts>; missing: string[] } {

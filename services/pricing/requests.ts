@@ -47,5 +47,5 @@ export const createQuote = z.object({
 
 /** GetQuote and ConfirmQuote. */
 export const quoteRef = z.object({
-  quoteId: text().pipe(z.uuid('must be a quote id issued by CreateQuote')),
+  quoteId: fields.quoteId,
 });

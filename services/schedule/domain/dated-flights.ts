@@ -1,3 +1,5 @@
+import { isCalendarDate } from '../../../flights/calendar.js';
+import { FLIGHT_ID, formatFlightId } from '../../../flights/flight-id.js';
 import { DateTime } from 'luxon';
 import type { CabinLayout } from './aircraft.js';
 import type { Places } from './reference-data.js';
@@ -32,17 +34,6 @@ export interface FlightId {
   carrier: string;
   flightNumber: number;
   departureDate: string;
-}
-
-const FLIGHT_ID = /^([A-Z0-9]{2})(\d{1,4})-(\d{4}-\d{2}-\d{2})$/;
-
-export const formatFlightId = (carrier: string, flightNumber: number, date: string) =>
-  `${carrier}${flightNumber}-${date}`;
-
-/** True for a real calendar date "YYYY-MM-DD" (plain Date arithmetic: luxon costs ~10× more here). */
-function isCalendarDate(date: string): boolean {
-  const ms = Date.parse(`${date}T00:00:00Z`);
-  return !Number.isNaN(ms) && new Date(ms).toISOString().startsWith(date);
 }
 
 export function parseFlightId(flightId: string): FlightId | null {

@@ -1,6 +1,6 @@
 import type { Places } from './reference-data.js';
 import type { FlightPattern } from './timetable.js';
-import { formatFlightId } from './dated-flights.js';
+import { formatFlightId } from '../../../flights/flight-id.js';
 import { fromLocal, offsetAt, steadyLocalOffset } from './zone-clock.js';
 
 /**
