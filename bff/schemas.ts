@@ -108,8 +108,8 @@ export const bookingBody = z.object({
   passengers: z
     .array(
       z.object({
-        givenName: text().trim().min(1).max(100),
-        familyName: text().trim().min(1).max(100),
+        givenName: fields.personName,
+        familyName: fields.personName,
         type: z.enum(PASSENGER_TYPES),
         dateOfBirth: fields.dateOfBirth,
       }),

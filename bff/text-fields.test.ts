@@ -141,6 +141,18 @@ describe('text, paging and names through the real BFF and mesh', () => {
       const a = await booking(name);
       expectProblem(a, 400, 'invalid-request', 'passengers[0].givenName');
     }
+    // A name of invisible or combining characters only is no name, and one that displays as
+    // something other than what is stored (a direction override) is refused too.
+    for (const [name, detail] of [
+      ['\u200B', 'must contain a letter'],
+      ['\u00AD', 'must contain a letter'],
+      ['\u0301', 'must contain a letter'],
+      ['A\u202Eda', 'must not contain text-direction controls (U+202A–U+202E, U+2066–U+2069)'],
+    ]) {
+      const a = await booking(name!);
+      expectProblem(a, 400, 'invalid-request', 'passengers[0].givenName');
+      expect(a.problem.errors, name).toEqual([{ field: 'passengers[0].givenName', detail }]);
+    }
     // The siblings: a search's airport, a cancellation's reason, a quote's flight id, a header.
     expectProblem(
       await send(

@@ -124,6 +124,22 @@ export const fields = {
   quoteId: text()
     .transform((s) => s.toLowerCase())
     .pipe(z.uuid('must be a quote id issued by pricing')),
+  /**
+   * A passenger's given or family name as printed on a ticket: trimmed, 1–100 characters, at
+   * least one letter (a name of only invisible or combining characters is no name), and no
+   * bidirectional embedding, override or isolate controls (U+202A–U+202E, U+2066–U+2069), which
+   * make a name display as something other than what is stored. Joiners (U+200C, U+200D) stay:
+   * Persian and Indic names need them.
+   */
+  personName: text()
+    .trim()
+    .min(1, 'is required')
+    .max(100, 'must be at most 100 characters')
+    .refine((s) => /\p{L}/u.test(s), 'must contain a letter')
+    .refine(
+      (s) => !/[\u202A-\u202E\u2066-\u2069]/u.test(s),
+      'must not contain text-direction controls (U+202A–U+202E, U+2066–U+2069)',
+    ),
   /** A client-chosen id or idempotency key. */
   clientId: text()
     .min(1, 'is required')

@@ -99,6 +99,20 @@ describe('flights: the operator routes', () => {
     });
     expect(late.status).toBe(409);
     expect(late.json.reason).toBe('FLIGHT_CANCELLED');
+    // A timetable is in whole minutes: seconds or fractions are refused, naming the field.
+    for (const departure of [
+      later.replace(/:00\.000Z$/, ':00.123Z'),
+      later.replace(/:00\.000Z$/, ':30.000Z'),
+    ]) {
+      const odd = await call('POST', `/api/v1/flights/${first!.flightId}/retime`, operator, {
+        departure,
+        reason: 'seconds',
+      });
+      expect(odd.status, departure).toBe(400);
+      expect(odd.json.errors).toEqual([
+        { field: 'departure', detail: 'must be a whole minute (no seconds)' },
+      ]);
+    }
   });
 
   it('makes a change once when it is retried with the same Idempotency-Key', async () => {

@@ -5,7 +5,6 @@ import { passengerKind } from '../../flights/enums.js';
 import { fields, orEmpty, text } from '../../flights/fields.js';
 import { REFERENCE_PATTERN } from './domain/reference.js';
 
-const name = text().trim().min(1, 'is required').max(100, 'must be at most 100 characters');
 const customerId = text().min(1, 'is required').max(128, 'must be at most 128 characters');
 const reference = text()
   .transform((s) => s.trim().toUpperCase())
@@ -18,8 +17,8 @@ export const createBooking = z.object({
   passengers: z
     .array(
       z.object({
-        givenName: name,
-        familyName: name,
+        givenName: fields.personName,
+        familyName: fields.personName,
         type: z
           .nativeEnum(PassengerType)
           .refine((t) => passengerKind(t) !== undefined, 'must be adult, child or infant'),

@@ -121,7 +121,11 @@ export const watchAvailabilityRequest = z.object({
 
 export const retimeFlightRequest = z.object({
   flightId,
-  newDepartureTime: z.date({ error: 'is required' }),
+  // A timetable is in whole minutes: a departure at 09:05:00.123 would show its milliseconds in
+  // every search, quote and booking of the flight.
+  newDepartureTime: z
+    .date({ error: 'is required' })
+    .refine((d) => d.getTime() % 60_000 === 0, 'must be a whole minute (no seconds)'),
   reason: text().max(200, 'must be at most 200 characters'),
   requestId: fields.clientId,
 });
