@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { errorDetails, toStatusObject } from '../platform/errors.js';
 import { validate } from '../platform/validation.js';
 import { FLIGHTS_ERRORS } from './errors.js';
-import { fields } from './fields.js';
+import { SortOrder } from '../gen/ts/flights/v1/search.js';
+import { fields, protoEnum } from './fields.js';
 
 describe('flights fields', () => {
   it('turns every problem into a field violation', () => {
@@ -71,5 +72,17 @@ describe('flights fields', () => {
     expect(fields.quoteId.safeParse('nope').error?.issues[0]?.message).toBe(
       'must be a quote id issued by pricing',
     );
+  });
+
+  it('names a proto enum field’s values, not their numbers, for a number the contract lacks', () => {
+    const sort = protoEnum(SortOrder);
+    expect(sort.parse(SortOrder.SORT_ORDER_PRICE)).toBe(SortOrder.SORT_ORDER_PRICE);
+    for (const bad of [99, SortOrder.UNRECOGNIZED])
+      expect(sort.safeParse(bad).error?.issues.map((i) => i.message)).toEqual([
+        'must be one of SORT_ORDER_UNSPECIFIED, SORT_ORDER_PRICE, SORT_ORDER_DURATION, SORT_ORDER_DEPARTURE',
+      ]);
+    expect(fields.cabin.safeParse(0).error?.issues.map((i) => i.message)).toEqual([
+      'must be a cabin (economy, premium economy, business or first)',
+    ]);
   });
 });

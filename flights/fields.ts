@@ -102,6 +102,26 @@ const localDate = text()
   .refine(isCalendarDate, 'is not a calendar date');
 
 /**
+ * A proto enum field (a ts-proto numeric enum): one of `allowed` of its values (default: every
+ * named value), never ts-proto's UNRECOGNIZED (-1, what a number the contract does not name
+ * decodes to). Refused with `message`, by default the names of the values allowed, as grpcurl
+ * and the JSON mapping write them (not their numbers).
+ */
+export function protoEnum<E extends Record<string, string | number>>(
+  values: E,
+  allowed: E[keyof E][] = Object.values(values).filter(
+    (v): v is E[keyof E] => typeof v === 'number' && v !== -1,
+  ),
+  message = `must be one of ${Object.keys(values)
+    .filter((k) => allowed.includes(values[k] as E[keyof E]))
+    .join(', ')}`,
+) {
+  return z
+    .nativeEnum(values, { error: message })
+    .refine((v) => allowed.includes(v as E[keyof E]), message);
+}
+
+/**
  * Building blocks of the request schemas of every service (and the BFF): the flights
  * vocabulary's fields, validated once the same way everywhere. Every string among them is a
  * `text()`.
@@ -154,14 +174,11 @@ export const fields = {
       abort: true,
     })
     .refine((id) => isCalendarDate(id.slice(-10)), 'has a departure date the calendar does not'),
-  cabin: z
-    .nativeEnum(Cabin, {
-      error: 'must be a cabin (economy, premium economy, business or first)',
-    })
-    .refine(
-      (c) => c !== Cabin.CABIN_UNSPECIFIED && c !== Cabin.UNRECOGNIZED,
-      'must be a cabin (economy, premium economy, business or first)',
-    ),
+  cabin: protoEnum(
+    Cabin,
+    [Cabin.CABIN_ECONOMY, Cabin.CABIN_PREMIUM_ECONOMY, Cabin.CABIN_BUSINESS, Cabin.CABIN_FIRST],
+    'must be a cabin (economy, premium economy, business or first)',
+  ),
   /** At least one adult, at most 9 seats, an infant travels on an adult's lap. */
   passengers: z
     .object(

@@ -1,8 +1,7 @@
 /** The requests booking accepts, one schema per RPC: what handlers validate before anything else. */
 import { z } from 'zod';
 import { PassengerType } from '../../gen/ts/flights/v1/common.js';
-import { passengerKind } from '../../flights/enums.js';
-import { fields, orEmpty, text } from '../../flights/fields.js';
+import { fields, orEmpty, protoEnum, text } from '../../flights/fields.js';
 import { REFERENCE_PATTERN } from './domain/reference.js';
 
 const customerId = text().min(1, 'is required').max(128, 'must be at most 128 characters');
@@ -19,9 +18,15 @@ export const createBooking = z.object({
       z.object({
         givenName: fields.personName,
         familyName: fields.personName,
-        type: z
-          .nativeEnum(PassengerType)
-          .refine((t) => passengerKind(t) !== undefined, 'must be adult, child or infant'),
+        type: protoEnum(
+          PassengerType,
+          [
+            PassengerType.PASSENGER_TYPE_ADULT,
+            PassengerType.PASSENGER_TYPE_CHILD,
+            PassengerType.PASSENGER_TYPE_INFANT,
+          ],
+          'must be adult, child or infant (PASSENGER_TYPE_ADULT, _CHILD or _INFANT)',
+        ),
         dateOfBirth: fields.dateOfBirth,
       }),
     )

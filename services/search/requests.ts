@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SortOrder } from '../../gen/ts/flights/v1/search.js';
-import { fields } from '../../flights/fields.js';
+import { fields, protoEnum } from '../../flights/fields.js';
 
 /** The most itineraries one search may ask for. */
 export const MAX_RESULTS = 200;
@@ -14,9 +14,7 @@ export const searchItinerariesRequest = z
     passengers: fields.passengers,
     cabin: fields.cabin,
     maxStops: z.number().int().min(0).max(2, 'must be 0, 1 or 2'),
-    sort: z
-      .nativeEnum(SortOrder)
-      .refine((s) => s !== SortOrder.UNRECOGNIZED, 'is not a sort order'),
+    sort: protoEnum(SortOrder),
     maxResults: z.number().int().min(0).max(MAX_RESULTS, `must be at most ${MAX_RESULTS}`),
   })
   .refine((r) => r.origin !== r.destination, {
