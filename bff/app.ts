@@ -75,7 +75,8 @@ export async function buildBff(deps: BffDeps): Promise<FastifyInstance> {
           429,
           'too-many-requests',
           'Too many requests',
-          `at most ${ctx.max} requests per ${ctx.after} from one client`,
+          // ctx.after is the time left in the window, not the window.
+          `at most ${ctx.max} requests a minute from one client; try again in ${ctx.after}`,
           undefined,
           { retryAfter: Math.max(1, Math.ceil(ctx.ttl / 1000)) },
         ),

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBff, type BffFixture } from '../test/support/bff.js';
-import { callJson } from '../test/support/http.js';
+import { callJson, rawHttp } from '../test/support/http.js';
 import { startMesh, type MeshFixture } from '../test/support/mesh.js';
 import type { ScheduleFixture } from '../test/support/schedule.js';
 import { inZone, testDate } from '../test/support/dates.js';
@@ -153,6 +153,30 @@ describe('BFF over the real mesh', () => {
       expect(r.status, query).toBe(400);
       expect(r.json.errors, query).toEqual([{ field, detail }]);
     }
+    // A parameter sent twice is named as such, not as "must be a string".
+    for (const [query, field] of [
+      ['adults=1&adults=2', 'adults'],
+      ['origin=CDG', 'origin'],
+    ]) {
+      const r = await call(
+        'GET',
+        `/api/v1/search?origin=JFK&destination=LHR&date=${testDate(2)}&${query}`,
+      );
+      expect(r.status, query).toBe(400);
+      expect(r.json.errors, query).toEqual([{ field, detail: 'must be given once' }]);
+    }
+    // A header's UTF-8 (sent raw: fetch refuses it) is named for what it is, not for the C1
+    // controls its bytes read as.
+    const body = JSON.stringify({ flightIds: ['x'], passengers: { adults: 1 }, cabin: 'economy' });
+    const utf8Key = await rawHttp(
+      bff.url,
+      `POST /api/v1/quotes HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-type: application/json\r\nidempotency-key: ключ\r\ncontent-length: ${body.length}\r\n\r\n${body}`,
+    );
+    expect(utf8Key.status).toBe(400);
+    expect(JSON.parse(utf8Key.body).errors).toContainEqual({
+      field: 'idempotency-key',
+      detail: 'must be printable ASCII: letters A–Z, digits and . _ : ~ -',
+    });
     for (const path of ['/api/v1/airports?limit=1e1', '/api/v1/bookings?pageSize=0x5']) {
       const r = await call('GET', path, {
         headers: { authorization: `Bearer ${await bff.token('alice')}` },
@@ -175,6 +199,27 @@ describe('BFF over the real mesh', () => {
     });
     expect(json.status).toBe(400);
     expect(json.headers.get('content-type')).toContain('application/problem+json');
+    // In the API's words, not fastify's ("… but content-type is set to 'application/json'").
+    for (const [body, detail] of [
+      [
+        '{"flightIds": [',
+        'is not valid JSON, or uses a key refused for safety (__proto__, constructor.prototype)',
+      ],
+      [
+        '{"__proto__": {"admin": true}}',
+        'is not valid JSON, or uses a key refused for safety (__proto__, constructor.prototype)',
+      ],
+    ]) {
+      const r = await fetch(`${bff.url}/api/v1/quotes`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+      expect(r.status, body).toBe(400);
+      expect(((await r.json()) as { errors: unknown }).errors, body).toEqual([
+        { field: '(body)', detail },
+      ]);
+    }
     const q = await call('POST', '/api/v1/quotes', {
       body: { flightIds: ['x'], passengers: { adults: 0 }, cabin: 'economy' },
     });
@@ -244,6 +289,11 @@ describe('BFF over the real mesh', () => {
     });
     expect(reused.status, JSON.stringify(reused.json)).toBe(422);
     expect(reused.json.reason).toBe('IDEMPOTENCY_CONFLICT');
+    // Named as the header it came in, not the service's field.
+    expect(reused.json.errors).toEqual([
+      { field: 'idempotency-key', detail: 'was used before for a different request' },
+    ]);
+    expect(reused.json.detail).toBe('idempotency-key k1 was used for a different booking request');
     // The same quote under a new key: booked once already, 409 naming the booking that has it.
     const rebooked = await call('POST', '/api/v1/bookings', {
       body,

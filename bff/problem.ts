@@ -118,6 +118,15 @@ const PROTO_PATH_IN_TEXT =
 export const httpText = (text: string, fieldNames: Record<string, string> = {}) =>
   text.replace(PROTO_PATH_IN_TEXT, (path) => httpFieldName(path, fieldNames));
 
+/**
+ * Every route takes a service's request id or idempotency key from the Idempotency-Key header:
+ * a service's message naming the field names the header ("request_id qk-1 was used for …").
+ */
+const KEY_FIELD_NAMES: Record<string, string> = {
+  requestId: 'idempotency-key',
+  idempotencyKey: 'idempotency-key',
+};
+
 const INTERNAL_DETAIL = 'An unexpected error occurred; it has been logged.';
 const TRANSPORT_DETAIL: Record<number, string> = {
   503: 'A service behind this API is unavailable; try again after Retry-After seconds.',
@@ -130,8 +139,9 @@ const TRANSPORT_DETAIL: Record<number, string> = {
  */
 export function problemFromGrpc(
   d: ErrorDetails,
-  fieldNames: Record<string, string> = {},
+  routeFieldNames: Record<string, string> = {},
 ): ProblemResponse {
+  const fieldNames = { ...KEY_FIELD_NAMES, ...routeFieldNames };
   const byCode = BY_CODE[d.code] ?? BY_CODE[status.UNKNOWN];
   const byReason = d.reason && d.reason !== 'INVALID_FIELD' ? BY_REASON[d.reason] : undefined;
   // A reason refines a client error; it never turns a server-side failure into a 4xx.
@@ -150,6 +160,9 @@ export function problemFromGrpc(
         : httpText(d.message, fieldNames),
   };
   if (d.reason) body.reason = d.reason;
+  // The key is the field at fault, though the service names no violation.
+  if (d.reason === 'IDEMPOTENCY_CONFLICT')
+    body.errors = [{ field: 'idempotency-key', detail: 'was used before for a different request' }];
   if (d.fieldViolations.length) {
     const errors = d.fieldViolations.map((v) => ({
       field: httpFieldName(v.field, fieldNames),

@@ -98,8 +98,11 @@ describe('BFF rate limit', () => {
       expect(over.status).toBe(429);
       expect(over.headers.get('content-type')).toContain('application/problem+json');
       expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0);
-      expect(((await over.json()) as { type: string }).type).toBe(
-        'https://flight-mesh.dev/problems/too-many-requests',
+      const problem = (await over.json()) as { type: string; detail: string };
+      expect(problem.type).toBe('https://flight-mesh.dev/problems/too-many-requests');
+      // The limit per minute, and when to come back (not "per <time left>").
+      expect(problem.detail).toMatch(
+        /^at most 3 requests a minute from one client; try again in \d+ (second|minute)s?$/,
       );
       // Another client (as told by the trusted proxy in front) has its own allowance.
       expect((await get(limited.url, '198.51.100.1')).status).toBe(200);

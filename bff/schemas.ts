@@ -93,6 +93,9 @@ export const quoteBody = z.object({
 
 export const idempotencyKey = z
   .string({ error: 'the Idempotency-Key header is required' })
+  // Node reads a header's bytes one by one (latin1): UTF-8 would arrive as other characters,
+  // some of them C1 controls, and be refused for those instead of for what the client sent.
+  .regex(/^[\x20-\x7E]*$/, 'must be printable ASCII: letters A–Z, digits and . _ : ~ -')
   .pipe(fields.clientId);
 
 export const quoteHeaders = z.object({

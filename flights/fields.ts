@@ -18,6 +18,8 @@ z.config({
         if (issue.input === undefined) return 'is required';
         if (issue.expected === 'number' && typeof issue.input === 'number')
           return 'must be a finite number';
+        // A query parameter or header sent twice arrives as a list of its values.
+        if (Array.isArray(issue.input) && issue.expected !== 'array') return 'must be given once';
         return `must be ${article(String(issue.expected))}`;
       case 'too_big': {
         const max = Number(issue.maximum);
@@ -164,7 +166,7 @@ export const fields = {
   clientId: text()
     .min(1, 'is required')
     .max(128, 'must be at most 128 characters')
-    .regex(/^[A-Za-z0-9._:~-]+$/, 'may contain only letters, digits and . _ : ~ -'),
+    .regex(/^[A-Za-z0-9._:~-]+$/, 'may contain only letters A–Z, digits and . _ : ~ -'),
   /** A dated flight id as schedule issues them: carrier, number and local departure date. */
   flightId: text()
     // One spelling per flight: the number as schedule writes it, without leading zeros (BA029
