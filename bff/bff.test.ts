@@ -326,6 +326,13 @@ describe('BFF over the real mesh', () => {
     expect(cancelled.json.status).toBe('cancelled');
     const twice = await call('POST', `/api/v1/bookings/${ref}/cancel`, { headers: alice });
     expect(twice.json.status, JSON.stringify(twice.json)).toBe('cancelled');
+    // The booking's key sent again: what became of it, 200 (201 would say it was just created).
+    const retried = await call('POST', '/api/v1/bookings', {
+      body,
+      headers: { ...alice, 'idempotency-key': 'k1' },
+    });
+    expect(retried.status).toBe(200);
+    expect(retried.json).toMatchObject({ reference: ref, status: 'cancelled' });
   });
 
   it('maps an expired quote to 410 with its own problem type', async () => {

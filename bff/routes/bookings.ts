@@ -39,12 +39,14 @@ export function registerBookingRoutes(api: Api, deps: RouteDeps): void {
         '',
         '`202 Accepted` when the outcome is not known within the request budget (a service behind booking is slow or down, or the instance running the booking died and another is taking it over): the booking is recorded and still `pending`, and booking keeps trying while the quote is valid. Poll the `Location` (GET, after `Retry-After` seconds) or send the same request with the same key again: either gives the final outcome once there is one. A `pending` booking never stays so: it ends `confirmed` or `failed`.',
         '',
+        '`200 OK` when the key’s booking has been cancelled since: a retry is told what became of it, not that it was created.',
+        '',
         '503 (with `Retry-After`) means nothing was booked (e.g. pricing could not confirm the quote): retrying with the same key is safe and may succeed.',
       ].join('\n'),
       headers: bookingHeaders,
       body: bookingBody,
-      // 201: confirmed; 202: recorded, still pending (see the description above).
-      response: { 201: booking, 202: booking, ...problems },
+      // 201: confirmed; 202: recorded, still pending; 200: cancelled since (see above).
+      response: { 200: booking, 201: booking, 202: booking, ...problems },
     },
     handler: async (req, reply) => {
       const { booking } = await clients.booking.createBooking(
@@ -59,7 +61,11 @@ export function registerBookingRoutes(api: Api, deps: RouteDeps): void {
           .header('location', location)
           .header('retry-after', '1')
           .send(bookingJson(booking!));
-      return reply.code(201).header('location', location).send(bookingJson(booking!));
+      const created = booking!.status !== BookingStatus.BOOKING_STATUS_CANCELLED;
+      return reply
+        .code(created ? 201 : 200)
+        .header('location', location)
+        .send(bookingJson(booking!));
     },
   });
 

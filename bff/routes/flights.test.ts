@@ -156,6 +156,13 @@ describe('flights: the operator routes', () => {
     const cases: Array<[string, string, unknown, string]> = [
       ['GET', '/api/v1/flights?origin=JFK&destination=LHR&date=2026-02-30', undefined, 'date'],
       ['GET', `/api/v1/flights?origin=J&destination=LHR&date=${testDate(5)}`, undefined, 'origin'],
+      // As search answers it: an airport to itself is a mistake, not an empty day.
+      [
+        'GET',
+        `/api/v1/flights?origin=JFK&destination=JFK&date=${testDate(5)}`,
+        undefined,
+        'destination',
+      ],
       ['POST', '/api/v1/flights/nope/cancel', { reason: 'x' }, 'flightId'],
       ['POST', `/api/v1/flights/${f!.flightId}/cancel`, { reason: ' ' }, 'reason'],
       [

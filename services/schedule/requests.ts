@@ -46,6 +46,9 @@ export const listFlightsRequest = z
         path: ['toDate'],
         message: `range must be at most ${MAX_LIST_DAYS} days`,
       });
+    // As search answers: a route from an airport to itself is a mistake, not an empty list.
+    if (r.origin && r.origin === r.destination)
+      ctx.addIssue({ code: 'custom', path: ['destination'], message: 'must differ from origin' });
   });
 
 export type ListFlightsQuery = z.infer<typeof listFlightsRequest>;

@@ -21,6 +21,15 @@ describe('passenger rules', () => {
       '2026-12-01',
     );
     expect(violations.map((v) => v.field)).toEqual(['passengers[1].date_of_birth', 'passengers']);
+    expect(violations[0]!.description).toBe(
+      'makes this passenger an adult on 2026-12-01, not a child',
+    );
+    const [infant] = passengerViolations(
+      [{ givenName: 'Ann', familyName: 'L', kind: 'infant', dateOfBirth: '1990-01-01' }],
+      { adults: 0, children: 0, infants: 1 },
+      '2026-12-01',
+    );
+    expect(infant!.description).toBe('makes this passenger an adult on 2026-12-01, not an infant');
   });
 });
 

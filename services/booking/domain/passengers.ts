@@ -1,6 +1,9 @@
 import type { PassengerKind } from '../../../flights/codes.js';
 import type { FieldViolation } from '../../../platform/errors.js';
 
+/** "an adult", "a child", "an infant". */
+const withArticle = (kind: string) => `${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind}`;
+
 export type { PassengerKind };
 
 export interface PassengerInput {
@@ -49,7 +52,7 @@ export function passengerViolations(
     else if (actual !== p.kind)
       violations.push({
         field: `passengers[${i}].date_of_birth`,
-        description: `makes this passenger ${actual === 'adult' ? 'an adult' : `a ${actual}`} on ${travelDate}, not ${p.kind === 'adult' ? 'an adult' : `a ${p.kind}`}`,
+        description: `makes this passenger ${withArticle(actual)} on ${travelDate}, not ${withArticle(p.kind)}`,
       });
   });
   const count = (kind: PassengerKind) => passengers.filter((p) => p.kind === kind).length;
