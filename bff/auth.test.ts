@@ -52,6 +52,9 @@ describe('bearer tokens (HS256 with the configured secret: unit tests only)', ()
       subject: 'alice',
       roles: ['customer'],
     });
+    expect((await authenticate(`Bearer   ${await signDevToken('alice', config)}`)).subject).toBe(
+      'alice',
+    );
     expect(await authenticate(`bearer ${await sign({ sub: 'bob' })}`)).toEqual({
       subject: 'bob',
       roles: [],

@@ -139,7 +139,8 @@ export function createAuthenticator(config: AuthConfig): Authenticator {
   });
   const skewMs = lifetimeVerifyOptions(config).clockTolerance * 1000;
   return async (authorization) => {
-    const token = /^Bearer (\S+)$/i.exec(authorization ?? '')?.[1];
+    // RFC 9110 credentials: the scheme, one or more spaces, the token.
+    const token = /^Bearer +(\S+)$/i.exec(authorization ?? '')?.[1];
     if (!token) throw unauthenticated('send Authorization: Bearer <token>');
     const known = verified.get(token);
     if (known && Date.now() < known.untilMs) return known.principal;
