@@ -13,7 +13,7 @@ import {
   handleClientError,
   handleError,
   handleFrameworkError,
-  handleNotFound,
+  notFoundHandler,
 } from './error-handler.js';
 import {
   acceptJsonBodiesOnly,
@@ -22,6 +22,7 @@ import {
   rejectMalformedQuery,
   rejectNonObjectBody,
 } from './http-input.js';
+import { trackAllowedMethods } from './allowed-methods.js';
 import { registerOpenApi } from './openapi.js';
 import { responseSerializer } from './response-serializer.js';
 import { HttpProblem } from './problem.js';
@@ -60,6 +61,7 @@ export async function buildBff(deps: BffDeps): Promise<FastifyInstance> {
   });
   // Before any plugin is registered: child contexts copy the parsers they find.
   acceptJsonBodiesOnly(app);
+  const allowedMethods = trackAllowedMethods(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(responseSerializer);
 
@@ -108,7 +110,7 @@ export async function buildBff(deps: BffDeps): Promise<FastifyInstance> {
   });
 
   app.setErrorHandler(handleError);
-  app.setNotFoundHandler(handleNotFound);
+  app.setNotFoundHandler(notFoundHandler(allowedMethods));
   await registerSessions(app, deps);
   registerRoutes(app, deps);
   await registerWeb(app);

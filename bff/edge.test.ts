@@ -333,3 +333,20 @@ describe('media types, sizes and malformed URLs (issue 14 item 3)', () => {
     await expectHealthy();
   });
 });
+
+describe('methods a route does not take', () => {
+  it('answers 405 with Allow for a path that has routes for other methods, 404 for no path', async () => {
+    for (const [method, path, allow] of [
+      ['DELETE', '/api/v1/bookings/ABCDEF', 'GET, HEAD'],
+      ['PUT', '/api/v1/quotes', 'POST'],
+      ['POST', '/api/v1/search', 'GET, HEAD'],
+      ['GET', '/api/v1/bookings/ABCDEF/cancel', 'POST'],
+    ] as const) {
+      const a = await send(method, path, { headers: { authorization: bearer } });
+      expectProblem(a, 405, 'method-not-allowed');
+      expect(a.headers.get('allow'), `${method} ${path}`).toBe(allow);
+    }
+    expectProblem(await send('GET', '/api/v1/nowhere'), 404, 'not-found');
+    expectProblem(await send('DELETE', '/api/v1/nowhere/at/all'), 404, 'not-found');
+  });
+});

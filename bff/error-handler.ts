@@ -115,17 +115,31 @@ export function handleError(err: FastifyError, req: FastifyRequest, reply: Fasti
   return sendProblem(reply, internalProblem());
 }
 
-/** No route for this method and path. */
-export const handleNotFound = (req: FastifyRequest, reply: FastifyReply) =>
-  sendProblem(
-    reply,
-    new HttpProblem(
-      404,
-      'not-found',
-      'Not found',
-      `no route ${req.method} ${req.url.split('?')[0]}`,
-    ).toResponse(),
-  );
+/**
+ * No route for this method and path: 405 with `Allow` when the path has routes for other
+ * methods (`allowedMethods`), else 404.
+ */
+export const notFoundHandler =
+  (allowedMethods: (path: string) => string[]) => (req: FastifyRequest, reply: FastifyReply) => {
+    const path = req.url.split('?')[0]!;
+    const allowed = allowedMethods(path);
+    if (allowed.length)
+      return sendProblem(
+        reply,
+        new HttpProblem(
+          405,
+          'method-not-allowed',
+          'Method not allowed',
+          `${path} answers ${allowed.join(', ')}, not ${req.method}`,
+          undefined,
+          { headers: { allow: allowed.join(', ') } },
+        ).toResponse(),
+      );
+    return sendProblem(
+      reply,
+      new HttpProblem(404, 'not-found', 'Not found', `no route ${req.method} ${path}`).toResponse(),
+    );
+  };
 
 /**
  * Errors fastify raises while routing, before any hook: a path whose percent-escapes do not

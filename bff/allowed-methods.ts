@@ -1,0 +1,26 @@
+/**
+ * Which methods a path has routes for, to answer a request with another method 405 and an
+ * `Allow` header (RFC 9110 §15.5.6) instead of 404. fastify answers both "no such path" and "not
+ * with this method" through the one not-found handler and has no lookup by concrete URL, so
+ * every API route is also added to a router of its own (find-my-way, fastify's router).
+ */
+import type { FastifyInstance } from 'fastify';
+import FindMyWay, { type HTTPMethod } from 'find-my-way';
+
+const METHODS: HTTPMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+/** Records the API's routes (those under `prefix`) as they are added; call before adding them. */
+export function trackAllowedMethods(app: FastifyInstance, prefix = '/api/') {
+  const router = FindMyWay({ ignoreTrailingSlash: true });
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith(prefix)) return;
+    for (const method of [route.method].flat())
+      if (
+        METHODS.includes(method as HTTPMethod) &&
+        !router.hasRoute(method as HTTPMethod, route.url)
+      )
+        router.on(method as HTTPMethod, route.url, () => undefined);
+  });
+  /** The methods `path` has routes for; none for a path no route has. */
+  return (path: string): HTTPMethod[] => METHODS.filter((m) => router.find(m, path) !== null);
+}
