@@ -50,13 +50,13 @@ const variants: Variant[] = [
   { name: 'service: no tracing, no logs', logLevel: 'silent', tracing: 'off' },
   // Nothing exports them, yet every span recorded (the sampler's default before issue 15).
   {
-    name: '+ spans recorded, not exported',
+    name: '+ spans, all recorded',
     logLevel: 'silent',
     tracing: 'spans',
     env: { OTEL_TRACES_SAMPLER: 'always_on' },
   },
   // Without an exporter spans carry trace context (log lines' trace ids) but record nothing.
-  { name: '+ trace context only', logLevel: 'silent', tracing: 'spans' },
+  { name: '+ spans, context only', logLevel: 'silent', tracing: 'spans' },
   { name: '+ a log line per call', logLevel: 'info', tracing: 'spans' },
   { name: '+ OTLP export (as deployed)', logLevel: 'info', tracing: 'export' },
 ];
