@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signDevToken } from './auth.js';
-import { callJson } from '../test/support/http.js';
+import { callJson, rawHttp } from '../test/support/http.js';
 import { startMesh, type MeshFixture } from '../test/support/mesh.js';
 import { expectProblem, send as sendTo } from '../test/support/problem.js';
 import { testDate } from '../test/support/dates.js';
@@ -212,5 +212,58 @@ describe('a service’s field errors name each field as the HTTP client did', ()
     expectProblem(a, 400, 'invalid-request', 'departure');
     expect(a.problem.detail).toMatch(/^departure: /);
     expect(a.problem.detail).not.toMatch(PROTO_NAME);
+  });
+});
+
+describe('query strings and headers read as sent', () => {
+  it('takes query numbers in decimal digits only, each parameter once, and names a UTF-8 header', async () => {
+    // A number in a query string is decimal digits: nothing else is read as one ("0x2" was 2).
+    for (const [query, field, detail] of [
+      ['adults=0x2', 'adults', 'must be a whole number from 1 to 9'],
+      ['adults=2e0', 'adults', 'must be a whole number from 1 to 9'],
+      ['children=1.0', 'children', 'must be a whole number from 0 to 9'],
+      ['infants=%201', 'infants', 'must be a whole number from 0 to 9'],
+      ['adults=%2B2', 'adults', 'must be a whole number from 1 to 9'],
+      ['maxResults=0x10', 'maxResults', 'must be a whole number from 1 to 100'],
+      ['maxStops=', 'maxStops', 'must be a whole number from 0 to 2'],
+    ]) {
+      const r = await callJson(
+        mesh.bff.url,
+        'GET',
+        `/api/v1/search?origin=JFK&destination=LHR&date=${testDate(2)}&${query}`,
+      );
+      expect(r.status, query).toBe(400);
+      expect(r.json.errors, query).toEqual([{ field, detail }]);
+    }
+    // A parameter sent twice is named as such, not as "must be a string".
+    for (const [query, field] of [
+      ['adults=1&adults=2', 'adults'],
+      ['origin=CDG', 'origin'],
+    ]) {
+      const r = await callJson(
+        mesh.bff.url,
+        'GET',
+        `/api/v1/search?origin=JFK&destination=LHR&date=${testDate(2)}&${query}`,
+      );
+      expect(r.status, query).toBe(400);
+      expect(r.json.errors, query).toEqual([{ field, detail: 'must be given once' }]);
+    }
+    // A header's UTF-8 (sent raw: fetch refuses it) is named for what it is, not for the C1
+    // controls its bytes read as.
+    const body = JSON.stringify({ flightIds: ['x'], passengers: { adults: 1 }, cabin: 'economy' });
+    const utf8Key = await rawHttp(
+      mesh.bff.url,
+      `POST /api/v1/quotes HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-type: application/json\r\nidempotency-key: ключ\r\ncontent-length: ${body.length}\r\n\r\n${body}`,
+    );
+    expect(utf8Key.status).toBe(400);
+    expect(JSON.parse(utf8Key.body).errors).toContainEqual({
+      field: 'idempotency-key',
+      detail: 'must be printable ASCII: letters A–Z, digits and . _ : ~ -',
+    });
+    for (const path of ['/api/v1/airports?limit=1e1', '/api/v1/bookings?pageSize=0x5']) {
+      const r = await callJson(mesh.bff.url, 'GET', path, { headers: { authorization: bearer } });
+      expect(r.status, path).toBe(400);
+      expect(r.json.errors[0].detail, path).toBe('must be a whole number from 1 to 100');
+    }
   });
 });

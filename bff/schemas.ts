@@ -93,9 +93,17 @@ export const quoteBody = z.object({
 
 export const idempotencyKey = z
   .string({ error: 'the Idempotency-Key header is required' })
-  // Node reads a header's bytes one by one (latin1): UTF-8 would arrive as other characters,
-  // some of them C1 controls, and be refused for those instead of for what the client sent.
-  .regex(/^[\x20-\x7E]*$/, 'must be printable ASCII: letters A–Z, digits and . _ : ~ -')
+  // Node reads a header's bytes one by one (latin1): UTF-8 arrives as characters U+0080–U+00FF,
+  // some of them C1 controls, and would be refused for those instead of for what was sent.
+  // Other text problems (C0 controls, DEL) keep the text rule's words, as every field does.
+  .superRefine((s, ctx) => {
+    const c0OrDel = [...s].some((c) => c < ' ' || c === '\u007F');
+    if (/[\u0080-\u00FF]/.test(s) && !c0OrDel)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be printable ASCII: letters A–Z, digits and . _ : ~ -',
+      });
+  })
   .pipe(fields.clientId);
 
 export const quoteHeaders = z.object({
