@@ -155,6 +155,7 @@ export function bookingHandlers(deps: BookingDeps): Handlers<typeof BookingServi
         // A twin request with the same key got there first, or another booking has the quote.
         const twin = await store.byKey(r.customerId, r.idempotencyKey);
         if (twin) return replay(twin, fingerprint, ctx);
+        bookingMetrics.refused('QUOTE_ALREADY_BOOKED');
         throw await quoteAlreadyBooked(r.quoteId, r.customerId);
       }
       ctx.log.info(

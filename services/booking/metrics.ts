@@ -39,7 +39,7 @@ export const bookingMetrics = {
   step(step: 'HOLD' | 'CONFIRM' | 'RELEASE', result: 'ok' | 'failed' | 'retry'): void {
     steps.add(1, { step, result });
   },
-  /** A booking refused before its saga began: its quote could not be confirmed. */
+  /** A booking refused before its saga began: its quote could not be confirmed, or was booked. */
   refused(reason: string): void {
     bookings.add(1, { outcome: 'failed', reason });
   },
