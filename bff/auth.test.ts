@@ -108,6 +108,9 @@ describe('bearer tokens (HS256 with the configured secret: unit tests only)', ()
     for (const [token, detail] of why) {
       const p = (await rejected(`Bearer ${token}`)).toResponse();
       expect(p.body.detail).toBe(`invalid token: ${detail}`);
+      expect(p.body.errors).toEqual([
+        { field: 'authorization', detail: `invalid token: ${detail}` },
+      ]);
       expect(p.headers?.['www-authenticate']).toContain('error="invalid_token"');
     }
   });

@@ -48,11 +48,19 @@ export interface AuthConfig extends TokenLifetimeConfig {
 export type Authenticator = (authorization: string | undefined) => Promise<Principal>;
 
 const unauthenticated = (detail: string, error?: 'invalid_token') =>
-  new HttpProblem(401, 'unauthenticated', 'Authentication required', detail, undefined, {
-    headers: {
-      'www-authenticate': `Bearer realm="flight-mesh"${error ? `, error="${error}"` : ''}`,
+  new HttpProblem(
+    401,
+    'unauthenticated',
+    'Authentication required',
+    detail,
+    // The header at fault, named as every bad field is.
+    [{ field: 'authorization', detail }],
+    {
+      headers: {
+        'www-authenticate': `Bearer realm="flight-mesh"${error ? `, error="${error}"` : ''}`,
+      },
     },
-  });
+  );
 
 /**
  * JWKS trouble is not the caller's fault: the identity service is down or answers nonsense.

@@ -185,7 +185,8 @@ export function OperatorPage() {
       {problem && (
         <div className="alert" role="alert">
           <p>{describeProblem(problem)}</p>
-          {problem.problem.errors && (
+          {/* Fields the operator can correct; a 401's header is not one (the message says sign in). */}
+          {problem.status === 400 && problem.problem.errors && (
             <ul>
               {problem.problem.errors.map((e) => (
                 <li key={e.field}>
