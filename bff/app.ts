@@ -20,6 +20,7 @@ import {
   BODY_LIMIT_BYTES,
   MAX_PARAM_LENGTH,
   rejectMalformedQuery,
+  rejectMissingHost,
   rejectNonObjectBody,
 } from './http-input.js';
 import { trackAllowedMethods } from './allowed-methods.js';
@@ -37,6 +38,8 @@ export interface BffDeps extends RouteDeps {
 /** The HTTP/JSON API: translation only; business rules stay in the services. */
 export async function buildBff(deps: BffDeps): Promise<FastifyInstance> {
   const app = Fastify({
+    // rejectMissingHost answers it, as problem+json.
+    http: { requireHostHeader: false },
     loggerInstance: deps.log as unknown as FastifyBaseLogger,
     // One line per request, written by the onResponse hook below.
     logController: new LogController({
@@ -94,6 +97,7 @@ export async function buildBff(deps: BffDeps): Promise<FastifyInstance> {
     const span = trace.getSpan(context.active());
     if (span) reply.header('x-trace-id', span.spanContext().traceId);
   });
+  app.addHook('onRequest', rejectMissingHost);
   app.addHook('onRequest', rejectMalformedQuery);
   app.addHook('preValidation', rejectNonObjectBody);
   app.addHook('onResponse', async (req, reply) => {

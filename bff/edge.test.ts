@@ -330,6 +330,14 @@ describe('media types, sizes and malformed URLs (issue 14 item 3)', () => {
       expect(raw.status, request).toBe(400);
       expect(raw.headers['content-type']).toContain('application/problem+json');
     }
+    // HTTP/1.1 without Host (RFC 9112 requires the 400): named, not Node's empty answer.
+    const hostless = await rawHttp(
+      mesh.bff.url,
+      'GET /api/v1/airports?q=LHR HTTP/1.1\r\nconnection: close\r\n\r\n',
+    );
+    expect(hostless.status).toBe(400);
+    expect(hostless.headers['content-type']).toContain('application/problem+json');
+    expect(JSON.parse(hostless.body).errors).toEqual([{ field: 'host', detail: 'is required' }]);
     await expectHealthy();
   });
 });

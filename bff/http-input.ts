@@ -108,6 +108,22 @@ function decodeComponent(raw: string): string | undefined {
 }
 
 /**
+ * onRequest hook: an HTTP/1.1 request without a Host header is 400 naming it (RFC 9112 §3.2).
+ * Node's own check (`requireHostHeader`, turned off in app.ts) answered it with an empty 400,
+ * the one answer of this API that was not problem+json.
+ */
+export async function rejectMissingHost(req: FastifyRequest): Promise<void> {
+  if (req.raw.httpVersion === '1.1' && req.headers.host === undefined)
+    throw new HttpProblem(
+      400,
+      'invalid-request',
+      'Invalid request',
+      'an HTTP/1.1 request must have a Host header',
+      [{ field: 'host', detail: 'is required' }],
+    );
+}
+
+/**
  * onRequest hook: a query string whose percent-escapes do not decode (`%zz`, a cut-off or
  * invalid UTF-8 sequence such as `%E0%A4%A` or `%FF`) is 400 naming the parameter. Checked here
  * because fastify's query parser keeps such text as it is, which would reach the services as
