@@ -11,7 +11,8 @@ const METHODS: HTTPMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
 /** Records the API's routes (those under `prefix`) as they are added; call before adding them. */
 export function trackAllowedMethods(app: FastifyInstance, prefix = '/api/') {
-  const router = FindMyWay({ ignoreTrailingSlash: true });
+  // Configured as fastify's own router is (a trailing slash is another path).
+  const router = FindMyWay();
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith(prefix)) return;
     for (const method of [route.method].flat())

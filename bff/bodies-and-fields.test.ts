@@ -239,6 +239,8 @@ describe('query strings and headers read as sent', () => {
     for (const [query, field] of [
       ['adults=1&adults=2', 'adults'],
       ['origin=CDG', 'origin'],
+      ['cabin=economy&cabin=economy', 'cabin'],
+      ['sort=price&sort=price', 'sort'],
     ]) {
       const r = await callJson(
         mesh.bff.url,
@@ -265,5 +267,21 @@ describe('query strings and headers read as sent', () => {
       expect(r.status, path).toBe(400);
       expect(r.json.errors[0].detail, path).toBe('must be a whole number from 1 to 100');
     }
+  });
+});
+
+describe('flight ids in any case', () => {
+  it('quotes a flight named in lower case, as the flight routes take it', async () => {
+    const day = await callJson(
+      mesh.bff.url,
+      'GET',
+      `/api/v1/flights?origin=JFK&destination=LHR&date=${testDate(5)}`,
+    );
+    const id = (day.json.flights as { flightId: string }[])[0]!.flightId;
+    const quoted = await callJson(mesh.bff.url, 'POST', '/api/v1/quotes', {
+      body: { flightIds: [id.toLowerCase()], passengers: { adults: 1 }, cabin: 'economy' },
+    });
+    expect(quoted.status, JSON.stringify(quoted.json)).toBe(201);
+    expect(quoted.json.segments.map((x: { flightId: string }) => x.flightId)).toEqual([id]);
   });
 });

@@ -355,6 +355,9 @@ describe('methods a route does not take', () => {
       expect(a.headers.get('allow'), `${method} ${path}`).toBe(allow);
     }
     expectProblem(await send('GET', '/api/v1/nowhere'), 404, 'not-found');
+    // A trailing slash is another path, which no route has (never "answers GET, not GET").
+    expectProblem(await send('GET', '/api/v1/search/'), 404, 'not-found');
+    expectProblem(await send('GET', '/api/v1/airports/'), 404, 'not-found');
     expectProblem(await send('DELETE', '/api/v1/nowhere/at/all'), 404, 'not-found');
   });
 });

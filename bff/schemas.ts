@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { CABIN_CODES, PASSENGER_KINDS } from '../flights/codes.js';
-import { fields, text } from '../flights/fields.js';
+import { fields, text, visibleText } from '../flights/fields.js';
 
 export const CABINS = CABIN_CODES;
 export const PASSENGER_TYPES = PASSENGER_KINDS;
@@ -76,7 +76,13 @@ export const airportsQuery = z.object({
 export const quoteBody = z.object({
   flightIds: z
     // Checked by pricing, which knows which ids exist; its field errors come back named.
-    .array(text().min(1).max(64))
+    // Any case, as the flight routes take them: the mesh's ids are upper-case.
+    .array(
+      text()
+        .min(1)
+        .max(64)
+        .transform((s) => s.toUpperCase()),
+    )
     .min(1)
     .max(3)
     .describe('dated flight ids from a search result, in travel order'),
@@ -353,11 +359,19 @@ export const flightChangeHeaders = z.object({
 export const retimeBody = z.object({
   departure: text()
     .pipe(z.iso.datetime({ offset: true }))
+    // Checked on the text: a Date keeps whole milliseconds only, so ".0001" would be cut off
+    // before schedule's whole-minute rule could see it.
+    .refine(
+      (s) => /T\d\d:\d\d:00(?:\.0*)?(?:Z|[+-]\d\d:\d\d)$/i.test(s),
+      'must be a whole minute (no seconds)',
+    )
     .describe('the new departure, ISO-8601 with an offset, within 72 hours of the scheduled one'),
-  reason: text().trim().min(1).max(200),
+  reason: visibleText(text().trim().min(1).max(200)),
 });
 
-export const flightCancelBody = z.object({ reason: text().trim().min(1).max(200) });
+export const flightCancelBody = z.object({
+  reason: visibleText(text().trim().min(1).max(200)),
+});
 
 export const flight = z
   .object({

@@ -37,6 +37,7 @@ z.config({
         return min <= Number.MIN_SAFE_INTEGER ? 'is too small' : `must be at least ${min}`;
       }
       case 'invalid_value':
+        if (Array.isArray(issue.input)) return 'must be given once';
         return `must be one of ${issue.values.map((v) => String(v)).join(', ')}`;
       case 'invalid_format':
         if (issue.format === 'email') return 'must be an email address';
@@ -104,6 +105,40 @@ const localDate = text()
   .refine(isCalendarDate, 'is not a calendar date');
 
 /**
+ * Letters that display as nothing (Hangul fillers): a "name" of them looks blank.
+ */
+const INVISIBLE_LETTERS = /[\u115F\u1160\u3164\uFFA0]/gu;
+/**
+ * Bidirectional formatting: marks (U+061C, U+200E, U+200F), embeddings and overrides
+ * (U+202A–U+202E), isolates (U+2066–U+2069). They make text display as something other than
+ * what is stored.
+ */
+const DIRECTION_CONTROLS = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
+
+/** Without the blank-looking fillers: what of `s` can be seen. */
+const shown = (s: string) => s.replace(INVISIBLE_LETTERS, '');
+
+/**
+ * `schema` (a string) that must show something, with `rule` (a test of what shows) naming what:
+ * text people read (a name, an operator's reason) that displays as nothing, or as something
+ * other than what is stored, is refused.
+ */
+export function visibleText<S extends z.ZodType<string, string>>(
+  schema: S,
+  rule: { shows: RegExp; message: string } = {
+    shows: /[\p{L}\p{N}\p{P}\p{S}]/u,
+    message: 'must contain a visible character',
+  },
+) {
+  return schema
+    .refine((s) => rule.shows.test(shown(s)), rule.message)
+    .refine(
+      (s) => !DIRECTION_CONTROLS.test(s),
+      'must not contain text-direction controls (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069)',
+    );
+}
+
+/**
  * A proto enum field (a ts-proto numeric enum): one of `allowed` of its values (default: every
  * named value), never ts-proto's UNRECOGNIZED (-1, what a number the contract does not name
  * decodes to). Refused with `message`, by default the names of the values allowed, as grpcurl
@@ -147,21 +182,14 @@ export const fields = {
     .transform((s) => s.toLowerCase())
     .pipe(z.uuid('must be a quote id issued by pricing')),
   /**
-   * A passenger's given or family name as printed on a ticket: trimmed, 1–100 characters, at
-   * least one letter (a name of only invisible or combining characters is no name), and no
-   * bidirectional embedding, override or isolate controls (U+202A–U+202E, U+2066–U+2069), which
-   * make a name display as something other than what is stored. Joiners (U+200C, U+200D) stay:
-   * Persian and Indic names need them.
+   * A passenger's given or family name as printed on a ticket: trimmed, 1–100 characters, of
+   * visible text (`visibleText`). Joiners (U+200C, U+200D) stay: Persian and Indic names need
+   * them.
    */
-  personName: text()
-    .trim()
-    .min(1, 'is required')
-    .max(100, 'must be at most 100 characters')
-    .refine((s) => /\p{L}/u.test(s), 'must contain a letter')
-    .refine(
-      (s) => !/[\u202A-\u202E\u2066-\u2069]/u.test(s),
-      'must not contain text-direction controls (U+202A–U+202E, U+2066–U+2069)',
-    ),
+  personName: visibleText(
+    text().trim().min(1, 'is required').max(100, 'must be at most 100 characters'),
+    { shows: /\p{L}/u, message: 'must contain a letter' },
+  ),
   /** A client-chosen id or idempotency key. */
   clientId: text()
     .min(1, 'is required')

@@ -85,6 +85,14 @@ describe('flights: the operator routes', () => {
     expect(retimed.json.status).toBe('retimed');
     expect(Date.parse(retimed.json.departure)).toBe(Date.parse(later));
 
+    // A reason is read by people: one that shows nothing, or shows reversed, is refused.
+    for (const reason of ['\u200B', '\u202Eweather']) {
+      const unseen = await call('POST', `/api/v1/flights/${second!.flightId}/cancel`, operator, {
+        reason,
+      });
+      expect(unseen.status, JSON.stringify(reason)).toBe(400);
+      expect(unseen.json.errors[0].field).toBe('reason');
+    }
     const cancelled = await call('POST', `/api/v1/flights/${second!.flightId}/cancel`, operator, {
       reason: 'weather',
     });
@@ -103,6 +111,8 @@ describe('flights: the operator routes', () => {
     for (const departure of [
       later.replace(/:00\.000Z$/, ':00.123Z'),
       later.replace(/:00\.000Z$/, ':30.000Z'),
+      // Below a millisecond: a Date would drop it, so the text is checked.
+      later.replace(/:00\.000Z$/, ':00.0001Z'),
     ]) {
       const odd = await call('POST', `/api/v1/flights/${first!.flightId}/retime`, operator, {
         departure,

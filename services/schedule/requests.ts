@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
-import { fields, orEmpty, text } from '../../flights/fields.js';
+import { fields, orEmpty, text, visibleText } from '../../flights/fields.js';
 
 /**
  * The request schemas of ScheduleService, one per RPC (validation only: what a well-formed
@@ -122,6 +122,9 @@ export const watchAvailabilityRequest = z.object({
     .refine((ms) => ms === 0 || (ms >= 100 && ms <= 60_000), 'must be 0 or 100..60000'),
 });
 
+/** Why an operator changed a flight: shown to people, so it must show what it says. */
+const operatorReason = orEmpty(visibleText(text().max(200, 'must be at most 200 characters')));
+
 export const retimeFlightRequest = z.object({
   flightId,
   // A timetable is in whole minutes: a departure at 09:05:00.123 would show its milliseconds in
@@ -129,12 +132,12 @@ export const retimeFlightRequest = z.object({
   newDepartureTime: z
     .date({ error: 'is required' })
     .refine((d) => d.getTime() % 60_000 === 0, 'must be a whole minute (no seconds)'),
-  reason: text().max(200, 'must be at most 200 characters'),
+  reason: operatorReason,
   requestId: fields.clientId,
 });
 
 export const cancelFlightRequest = z.object({
   flightId,
-  reason: text().max(200, 'must be at most 200 characters'),
+  reason: operatorReason,
   requestId: fields.clientId,
 });
