@@ -250,6 +250,14 @@ describe('query strings and headers read as sent', () => {
       expect(r.status, query).toBe(400);
       expect(r.json.errors, query).toEqual([{ field, detail: 'must be given once' }]);
     }
+    // A list in a JSON body is the client's choice of type, not a repeat: its own message.
+    const listed = await callJson(mesh.bff.url, 'POST', '/api/v1/quotes', {
+      body: { flightIds: [NO_SUCH_FLIGHT], passengers: { adults: 1 }, cabin: ['economy'] },
+    });
+    expect(listed.status).toBe(400);
+    expect(listed.json.errors).toEqual([
+      { field: 'cabin', detail: 'must be one of economy, premium_economy, business, first' },
+    ]);
     // A header's UTF-8 (sent raw: fetch refuses it) is named for what it is, not for the C1
     // controls its bytes read as.
     const body = JSON.stringify({ flightIds: ['x'], passengers: { adults: 1 }, cabin: 'economy' });

@@ -72,6 +72,18 @@ function fastifyClientProblem(err: FastifyError, req: FastifyRequest): HttpProbl
   }
 }
 
+/**
+ * "must be given once" for a query parameter sent more than once: the query parser hands the
+ * schema a list of its values, which a field's own rule would describe as the wrong type. Read
+ * from the query as sent, so a JSON body's list (its client's choice of type) keeps its own
+ * message.
+ */
+function givenTwice(req: FastifyRequest, err: FastifyError, field: string): string | undefined {
+  if (err.validationContext !== 'querystring') return undefined;
+  const sent = (req.query as Record<string, unknown> | undefined)?.[field];
+  return Array.isArray(sent) ? 'must be given once' : undefined;
+}
+
 /** fastify's error handler: the route's error, whatever threw it, as a problem. */
 export function handleError(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
   if (hasZodFastifySchemaValidationErrors(err)) {
@@ -81,7 +93,8 @@ export function handleError(err: FastifyError, req: FastifyRequest, reply: Fasti
     const byField = new Map<string, string>();
     for (const v of err.validation) {
       const field = jsonPointerToPath(v.instancePath) || '(body)';
-      if (!byField.has(field)) byField.set(field, v.message ?? 'is invalid');
+      if (!byField.has(field))
+        byField.set(field, givenTwice(req, err, field) ?? v.message ?? 'is invalid');
     }
     return sendProblem(
       reply,

@@ -18,8 +18,6 @@ z.config({
         if (issue.input === undefined) return 'is required';
         if (issue.expected === 'number' && typeof issue.input === 'number')
           return 'must be a finite number';
-        // A query parameter or header sent twice arrives as a list of its values.
-        if (Array.isArray(issue.input) && issue.expected !== 'array') return 'must be given once';
         return `must be ${article(String(issue.expected))}`;
       case 'too_big': {
         const max = Number(issue.maximum);
@@ -37,7 +35,6 @@ z.config({
         return min <= Number.MIN_SAFE_INTEGER ? 'is too small' : `must be at least ${min}`;
       }
       case 'invalid_value':
-        if (Array.isArray(issue.input)) return 'must be given once';
         return `must be one of ${issue.values.map((v) => String(v)).join(', ')}`;
       case 'invalid_format':
         if (issue.format === 'email') return 'must be an email address';
