@@ -136,12 +136,37 @@ describe('flights: the operator routes', () => {
           'idempotency-key': key,
         },
         body: JSON.stringify({ departure, reason: 'slot' }),
-      }).then(async (r) => ({ status: r.status, json: (await r.json()) as { version: number } }));
+      }).then(async (r) => ({
+        status: r.status,
+        json: (await r.json()) as { version: number; reason?: string; errors?: unknown },
+      }));
     const at = new Date(Date.parse(third!.departure) + 30 * 60_000).toISOString();
     const once = await send('retime-once', at);
     const again = await send('retime-once', at);
     expect([once.status, again.status]).toEqual([200, 200]);
     expect(again.json.version).toBe(once.json.version);
+    // The key used again for another change: refused naming the key, and nothing changes
+    // (it answered 200 with the flight as it was).
+    const later = new Date(Date.parse(third!.departure) + 45 * 60_000).toISOString();
+    const reused = await send('retime-once', later);
+    expect(reused.status).toBe(422);
+    expect(reused.json).toMatchObject({
+      reason: 'IDEMPOTENCY_CONFLICT',
+      errors: [{ field: 'idempotency-key', detail: 'was used before for a different request' }],
+    });
+    const reusedCancel = await fetch(`${bff.url}/api/v1/flights/${third!.flightId}/cancel`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${operator}`,
+        'content-type': 'application/json',
+        'idempotency-key': 'retime-once',
+      },
+      body: JSON.stringify({ reason: 'slot' }),
+    });
+    expect(reusedCancel.status).toBe(422);
+    const now = (await day(testDate(6))).find((f) => f.flightId === third!.flightId)!;
+    expect(now.status).toBe('retimed');
+    expect(Date.parse(now.departure)).toBe(Date.parse(at));
     const noKey = await fetch(`${bff.url}/api/v1/flights/${third!.flightId}/cancel`, {
       method: 'POST',
       headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' },

@@ -36,25 +36,31 @@ export class ChangeFeedStore {
 
   /**
    * Applies an operational change and appends it to the feed in one transaction. Idempotent by
-   * request id: a retried request returns null and changes nothing.
+   * request id: a retried request (same `fingerprint`) is `replayed` and changes nothing; the
+   * id used before for another request is a `conflict` and changes nothing either.
    */
   async applyChange(
-    requestId: string,
+    request: { id: string; fingerprint: string },
     change: FlightOverride,
     entry: ChangeEntry,
     now: Date,
-  ): Promise<{ version: number } | null> {
+  ): Promise<{ version: number } | 'replayed' | 'conflict'> {
     const result = await this.db.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock(4242)');
-      const seen = await tx.query('SELECT seq FROM schedule_events WHERE request_id = $1', [
-        requestId,
-      ]);
-      if (seen.length) return null;
+      const [seen] = await tx.query<{ request_fingerprint: string | null }>(
+        'SELECT request_fingerprint FROM schedule_events WHERE request_id = $1',
+        [request.id],
+      );
+      if (seen)
+        return seen.request_fingerprint === null || seen.request_fingerprint === request.fingerprint
+          ? ('replayed' as const)
+          : ('conflict' as const);
       const version = await this.overrides.upsert(tx, change, now);
       await tx.query(
-        'INSERT INTO schedule_events (request_id, flight_id, type, reason, flight, occurred_at) VALUES ($1, $2, $3, $4, $5, $6)',
+        'INSERT INTO schedule_events (request_id, request_fingerprint, flight_id, type, reason, flight, occurred_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
         [
-          requestId,
+          request.id,
+          request.fingerprint,
           change.flightId,
           entry.type,
           entry.reason,
@@ -64,7 +70,7 @@ export class ChangeFeedStore {
       );
       return { version };
     });
-    if (result)
+    if (typeof result === 'object')
       this.events.emit('event', {
         override: { ...change, version: result.version },
       } satisfies AppliedChange);

@@ -5,7 +5,7 @@ import type {
 } from '../../gen/ts/flights/v1/schedule.js';
 import { Flight } from '../../gen/ts/flights/v1/common.js';
 import { cabinCode } from '../../flights/enums.js';
-import { ErrorReason, failedPrecondition, notFound } from '../../flights/errors.js';
+import { alreadyExists, ErrorReason, failedPrecondition, notFound } from '../../flights/errors.js';
 import { invalidField, type DomainError } from '../../platform/errors.js';
 import type { PageTokens } from '../../platform/page-tokens.js';
 import type { Handlers } from '../../platform/server.js';
@@ -16,6 +16,7 @@ import { cabinAvailability } from './domain/availability.js';
 import {
   MAX_RETIME_HOURS,
   retimed,
+  changeFingerprint,
   withinRetimeReach,
   type FlightOverride,
 } from './domain/flight-changes.js';
@@ -134,13 +135,22 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
     return catalog.operated(flight, overrides.get(id));
   }
 
-  /** Applies a retime or cancellation (once per request id) and answers with the flight now. */
+  /**
+   * Applies a retime or cancellation (once per request id) and answers with the flight now;
+   * ALREADY_EXISTS IDEMPOTENCY_CONFLICT when the id was used for another change.
+   */
   async function change(
     requestId: string,
     flight: OperatedFlight,
     next: Pick<FlightOverride, 'status' | 'departureUtc' | 'arrivalUtc'>,
     reason: string,
   ): Promise<{ flight: Flight }> {
+    const fingerprint = changeFingerprint(
+      flight.flightId,
+      next.status,
+      next.status === 'RETIMED' ? next.departureUtc : null,
+      reason,
+    );
     const override: FlightOverride = {
       flightId: flight.flightId,
       departureDate: flight.departureDate,
@@ -148,7 +158,7 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
       ...next,
     };
     const applied = await feed.applyChange(
-      requestId,
+      { id: requestId, fingerprint },
       override,
       {
         type: next.status,
@@ -160,7 +170,12 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
     );
     // Applied now (the view has it already) or by an earlier try of the same request, maybe
     // through another instance: either way, answer with the flight as it is.
-    if (!applied) await overrides.reread(flight.flightId);
+    if (applied === 'conflict')
+      throw alreadyExists(
+        ErrorReason.ERROR_REASON_IDEMPOTENCY_CONFLICT,
+        `request_id ${requestId} was used for a different change`,
+      );
+    if (applied === 'replayed') await overrides.reread(flight.flightId);
     return { flight: toFlightProto(operated(flight.flightId), catalog) };
   }
 

@@ -90,4 +90,13 @@ CREATE FUNCTION hold_short_of_seats() RETURNS int LANGUAGE plpgsql VOLATILE
   AS $$ BEGIN RAISE EXCEPTION 'a cabin is short of seats' USING ERRCODE = 'FM001'; END $$;
 `,
   },
+  {
+    version: 4,
+    sql: `
+-- What a change's request asked for (domain/flight-changes.ts changeFingerprint), so a request
+-- id used again for another change is refused instead of answered as the first one. Events from
+-- before have none: a retry of one of those is taken as the same request, as it was then.
+ALTER TABLE schedule_events ADD COLUMN request_fingerprint text;
+`,
+  },
 ];

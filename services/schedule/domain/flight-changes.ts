@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 /** An operational change to a timetabled flight. */
 export type ChangeKind = 'RETIMED' | 'CANCELLED';
 
@@ -41,4 +42,22 @@ export function retimed(
     departureUtc,
     arrivalUtc: new Date(departureUtc.getTime() + durationMinutes * 60_000),
   };
+}
+
+/**
+ * What makes two retime or cancel requests the same request: a retry under one request id must
+ * ask for the same change of the same flight (otherwise IDEMPOTENCY_CONFLICT; the id was the
+ * only check, so another change under a used id answered 200 and changed nothing). For a
+ * cancellation the departure is the flight's as it stood, so only kind, flight and reason count.
+ * A sha256 hex digest.
+ */
+export function changeFingerprint(
+  flightId: string,
+  kind: ChangeKind,
+  departureUtc: Date | null,
+  reason: string,
+): string {
+  return createHash('sha256')
+    .update(JSON.stringify([flightId, kind, departureUtc?.toISOString() ?? null, reason]))
+    .digest('hex');
 }
