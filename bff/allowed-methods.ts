@@ -22,6 +22,11 @@ export function trackAllowedMethods(app: FastifyInstance, prefix = '/api/') {
       )
         router.on(method as HTTPMethod, route.url, () => undefined);
   });
-  /** The methods `path` has routes for; none for a path no route has. */
-  return (path: string): HTTPMethod[] => METHODS.filter((m) => router.find(m, path) !== null);
+  /**
+   * The methods `path` has routes for; none for a path no route has. A path with an empty
+   * segment (`/api/v1/quotes/`) has none: the router would read the empty segment as an id and
+   * offer GET for a collection's POST.
+   */
+  return (path: string): HTTPMethod[] =>
+    /\/(\/|$)/.test(path) ? [] : METHODS.filter((m) => router.find(m, path) !== null);
 }

@@ -358,6 +358,9 @@ describe('methods a route does not take', () => {
     // A trailing slash is another path, which no route has (never "answers GET, not GET").
     expectProblem(await send('GET', '/api/v1/search/'), 404, 'not-found');
     expectProblem(await send('GET', '/api/v1/airports/'), 404, 'not-found');
+    // …nor an empty id: a collection's POST with a slash is not told to use GET.
+    expectProblem(await send('POST', '/api/v1/quotes/'), 404, 'not-found');
+    expectProblem(await send('POST', '/api/v1/bookings/'), 404, 'not-found');
     expectProblem(await send('DELETE', '/api/v1/nowhere/at/all'), 404, 'not-found');
   });
 });

@@ -150,6 +150,7 @@ describe('text, paging and names through the real BFF and mesh', () => {
       // Letters that show nothing (Hangul fillers), and direction marks and overrides.
       ['\u3164', 'must contain a letter'],
       ['\uFFA0\u115F', 'must contain a letter'],
+      ['\u2800', 'must contain a letter'],
       ...['A\u202Eda', 'Ada\u200F\u061C', 'A\u2066da'].map((n) => [
         n,
         'must not contain text-direction controls (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069)',

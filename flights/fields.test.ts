@@ -46,16 +46,20 @@ describe('flights fields', () => {
       ['BA117-2026-00-10', 'has a departure date the calendar does not'],
       [
         'BA117-20261201',
-        'must be a flight id like BA117-2026-12-01 (a flight number without leading zeros)',
+        'must be a flight id like BA117-2026-12-01 (upper case, no leading zero in the number)',
       ],
       // A second spelling of BA29 would be a second key for its seats and status.
       [
         'BA029-2026-12-09',
-        'must be a flight id like BA117-2026-12-01 (a flight number without leading zeros)',
+        'must be a flight id like BA117-2026-12-01 (upper case, no leading zero in the number)',
+      ],
+      [
+        'ba29-2026-12-09',
+        'must be a flight id like BA117-2026-12-01 (upper case, no leading zero in the number)',
       ],
       [
         'BA0-2026-12-09',
-        'must be a flight id like BA117-2026-12-01 (a flight number without leading zeros)',
+        'must be a flight id like BA117-2026-12-01 (upper case, no leading zero in the number)',
       ],
     ]) {
       const result = fields.flightId.safeParse(id);

@@ -102,9 +102,10 @@ const localDate = text()
   .refine(isCalendarDate, 'is not a calendar date');
 
 /**
- * Letters that display as nothing (Hangul fillers): a "name" of them looks blank.
+ * Characters that display as nothing though Unicode calls them letters or symbols (the Hangul
+ * fillers, the blank Braille pattern): text of them looks blank.
  */
-const INVISIBLE_LETTERS = /[\u115F\u1160\u3164\uFFA0]/gu;
+const INVISIBLE_LETTERS = /[\u115F\u1160\u2800\u3164\uFFA0]/gu;
 /**
  * Bidirectional formatting: marks (U+061C, U+200E, U+200F), embeddings and overrides
  * (U+202A–U+202E), isolates (U+2066–U+2069). They make text display as something other than
@@ -197,7 +198,8 @@ export const fields = {
     // One spelling per flight: the number as schedule writes it, without leading zeros (BA029
     // would be a second name for BA29, with seats and status of its own).
     .regex(FLIGHT_ID, {
-      message: 'must be a flight id like BA117-2026-12-01 (a flight number without leading zeros)',
+      message:
+        'must be a flight id like BA117-2026-12-01 (upper case, no leading zero in the number)',
       abort: true,
     })
     .refine((id) => isCalendarDate(id.slice(-10)), 'has a departure date the calendar does not'),

@@ -86,7 +86,7 @@ describe('flights: the operator routes', () => {
     expect(Date.parse(retimed.json.departure)).toBe(Date.parse(later));
 
     // A reason is read by people: one that shows nothing, or shows reversed, is refused.
-    for (const reason of ['\u200B', '\u202Eweather']) {
+    for (const reason of ['\u200B', '\u2800', '\u202Eweather']) {
       const unseen = await call('POST', `/api/v1/flights/${second!.flightId}/cancel`, operator, {
         reason,
       });
