@@ -352,7 +352,7 @@ export const flightParams = z.object({
 
 export const flightChangeHeaders = z.object({
   'idempotency-key': idempotencyKey.describe(
-    'required: a retry with the same key is the same change, made once',
+    'required: a retry with the same key is the same change, made once; the key used for another change is 422',
   ),
 });
 
