@@ -17,17 +17,27 @@ export interface ConsulAgent {
 }
 
 /** A real Consul agent in dev mode on free loopback ports, with no DNS listener. */
+/**
+ * A real Consul agent in dev mode on free loopback ports, with no DNS listener.
+ *
+ * Ports come from freePort(), which closes its probe before Consul binds, so a test process
+ * running beside this one can take a port in between: Consul then exits at once. That launch
+ * is retried on new ports (up to three), and the wait for a leader ends early when the agent
+ * exits, with its output in the error. On a loaded CI machine a dev agent has taken 9 s to
+ * elect itself, so the wait allows 90 s.
+ */
 export async function startConsul(): Promise<ConsulAgent> {
   const consul = toolPath('consul');
-  const ports = {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'consul-'));
+  const pickPorts = async () => ({
     http: await freePort(),
     grpc: await freePort(),
     server: await freePort(),
     lan: await freePort(),
     wan: await freePort(),
-  };
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'consul-'));
-  const address = `http://127.0.0.1:${ports.http}`;
+  });
+  let ports = await pickPorts();
+  const address = () => `http://127.0.0.1:${ports.http}`;
   const launch = () =>
     spawnProcess(consul, [
       'agent',
@@ -58,31 +68,50 @@ export async function startConsul(): Promise<ConsulAgent> {
       'warn',
     ]);
   const get = async <T>(apiPath: string): Promise<T> => {
-    const res = await fetch(`${address}${apiPath}`);
+    const res = await fetch(`${address()}${apiPath}`);
     if (!res.ok) throw new Error(`consul ${apiPath}: ${res.status}`);
     return (await res.json()) as T;
   };
-  const waitLeader = async () => {
-    for (let i = 0; i < 300; i++) {
+  /** Resolves once the agent has a leader; 'exited' if the process ended first. */
+  const waitLeader = async (launched: Spawned): Promise<'leader' | 'exited'> => {
+    let exited = false;
+    void launched.exited.then(() => (exited = true));
+    const until = Date.now() + 90_000;
+    while (Date.now() < until) {
       const leader = await get<string>('/v1/status/leader').catch(() => '');
-      if (leader) return;
+      if (leader) return 'leader';
+      if (exited) return 'exited';
       await new Promise((r) => setTimeout(r, 100));
     }
-    throw new Error('consul agent did not elect itself leader');
+    throw new Error(
+      `consul agent did not elect itself leader; output:\n${launched.lines.join('\n')}`,
+    );
   };
+  const started = async (launched: Spawned): Promise<Spawned> => {
+    if ((await waitLeader(launched)) === 'exited')
+      throw new Error(`consul agent exited; output:\n${launched.lines.join('\n')}`);
+    return launched;
+  };
+  let first = launch();
+  for (let attempt = 1; (await waitLeader(first)) === 'exited'; attempt++) {
+    if (attempt === 3) await started(first);
+    ports = await pickPorts();
+    first = launch();
+  }
   const agent: ConsulAgent = {
-    address,
-    process: launch(),
+    get address() {
+      return address();
+    },
+    process: first,
     get,
     async stop() {
       await agent.process.stop('SIGTERM');
     },
     async restart() {
-      agent.process = launch();
-      await waitLeader();
+      // The same ports: clients hold the address.
+      agent.process = await started(launch());
     },
   };
-  await waitLeader();
   return agent;
 }
 
