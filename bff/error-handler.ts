@@ -84,6 +84,14 @@ function givenTwice(req: FastifyRequest, err: FastifyError, field: string): stri
   return Array.isArray(sent) ? 'must be given once' : undefined;
 }
 
+/**
+ * A parameter or field the route does not read, named rather than ignored: a misspelt optional
+ * one (`adult=3`, `"cabn": "business"`) would otherwise be answered as if it were not there,
+ * with the default in its place (one adult, economy).
+ */
+const unknownKey = (context: FastifyError['validationContext']) =>
+  context === 'querystring' ? 'is not a parameter of this route' : 'is not a field of this request';
+
 /** fastify's error handler: the route's error, whatever threw it, as a problem. */
 export function handleError(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
   if (hasZodFastifySchemaValidationErrors(err)) {
@@ -92,7 +100,13 @@ export function handleError(err: FastifyError, req: FastifyRequest, reply: Fasti
     // a field that breaks two rules ("2026-02-30": format, then calendar) is named once.
     const byField = new Map<string, string>();
     for (const v of err.validation) {
-      const field = jsonPointerToPath(v.instancePath) || '(body)';
+      const at = jsonPointerToPath(v.instancePath);
+      if (v.keyword === 'unrecognized_keys') {
+        for (const key of (v.params as { keys?: string[] }).keys ?? [])
+          byField.set(at ? `${at}.${key}` : key, unknownKey(err.validationContext));
+        continue;
+      }
+      const field = at || '(body)';
       if (!byField.has(field))
         byField.set(field, givenTwice(req, err, field) ?? v.message ?? 'is invalid');
     }

@@ -39,7 +39,7 @@ const count = (min: number) => queryInt(min, 9);
 const bodyCount = (min: number, rule = `must be a whole number from ${min} to 9`) =>
   z.number(rule).int(rule).min(min, rule).max(9, rule);
 
-export const searchQuery = z.object({
+export const searchQuery = z.strictObject({
   origin: iataCode.describe('IATA code of the departure airport'),
   destination: iataCode.describe('IATA code of the arrival airport'),
   date: calendarDate.describe('local departure date at the origin'),
@@ -61,7 +61,7 @@ export const SEARCH_FIELD_NAMES: Record<string, string> = {
   'passengers.infants': 'infants',
 };
 
-export const airportsQuery = z.object({
+export const airportsQuery = z.strictObject({
   q: text()
     .max(100)
     .default('')
@@ -73,7 +73,7 @@ export const airportsQuery = z.object({
     .describe('the nextPageToken of the previous page, for the same q'),
 });
 
-export const quoteBody = z.object({
+export const quoteBody = z.strictObject({
   flightIds: z
     // Checked by pricing, which knows which ids exist; its field errors come back named.
     // Any case, as the flight routes take them: the mesh's ids are upper-case.
@@ -87,7 +87,7 @@ export const quoteBody = z.object({
     .max(3)
     .describe('dated flight ids from a search result, in travel order'),
   passengers: z
-    .object({
+    .strictObject({
       adults: bodyCount(1),
       children: bodyCount(0).default(0),
       infants: bodyCount(0).default(0),
@@ -120,11 +120,11 @@ export const quoteHeaders = z.object({
 
 export const quoteParams = z.object({ id: text().min(1).max(64) });
 
-export const bookingBody = z.object({
+export const bookingBody = z.strictObject({
   quoteId: text().min(1).max(64),
   passengers: z
     .array(
-      z.object({
+      z.strictObject({
         givenName: fields.personName,
         familyName: fields.personName,
         type: z.enum(PASSENGER_TYPES),
@@ -148,7 +148,7 @@ export const bookingParams = z.object({
     .transform((s) => s.toUpperCase()),
 });
 
-export const bookingsQuery = z.object({
+export const bookingsQuery = z.strictObject({
   pageSize: queryInt(1, 100).default(20),
   pageToken: text().max(512).default(''),
 });
@@ -163,7 +163,7 @@ export type BookingBody = z.infer<typeof bookingBody>;
  * JSON `null`, array, string, number or boolean never gets this far: `rejectNonObjectBody` (bff/
  * http-input.ts) answers 400 naming `(body)`, on every route that reads a body.
  */
-export const optionalBody = <T extends z.ZodRawShape>(shape: T) => z.object(shape).nullish();
+export const optionalBody = <T extends z.ZodRawShape>(shape: T) => z.strictObject(shape).nullish();
 
 export const cancelBody = optionalBody({ reason: text().max(200).default('') });
 
@@ -337,7 +337,7 @@ export type ProblemJson = z.infer<typeof problem>;
 
 // ——— flights (the operator's view of the timetable) ———
 
-export const flightsQuery = z.object({
+export const flightsQuery = z.strictObject({
   origin: iataCode.describe('IATA code of the departure airport'),
   destination: iataCode.describe('IATA code of the arrival airport'),
   date: calendarDate.describe('local departure date at the origin'),
@@ -356,7 +356,7 @@ export const flightChangeHeaders = z.object({
   ),
 });
 
-export const retimeBody = z.object({
+export const retimeBody = z.strictObject({
   departure: text()
     .pipe(z.iso.datetime({ offset: true }))
     // Checked on the text: a Date keeps whole milliseconds only, so ".0001" would be cut off
@@ -369,7 +369,7 @@ export const retimeBody = z.object({
   reason: visibleText(text().trim().min(1).max(200)),
 });
 
-export const flightCancelBody = z.object({
+export const flightCancelBody = z.strictObject({
   reason: visibleText(text().trim().min(1).max(200)),
 });
 

@@ -107,7 +107,7 @@ const sessionInfo = z.object({
   }),
 });
 
-const devLoginBody = z.object({
+const devLoginBody = z.strictObject({
   subject: text().regex(/^[A-Za-z0-9._@-]{1,64}$/, 'must be 1–64 letters, digits or . _ @ -'),
   roles: z
     .array(z.enum(['customer', 'operator']))
