@@ -166,4 +166,5 @@ console.log(`bench start.cold_ready_s ${cold.readyS.toFixed(1)}`);
 console.log(`bench start.ready_s ${warm.readyS.toFixed(1)}`);
 for (const n of ['schedule', 'pricing', 'search', 'booking', 'bff'])
   console.log(`bench start.rss_mb.${n} ${(warm.rssMb.get(n) ?? NaN).toFixed(0)}`);
-console.log(`bench start.world_rss_mb_total ${total(world).toFixed(0)}`);
+// Not measured when BENCH_WORLD=0: no line, rather than a figure of NaN.
+if (world) console.log(`bench start.world_rss_mb_total ${total(world).toFixed(0)}`);
