@@ -21,6 +21,7 @@ import {
   MAX_PARAM_LENGTH,
   rejectMalformedQuery,
   rejectMissingHost,
+  rejectRepeatedHeaders,
   rejectNonObjectBody,
 } from './http-input.js';
 import { trackAllowedMethods } from './allowed-methods.js';
@@ -98,6 +99,7 @@ export async function buildBff(deps: BffDeps): Promise<FastifyInstance> {
     if (span) reply.header('x-trace-id', span.spanContext().traceId);
   });
   app.addHook('onRequest', rejectMissingHost);
+  app.addHook('onRequest', rejectRepeatedHeaders);
   app.addHook('onRequest', rejectMalformedQuery);
   app.addHook('preValidation', rejectNonObjectBody);
   app.addHook('onResponse', async (req, reply) => {

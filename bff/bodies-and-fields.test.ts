@@ -270,6 +270,21 @@ describe('query strings and headers read as sent', () => {
       field: 'idempotency-key',
       detail: 'must be printable ASCII: letters A–Z, digits and . _ : ~ -',
     });
+    // A header read as one value, sent twice (even with the same value), is named as such.
+    for (const [header, value] of [
+      ['Idempotency-Key', 'key-1'],
+      ['X-Request-Timeout', '2500'],
+      ['x-csrf-token', 'token'],
+    ]) {
+      const twice = await rawHttp(
+        mesh.bff.url,
+        `POST /api/v1/quotes HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-type: application/json\r\n${header}: ${value}\r\n${header.toLowerCase()}: ${value}\r\ncontent-length: ${body.length}\r\n\r\n${body}`,
+      );
+      expect(twice.status, header).toBe(400);
+      expect(JSON.parse(twice.body).errors, header).toEqual([
+        { field: header.toLowerCase(), detail: 'must be given once' },
+      ]);
+    }
     for (const path of ['/api/v1/airports?limit=1e1', '/api/v1/bookings?pageSize=0x5']) {
       const r = await callJson(mesh.bff.url, 'GET', path, { headers: { authorization: bearer } });
       expect(r.status, path).toBe(400);

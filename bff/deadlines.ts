@@ -1,9 +1,9 @@
 import { HttpProblem } from './problem.js';
 
-/** 400 naming the X-Request-Timeout header. */
+/** 400 naming the X-Request-Timeout header (in lower case, as errors[] names every header). */
 const badHeader = (detail: string, message: string) =>
   new HttpProblem(400, 'invalid-request', 'Invalid request', message, [
-    { field: 'X-Request-Timeout', detail },
+    { field: 'x-request-timeout', detail },
   ]);
 
 /**

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HttpProblem } from './problem.js';
+import { CSRF_HEADER } from './session.js';
 
 /** The largest request body read (bytes): a booking of 27 passengers is well under 16 KiB. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -121,6 +122,32 @@ export async function rejectMissingHost(req: FastifyRequest): Promise<void> {
       'an HTTP/1.1 request must have a Host header',
       [{ field: 'host', detail: 'is required' }],
     );
+}
+
+/**
+ * The request headers this API reads as one value each. Node joins a repeated header it does
+ * not know with ", ", so `Idempotency-Key: a` twice arrived as "a, a" and was refused for its
+ * characters, and X-Request-Timeout twice as "is not a duration", neither saying what was wrong.
+ */
+const SINGLE_VALUE_HEADERS = new Set(['idempotency-key', 'x-request-timeout', CSRF_HEADER]);
+
+/** onRequest hook: one of SINGLE_VALUE_HEADERS sent more than once is 400 naming it. */
+export async function rejectRepeatedHeaders(req: FastifyRequest): Promise<void> {
+  const seen = new Set<string>();
+  const raw = req.raw.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (!SINGLE_VALUE_HEADERS.has(name)) continue;
+    if (seen.has(name))
+      throw new HttpProblem(
+        400,
+        'invalid-request',
+        'Invalid request',
+        `header ${name}: must be given once`,
+        [{ field: name, detail: 'must be given once' }],
+      );
+    seen.add(name);
+  }
 }
 
 /**

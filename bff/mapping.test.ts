@@ -315,7 +315,7 @@ describe('deadline budget', () => {
       })();
       expect(err.toResponse().status).toBe(400);
       expect(err.toResponse().body.errors).toEqual([
-        { field: 'X-Request-Timeout', detail: 'must be more than 0' },
+        { field: 'x-request-timeout', detail: 'must be more than 0' },
       ]);
     }
   });
@@ -326,7 +326,7 @@ describe('deadline budget', () => {
     try {
       requestBudgetMs(3000, 'soon');
     } catch (err) {
-      expect((err as HttpProblem).toResponse().body.errors?.[0]?.field).toBe('X-Request-Timeout');
+      expect((err as HttpProblem).toResponse().body.errors?.[0]?.field).toBe('x-request-timeout');
     }
   });
 });
