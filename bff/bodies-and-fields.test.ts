@@ -275,7 +275,7 @@ describe('query strings and headers read as sent', () => {
       ['Idempotency-Key', 'key-1'],
       ['X-Request-Timeout', '2500'],
       ['x-csrf-token', 'token'],
-    ]) {
+    ] as const) {
       const twice = await rawHttp(
         mesh.bff.url,
         `POST /api/v1/quotes HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-type: application/json\r\n${header}: ${value}\r\n${header.toLowerCase()}: ${value}\r\ncontent-length: ${body.length}\r\n\r\n${body}`,

@@ -338,6 +338,24 @@ describe('media types, sizes and malformed URLs (issue 14 item 3)', () => {
     expect(hostless.status).toBe(400);
     expect(hostless.headers['content-type']).toContain('application/problem+json');
     expect(JSON.parse(hostless.body).errors).toEqual([{ field: 'host', detail: 'is required' }]);
+    // Text a URL may not hold as it is (RFC 3986: ASCII only), sent raw: named by its part.
+    for (const [target, field] of [
+      ['/api/v1/airports?q=café', '(query)'],
+      ['/api/v1/bookings/ÅBC123', '(path)'],
+    ]) {
+      const raw = await rawHttp(
+        mesh.bff.url,
+        `GET ${target} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`,
+      );
+      expect(raw.status, target).toBe(400);
+      expect(JSON.parse(raw.body).errors, target).toEqual([
+        {
+          field,
+          detail:
+            'has a character that must be percent-encoded (a space, a control character or non-ASCII text: é is %C3%A9)',
+        },
+      ]);
+    }
     await expectHealthy();
   });
 });

@@ -205,9 +205,26 @@ export function handleClientError(err: Error, socket: Socket): void {
       : code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? [408, 'request-timeout', 'Request timeout']
         : [400, 'invalid-request', 'Bad request'];
-  const body = JSON.stringify(
-    new HttpProblem(status, slug, title, 'the HTTP request could not be read').toResponse().body,
-  );
+  // A URL must be ASCII (RFC 3986): raw "é" or a space in it is refused by the parser, which
+  // says in which part (`reason`: "Invalid char in url query" / "… path").
+  const where = /query/.test((err as { reason?: string }).reason ?? '') ? '(query)' : '(path)';
+  const problem =
+    code === 'HPE_INVALID_URL'
+      ? new HttpProblem(
+          status,
+          slug,
+          title,
+          `the URL's ${where.slice(1, -1)} has a character that must be percent-encoded`,
+          [
+            {
+              field: where,
+              detail:
+                'has a character that must be percent-encoded (a space, a control character or non-ASCII text: é is %C3%A9)',
+            },
+          ],
+        )
+      : new HttpProblem(status, slug, title, 'the HTTP request could not be read');
+  const body = JSON.stringify(problem.toResponse().body);
   socket.end(
     `HTTP/1.1 ${status} ${title}\r\nconnection: close\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
