@@ -7,7 +7,10 @@
  *                           BENCH_ONLY=booking_read or =search to run that case alone)
  *
  * The services run in this process on embedded stores; the BFF and the baseline run as their own
- * processes (the BFF exactly as `npm run start:bff`: tsx, tracing, pino logging at info).
+ * processes: the BFF exactly as `npm run start:bff` (scripts/start.mjs: the compiled JavaScript,
+ * which this script's `npm run build` brings up to date; tracing; pino logging at info), the
+ * baseline through tsx with nothing preloaded (no tracing: the telemetry preload patches
+ * node:http, which a bare server does not have).
  *
  * BENCH_PROFILE_DIR=dir: the BFF writes a V8 CPU profile there when it stops; profile this
  * process (the services) with `node --cpu-prof --cpu-prof-dir=dir --import tsx bench/bff.ts`.
@@ -53,16 +56,24 @@ const profile = process.env.BENCH_PROFILE_DIR
   ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
   : [];
 
-function start(entry: string, env: Record<string, string>, options: string[] = []): ChildProcess {
-  return spawn(
-    process.execPath,
-    [...options, '--import', 'tsx', '--import', './platform/telemetry/register.ts', entry],
-    {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
+/**
+ * "×n" of a latency against its baseline; autocannon reports whole milliseconds, so a baseline
+ * of 0 ms (under 1 ms) has no ratio.
+ */
+const times = (ms: number, baseMs: number) =>
+  baseMs > 0 ? `×${(ms / baseMs).toFixed(1)}` : `${ms} ms against under 1 ms`;
+
+/** `node [options] <launch…>` with its output dropped, except errors. */
+function start(
+  launch: string[],
+  env: Record<string, string>,
+  options: string[] = [],
+): ChildProcess {
+  return spawn(process.execPath, [...options, ...launch], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 }
 
 async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
@@ -91,7 +102,7 @@ const booking = await startBooking(
 
 const bffPort = await freePort();
 const bff = start(
-  'bff/main.ts',
+  ['scripts/start.mjs', 'bff/main.ts'],
   {
     PORT: String(bffPort),
     // Not the mesh's default: a BFF of `npm start` on this machine may hold that one.
@@ -155,7 +166,7 @@ const responsesFile = path.join(work, 'responses.json');
 writeFileSync(responsesFile, JSON.stringify(responses));
 
 const barePort = await freePort();
-const bare = start('bench/bff-bare-server.ts', {
+const bare = start(['--import', 'tsx', 'bench/bff-bare-server.ts'], {
   PORT: String(barePort),
   RESPONSES_FILE: responsesFile,
 });
@@ -279,10 +290,10 @@ for (const [title, p, figure] of cases) {
     `CPU per request: bare server ${bareCpuPerRequest.toFixed(2)} ms; through the BFF: BFF process ${perRequest.bff.toFixed(2)} ms, services + load generator ${perRequest.services.toFixed(2)} ms\n`,
   );
   process.stdout.write(
-    `ratio BFF/gRPC direct: req/s ×${(full.requests.average / grpc.requests.average).toFixed(3)}, p50 ×${(full.latency.p50 / Math.max(grpc.latency.p50, 0.001)).toFixed(1)}\n`,
+    `ratio BFF/gRPC direct: req/s ×${(full.requests.average / grpc.requests.average).toFixed(3)}, p50 ${times(full.latency.p50, grpc.latency.p50)}\n`,
   );
   process.stdout.write(
-    `ratio BFF/baseline: req/s ×${(full.requests.average / base.requests.average).toFixed(3)}, p50 ×${(full.latency.p50 / Math.max(base.latency.p50, 0.001)).toFixed(1)}, p99 ×${(full.latency.p99 / Math.max(base.latency.p99, 0.001)).toFixed(1)}\n`,
+    `ratio BFF/baseline: req/s ×${(full.requests.average / base.requests.average).toFixed(3)}, p50 ${times(full.latency.p50, base.latency.p50)}, p99 ${times(full.latency.p99, base.latency.p99)}\n`,
   );
   figures.push(`bench ${figure} ${(full.requests.average / base.requests.average).toFixed(3)}`);
 }
