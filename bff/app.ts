@@ -22,6 +22,7 @@ import {
   rejectMalformedQuery,
   rejectMissingHost,
   rejectRepeatedHeaders,
+  rejectEmptyPathParameter,
   rejectNonObjectBody,
 } from './http-input.js';
 import { trackAllowedMethods } from './allowed-methods.js';
@@ -100,6 +101,7 @@ export async function buildBff(deps: BffDeps): Promise<FastifyInstance> {
   });
   app.addHook('onRequest', rejectMissingHost);
   app.addHook('onRequest', rejectRepeatedHeaders);
+  app.addHook('onRequest', rejectEmptyPathParameter);
   app.addHook('onRequest', rejectMalformedQuery);
   app.addHook('preValidation', rejectNonObjectBody);
   app.addHook('onResponse', async (req, reply) => {

@@ -379,6 +379,19 @@ describe('methods a route does not take', () => {
     // …nor an empty id: a collection's POST with a slash is not told to use GET.
     expectProblem(await send('POST', '/api/v1/quotes/'), 404, 'not-found');
     expectProblem(await send('POST', '/api/v1/bookings/'), 404, 'not-found');
+    // A route with an empty id names no resource: 404, not "id: is required".
+    for (const [method, path] of [
+      ['GET', '/api/v1/quotes/'],
+      ['GET', '/api/v1/bookings/'],
+      ['POST', '/api/v1/bookings//cancel'],
+      ['GET', '/api/v1/flights/'],
+      ['POST', '/api/v1/flights//retime'],
+    ] as const)
+      expectProblem(
+        await send(method, path, { headers: { authorization: bearer } }),
+        404,
+        'not-found',
+      );
     expectProblem(await send('DELETE', '/api/v1/nowhere/at/all'), 404, 'not-found');
   });
 });

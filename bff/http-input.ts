@@ -125,6 +125,20 @@ export async function rejectMissingHost(req: FastifyRequest): Promise<void> {
 }
 
 /**
+ * onRequest hook: a path whose parameter is empty (`GET /api/v1/quotes/`, `/api/v1/bookings//cancel`)
+ * names no resource: 404, as for a path no route has. The router matched it with an empty id,
+ * which the route's schema answered as "id: is required" (400), as if the client had left out
+ * a field.
+ */
+export async function rejectEmptyPathParameter(req: FastifyRequest): Promise<void> {
+  const params = req.params as Record<string, unknown> | undefined;
+  if (params && Object.values(params).some((v) => v === '')) {
+    const path = req.url.split('?')[0]!;
+    throw new HttpProblem(404, 'not-found', 'Not found', `no route ${req.method} ${path}`);
+  }
+}
+
+/**
  * The request headers this API reads as one value each. Node joins a repeated header it does
  * not know with ", ", so `Idempotency-Key: a` twice arrived as "a, a" and was refused for its
  * characters, and X-Request-Timeout twice as "is not a duration", neither saying what was wrong.
