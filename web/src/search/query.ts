@@ -25,9 +25,14 @@ export const toParams = (q: SearchQuery) =>
     maxStops: String(q.maxStops),
   });
 
-const count = (v: string | null, min: number, fallback: number) => {
+/**
+ * A count from the URL: decimal digits within min..max, else the fallback — an absent parameter
+ * too (Number(null) is 0, which made a link without maxStops a search for direct flights only).
+ */
+const count = (v: string | null, min: number, max: number, fallback: number) => {
+  if (v === null || !/^\d{1,2}$/.test(v)) return fallback;
   const n = Number(v);
-  return Number.isInteger(n) && n >= min && n <= 9 ? n : fallback;
+  return n >= min && n <= max ? n : fallback;
 };
 
 /** The query in a URL's search part, or undefined when it names no complete search. */
@@ -42,11 +47,12 @@ export function fromParams(search: string): SearchQuery | undefined {
     origin,
     destination,
     date,
-    adults: count(p.get('adults'), 1, 1),
-    children: count(p.get('children'), 0, 0),
-    infants: count(p.get('infants'), 0, 0),
+    adults: count(p.get('adults'), 1, 9, 1),
+    children: count(p.get('children'), 0, 9, 0),
+    infants: count(p.get('infants'), 0, 9, 0),
     cabin: CABINS.includes(cabin) ? cabin : 'economy',
-    maxStops: Math.min(2, count(p.get('maxStops'), 0, 1)),
+    // The API's default when absent or not 0–2.
+    maxStops: count(p.get('maxStops'), 0, 2, 1),
   };
 }
 
