@@ -22,6 +22,7 @@ import {
   rejectMalformedQuery,
   rejectMissingHost,
   rejectRepeatedHeaders,
+  rejectUnreadQuery,
   rejectEmptyPathParameter,
   rejectNonObjectBody,
 } from './http-input.js';
@@ -104,6 +105,7 @@ export async function buildBff(deps: BffDeps): Promise<FastifyInstance> {
   app.addHook('onRequest', rejectEmptyPathParameter);
   app.addHook('onRequest', rejectMalformedQuery);
   app.addHook('preValidation', rejectNonObjectBody);
+  app.addHook('preValidation', rejectUnreadQuery);
   app.addHook('onResponse', async (req, reply) => {
     const line = {
       method: req.method,

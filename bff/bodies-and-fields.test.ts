@@ -275,6 +275,9 @@ describe('query strings and headers read as sent', () => {
       ['Idempotency-Key', 'key-1'],
       ['X-Request-Timeout', '2500'],
       ['x-csrf-token', 'token'],
+      // Node keeps the first of these: a second token or media type was read as not sent.
+      ['Authorization', 'Bearer a.b.c'],
+      ['Content-Type', 'application/json'],
     ] as const) {
       const twice = await rawHttp(
         mesh.bff.url,
@@ -380,6 +383,37 @@ describe('parameters and fields a route does not read', () => {
         `/api/v1/flights/${NO_SUCH_FLIGHT}/retime`,
         { departure: `${day}T10:00:00Z`, reason: 'crew', arrival: `${day}T18:00:00Z` },
         [{ field: 'arrival', detail: 'is not a field of this request' }],
+      ],
+      // Routes that read no query: a parameter is not quietly dropped (?reason= on cancel was).
+      [
+        'POST',
+        '/api/v1/bookings/ZZZZZZ/cancel?reason=changed',
+        undefined,
+        [{ field: 'reason', detail: 'is not a parameter of this route' }],
+      ],
+      [
+        'POST',
+        '/api/v1/quotes?x=1',
+        quote,
+        [{ field: 'x', detail: 'is not a parameter of this route' }],
+      ],
+      [
+        'GET',
+        '/api/v1/quotes/00000000-0000-4000-8000-000000000000?x=1&x=2',
+        undefined,
+        [{ field: 'x', detail: 'is not a parameter of this route' }],
+      ],
+      [
+        'POST',
+        `/api/v1/flights/${NO_SUCH_FLIGHT}/retime?x=1`,
+        { departure: `${day}T10:00:00Z`, reason: 'crew' },
+        [{ field: 'x', detail: 'is not a parameter of this route' }],
+      ],
+      [
+        'GET',
+        `/api/v1/search?origin=JFK&destination=LHR&date=${day}&=`,
+        undefined,
+        [{ field: '(query)', detail: 'has a parameter with no name' }],
       ],
       [
         'POST',

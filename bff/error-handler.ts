@@ -10,7 +10,7 @@ import {
   isResponseSerializationError,
 } from 'fastify-type-provider-zod';
 import { errorDetails, isServiceError } from '../platform/errors.js';
-import { BODY_LIMIT_BYTES, mediaTypeProblem } from './http-input.js';
+import { BODY_LIMIT_BYTES, mediaTypeProblem, unreadField } from './http-input.js';
 import { HttpProblem, internalProblem, problemFromGrpc, type ProblemResponse } from './problem.js';
 
 /** Writes a problem: its status, problem+json content type, Retry-After and extra headers. */
@@ -84,14 +84,6 @@ function givenTwice(req: FastifyRequest, err: FastifyError, field: string): stri
   return Array.isArray(sent) ? 'must be given once' : undefined;
 }
 
-/**
- * A parameter or field the route does not read, named rather than ignored: a misspelt optional
- * one (`adult=3`, `"cabn": "business"`) would otherwise be answered as if it were not there,
- * with the default in its place (one adult, economy).
- */
-const unknownKey = (context: FastifyError['validationContext']) =>
-  context === 'querystring' ? 'is not a parameter of this route' : 'is not a field of this request';
-
 /** fastify's error handler: the route's error, whatever threw it, as a problem. */
 export function handleError(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
   if (hasZodFastifySchemaValidationErrors(err)) {
@@ -102,8 +94,14 @@ export function handleError(err: FastifyError, req: FastifyRequest, reply: Fasti
     for (const v of err.validation) {
       const at = jsonPointerToPath(v.instancePath);
       if (v.keyword === 'unrecognized_keys') {
-        for (const key of (v.params as { keys?: string[] }).keys ?? [])
-          byField.set(at ? `${at}.${key}` : key, unknownKey(err.validationContext));
+        for (const key of (v.params as { keys?: string[] }).keys ?? []) {
+          const e = unreadField(
+            key,
+            err.validationContext === 'querystring' ? 'querystring' : 'body',
+            at,
+          );
+          byField.set(e.field, e.detail);
+        }
         continue;
       }
       const field = at || '(body)';

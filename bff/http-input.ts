@@ -125,6 +125,46 @@ export async function rejectMissingHost(req: FastifyRequest): Promise<void> {
 }
 
 /**
+ * The problem entry for a query parameter or body field a route does not read: named, never
+ * ignored, since a misspelt optional one (`adult=3`, `"cabn": "business"`) would otherwise be
+ * answered as if it were not there, with the default in its place (one adult, economy). `path`
+ * is where it was found in the body ("passengers[0]"), empty at the top.
+ */
+export function unreadField(
+  key: string,
+  where: 'querystring' | 'body',
+  path = '',
+): { field: string; detail: string } {
+  if (where === 'querystring')
+    return key
+      ? { field: key, detail: 'is not a parameter of this route' }
+      : { field: '(query)', detail: 'has a parameter with no name' };
+  return {
+    field: path ? `${path}.${key}` : key || '(body)',
+    detail: 'is not a field of this request',
+  };
+}
+
+/**
+ * preValidation hook: a query parameter on an API route that reads none (quotes, a booking,
+ * cancel, retime) is 400 naming it, as on the routes with a query schema (strict there): a
+ * `?reason=` on cancel was dropped without a word. Pages and the sign-in redirects keep theirs.
+ */
+export async function rejectUnreadQuery(req: FastifyRequest): Promise<void> {
+  if (!req.routeOptions.url?.startsWith('/api/') || req.routeOptions.schema?.querystring) return;
+  const names = Object.keys((req.query as Record<string, unknown> | undefined) ?? {});
+  if (!names.length) return;
+  const errors = names.map((n) => unreadField(n, 'querystring'));
+  throw new HttpProblem(
+    400,
+    'invalid-request',
+    'Invalid request',
+    errors.map((e) => `${e.field}: ${e.detail}`).join('; '),
+    errors,
+  );
+}
+
+/**
  * onRequest hook: a path whose parameter is empty (`GET /api/v1/quotes/`, `/api/v1/bookings//cancel`)
  * names no resource: 404, as for a path no route has. The router matched it with an empty id,
  * which the route's schema answered as "id: is required" (400), as if the client had left out
@@ -143,7 +183,15 @@ export async function rejectEmptyPathParameter(req: FastifyRequest): Promise<voi
  * not know with ", ", so `Idempotency-Key: a` twice arrived as "a, a" and was refused for its
  * characters, and X-Request-Timeout twice as "is not a duration", neither saying what was wrong.
  */
-const SINGLE_VALUE_HEADERS = new Set(['idempotency-key', 'x-request-timeout', CSRF_HEADER]);
+const SINGLE_VALUE_HEADERS = new Set([
+  'idempotency-key',
+  'x-request-timeout',
+  CSRF_HEADER,
+  // Node keeps the first of these and drops the rest: a second bearer token or media type was
+  // read as if it had not been sent.
+  'authorization',
+  'content-type',
+]);
 
 /** onRequest hook: one of SINGLE_VALUE_HEADERS sent more than once is 400 naming it. */
 export async function rejectRepeatedHeaders(req: FastifyRequest): Promise<void> {
