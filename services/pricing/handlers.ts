@@ -25,6 +25,7 @@ import { cabinCodeOf, flightHints, toPriceProto, toQuoteProto } from './mapping.
 import type { SchedulePeer } from './peers.js';
 import { pricingMetrics } from './metrics.js';
 import type { QuoteRecord, QuoteStore } from './quote-store.js';
+import type { ConnectionRules } from '../../flights/connections.js';
 import * as requests from './requests.js';
 
 export interface PricingDeps {
@@ -35,6 +36,8 @@ export interface PricingDeps {
   quoteTtlSeconds: number;
   /** The sales cut-off, minutes before departure (flights/sales.ts). */
   salesCutoffMinutes: number;
+  /** When two flights connect (flights/connections.ts): the rule search offers itineraries by. */
+  connectionRules: ConnectionRules;
 }
 
 /**
@@ -140,7 +143,7 @@ export function pricingHandlers(deps: PricingDeps): Handlers<typeof PricingServi
       if (existing) return { quote: toQuoteProto(sameRequest(existing), deps.now()) };
 
       const flights = await freshFacts(r.flightIds, ctx);
-      const broken = brokenConnection(flights);
+      const broken = brokenConnection(flights, deps.connectionRules);
       if (broken) throw invalidField(`flight_ids[${broken.index}]`, broken.description);
       const now = deps.now();
       refuseClosed(flights, now);

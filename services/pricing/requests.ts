@@ -19,7 +19,22 @@ export const priceItineraries = z.object({
       }),
     )
     .min(1, 'must contain at least one itinerary')
-    .max(MAX_BATCH, `must be at most ${MAX_BATCH} itineraries`),
+    .max(MAX_BATCH, `must be at most ${MAX_BATCH} itineraries`)
+    // Each answer carries its itinerary's key and nothing else: a key used twice (or none)
+    // leaves answers the caller cannot tell apart.
+    .superRefine((itineraries, ctx) => {
+      const seen = new Set<string>();
+      itineraries.forEach(({ key }, i) => {
+        if (!key) ctx.addIssue({ code: 'custom', path: [i, 'key'], message: 'is required' });
+        else if (seen.has(key))
+          ctx.addIssue({
+            code: 'custom',
+            path: [i, 'key'],
+            message: 'is used by another itinerary',
+          });
+        seen.add(key);
+      });
+    }),
   passengers: fields.passengers,
   cabin: fields.cabin,
   // What search knows of the flights (optional, per flight): checked like schedule's own.

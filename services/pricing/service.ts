@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PricingServiceService } from '../../gen/ts/flights/v1/pricing.js';
 import { FLIGHT_MESH, type ServiceName } from '../../flights/mesh.js';
+import { connectionEnv, defaultRules } from '../../flights/connections.js';
 import { salesEnv } from '../../flights/sales.js';
 import { bind } from '../../platform/server.js';
 import type { ServiceSpec } from '../../platform/service.js';
@@ -23,6 +24,7 @@ export const pricingEnv = {
   /** Deadline of calls to schedule (the caller's own deadline wins when sooner). */
   SCHEDULE_DEADLINE_MS: z.coerce.number().int().min(50).default(2_000),
   ...salesEnv,
+  ...connectionEnv,
 };
 
 export interface PricingInternals {
@@ -68,6 +70,7 @@ export function createPricingService(
         now,
         quoteTtlSeconds: config.QUOTE_TTL_SECONDS,
         salesCutoffMinutes: config.SALES_CUTOFF_MINUTES,
+        connectionRules: defaultRules(config.MIN_CONNECTION_MINUTES, config.MAX_LAYOVER_MINUTES),
       });
       return { bindings: [bind(PricingServiceService, handlers)] };
     },

@@ -9,7 +9,7 @@ import { errorDetails } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logger.js';
 import type { Handlers } from '../../platform/server.js';
 import { validate } from '../../platform/validation.js';
-import type { ConnectionRules } from './domain/itineraries.js';
+import type { ConnectionRules } from '../../flights/connections.js';
 import type { SortKey } from './domain/ranking.js';
 import { planSearch, searchBudget, type IndexView } from './domain/search-plan.js';
 import { pricedItineraries, toItinerary, toSearchQuery } from './mapping.js';

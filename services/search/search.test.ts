@@ -36,7 +36,7 @@ import {
 } from '../../test/support/search.js';
 import { eventually } from '../../test/support/eventually.js';
 import { startTestService } from '../../test/support/services.js';
-import { HUB_MCT } from './domain/itineraries.js';
+import { HUB_MCT } from '../../flights/connections.js';
 import { createSearchService, type SearchInternals } from './service.js';
 import { inZone, testDate } from '../../test/support/dates.js';
 let schedule: ScheduleFixture, pricing: PricingFixture, search: SearchFixture;

@@ -5,7 +5,7 @@ import { salesEnv } from '../../flights/sales.js';
 import { FLIGHT_MESH } from '../../flights/mesh.js';
 import { bind } from '../../platform/server.js';
 import type { ServiceSpec } from '../../platform/service.js';
-import { defaultRules } from './domain/itineraries.js';
+import { connectionEnv, defaultRules } from '../../flights/connections.js';
 import { searchWindow } from './domain/window.js';
 import { searchHandlers } from './handlers.js';
 import { searchPeers } from './peers.js';
@@ -30,9 +30,6 @@ export const searchEnv = {
   SEARCH_LOAD_CHUNK_DAYS: int.min(1).max(62).default(1),
   /** The feed is resumed when schedule says nothing (not even a heartbeat) for this long. */
   SEARCH_FEED_IDLE_MS: int.min(1_000).default(35_000),
-  /** Minimum connection time where no airport-specific one is known, and the longest layover. */
-  MIN_CONNECTION_MINUTES: int.min(0).default(60),
-  MAX_LAYOVER_MINUTES: int.min(30).default(24 * 60),
   /** Budget of a search whose caller set no deadline. */
   SEARCH_BUDGET_MS: int.min(100).default(5_000),
   /** Itineraries priced (and then streamed) together, calls in flight, and a call's time limit. */
@@ -40,6 +37,7 @@ export const searchEnv = {
   PRICING_CONCURRENCY: int.min(1).max(16).default(2),
   PRICING_TIMEOUT_MS: int.min(50).default(3_000),
   ...salesEnv,
+  ...connectionEnv,
 };
 
 export interface SearchInternals {

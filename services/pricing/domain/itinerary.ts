@@ -4,6 +4,7 @@
  */
 import type { FlightSegment } from '../../../gen/ts/flights/v1/common.js';
 import type { CabinCode } from '../../../flights/codes.js';
+import { connectionProblem, type ConnectionRules } from '../../../flights/connections.js';
 import { priceItinerary, type PassengerMix, type Price } from './fare-model.js';
 
 /** What a fare and a seat check need of one dated flight. */
@@ -35,22 +36,30 @@ export function seatsAvailable(facts: FlightBasis, cabin: CabinCode): number {
 }
 
 /**
- * Where an itinerary is not a journey: the index of the first flight that does not leave from
- * where the one before landed, after it landed. undefined when every flight connects.
+ * Where an itinerary is not a journey: the index of the first flight that does not connect from
+ * the one before under `rules` (flights/connections.ts, the rule search offers itineraries by:
+ * from where it landed, after the airport's minimum connection time, within the longest
+ * layover), with why. undefined when every flight connects.
  */
 export function brokenConnection(
   flights: FlightFacts[],
+  rules: ConnectionRules,
 ): { index: number; description: string } | undefined {
+  const connecting = (s: FlightSegment) => ({
+    flightId: s.flightId,
+    origin: s.origin,
+    destination: s.destination,
+    departureMs: s.departureTime?.getTime() ?? 0,
+    arrivalMs: s.arrivalTime?.getTime() ?? 0,
+  });
   for (let i = 1; i < flights.length; i++) {
     const prev = flights[i - 1]!.segment;
     const next = flights[i]!.segment;
-    if (
-      prev.destination !== next.origin ||
-      (next.departureTime?.getTime() ?? 0) <= (prev.arrivalTime?.getTime() ?? 0)
-    )
+    const problem = connectionProblem(connecting(prev), connecting(next), rules);
+    if (problem)
       return {
         index: i,
-        description: `does not connect: ${prev.flightId} lands at ${prev.destination}, ${next.flightId} leaves ${next.origin}`,
+        description: `does not connect: ${problem}`,
       };
   }
   return undefined;

@@ -2,13 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FlightIndex, formatLocal, type FlightRecord } from './flight-index.js';
 import { CODES, MINUTE, record, type RawFlight, type World } from './test-flights.js';
-import {
-  defaultRules,
-  estimatedFare,
-  findItineraries,
-  searchItineraries,
-  type ConnectionRules,
-} from './itineraries.js';
+import { estimatedFare, findItineraries, searchItineraries } from './itineraries.js';
+import { defaultRules, type ConnectionRules } from '../../../flights/connections.js';
 import type { SortKey } from './ranking.js';
 
 const DATES = ['2026-11-30', '2026-12-01', '2026-12-02'];

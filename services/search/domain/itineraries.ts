@@ -1,50 +1,12 @@
 import type { FlightIndex, FlightRecord, Route } from './flight-index.js';
 import { BestOf, comparator, primaryOf, type Candidate, type SortKey } from './ranking.js';
+import type { ConnectionRules } from '../../../flights/connections.js';
 
 /**
  * Itinerary search over the flight index: direct flights and connections with one or two stops,
  * all in UTC instants, so time zones and overnight connections need no special case. Pure logic,
  * no gRPC: unit-tested against a brute-force oracle (itineraries.test.ts).
  */
-
-export interface ConnectionRules {
-  /** Minimum connection time at an airport, in minutes. */
-  minConnectionMinutes(airport: string): number;
-  /** Longest wait between two flights, in minutes. */
-  maxLayoverMinutes: number;
-}
-
-/**
- * Minimum connection times of big hubs (terminal changes, immigration); elsewhere the default.
- * Values in the range airlines publish for international-to-international connections.
- */
-export const HUB_MCT: Readonly<Record<string, number>> = {
-  LHR: 90,
-  JFK: 90,
-  CDG: 90,
-  LAX: 90,
-  NRT: 90,
-  FRA: 75,
-  DXB: 75,
-  IST: 75,
-  ORD: 60,
-  ATL: 60,
-  AMS: 60,
-  SIN: 60,
-  HND: 60,
-  ICN: 60,
-  HKG: 60,
-  MUC: 45,
-  ZRH: 40,
-};
-
-export function defaultRules(
-  defaultMct = 60,
-  maxLayoverMinutes = 24 * 60,
-  perAirport: Readonly<Record<string, number>> = HUB_MCT,
-): ConnectionRules {
-  return { minConnectionMinutes: (a) => perAirport[a] ?? defaultMct, maxLayoverMinutes };
-}
 
 export interface ItineraryQuery {
   origin: string;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Coverage } from './coverage.js';
 import { coverage } from './coverage.js';
 import { FlightIndex } from './flight-index.js';
-import { defaultRules } from './itineraries.js';
+import { defaultRules } from '../../../flights/connections.js';
 import { daysSpanned, planSearch, searchBudget, type SearchQuery } from './search-plan.js';
 import { DAY0, MINUTE, zzFlight } from './test-flights.js';
 

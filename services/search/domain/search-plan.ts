@@ -1,12 +1,8 @@
 import type { FlightIndex } from './flight-index.js';
 import type { Coverage } from './coverage.js';
-import {
-  searchItineraries,
-  type ConnectionRules,
-  type FoundItinerary,
-  type ItineraryQuery,
-} from './itineraries.js';
+import { searchItineraries, type FoundItinerary, type ItineraryQuery } from './itineraries.js';
 import type { SortKey } from './ranking.js';
+import type { ConnectionRules } from '../../../flights/connections.js';
 
 /**
  * A search's plan: how its time is split, what the index can answer, and the itineraries found.

@@ -1,0 +1,168 @@
+/**
+ * What a route does not read is named, never ignored, over real HTTP against the real BFF and
+ * services: a query parameter or a JSON field the route has no use for (a misspelt optional one
+ * would be answered with its default in its place), on every route with a query or a body, and
+ * on the API routes that read no query at all.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signDevToken } from './auth.js';
+import { callJson } from '../test/support/http.js';
+import { startMesh, type MeshFixture } from '../test/support/mesh.js';
+import { testDate } from '../test/support/dates.js';
+
+let mesh: MeshFixture;
+let bearer: string;
+
+beforeAll(async () => {
+  mesh = await startMesh({
+    bffEnv: { READ_TIMEOUT_MS: '20000', SEARCH_TIMEOUT_MS: '20000' },
+  });
+  // Both roles: the operator's routes are among those checked.
+  bearer = `Bearer ${await signDevToken('unread-input-tester', mesh.bff.config, '1h', ['customer', 'operator'])}`;
+});
+
+afterAll(async () => {
+  await mesh?.stop();
+});
+
+/** A flight id of the right shape that the timetable does not have. */
+const NO_SUCH_FLIGHT = `ZZ999-${testDate(2)}`;
+
+describe('parameters and fields a route does not read', () => {
+  it('names each one (400), on every route with a query or a body, instead of answering without it', async () => {
+    const day = testDate(2);
+    const quote = { flightIds: [NO_SUCH_FLIGHT], passengers: { adults: 1 }, cabin: 'economy' };
+    const cases: Array<[string, string, unknown, Array<{ field: string; detail: string }>]> = [
+      // A misspelt optional parameter was a one-adult search.
+      [
+        'GET',
+        `/api/v1/search?origin=JFK&destination=LHR&date=${day}&adult=3`,
+        undefined,
+        [{ field: 'adult', detail: 'is not a parameter of this route' }],
+      ],
+      [
+        'GET',
+        `/api/v1/search/stream?origin=JFK&destination=LHR&date=${day}&max_stops=0&cabn=first`,
+        undefined,
+        [
+          { field: 'max_stops', detail: 'is not a parameter of this route' },
+          { field: 'cabn', detail: 'is not a parameter of this route' },
+        ],
+      ],
+      [
+        'GET',
+        '/api/v1/airports?q=lon&size=5',
+        undefined,
+        [{ field: 'size', detail: 'is not a parameter of this route' }],
+      ],
+      [
+        'GET',
+        '/api/v1/bookings?page=2',
+        undefined,
+        [{ field: 'page', detail: 'is not a parameter of this route' }],
+      ],
+      [
+        'GET',
+        `/api/v1/flights?origin=JFK&destination=LHR&date=${day}&flightNumber=BA117`,
+        undefined,
+        [{ field: 'flightNumber', detail: 'is not a parameter of this route' }],
+      ],
+      // A misspelt optional field was an economy quote; one inside an object is named by path.
+      [
+        'POST',
+        '/api/v1/quotes',
+        { ...quote, cabn: 'business' },
+        [{ field: 'cabn', detail: 'is not a field of this request' }],
+      ],
+      [
+        'POST',
+        '/api/v1/quotes',
+        { ...quote, passengers: { adults: 1, kids: 1 } },
+        [{ field: 'passengers.kids', detail: 'is not a field of this request' }],
+      ],
+      [
+        'POST',
+        '/api/v1/bookings',
+        {
+          quoteId: '00000000-0000-4000-8000-000000000000',
+          passengers: [
+            {
+              givenName: 'Ada',
+              familyName: 'Lovelace',
+              type: 'adult',
+              dateOfBirth: '1990-01-01',
+              middleName: 'King',
+            },
+          ],
+          contactEmail: 'ada@example.com',
+        },
+        [{ field: 'passengers[0].middleName', detail: 'is not a field of this request' }],
+      ],
+      [
+        'POST',
+        '/api/v1/bookings/ZZZZZZ/cancel',
+        { reason: 'plans changed', refund: true },
+        [{ field: 'refund', detail: 'is not a field of this request' }],
+      ],
+      [
+        'POST',
+        `/api/v1/flights/${NO_SUCH_FLIGHT}/cancel`,
+        { reason: 'weather', notify: false },
+        [{ field: 'notify', detail: 'is not a field of this request' }],
+      ],
+      [
+        'POST',
+        `/api/v1/flights/${NO_SUCH_FLIGHT}/retime`,
+        { departure: `${day}T10:00:00Z`, reason: 'crew', arrival: `${day}T18:00:00Z` },
+        [{ field: 'arrival', detail: 'is not a field of this request' }],
+      ],
+      // Routes that read no query: a parameter is not quietly dropped (?reason= on cancel was).
+      [
+        'POST',
+        '/api/v1/bookings/ZZZZZZ/cancel?reason=changed',
+        undefined,
+        [{ field: 'reason', detail: 'is not a parameter of this route' }],
+      ],
+      [
+        'POST',
+        '/api/v1/quotes?x=1',
+        quote,
+        [{ field: 'x', detail: 'is not a parameter of this route' }],
+      ],
+      [
+        'GET',
+        '/api/v1/quotes/00000000-0000-4000-8000-000000000000?x=1&x=2',
+        undefined,
+        [{ field: 'x', detail: 'is not a parameter of this route' }],
+      ],
+      [
+        'POST',
+        `/api/v1/flights/${NO_SUCH_FLIGHT}/retime?x=1`,
+        { departure: `${day}T10:00:00Z`, reason: 'crew' },
+        [{ field: 'x', detail: 'is not a parameter of this route' }],
+      ],
+      [
+        'GET',
+        `/api/v1/search?origin=JFK&destination=LHR&date=${day}&=`,
+        undefined,
+        [{ field: '(query)', detail: 'has a parameter with no name' }],
+      ],
+      [
+        'POST',
+        '/auth/dev-login',
+        { subject: 'ada', role: 'operator' },
+        [{ field: 'role', detail: 'is not a field of this request' }],
+      ],
+    ];
+    for (const [method, path, body, errors] of cases) {
+      const r = await callJson(mesh.bff.url, method, path, {
+        headers: { authorization: bearer, 'idempotency-key': `unknown-${errors[0]!.field}` },
+        ...(body === undefined ? {} : { body }),
+      });
+      expect(r.status, `${method} ${path}`).toBe(400);
+      expect(r.headers.get('content-type'), path).toContain('application/problem+json');
+      expect(r.json.errors, `${method} ${path}`).toEqual(errors);
+      expect(r.json.detail, path).toContain(`${errors[0]!.field}: ${errors[0]!.detail}`);
+    }
+  });
+});
