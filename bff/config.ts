@@ -42,6 +42,11 @@ export const bffEnv = {
   SEARCH_TIMEOUT_MS: ms.default(5_000),
   STREAM_TIMEOUT_MS: ms.default(30_000),
   BOOKING_TIMEOUT_MS: ms.default(15_000),
+  /**
+   * How long a client has to send a whole request (headers and body), in ms: a body shorter than
+   * its Content-Length otherwise held its connection open for good (408 problem+json instead).
+   */
+  REQUEST_RECEIVE_TIMEOUT_MS: ms.default(30_000),
 };
 
 export type BffConfig = z.infer<z.ZodObject<typeof bffEnv>>;

@@ -21,6 +21,8 @@ beforeAll(async () => {
       READ_TIMEOUT_MS: '20000',
       SEARCH_TIMEOUT_MS: '20000',
       RATE_LIMIT_PER_MINUTE: '100000',
+      // Short, so a stalled request's 408 comes within the test (30 s deployed).
+      REQUEST_RECEIVE_TIMEOUT_MS: '3000',
     },
   });
   bearer = `Bearer ${await token({ iat: now(), exp: now() + HOUR })}`;
@@ -356,6 +358,21 @@ describe('media types, sizes and malformed URLs (issue 14 item 3)', () => {
         },
       ]);
     }
+    await expectHealthy();
+  });
+
+  it('answers 408 problem+json to a request whose body never arrives in full', async () => {
+    const started = Date.now();
+    // Content-Length says 50 bytes, 7 come: the server waits for the rest until its limit.
+    const stalled = await rawHttp(
+      mesh.bff.url,
+      'POST /api/v1/quotes HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 50\r\n\r\n{"a":1}',
+    );
+    expect(stalled.status).toBe(408);
+    expect(stalled.headers['content-type']).toContain('application/problem+json');
+    expect(JSON.parse(stalled.body).type).toBe(`${PROBLEM_BASE}request-timeout`);
+    // Within its limit and Node's check interval, not held open.
+    expect(Date.now() - started).toBeLessThan(20_000);
     await expectHealthy();
   });
 });
