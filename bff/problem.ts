@@ -81,6 +81,10 @@ export const BY_REASON: Record<string, { http?: number; title: string }> = {
   DEPENDENCY_UNAVAILABLE: { title: 'A service behind this one is unavailable' },
   SALES_CLOSED: { http: 409, title: 'The flight is no longer on sale' },
   QUOTE_ALREADY_BOOKED: { http: 409, title: 'The quote is already booked; ask for a new one' },
+  ITINERARY_CHANGED: {
+    http: 409,
+    title: 'A flight of the quote was retimed since; ask for a new quote',
+  },
 };
 
 const slug = (reason: string) => reason.toLowerCase().replaceAll('_', '-');

@@ -14,6 +14,7 @@ import type { PassengerMix } from './domain/fare-model.js';
 import {
   brokenConnection,
   priceFlights,
+  retimedSinceQuote,
   seatsAvailable,
   seatsFor,
   unsellable,
@@ -51,6 +52,33 @@ const takesHintsFrom = (caller: string | undefined) =>
 
 const saleable = (flights: FlightFacts[]) =>
   flights.map((f) => ({ flightId: f.flightId, departureMs: f.departure.getTime() }));
+
+/**
+ * FAILED_PRECONDITION ITINERARY_CHANGED when a flight of the quote was retimed after it was
+ * made: a booking would confirm times that no longer fly (a newcomer booked a quote made before
+ * a retime, and the booking showed the old departure).
+ */
+function refuseRetimed(q: QuoteRecord, flights: FlightFacts[]) {
+  const quoted = q.body.segments.map((json) => {
+    const s = FlightSegment.fromJSON(json);
+    return {
+      flightId: s.flightId,
+      departureMs: s.departureTime?.getTime() ?? 0,
+      arrivalMs: s.arrivalTime?.getTime() ?? 0,
+    };
+  });
+  const changed = retimedSinceQuote(quoted, flights);
+  if (changed)
+    throw failedPrecondition(
+      ErrorReason.ERROR_REASON_ITINERARY_CHANGED,
+      `flight ${changed.now.flightId} was retimed after the quote: it now departs ${new Date(changed.now.departureMs).toISOString()} (quoted ${new Date(changed.quoted.departureMs).toISOString()})`,
+      {
+        flight_id: changed.now.flightId,
+        quoted_departure: new Date(changed.quoted.departureMs).toISOString(),
+        departure: new Date(changed.now.departureMs).toISOString(),
+      },
+    );
+}
 
 /** FAILED_PRECONDITION with the reason a flight cannot be sold (FLIGHT_CANCELLED, SOLD_OUT). */
 function refuseUnsellable(flights: FlightFacts[], cabin: CabinCode, passengers: PassengerMix) {
@@ -185,6 +213,7 @@ export function pricingHandlers(deps: PricingDeps): Handlers<typeof PricingServi
       // A quote guarantees a price, not a sale: a flight closing meanwhile is not booked.
       refuseClosed(flights, now);
       refuseUnsellable(flights, cabinCodeOf(Number(q.body.cabin)), q.body.passengers);
+      refuseRetimed(q, flights);
       // The guarantee: the price quoted, whatever the flights' load factors are now.
       return { quote: toQuoteProto(q, now) };
     },

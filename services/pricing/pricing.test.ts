@@ -146,6 +146,43 @@ describe('pricing with a real schedule service', () => {
     expect(create.reason).toBe('SOLD_OUT');
   });
 
+  it('refuses to confirm a quote whose flight was retimed since: ITINERARY_CHANGED, the new time named', async () => {
+    const flightId = take();
+    const { quote } = await pricing.client.createQuote({
+      flightIds: [flightId],
+      passengers: adult,
+      cabin: Cabin.CABIN_ECONOMY,
+      requestId: '',
+    });
+    const quoted = quote!.segments[0]!.departureTime!;
+    const later = new Date(quoted.getTime() + 2 * 3_600_000);
+    await schedule.client.retimeFlight({
+      flightId,
+      newDepartureTime: later,
+      reason: 'crew rest',
+      requestId: `retime-${flightId}`,
+    });
+    const confirm = await failure(pricing.client.confirmQuote({ quoteId: quote!.quoteId }));
+    expect(confirm.code).toBe(status.FAILED_PRECONDITION);
+    expect(confirm.reason).toBe('ITINERARY_CHANGED');
+    expect(confirm.metadata).toMatchObject({
+      flight_id: flightId,
+      quoted_departure: quoted.toISOString(),
+      departure: later.toISOString(),
+    });
+    // A new quote shows the new time, and confirms.
+    const { quote: fresh } = await pricing.client.createQuote({
+      flightIds: [flightId],
+      passengers: adult,
+      cabin: Cabin.CABIN_ECONOMY,
+      requestId: '',
+    });
+    expect(fresh!.segments[0]!.departureTime).toEqual(later);
+    expect((await pricing.client.confirmQuote({ quoteId: fresh!.quoteId })).quote!.quoteId).toBe(
+      fresh!.quoteId,
+    );
+  });
+
   it('expires a quote after its guarantee: QUOTE_EXPIRED, told apart from other failures', async () => {
     const { quote } = await pricing.client.createQuote({
       flightIds: [take()],

@@ -65,6 +65,35 @@ export function brokenConnection(
   return undefined;
 }
 
+/** A flight as a quote showed it: its id and its times (epoch ms). */
+export interface QuotedTimes {
+  flightId: string;
+  departureMs: number;
+  arrivalMs: number;
+}
+
+/**
+ * The first flight whose times are not what the quote showed (schedule retimed it since), with
+ * the times it has now; undefined when every flight flies as quoted.
+ */
+export function retimedSinceQuote(
+  quoted: QuotedTimes[],
+  flights: FlightFacts[],
+): { quoted: QuotedTimes; now: QuotedTimes } | undefined {
+  for (const [i, q] of quoted.entries()) {
+    const s = flights[i]?.segment;
+    if (!s) continue;
+    const now = {
+      flightId: s.flightId,
+      departureMs: s.departureTime?.getTime() ?? 0,
+      arrivalMs: s.arrivalTime?.getTime() ?? 0,
+    };
+    if (now.departureMs !== q.departureMs || now.arrivalMs !== q.arrivalMs)
+      return { quoted: q, now };
+  }
+  return undefined;
+}
+
 /** Why an itinerary cannot be sold now. */
 export type Unsellable =
   | { kind: 'cancelled'; flightId: string }

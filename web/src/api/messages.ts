@@ -11,6 +11,8 @@ const BY_REASON: Record<string, string> = {
   IDEMPOTENCY_CONFLICT:
     'This booking attempt was already sent with different details. Please review and try again.',
   BOOKING_STATE_CONFLICT: 'This booking can no longer be changed.',
+  ITINERARY_CHANGED:
+    'The airline has changed the time of a flight in this itinerary since you got this price. Get a new price to see the new times.',
   QUOTE_ALREADY_BOOKED:
     'This fare has already been booked. Look in your bookings, or get a new price to book again.',
 };
