@@ -21,8 +21,6 @@ beforeAll(async () => {
       READ_TIMEOUT_MS: '20000',
       SEARCH_TIMEOUT_MS: '20000',
       RATE_LIMIT_PER_MINUTE: '100000',
-      // Short, so a stalled request's 408 comes within the test (30 s deployed).
-      REQUEST_RECEIVE_TIMEOUT_MS: '3000',
     },
   });
   bearer = `Bearer ${await token({ iat: now(), exp: now() + HOUR })}`;
@@ -340,39 +338,6 @@ describe('media types, sizes and malformed URLs (issue 14 item 3)', () => {
     expect(hostless.status).toBe(400);
     expect(hostless.headers['content-type']).toContain('application/problem+json');
     expect(JSON.parse(hostless.body).errors).toEqual([{ field: 'host', detail: 'is required' }]);
-    // Text a URL may not hold as it is (RFC 3986: ASCII only), sent raw: named by its part.
-    for (const [target, field] of [
-      ['/api/v1/airports?q=café', '(query)'],
-      ['/api/v1/bookings/ÅBC123', '(path)'],
-    ]) {
-      const raw = await rawHttp(
-        mesh.bff.url,
-        `GET ${target} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`,
-      );
-      expect(raw.status, target).toBe(400);
-      expect(JSON.parse(raw.body).errors, target).toEqual([
-        {
-          field,
-          detail:
-            'has a character that must be percent-encoded (a space, a control character or non-ASCII text: é is %C3%A9)',
-        },
-      ]);
-    }
-    await expectHealthy();
-  });
-
-  it('answers 408 problem+json to a request whose body never arrives in full', async () => {
-    const started = Date.now();
-    // Content-Length says 50 bytes, 7 come: the server waits for the rest until its limit.
-    const stalled = await rawHttp(
-      mesh.bff.url,
-      'POST /api/v1/quotes HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 50\r\n\r\n{"a":1}',
-    );
-    expect(stalled.status).toBe(408);
-    expect(stalled.headers['content-type']).toContain('application/problem+json');
-    expect(JSON.parse(stalled.body).type).toBe(`${PROBLEM_BASE}request-timeout`);
-    // Within its limit and Node's check interval, not held open.
-    expect(Date.now() - started).toBeLessThan(20_000);
     await expectHealthy();
   });
 });

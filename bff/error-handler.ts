@@ -197,6 +197,13 @@ export function handleFrameworkError(err: FastifyError, req: FastifyRequest, rep
 export function handleClientError(err: Error, socket: Socket): void {
   if ((err as NodeJS.ErrnoException).code === 'ECONNRESET' || socket.destroyed) return;
   const code = (err as NodeJS.ErrnoException).code;
+  // The request ran out of time after it was already answered (a 401 or 415 sent before its
+  // body came, the rest of which never did): a second answer to it would be one too many, so
+  // the connection is closed without one, as Node itself does once anything was written.
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT' && socket.bytesWritten > 0) {
+    socket.destroy();
+    return;
+  }
   const [status, slug, title] =
     code === 'HPE_HEADER_OVERFLOW'
       ? [431, 'headers-too-large', 'Request header fields too large']

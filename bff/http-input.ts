@@ -135,14 +135,13 @@ export function unreadField(
   where: 'querystring' | 'body',
   path = '',
 ): { field: string; detail: string } {
-  if (where === 'querystring')
-    return key
-      ? { field: key, detail: 'is not a parameter of this route' }
-      : { field: '(query)', detail: 'has a parameter with no name' };
-  return {
-    field: path ? `${path}.${key}` : key || '(body)',
-    detail: 'is not a field of this request',
-  };
+  // A name of spaces only ("+=1") shows as nothing: named by where it is, like an empty one.
+  if (!key.trim())
+    return where === 'querystring'
+      ? { field: '(query)', detail: 'has a parameter with no name' }
+      : { field: path || '(body)', detail: 'has a field with no name' };
+  if (where === 'querystring') return { field: key, detail: 'is not a parameter of this route' };
+  return { field: path ? `${path}.${key}` : key, detail: 'is not a field of this request' };
 }
 
 /**

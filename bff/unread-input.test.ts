@@ -148,6 +148,18 @@ describe('parameters and fields a route does not read', () => {
         [{ field: '(query)', detail: 'has a parameter with no name' }],
       ],
       [
+        'GET',
+        `/api/v1/search?origin=JFK&destination=LHR&date=${day}&+=1`,
+        undefined,
+        [{ field: '(query)', detail: 'has a parameter with no name' }],
+      ],
+      [
+        'POST',
+        '/api/v1/quotes',
+        { ...quote, passengers: { adults: 1, '': 1 } },
+        [{ field: 'passengers', detail: 'has a field with no name' }],
+      ],
+      [
         'POST',
         '/auth/dev-login',
         { subject: 'ada', role: 'operator' },

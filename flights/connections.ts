@@ -80,6 +80,7 @@ export function connectionProblem(
   if (prev.destination !== next.origin)
     return `${prev.flightId} lands at ${prev.destination}, ${next.flightId} leaves ${next.origin}`;
   const waitMinutes = Math.floor((next.departureMs - prev.arrivalMs) / MINUTE_MS);
+  if (waitMinutes < 0) return `${next.flightId} leaves before ${prev.flightId} lands`;
   const min = rules.minConnectionMinutes(prev.destination);
   if (waitMinutes < min)
     return `${next.flightId} leaves ${waitMinutes} minutes after ${prev.flightId} lands at ${prev.destination}, where a connection takes at least ${min}`;

@@ -20,7 +20,7 @@ import { QuoteView, useTimeLeft } from './QuoteView';
 import { loadSelection, saveSelection, type Selection } from './selection';
 
 /** Problems after which this quote cannot be booked: the traveller must re-quote or go back. */
-const NEEDS_NEW_QUOTE = new Set(['QUOTE_EXPIRED', 'PRICE_CHANGED']);
+const NEEDS_NEW_QUOTE = new Set(['QUOTE_EXPIRED', 'PRICE_CHANGED', 'ITINERARY_CHANGED']);
 const DEAD_END = new Set(['SOLD_OUT', 'FLIGHT_CANCELLED']);
 
 export function BookPage() {

@@ -27,6 +27,7 @@ describe('a search in the page URL', () => {
     const q = fromParams(`${base}&adults=0&children=x&infants=1.5&maxStops=7&cabin=gold`)!;
     expect(q).toMatchObject({ adults: 1, children: 0, infants: 0, maxStops: 1, cabin: 'economy' });
     expect(fromParams(`${base}&maxStops=`)!.maxStops).toBe(1);
+    expect(fromParams(`${base}&cabin=BUSINESS`)!.cabin).toBe('business');
   });
 
   it('names no search without its origin, destination and date', () => {

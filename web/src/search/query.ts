@@ -42,7 +42,8 @@ export function fromParams(search: string): SearchQuery | undefined {
   const destination = p.get('destination') ?? '';
   const date = p.get('date') ?? '';
   if (!origin || !destination || !date) return undefined;
-  const cabin = p.get('cabin') as Cabin;
+  // Any case, as a link may be typed: the API's cabins are lower case.
+  const cabin = p.get('cabin')?.toLowerCase() as Cabin;
   return {
     origin,
     destination,
