@@ -28,6 +28,15 @@ afterAll(async () => {
   await schedule?.stop();
 });
 
+/** CreateQuote for one economy adult on these flights. */
+const quoteOf = (flightIds: string[]) =>
+  pricing.client.createQuote({
+    flightIds,
+    passengers: adult,
+    cabin: Cabin.CABIN_ECONOMY,
+    requestId: '',
+  });
+
 describe('connections in a quote', () => {
   it('prices a connection as one itinerary and rejects flights that do not connect', async () => {
     const flights: string[] = [];
@@ -63,36 +72,17 @@ describe('connections in a quote', () => {
       throw new Error('the test timetable has no such pair');
     };
     const [arrive, onward] = pairWith((gap) => gap >= 90 && gap <= 24 * 60);
-    const { quote } = await pricing.client.createQuote({
-      flightIds: [arrive.flightId, onward.flightId],
-      passengers: adult,
-      cabin: Cabin.CABIN_ECONOMY,
-      requestId: '',
-    });
+    const { quote } = await quoteOf([arrive.flightId, onward.flightId]);
     expect(quote!.segments.map((s) => s.origin)).toEqual(['JFK', 'LHR']);
     expect(quote!.price!.fareBuckets).toHaveLength(2);
 
-    const backwards = await failure(
-      pricing.client.createQuote({
-        flightIds: [onward.flightId, arrive.flightId],
-        passengers: adult,
-        cabin: Cabin.CABIN_ECONOMY,
-        requestId: '',
-      }),
-    );
+    const backwards = await failure(quoteOf([onward.flightId, arrive.flightId]));
     expectInvalidField(backwards, 'flight_ids[1]');
 
     // Flights that do connect in place and order but not in time: a 30-minute change at
     // Heathrow, and a layover of days (both were quoted, and could be booked).
     const [landing, tooSoon] = pairWith((gap) => gap > 0 && gap < 90);
-    const rushed = await failure(
-      pricing.client.createQuote({
-        flightIds: [landing.flightId, tooSoon.flightId],
-        passengers: adult,
-        cabin: Cabin.CABIN_ECONOMY,
-        requestId: '',
-      }),
-    );
+    const rushed = await failure(quoteOf([landing.flightId, tooSoon.flightId]));
     expectInvalidField(rushed, 'flight_ids[1]');
     expect(rushed.message).toContain('where a connection takes at least 90');
     const later: string[] = [];
@@ -104,14 +94,7 @@ describe('connections in a quote', () => {
       includeCancelled: false,
     }))
       later.push(r.flight!.flightId);
-    const days = await failure(
-      pricing.client.createQuote({
-        flightIds: [arrive.flightId, later[0]!],
-        passengers: adult,
-        cabin: Cabin.CABIN_ECONOMY,
-        requestId: '',
-      }),
-    );
+    const days = await failure(quoteOf([arrive.flightId, later[0]!]));
     expectInvalidField(days, 'flight_ids[1]');
     expect(days.message).toContain('more than the longest layover (1440 minutes)');
   });
