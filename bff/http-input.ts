@@ -145,12 +145,21 @@ export function unreadField(
 }
 
 /**
- * preValidation hook: a query parameter on an API route that reads none (quotes, a booking,
- * cancel, retime) is 400 naming it, as on the routes with a query schema (strict there): a
- * `?reason=` on cancel was dropped without a word. Pages and the sign-in redirects keep theirs.
+ * The sign-in redirects: their query is written by others (the page's `returnTo`, the identity
+ * provider's `code`, `state`, `iss`, `session_state`, …), so they keep what they do not read.
+ */
+const REDIRECT_ROUTES = new Set(['/auth/login', '/auth/callback']);
+
+/**
+ * preValidation hook: a query parameter on a JSON route that reads none (quotes, a booking,
+ * cancel, retime, /auth/session, /auth/logout, /auth/dev-login) is 400 naming it, as on the
+ * routes with a query schema (strict there): a `?reason=` on cancel was dropped without a
+ * word. Pages, probes and the sign-in redirects keep theirs.
  */
 export async function rejectUnreadQuery(req: FastifyRequest): Promise<void> {
-  if (!req.routeOptions.url?.startsWith('/api/') || req.routeOptions.schema?.querystring) return;
+  const url = req.routeOptions.url;
+  const json = url?.startsWith('/api/') || (url?.startsWith('/auth/') && !REDIRECT_ROUTES.has(url));
+  if (!json || req.routeOptions.schema?.querystring) return;
   const names = Object.keys((req.query as Record<string, unknown> | undefined) ?? {});
   if (!names.length) return;
   const errors = names.map((n) => unreadField(n, 'querystring'));

@@ -159,6 +159,19 @@ describe('parameters and fields a route does not read', () => {
         { ...quote, passengers: { adults: 1, '': 1 } },
         [{ field: 'passengers', detail: 'has a field with no name' }],
       ],
+      // The session's JSON routes too; the sign-in redirects keep the provider's parameters.
+      [
+        'GET',
+        '/auth/session?refresh=1',
+        undefined,
+        [{ field: 'refresh', detail: 'is not a parameter of this route' }],
+      ],
+      [
+        'POST',
+        '/auth/logout?everywhere=1',
+        undefined,
+        [{ field: 'everywhere', detail: 'is not a parameter of this route' }],
+      ],
       [
         'POST',
         '/auth/dev-login',

@@ -8,6 +8,7 @@ import { startPricing, type PricingFixture } from '../../test/support/pricing.js
 import {
   expectInvalidField,
   failure,
+  flightIdsOn,
   startSchedule,
   type ScheduleFixture,
 } from '../../test/support/schedule.js';
@@ -39,24 +40,8 @@ const quoteOf = (flightIds: string[]) =>
 
 describe('connections in a quote', () => {
   it('prices a connection as one itinerary and rejects flights that do not connect', async () => {
-    const flights: string[] = [];
-    for await (const r of schedule.client.listFlights({
-      origin: 'LHR',
-      destination: 'FRA',
-      fromDate: testDate(9),
-      toDate: testDate(9),
-      includeCancelled: false,
-    }))
-      flights.push(r.flight!.flightId);
-    const inbound: string[] = [];
-    for await (const r of schedule.client.listFlights({
-      origin: 'JFK',
-      destination: 'LHR',
-      fromDate: testDate(8),
-      toDate: testDate(8),
-      includeCancelled: false,
-    }))
-      inbound.push(r.flight!.flightId);
+    const flights = await flightIdsOn(schedule, 'LHR', 'FRA', testDate(9), testDate(9));
+    const inbound = await flightIdsOn(schedule, 'JFK', 'LHR', testDate(8), testDate(8));
     const { flights: facts } = await schedule.client.getAvailability({
       flightIds: [...inbound, ...flights],
     });
@@ -85,15 +70,7 @@ describe('connections in a quote', () => {
     const rushed = await failure(quoteOf([landing.flightId, tooSoon.flightId]));
     expectInvalidField(rushed, 'flight_ids[1]');
     expect(rushed.message).toContain('where a connection takes at least 90');
-    const later: string[] = [];
-    for await (const r of schedule.client.listFlights({
-      origin: 'LHR',
-      destination: 'FRA',
-      fromDate: testDate(11),
-      toDate: testDate(11),
-      includeCancelled: false,
-    }))
-      later.push(r.flight!.flightId);
+    const later = await flightIdsOn(schedule, 'LHR', 'FRA', testDate(11), testDate(11));
     const days = await failure(quoteOf([arrive.flightId, later[0]!]));
     expectInvalidField(days, 'flight_ids[1]');
     expect(days.message).toContain('more than the longest layover (1440 minutes)');
