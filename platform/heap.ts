@@ -24,3 +24,49 @@ export function collectGarbage(): void {
   }
   gc();
 }
+
+/** glibc's `malloc_trim`, bound on first use; null where the C library has none (musl, macOS). */
+let mallocTrim: Promise<((pad: number) => number) | null> | undefined;
+
+/**
+ * glibc's `malloc_trim` through koffi (a maintained FFI with prebuilt binaries; Node has no API
+ * for it and a native addon of our own would need a compiler at install time). Looked up in the
+ * running process itself, so it is whatever C library node was linked against.
+ */
+function loadMallocTrim(): Promise<((pad: number) => number) | null> {
+  mallocTrim ??= import('koffi').then(
+    (koffi) => {
+      try {
+        const trim = koffi.default.load(null).func('int malloc_trim(size_t pad)');
+        return (pad: number) => trim(pad) as number;
+      } catch {
+        return null;
+      }
+    },
+    () => null,
+  );
+  return mallocTrim;
+}
+
+/**
+ * Hands memory the process has freed back to the operating system: a full collection (which
+ * also frees the native memory behind dead Buffers and typed arrays), then glibc's
+ * `malloc_trim(0)`.
+ *
+ * Why: glibc returns freed memory only from the top of its heap. A burst of short-lived native
+ * allocations (module compilation at start-up; the Buffers of a long gRPC stream, such as
+ * schedule listing the timetable to search) leaves free holes below long-lived ones, which stay
+ * resident for good. Measured on an idle schedule after search's first load: 13.5 MB free in
+ * 728 chunks of glibc's main heap; `malloc_trim(0)` (which madvises those holes away) took its
+ * RSS from 168 to 152 MB. Deno calls it after module loading for the same reason.
+ *
+ * Resolves to whether the trim ran (false where there is no glibc). Blocks the event loop for
+ * the collection and the trim's walk (tens of ms): call it when the process is idle.
+ */
+export async function returnFreedMemory(): Promise<boolean> {
+  const trim = await loadMallocTrim();
+  collectGarbage();
+  if (!trim) return false;
+  trim(0);
+  return true;
+}

@@ -1,5 +1,5 @@
 import { ConfigError } from './config.js';
-import { collectGarbage } from './heap.js';
+import { releaseMemoryWhenIdle } from './idle-release.js';
 import type { Logger } from './logger.js';
 import { flushTracing } from './telemetry/tracing.js';
 
@@ -33,16 +33,10 @@ export function onShutdownSignal(log: Logger, steps: Array<() => Promise<void>>)
 }
 
 /**
- * How long after a process is ready its start-up garbage is collected (ms): late enough for the
- * first callers' connections and warm-up calls, early enough to count as idle memory.
- */
-const STARTUP_GC_DELAY_MS = 2_000;
-
-/**
  * Entry point of any process of the mesh: start it, stop it on SIGTERM/SIGINT (then flush
  * traces), and exit 2 with the message when the configuration is bad, 1 when it cannot start.
- * Once it is ready (`ready`, when its start has a warm-up after it), the garbage of its start-up
- * is collected once (see collectGarbage).
+ * Once it is ready (`ready`, when its start has a warm-up after it), the memory its start-up
+ * freed, and later each burst's, is returned to the system when it goes idle (releaseMemoryWhenIdle).
  */
 export async function runProcess(
   name: string,
@@ -52,7 +46,7 @@ export async function runProcess(
     const running = await start();
     onShutdownSignal(running.log, [() => running.stop(), flushTracing]);
     void (running.ready ?? Promise.resolve()).then(
-      () => setTimeout(collectGarbage, STARTUP_GC_DELAY_MS).unref(),
+      () => releaseMemoryWhenIdle(running.log),
       () => undefined,
     );
   } catch (err) {

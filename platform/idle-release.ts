@@ -1,0 +1,78 @@
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import type { Logger } from './logger.js';
+import { returnFreedMemory } from './heap.js';
+
+/** How often the event loop's utilisation is sampled (ms); an interval is busy or idle. */
+const CHECK_MS = 2_000;
+/** An interval at or above this share of time spent running JavaScript or I/O callbacks is busy. */
+const BUSY_UTILISATION = 0.25;
+/** An interval below this is idle (an idle schedule, with its feeds and health checks, measured 0.026). */
+const IDLE_UTILISATION = 0.05;
+/**
+ * At most one release per minute (ms): a collection and a trim block the loop for tens of ms,
+ * and memory freed again seconds later is better reused than returned and faulted back in.
+ */
+const MIN_INTERVAL_MS = 60_000;
+
+/** What the watcher remembers between samples. */
+export interface IdleReleaseState {
+  /** Whether a busy interval has been seen since the last release (start-up counts as busy). */
+  busy: boolean;
+  /** When the last release ran (ms, the same clock as `now`); -Infinity before the first. */
+  lastAt: number;
+}
+
+export const initialIdleReleaseState = (): IdleReleaseState => ({ busy: true, lastAt: -Infinity });
+
+/**
+ * Whether to release memory now, given the utilisation (0–1) of the interval that just ended
+ * at `now` (ms). Mutates `state`. Releases once per busy period, when the first idle interval
+ * after it ends, and never twice within MIN_INTERVAL_MS (a busy period still pending then is
+ * released at a later idle interval).
+ */
+export function shouldRelease(state: IdleReleaseState, utilisation: number, now: number): boolean {
+  if (utilisation >= BUSY_UTILISATION) state.busy = true;
+  if (!state.busy || utilisation >= IDLE_UTILISATION) return false;
+  if (now - state.lastAt < MIN_INTERVAL_MS) return false;
+  state.busy = false;
+  state.lastAt = now;
+  return true;
+}
+
+/**
+ * From now on, returns the process's freed memory to the operating system (returnFreedMemory)
+ * each time it goes idle after being busy: after start-up, and after bursts such as a client's
+ * first load. Logs each release with the resident memory before and after (MB). The timer does
+ * not keep the process alive.
+ */
+export function releaseMemoryWhenIdle(log: Logger): void {
+  const state = initialIdleReleaseState();
+  let last: EventLoopUtilization = performance.eventLoopUtilization();
+  let releasing = false;
+  setInterval(() => {
+    const now = performance.eventLoopUtilization();
+    const interval = performance.eventLoopUtilization(now, last);
+    last = now;
+    if (releasing || !shouldRelease(state, interval.utilization, performance.now())) return;
+    releasing = true;
+    const before = process.memoryUsage.rss();
+    const started = performance.now();
+    void returnFreedMemory()
+      .then((trimmed) =>
+        log.info(
+          {
+            rssBeforeMb: Math.round(before / 2 ** 20),
+            rssAfterMb: Math.round(process.memoryUsage.rss() / 2 ** 20),
+            trimmed,
+            ms: Math.round(performance.now() - started),
+          },
+          'returned freed memory to the operating system',
+        ),
+      )
+      .catch((err: unknown) => log.warn({ err }, 'returning freed memory failed'))
+      .finally(() => {
+        releasing = false;
+        last = performance.eventLoopUtilization();
+      });
+  }, CHECK_MS).unref();
+}
