@@ -23,6 +23,7 @@ import { startDiscovery, waitRegistered } from './mesh-discovery.js';
 import { waitHttp, waitServing } from './mesh-waits.js';
 import { ensureWebBuilt } from './web-build.js';
 import { portOffsetProblem } from './port-offset.js';
+import { MALLOC_ENV, NODE_FLAGS } from './process-tuning.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /**
@@ -48,34 +49,6 @@ const pretty = process.stdout.isTTY
  * when its process is restarted (see launch's `restart`).
  */
 const children: Array<{ name: string; child: ChildProcess }> = [];
-/**
- * V8's young generation capped at 4 MB per semi-space (default 16 MB): start-up's module loading
- * grows it to the cap and V8 keeps it, ~25 MB of each idle process's RSS (measured: pricing
- * 211 → 187 MB; 2 MB saves no more). Short-lived per-call garbage is collected just as well,
- * in more, smaller scavenges.
- */
-const NODE_FLAGS = [
-  '--max-semi-space-size=4',
-  // One helper thread for V8's background work (concurrent marking, compile jobs) instead of
-  // four: on two cores the others only queued, and each kept its own memory (schedule idle
-  // 168 → 158 MB, booking 147 → 143, measured; CPU per GetFlight unchanged within noise).
-  '--v8-pool-size=1',
-];
-/**
- * glibc's malloc makes an arena per thread that allocates (up to 8 per core): each idle process
- * kept ~3–4 MB more resident with them (pricing 155 → 151 MB, measured). Two arenas are plenty
- * for a process whose JavaScript runs on one thread. And glibc raises its trim and mmap
- * thresholds each time a large block is freed (up to 32 MB), after which it keeps that much
- * freed memory instead of returning it: fixed at its defaults (128 KiB), an idle schedule's
- * malloc heap is 19 → 10–12 MB (with the flag above: schedule 158 → 153 MB, booking 143 →
- * 136). The environment's own values win.
- */
-const MALLOC_ENV = {
-  MALLOC_ARENA_MAX: '2',
-  MALLOC_TRIM_THRESHOLD_: '131072',
-  MALLOC_MMAP_THRESHOLD_: '131072',
-};
-
 /** Restarts of one slot within RESTART_WINDOW_MS beyond which the mesh is stopped instead. */
 const MAX_RESTARTS = 5;
 const RESTART_WINDOW_MS = 60_000;

@@ -15,6 +15,7 @@ import { bookingEnv } from '../../services/booking/service.js';
 import { pricingEnv } from '../../services/pricing/service.js';
 import { scheduleEnv } from '../../services/schedule/service.js';
 import { searchEnv } from '../../services/search/service.js';
+import { MALLOC_ENV, NODE_FLAGS } from '../../scripts/process-tuning.js';
 import { freePort, ROOT } from '../support/processes.js';
 import { startSchedule, type ScheduleFixture } from '../support/schedule.js';
 import { toolPath } from '../support/tools.js';
@@ -259,6 +260,20 @@ describe('Dockerfile', () => {
       .filter((l) => l && !l.startsWith('#') && !l.startsWith('!'));
     for (const dir of ['platform', 'services', 'bff', 'proto', 'scripts', 'package.json'])
       expect(ignored, dir).not.toContain(dir);
+  });
+
+  it('runs every process with the memory settings `npm start` gives it', () => {
+    const runtime = dockerfile
+      .split(/^FROM /m)
+      .at(-1)!
+      .replace(/\\\n\s*/g, ' ');
+    const env = Object.fromEntries(
+      [...runtime.matchAll(/^ENV (.+)$/gm)].flatMap(([, pairs]) =>
+        [...pairs!.matchAll(/(\w+)=("[^"]*"|\S+)/g)].map(([, k, v]) => [k, v!.replace(/"/g, '')]),
+      ),
+    );
+    expect(env.NODE_OPTIONS?.split(' ')).toEqual(NODE_FLAGS);
+    for (const [name, value] of Object.entries(MALLOC_ENV)) expect(env[name], name).toBe(value);
   });
 });
 
