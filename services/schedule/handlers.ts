@@ -342,6 +342,11 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
           `must be within ${MAX_RETIME_HOURS} hours of the scheduled departure`,
         );
       }
+      // Retimed to the time it already departs: nothing changes, so no event, no new version
+      // (as a cancellation of a cancelled flight below). Followers would otherwise tell
+      // travellers of a change that is none.
+      if (r.newDepartureTime.getTime() === flight.departureUtc.getTime())
+        return { flight: toFlightProto(flight, catalog) };
       const times = retimed(r.newDepartureTime, flight.durationMinutes);
       return change(r.requestId, flight, times, r.reason);
     },
