@@ -95,6 +95,28 @@ describe('optional bodies (issue 14 item 2)', () => {
     },
   );
 
+  it.each(BODY_ROUTES)(
+    'POST %s: a field given twice in one object is 400 naming it, not read as the last one',
+    async (path, headers) => {
+      for (const [body, field] of [
+        ['{"reason":"a","reason":"b"}', 'reason'],
+        ['{"cabin":"economy","cab\\u0069n":"first"}', 'cabin'],
+        ['{"passengers":{"adults":1,"adults":3}}', 'passengers.adults'],
+        [
+          '{"passengers":[{"firstName":"Ada"},{"firstName":"A","firstName":"B"}]}',
+          'passengers[1].firstName',
+        ],
+      ]) {
+        const a = await send('POST', path, {
+          headers: { authorization: bearer, 'content-type': 'application/json', ...headers },
+          body,
+        });
+        expectProblem(a, 400, 'invalid-request', field);
+        expect(a.problem.detail, body).toBe(`${field}: must be given once`);
+      }
+    },
+  );
+
   it('POST /auth/logout: a body with fields is 400 too (it reads none)', async () => {
     const a = await send('POST', '/auth/logout', {
       headers: { 'content-type': 'application/json' },

@@ -10,7 +10,7 @@ import {
   isResponseSerializationError,
 } from 'fastify-type-provider-zod';
 import { errorDetails, isServiceError } from '../platform/errors.js';
-import { BODY_LIMIT_BYTES, mediaTypeProblem, unreadField } from './http-input.js';
+import { BODY_LIMIT_BYTES, fieldPath, mediaTypeProblem, unreadField } from './http-input.js';
 import { HttpProblem, internalProblem, problemFromGrpc, type ProblemResponse } from './problem.js';
 
 /** Writes a problem: its status, problem+json content type, Retry-After and extra headers. */
@@ -22,11 +22,12 @@ export function sendProblem(reply: FastifyReply, p: ProblemResponse): FastifyRep
 
 /** "/passengers/0/givenName" → "passengers[0].givenName" */
 export const jsonPointerToPath = (pointer: string) =>
-  pointer
-    .split('/')
-    .filter(Boolean)
-    .map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : `${i === 0 ? '' : '.'}${p}`))
-    .join('');
+  fieldPath(
+    pointer
+      .split('/')
+      .filter(Boolean)
+      .map((p) => (/^\d+$/.test(p) ? Number(p) : p)),
+  );
 
 const bodyProblem = (detail: string) =>
   new HttpProblem(400, 'invalid-request', 'Invalid request', `the body ${detail}`, [

@@ -4,6 +4,7 @@
  * percent-escapes decode. Anything else is a 4xx problem naming what was wrong, never a 5xx.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { visit, type JSONPath } from 'jsonc-parser';
 import { HttpProblem } from './problem.js';
 import { CSRF_HEADER } from './session.js';
 
@@ -70,8 +71,55 @@ export function acceptJsonBodiesOnly(app: FastifyInstance): void {
       done(null, undefined);
       return;
     }
-    parseJson(req, body as string, done);
+    parseJson(req, body as string, (err, parsed) => {
+      const repeated = err ? [] : repeatedFields(body as string);
+      if (!repeated.length) return done(err, parsed);
+      const errors = repeated.map((field) => ({ field, detail: 'must be given once' }));
+      done(
+        new HttpProblem(
+          400,
+          'invalid-request',
+          'Invalid request',
+          errors.map((e) => `${e.field}: ${e.detail}`).join('; '),
+          errors,
+        ),
+      );
+    });
   });
+}
+
+/**
+ * A field's path as problems name it, from its segments: ["passengers", 0, "firstName"] →
+ * "passengers[0].firstName"; no segments → "".
+ */
+export const fieldPath = (segments: JSONPath): string =>
+  segments.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${p}`)).join('');
+
+/**
+ * The fields given more than once in one object of a JSON text, as paths ("cabin",
+ * "passengers[0].firstName"), each once, in the order of their second appearance; [] when none.
+ * Keys are compared unescaped (`"cab\u0069n"` is `cabin`).
+ *
+ * Why: JSON.parse keeps the last of a repeated name (RFC 8259 §4 leaves it to the parser), so
+ * `{"cabin": "economy", "cabin": "first"}` was read as first class without a word, and
+ * another reader of the same text (a proxy, a log) may keep the first. JSON.parse cannot say,
+ * so the text is walked again with jsonc-parser's visitor (Microsoft's, VS Code's JSON
+ * scanner) rather than a tokenizer of our own; only after it parsed, so the text is plain JSON.
+ */
+export function repeatedFields(json: string): string[] {
+  const open: Array<Set<string>> = [];
+  const repeated = new Set<string>();
+  visit(json, {
+    onObjectBegin: () => void open.push(new Set()),
+    onObjectEnd: () => void open.pop(),
+    onObjectProperty: (property, _offset, _length, _line, _character, pathSupplier) => {
+      const keys = open.at(-1);
+      if (!keys) return;
+      if (keys.has(property)) repeated.add(fieldPath([...pathSupplier(), property]));
+      keys.add(property);
+    },
+  });
+  return [...repeated];
 }
 
 /** The problem for a body of a type no route reads (fastify's FST_ERR_CTP_INVALID_MEDIA_TYPE). */

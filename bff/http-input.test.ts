@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { fieldPath, repeatedFields } from './http-input.js';
+
+describe('repeatedFields', () => {
+  it('names each field given twice in one object, by its path', () => {
+    expect(repeatedFields('{"cabin":"economy","cabin":"first"}')).toEqual(['cabin']);
+    expect(
+      repeatedFields('{"passengers":[{"firstName":"A"},{"firstName":"A","firstName":"B"}]}'),
+    ).toEqual(['passengers[1].firstName']);
+    expect(repeatedFields('{"a":{"b":{"c":1,"c":2}},"a":3}')).toEqual(['a.b.c', 'a']);
+    // Thrice is still one entry.
+    expect(repeatedFields('{"x":1,"x":2,"x":3}')).toEqual(['x']);
+  });
+
+  it('compares names unescaped, as JSON.parse does', () => {
+    expect(repeatedFields('{"cabin":1,"cab\\u0069n":2}')).toEqual(['cabin']);
+  });
+
+  it('finds none where each object names a field once, even the same name in sibling objects', () => {
+    expect(
+      repeatedFields('{"passengers":[{"firstName":"A"},{"firstName":"B"}],"cabin":"x"}'),
+    ).toEqual([]);
+    expect(repeatedFields('{"a":{"x":1},"b":{"x":1}}')).toEqual([]);
+    expect(repeatedFields('[1,2,{"a":1}]')).toEqual([]);
+    expect(repeatedFields('"text"')).toEqual([]);
+  });
+});
+
+describe('fieldPath', () => {
+  it('writes segments as problems name fields', () => {
+    expect(fieldPath(['passengers', 0, 'firstName'])).toBe('passengers[0].firstName');
+    expect(fieldPath([])).toBe('');
+    expect(fieldPath(['cabin'])).toBe('cabin');
+  });
+});
