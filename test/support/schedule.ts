@@ -67,3 +67,10 @@ export async function flightIdsOn(
     ids.push(r.flight!.flightId);
   return ids;
 }
+
+/** Every message of a server stream, in order, once it has ended. */
+export async function collect<T>(stream: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of stream) out.push(item);
+  return out;
+}
