@@ -234,7 +234,13 @@ export class Catalog {
       departureLocal: local(override.departureUtc, origin),
       arrivalLocal: local(override.arrivalUtc, destination),
       arrivalDate: DateTime.fromJSDate(override.arrivalUtc, { zone: destination }).toISODate()!,
-      status: override.status,
+      // Retimed back to its timetabled departure, it flies on time again: SCHEDULED, at the
+      // version that change made (a traveller was shown "retimed" for a flight on schedule).
+      status:
+        override.status === 'RETIMED' &&
+        override.departureUtc.getTime() === flight.departureUtc.getTime()
+          ? 'SCHEDULED'
+          : override.status,
       version: override.version,
     };
   }

@@ -8,11 +8,36 @@ export interface AppliedChange {
   override: FlightOverride;
 }
 
-/** What a change says in the feed; `flight` renders the changed flight at its stored version. */
+/**
+ * What a change says in the feed; `flight` renders the changed flight at its stored version.
+ * `timetabled` is the flight's departure as the timetable has it, what "no change yet" means.
+ */
 export interface ChangeEntry {
   type: ChangeKind;
   reason: string;
   flight: (version: number) => unknown;
+  timetabled: { departureUtc: Date };
+}
+
+/** What applyChange did; see there. */
+export type ChangeOutcome =
+  { version: number } | 'unchanged' | 'replayed' | 'conflict' | 'cancelled';
+
+/** The stored operational state of a flight, as applyChange compares it. */
+interface StoredState {
+  status: string;
+  departure_utc: Date | string;
+}
+
+/**
+ * Whether `change` leaves the flight as it stands: the same status and, for a retime, the same
+ * departure; with no override stored, a retime to the timetabled departure.
+ */
+function leavesAsIs(change: FlightOverride, stored: StoredState | undefined, timetabled: Date) {
+  if (change.status === 'CANCELLED') return stored?.status === 'CANCELLED';
+  // A retime (of a flight not cancelled: refused before this).
+  const departs = stored ? new Date(stored.departure_utc) : timetabled;
+  return departs.getTime() === change.departureUtc.getTime();
 }
 
 /**
@@ -35,26 +60,43 @@ export class ChangeFeedStore {
   }
 
   /**
-   * Applies an operational change and appends it to the feed in one transaction. Idempotent by
-   * request id: a retried request (same `fingerprint`) is `replayed` and changes nothing; the
-   * id used before for another request is a `conflict` and changes nothing either.
+   * Applies an operational change and appends it to the feed in one transaction, and answers
+   * with the stored version. Idempotent by request id: a retried request (same `fingerprint`)
+   * is `replayed` and changes nothing; the id used before for another request is a `conflict`
+   * and changes nothing either. A change that leaves the flight as it stands (the same
+   * departure, cancelled again) is `unchanged`: no event, no new version, its request id
+   * recorded. A retime of a flight cancelled meanwhile (by another instance) is `cancelled`.
+   * Decided under the feed's lock against the stored state, not this instance's view of it.
    */
   async applyChange(
     request: { id: string; fingerprint: string },
     change: FlightOverride,
     entry: ChangeEntry,
     now: Date,
-  ): Promise<{ version: number } | 'replayed' | 'conflict'> {
-    const result = await this.db.transaction(async (tx) => {
+  ): Promise<ChangeOutcome> {
+    const result = await this.db.transaction(async (tx): Promise<ChangeOutcome> => {
       await tx.query('SELECT pg_advisory_xact_lock(4242)');
       const [seen] = await tx.query<{ request_fingerprint: string | null }>(
-        'SELECT request_fingerprint FROM schedule_events WHERE request_id = $1',
+        `SELECT request_fingerprint FROM schedule_events WHERE request_id = $1
+         UNION ALL SELECT request_fingerprint FROM schedule_requests WHERE request_id = $1`,
         [request.id],
       );
       if (seen)
         return seen.request_fingerprint === null || seen.request_fingerprint === request.fingerprint
-          ? ('replayed' as const)
-          : ('conflict' as const);
+          ? 'replayed'
+          : 'conflict';
+      const [stored] = await tx.query<StoredState>(
+        'SELECT status, departure_utc FROM flight_overrides WHERE flight_id = $1',
+        [change.flightId],
+      );
+      if (stored?.status === 'CANCELLED' && change.status !== 'CANCELLED') return 'cancelled';
+      if (leavesAsIs(change, stored, entry.timetabled.departureUtc)) {
+        await tx.query(
+          'INSERT INTO schedule_requests (request_id, request_fingerprint, flight_id, recorded_at) VALUES ($1, $2, $3, $4)',
+          [request.id, request.fingerprint, change.flightId, now],
+        );
+        return 'unchanged';
+      }
       const version = await this.overrides.upsert(tx, change, now);
       await tx.query(
         'INSERT INTO schedule_events (request_id, request_fingerprint, flight_id, type, reason, flight, occurred_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',

@@ -145,6 +145,7 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
     next: Pick<FlightOverride, 'status' | 'departureUtc' | 'arrivalUtc'>,
     reason: string,
   ): Promise<{ flight: Flight }> {
+    const timetabled = catalog.scheduled(flight.flightId)!;
     const fingerprint = changeFingerprint(
       flight.flightId,
       next.status,
@@ -164,7 +165,10 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
         type: next.status,
         reason,
         flight: (version) =>
-          Flight.toJSON(toFlightProto(catalog.operated(flight, { ...override, version }), catalog)),
+          Flight.toJSON(
+            toFlightProto(catalog.operated(timetabled, { ...override, version }), catalog),
+          ),
+        timetabled,
       },
       deps.now(),
     );
@@ -175,7 +179,12 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
         ErrorReason.ERROR_REASON_IDEMPOTENCY_CONFLICT,
         `request_id ${requestId} was used for a different change`,
       );
-    if (applied === 'replayed') await overrides.reread(flight.flightId);
+    if (applied === 'cancelled') {
+      await overrides.reread(flight.flightId);
+      throw flightCancelled(flight.flightId);
+    }
+    // Replayed or unchanged: the flight as stored, which another instance may have changed.
+    if (typeof applied === 'string') await overrides.reread(flight.flightId);
     return { flight: toFlightProto(operated(flight.flightId), catalog) };
   }
 
@@ -342,11 +351,8 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
           `must be within ${MAX_RETIME_HOURS} hours of the scheduled departure`,
         );
       }
-      // Retimed to the time it already departs: nothing changes, so no event, no new version
-      // (as a cancellation of a cancelled flight below). Followers would otherwise tell
-      // travellers of a change that is none.
-      if (r.newDepartureTime.getTime() === flight.departureUtc.getTime())
-        return { flight: toFlightProto(flight, catalog) };
+      if (r.newDepartureTime.getTime() < deps.now().getTime())
+        throw invalidField('new_departure_time', 'must not be in the past');
       const times = retimed(r.newDepartureTime, flight.durationMinutes);
       return change(r.requestId, flight, times, r.reason);
     },
@@ -354,7 +360,6 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
     async cancelFlight(request) {
       const r = validate(requests.cancelFlightRequest, request);
       const flight = operated(r.flightId);
-      if (flight.status === 'CANCELLED') return { flight: toFlightProto(flight, catalog) };
       const { departureUtc, arrivalUtc } = flight;
       return change(
         r.requestId,

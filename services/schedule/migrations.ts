@@ -99,4 +99,18 @@ CREATE FUNCTION hold_short_of_seats() RETURNS int LANGUAGE plpgsql VOLATILE
 ALTER TABLE schedule_events ADD COLUMN request_fingerprint text;
 `,
   },
+  {
+    version: 5,
+    sql: `
+-- Requests that changed nothing (a retime to the time the flight already departs, a cancellation
+-- of a cancelled flight): no event in the feed, but their request id is spent all the same, so a
+-- retry of one is answered as it was, and the id used again for another change is refused.
+CREATE TABLE schedule_requests (
+  request_id text PRIMARY KEY,
+  request_fingerprint text NOT NULL,
+  flight_id text NOT NULL,
+  recorded_at timestamptz NOT NULL
+);
+`,
+  },
 ];
