@@ -1,6 +1,6 @@
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import type { Logger } from './logger.js';
-import { returnFreedMemory } from './heap.js';
+import { loadMallocTrim, returnFreedMemory } from './heap.js';
 
 /** How often the event loop's utilisation is sampled (ms); an interval is busy or idle. */
 const CHECK_MS = 2_000;
@@ -9,8 +9,9 @@ const BUSY_UTILISATION = 0.25;
 /** An interval below this is idle (an idle schedule, with its feeds and health checks, measured 0.026). */
 const IDLE_UTILISATION = 0.05;
 /**
- * At most one release per minute (ms): a collection and a trim block the loop for tens of ms,
- * and memory freed again seconds later is better reused than returned and faulted back in.
+ * At most one release per minute (ms): a collection and a trim block the loop for 50–300 ms
+ * (returnFreedMemory), a call arriving then waits, and memory freed again seconds later is
+ * better reused than returned and faulted back in.
  */
 const MIN_INTERVAL_MS = 60_000;
 
@@ -46,6 +47,9 @@ export function shouldRelease(state: IdleReleaseState, utilisation: number, now:
  * not keep the process alive.
  */
 export function releaseMemoryWhenIdle(log: Logger): void {
+  // Bound now, so that the first release's figures are not the FFI library's own loading
+  // (pricing's store process logged 123 → 125 MB for its first release).
+  void loadMallocTrim();
   const state = initialIdleReleaseState();
   let last: EventLoopUtilization = performance.eventLoopUtilization();
   let releasing = false;

@@ -141,3 +141,19 @@ describe('npm scripts', () => {
     expect(notExeced).toEqual([]);
   });
 });
+
+describe('process entry points', () => {
+  it('every process starts through platform/lifecycle.ts runProcess, so each gets its signals, exit codes and idle memory release', () => {
+    // identity/main.ts wired its own signal handling, and so never returned freed memory.
+    const entries = ['services', 'bff', 'identity', 'edge', 'platform']
+      .filter((r) => existsSync(path.join(ROOT, r)))
+      .flatMap(sourceFiles)
+      .filter((f) => /(^|\/)(main|store-main)\.ts$/.test(f));
+    expect(entries.length).toBeGreaterThanOrEqual(8);
+    const RUNNERS = /\b(runProcess|runService|runHttpProcess)\(/;
+    const bypassing = entries.filter(
+      (f) => !RUNNERS.test(readFileSync(path.join(ROOT, f), 'utf8')),
+    );
+    expect(bypassing).toEqual([]);
+  });
+});
