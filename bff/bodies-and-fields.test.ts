@@ -290,7 +290,7 @@ describe('query strings and headers read as sent', () => {
     expect(utf8Key.status).toBe(400);
     expect(JSON.parse(utf8Key.body).errors).toContainEqual({
       field: 'idempotency-key',
-      detail: 'must be printable ASCII: letters A–Z, digits and . _ : ~ -',
+      detail: 'must be printable ASCII: letters (a–z, A–Z), digits and . _ : ~ -',
     });
     // A header read as one value, sent twice (even with the same value), is named as such.
     for (const [header, value] of [

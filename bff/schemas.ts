@@ -107,7 +107,7 @@ export const idempotencyKey = z
     if (/[\u0080-\u00FF]/.test(s) && !c0OrDel)
       ctx.addIssue({
         code: 'custom',
-        message: 'must be printable ASCII: letters A–Z, digits and . _ : ~ -',
+        message: 'must be printable ASCII: letters (a–z, A–Z), digits and . _ : ~ -',
       });
   })
   .pipe(fields.clientId);

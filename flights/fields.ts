@@ -192,7 +192,7 @@ export const fields = {
   clientId: text()
     .min(1, 'is required')
     .max(128, 'must be at most 128 characters')
-    .regex(/^[A-Za-z0-9._:~-]+$/, 'may contain only letters A–Z, digits and . _ : ~ -'),
+    .regex(/^[A-Za-z0-9._:~-]+$/, 'may contain only letters (a–z, A–Z), digits and . _ : ~ -'),
   /** A dated flight id as schedule issues them: carrier, number and local departure date. */
   flightId: text()
     // One spelling per flight: the number as schedule writes it, without leading zeros (BA029

@@ -75,4 +75,12 @@ describe('connections in a quote', () => {
     expectInvalidField(days, 'flight_ids[1]');
     expect(days.message).toContain('more than the longest layover (1440 minutes)');
   });
+
+  it('names a flight listed twice as such, not as a connection that does not work', async () => {
+    const [flight] = await flightIdsOn(schedule, 'JFK', 'LHR', testDate(8), testDate(8));
+    const twice = await failure(quoteOf([flight!, flight!]));
+    expectInvalidField(twice, 'flight_ids[1]');
+    expect(twice.message).toContain(`is listed twice (${flight!})`);
+    expect(twice.message).not.toContain('connect');
+  });
 });

@@ -8,7 +8,15 @@ export const MAX_BATCH = 500;
 const itineraryFlights = z
   .array(fields.flightId)
   .min(1, 'must name at least one flight')
-  .max(3, 'must be at most 3 flights (2 stops)');
+  .max(3, 'must be at most 3 flights (2 stops)')
+  // A flight twice is no journey: named here rather than as "VS7 lands at LHR, VS7 leaves JFK"
+  // by the connection rule, which a newcomer took for a timetable problem.
+  .superRefine((ids, ctx) => {
+    ids.forEach((id, i) => {
+      if (ids.indexOf(id) < i)
+        ctx.addIssue({ code: 'custom', path: [i], message: `is listed twice (${id})` });
+    });
+  });
 
 export const priceItineraries = z.object({
   itineraries: z
