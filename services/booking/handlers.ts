@@ -120,8 +120,8 @@ export function bookingHandlers(deps: BookingDeps): Handlers<typeof BookingServi
       const existing = await store.byKey(r.customerId, r.idempotencyKey);
       if (existing) return replay(existing, fingerprint, ctx);
 
-      const quote = await deps.pricing.confirmQuote(r.quoteId, ctx).catch((err: DomainError) => {
-        bookingMetrics.refused(err.reason ?? 'UNKNOWN');
+      const quote = await deps.pricing.confirmQuote(r.quoteId, ctx).catch((err: unknown) => {
+        bookingMetrics.refused(err);
         throw err;
       });
       // Pricing refuses to confirm a closed flight; booking holds the same line on its own clock.

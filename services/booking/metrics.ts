@@ -4,6 +4,7 @@
  * recovery. A booking is counted once, by whoever moves it to its end (a retried request that
  * finds it settled counts nothing).
  */
+import { status } from '@grpc/grpc-js';
 import { metrics } from '../../platform/metrics.js';
 import type { BookingRecord } from './booking-store.js';
 
@@ -39,9 +40,15 @@ export const bookingMetrics = {
   step(step: 'HOLD' | 'CONFIRM' | 'RELEASE', result: 'ok' | 'failed' | 'retry'): void {
     steps.add(1, { step, result });
   },
-  /** A booking refused before its saga began: its quote could not be confirmed, or was booked. */
-  refused(reason: string): void {
-    bookings.add(1, { outcome: 'failed', reason });
+  /**
+   * A booking refused before its saga began: its quote could not be confirmed, or was booked.
+   * `why` is the reason, or the error it came as (see refusalReason).
+   */
+  refused(why: string | unknown): void {
+    bookings.add(1, {
+      outcome: 'failed',
+      reason: typeof why === 'string' ? why : refusalReason(why),
+    });
   },
   /** The booking as the saga left it at DONE. */
   ended(b: BookingRecord): void {
@@ -54,3 +61,15 @@ export const bookingMetrics = {
     takeovers.add(1, { status: b.status });
   },
 };
+
+/**
+ * The `reason` label of a refusal that came as an error: its ErrorInfo reason, else its gRPC
+ * status name (a call the caller's deadline cut short is DEADLINE_EXCEEDED, not UNKNOWN, as a
+ * newcomer's `X-Request-Timeout: 1` showed), else UNKNOWN.
+ */
+export function refusalReason(err: unknown): string {
+  const { reason, code } = (err ?? {}) as { reason?: unknown; code?: unknown };
+  if (typeof reason === 'string' && reason) return reason;
+  if (typeof code === 'number' && status[code]) return status[code];
+  return 'UNKNOWN';
+}
