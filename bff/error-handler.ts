@@ -10,7 +10,13 @@ import {
   isResponseSerializationError,
 } from 'fastify-type-provider-zod';
 import { errorDetails, isServiceError } from '../platform/errors.js';
-import { BODY_LIMIT_BYTES, fieldPath, mediaTypeProblem, unreadField } from './http-input.js';
+import {
+  BODY_LIMIT_BYTES,
+  NOT_AN_OBJECT_REQUIRED,
+  fieldPath,
+  mediaTypeProblem,
+  unreadField,
+} from './http-input.js';
 import { HttpProblem, internalProblem, problemFromGrpc, type ProblemResponse } from './problem.js';
 
 /** Writes a problem: its status, problem+json content type, Retry-After and extra headers. */
@@ -106,8 +112,11 @@ export function handleError(err: FastifyError, req: FastifyRequest, reply: Fasti
         continue;
       }
       const field = at || '(body)';
+      // The body as a whole failed its schema: it is missing (an object is required), as
+      // rejectNonObjectBody words a body that is not an object.
+      const whole = !at && err.validationContext === 'body' ? NOT_AN_OBJECT_REQUIRED : undefined;
       if (!byField.has(field))
-        byField.set(field, givenTwice(req, err, field) ?? v.message ?? 'is invalid');
+        byField.set(field, whole ?? givenTwice(req, err, field) ?? v.message ?? 'is invalid');
     }
     return sendProblem(
       reply,

@@ -130,20 +130,39 @@ export const mediaTypeProblem = (req: FastifyRequest) =>
       : 'a body without Content-Type is not accepted: send application/json',
   );
 
-/** What every route that reads a body says about JSON that is not an object. */
+/** What a route whose body is optional says about JSON that is not an object. */
 export const NOT_AN_OBJECT = 'must be a JSON object, or no body at all';
+/** What a route that needs its body says about no body, or JSON that is not an object. */
+export const NOT_AN_OBJECT_REQUIRED = 'must be a JSON object';
+
+/** Whether a route's body schema (zod, through fastify-type-provider-zod) accepts no body. */
+const bodyOptional = (schema: unknown) =>
+  (schema as { safeParse?: (v: unknown) => { success: boolean } }).safeParse?.(undefined).success ??
+  false;
 
 /**
  * preValidation hook: on a route that reads a body, JSON that is not an object (`null`, an
  * array, a string, a number, a boolean) is 400 naming `(body)`, whether the body is optional
- * or required, so no route takes `null` while refusing `[]`. No body at all, or an empty one,
- * is left to the route's schema (optional bodies accept it, required ones say so).
+ * or required, so no route takes `null` while refusing `[]`. One wording for each kind of
+ * route: routes that need their body said "must be an object" for none and "…or no body at
+ * all" for `[]`, where no body was not allowed.
  */
 export async function rejectNonObjectBody(req: FastifyRequest): Promise<void> {
-  if (!req.routeOptions.schema?.body || req.body === undefined) return;
-  if (typeof req.body === 'object' && req.body !== null && !Array.isArray(req.body)) return;
-  throw new HttpProblem(400, 'invalid-request', 'Invalid request', `(body): ${NOT_AN_OBJECT}`, [
-    { field: '(body)', detail: NOT_AN_OBJECT },
+  const schema = req.routeOptions.schema?.body;
+  if (!schema) return;
+  const body = req.body;
+  if (typeof body === 'object' && body !== null && !Array.isArray(body)) return;
+  // No body: nothing sent (fastify may hand `null` then), as against the JSON text `null`.
+  const sent =
+    Number(req.headers['content-length'] ?? 0) > 0 ||
+    req.headers['transfer-encoding'] !== undefined;
+  const none = body === undefined || (body === null && !sent);
+  // A required body that is missing is the schema's to name, in order with the path and query
+  // (handleError words it as NOT_AN_OBJECT_REQUIRED).
+  if (none) return;
+  const detail = bodyOptional(schema) ? NOT_AN_OBJECT : NOT_AN_OBJECT_REQUIRED;
+  throw new HttpProblem(400, 'invalid-request', 'Invalid request', `(body): ${detail}`, [
+    { field: '(body)', detail },
   ]);
 }
 
