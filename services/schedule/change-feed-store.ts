@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Database } from '../../platform/db.js';
+import { Commits } from './commits.js';
 import type { ChangeKind, FlightOverride, ScheduleEvent } from './domain/flight-changes.js';
 import type { OverrideStore } from './override-store.js';
 
@@ -51,6 +52,8 @@ export class ChangeFeedStore {
    * this process wake at once and the in-memory overrides hold the change before it is answered.
    */
   readonly events = new EventEmitter();
+  /** This process's committed events, counted: what wakes its feeds (feed.ts). */
+  readonly commits = new Commits();
 
   constructor(
     private readonly db: Database,
@@ -112,10 +115,12 @@ export class ChangeFeedStore {
       );
       return { version };
     });
-    if (typeof result === 'object')
+    if (typeof result === 'object') {
       this.events.emit('event', {
         override: { ...change, version: result.version },
       } satisfies AppliedChange);
+      this.commits.notify();
+    }
     return result;
   }
 

@@ -1,14 +1,21 @@
-import { once } from 'node:events';
-import { anySignal } from 'any-signal';
 import type { ChangeFeedStore } from './change-feed-store.js';
+import { nextLook } from './commits.js';
 import type { ScheduleEvent } from './domain/flight-changes.js';
 import { failed, succeeded, type Outcome } from './domain/outcome.js';
 
 export interface FeedOptions {
-  /** How often to look for events written by other instances sharing the database, in ms. */
+  /**
+   * How often to look for events written by other instances sharing the database, in ms (this
+   * process's own wake the feed at once: ChangeFeedStore.commits).
+   */
   pollMs: number;
   /** A heartbeat proves the stream alive and moves the client's cursor when nothing happens (ms). */
   heartbeatMs: number;
+  /**
+   * Nobody but this process writes the database (the embedded store): with no event committed
+   * here since the last look there is nothing new, and a heartbeat needs no query.
+   */
+  alone?: boolean;
 }
 
 /** One message of the feed: an event and its cursor, or (no event) a heartbeat at the cursor. */
@@ -34,25 +41,6 @@ export async function startCursor(
   return cursor > head ? failed({ kind: 'cursor-ahead', cursor, head }) : succeeded(cursor);
 }
 
-/** Resolves after an event commits in this process, after pollMs, or when the call ends. */
-async function nextWake(
-  store: ChangeFeedStore,
-  pollMs: number,
-  signal: AbortSignal,
-): Promise<void> {
-  // Not AbortSignal.any: on Node 20 its signal is held only weakly, and once() listens weakly,
-  // so after a full GC the poll timeout never fired and the feed sent no heartbeat until an
-  // event came (feed.test.ts reproduces it with a forced GC). any-signal's is held by its sources.
-  const wake = anySignal([signal, AbortSignal.timeout(pollMs)]);
-  try {
-    await once(store.events, 'event', { signal: wake });
-  } catch {
-    // A timeout or the end of the call: both just mean "look again" (or stop, if aborted).
-  } finally {
-    wake.clear();
-  }
-}
-
 /**
  * Every event after `from`, then live events, for as long as the caller listens (until
  * `signal` aborts). The first tick is a heartbeat carrying the starting cursor, so a client
@@ -67,8 +55,12 @@ export async function* followFeed(
   let cursor = from;
   yield { cursor };
   let lastSent = Date.now();
+  let looked = -1;
   while (!signal.aborted) {
-    const events = await store.eventsAfter(cursor);
+    // Noted before the read: an event committing after it wakes the wait below at once.
+    const seen = store.commits.count;
+    const events = options.alone && seen === looked ? [] : await store.eventsAfter(cursor);
+    looked = seen;
     for (const event of events) {
       cursor = event.seq;
       lastSent = Date.now();
@@ -79,6 +71,6 @@ export async function* followFeed(
       lastSent = Date.now();
       yield { cursor };
     }
-    await nextWake(store, options.pollMs, signal);
+    await store.commits.after(seen, nextLook(options, lastSent), signal);
   }
 }

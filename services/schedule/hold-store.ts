@@ -17,6 +17,7 @@ import {
 } from './domain/holds.js';
 import { failed, succeeded, type Outcome } from './domain/outcome.js';
 import type { InventoryStore } from './inventory-store.js';
+import { Commits } from './commits.js';
 import { countSeatMoves, type HoldChange } from './metrics.js';
 
 interface HoldRow {
@@ -100,10 +101,19 @@ FROM hold h, items i ORDER BY i.flight_id, i.cabin`;
  * exactly once. Outcomes are plain data; the gRPC layer picks the status codes.
  */
 export class HoldStore {
+  /** This process's committed seat moves, counted: what wakes its seat feeds (seat-feed.ts). */
+  readonly seatMoves = new Commits();
+
   constructor(
     private readonly db: Database,
     private readonly inventory: InventoryStore,
   ) {}
+
+  /** After a commit that moved seats: counted on /metrics, and the seat feeds woken. */
+  private moved(changes: HoldChange[]): void {
+    countSeatMoves(changes);
+    if (changes.length) this.seatMoves.notify();
+  }
 
   private async load(sql: Sql, holdId: string, lock: boolean): Promise<HoldRecord | null> {
     const [row] = await sql.query<HoldRow>(
@@ -128,7 +138,7 @@ export class HoldStore {
   private async committed<T>(fn: (tx: Sql, changes: HoldChange[]) => Promise<T>): Promise<T> {
     const changes: HoldChange[] = [];
     const result = await this.db.transaction((tx) => fn(tx, changes));
-    countSeatMoves(changes);
+    this.moved(changes);
     return result;
   }
 
@@ -222,7 +232,7 @@ export class HoldStore {
     if (made === 'new') {
       const changes: HoldChange[] = [{ items: ordered, to: 'HELD' }];
       if (sell) changes.push({ items: ordered, to: 'CONFIRMED' });
-      countSeatMoves(changes);
+      this.moved(changes);
       return succeeded<HoldRecord>({
         holdId,
         status: sell ? 'CONFIRMED' : 'HELD',
@@ -258,7 +268,7 @@ export class HoldStore {
     const confirmed = await this.confirmLive(holdId, now);
     if (confirmed) {
       // The statement sells only a live HELD hold: a retried confirmation finds none to sell.
-      countSeatMoves([{ items: confirmed.items, to: 'CONFIRMED' }]);
+      this.moved([{ items: confirmed.items, to: 'CONFIRMED' }]);
       return succeeded(confirmed);
     }
     const hold = await this.committed(async (tx, changes) => {

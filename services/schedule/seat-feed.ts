@@ -1,6 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { CabinCode } from '../../flights/codes.js';
 import type { Database } from '../../platform/db.js';
+import { Commits, nextLook } from './commits.js';
 import type { CabinSeats } from './domain/availability.js';
 import { failed, succeeded, type Outcome } from './domain/outcome.js';
 
@@ -64,6 +64,11 @@ export interface SeatFeedOptions {
   heartbeatMs: number;
   /** Rows per tick at most (a reader far behind gets its catch-up in several). */
   batchRows?: number;
+  /**
+   * Nobody but this process writes the database (the embedded store): with no seat move here
+   * since the last look, nothing changed, and a caught-up heartbeat needs no query.
+   */
+  alone?: boolean;
 }
 
 const CHANGED_SQL = `
@@ -75,7 +80,14 @@ LEFT JOIN inventory ON changed_xid >= $1::xid8
 ORDER BY changed_xid`;
 
 export class SeatFeed {
-  constructor(private readonly db: Database) {}
+  /**
+   * `moves`: this process's seat commits (HoldStore.seatMoves), which wake its followers at
+   * once; changes other instances commit are found by the poll.
+   */
+  constructor(
+    private readonly db: Database,
+    readonly moves: Commits = new Commits(),
+  ) {}
 
   /**
    * Where a watch starts: the client's cursor or, for none, "now" (the oldest running xid), and
@@ -140,8 +152,13 @@ export async function* followSeats(
   let cursor = start.cursor;
   yield { cursor, rows: [], caughtUp: caughtUp(cursor) };
   let lastSent = Date.now();
+  let looked = -1;
   while (!signal.aborted) {
-    const tick = await feed.changedSince(cursor);
+    // Noted before the read: a seat move committing after it wakes the wait below at once.
+    const seen = feed.moves.count;
+    const unchanged = options.alone && seen === looked && caughtUp(cursor);
+    const tick = unchanged ? { cursor, rows: [] } : await feed.changedSince(cursor);
+    looked = seen;
     for (let at = 0; at < tick.rows.length; at += batch) {
       const rows = tick.rows.slice(at, at + batch);
       const following = tick.rows[at + batch];
@@ -156,6 +173,6 @@ export async function* followSeats(
       lastSent = Date.now();
       yield { cursor, rows: [], caughtUp: caughtUp(cursor) };
     }
-    await sleep(options.pollMs, undefined, { signal }).catch(() => undefined);
+    await feed.moves.after(seen, nextLook(options, lastSent), signal);
   }
 }
