@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { Database } from '../../platform/db.js';
+import type { Database, Sql } from '../../platform/db.js';
 import { Commits } from './commits.js';
 import type { ChangeKind, FlightOverride, ScheduleEvent } from './domain/flight-changes.js';
 import type { OverrideStore } from './override-store.js';
@@ -79,15 +79,8 @@ export class ChangeFeedStore {
   ): Promise<ChangeOutcome> {
     const result = await this.db.transaction(async (tx): Promise<ChangeOutcome> => {
       await tx.query('SELECT pg_advisory_xact_lock(4242)');
-      const [seen] = await tx.query<{ request_fingerprint: string | null }>(
-        `SELECT request_fingerprint FROM schedule_events WHERE request_id = $1
-         UNION ALL SELECT request_fingerprint FROM schedule_requests WHERE request_id = $1`,
-        [request.id],
-      );
-      if (seen)
-        return seen.request_fingerprint === null || seen.request_fingerprint === request.fingerprint
-          ? 'replayed'
-          : 'conflict';
+      const earlier = await this.earlier(tx, request);
+      if (earlier) return earlier;
       const [stored] = await tx.query<StoredState>(
         'SELECT status, departure_utc FROM flight_overrides WHERE flight_id = $1',
         [change.flightId],
@@ -122,6 +115,34 @@ export class ChangeFeedStore {
       this.commits.notify();
     }
     return result;
+  }
+
+  /**
+   * What an earlier request under this id was, read without the feed's lock: `replayed` (the
+   * same request), `conflict` (another), or undefined (the id is unused). Lets a handler answer
+   * a retry before checks that only a new change must pass (a departure still ahead, a flight
+   * not cancelled since); applyChange decides again under the lock.
+   */
+  async priorRequest(request: {
+    id: string;
+    fingerprint: string;
+  }): Promise<'replayed' | 'conflict' | undefined> {
+    return this.earlier(this.db, request);
+  }
+
+  private async earlier(
+    sql: Sql,
+    request: { id: string; fingerprint: string },
+  ): Promise<'replayed' | 'conflict' | undefined> {
+    const [seen] = await sql.query<{ request_fingerprint: string | null }>(
+      `SELECT request_fingerprint FROM schedule_events WHERE request_id = $1
+       UNION ALL SELECT request_fingerprint FROM schedule_requests WHERE request_id = $1`,
+      [request.id],
+    );
+    if (!seen) return undefined;
+    return seen.request_fingerprint === null || seen.request_fingerprint === request.fingerprint
+      ? 'replayed'
+      : 'conflict';
   }
 
   /** The newest event's seq (0 when the feed is empty): a cursor that means "from now". */

@@ -102,4 +102,43 @@ describe('feeds on the embedded store (nobody else writes it)', () => {
     expect(await changes).toBe(true);
     controller.abort();
   });
+
+  it('sends a backlog longer than one read (500 events) to a watcher from the start, without waiting for a poll', async () => {
+    const [, flight] = (
+      await collect(
+        s.client.listFlights({
+          origin: 'JFK',
+          destination: 'LHR',
+          fromDate: TEST_START_DATE,
+          toDate: TEST_START_DATE,
+          includeCancelled: false,
+        }),
+      )
+    ).map((r) => r.flight!);
+    // 520 real changes: the flight moved back and forth by 10 minutes.
+    for (let i = 0; i < 520; i++)
+      await s.client.retimeFlight({
+        flightId: flight!.flightId,
+        newDepartureTime: new Date(flight!.departureTime!.getTime() + (i % 2 ? 10 : 20) * 60_000),
+        reason: 'backlog',
+        requestId: `backlog-${i}`,
+      });
+    const head = (
+      await collect(
+        s.client.listFlights({
+          origin: 'JFK',
+          destination: 'LHR',
+          fromDate: TEST_START_DATE,
+          toDate: TEST_START_DATE,
+          includeCancelled: true,
+        }),
+      )
+    )[0]!.cursor;
+    let events = 0;
+    for await (const m of s.client.watchSchedule({ cursor: '0' }, { deadlineMs: 20_000 })) {
+      if (m.event) events++;
+      if (m.cursor === head) break;
+    }
+    expect(events).toBe(Number(head));
+  });
 });

@@ -60,7 +60,9 @@ export async function* followFeed(
     // Noted before the read: an event committing after it wakes the wait below at once.
     const seen = store.commits.count;
     const events = options.alone && seen === looked ? [] : await store.eventsAfter(cursor);
-    looked = seen;
+    // At the head as of `seen` only once a read comes back empty: a read returns at most a
+    // page, and a backlog longer than one (a watcher resuming far behind) is read on at once.
+    if (events.length === 0) looked = seen;
     for (const event of events) {
       cursor = event.seq;
       lastSent = Date.now();

@@ -16,7 +16,7 @@ import { cabinAvailability } from './domain/availability.js';
 import {
   MAX_RETIME_HOURS,
   retimed,
-  changeFingerprint,
+  changeRequest,
   withinRetimeReach,
   type FlightOverride,
 } from './domain/flight-changes.js';
@@ -135,23 +135,42 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
     return catalog.operated(flight, overrides.get(id));
   }
 
+  /** IDEMPOTENCY_CONFLICT: the request id was spent on another change. */
+  const idConflict = (requestId: string) =>
+    alreadyExists(
+      ErrorReason.ERROR_REASON_IDEMPOTENCY_CONFLICT,
+      `request_id ${requestId} was used for a different change`,
+    );
+
+  /**
+   * The answer to a request whose id was used before: the flight as it is now for a retry of
+   * the same request (it was applied, or changed nothing, then), IDEMPOTENCY_CONFLICT for
+   * another; undefined for an unused id. Asked before the checks only a new change must pass:
+   * a retry of a retime whose new time has since passed, or of a flight cancelled since, was
+   * refused as if it had failed (a newcomer's retry after a timeout).
+   */
+  async function earlierAnswer(
+    request: { id: string; fingerprint: string },
+    flightId: string,
+  ): Promise<{ flight: Flight } | undefined> {
+    const earlier = await feed.priorRequest(request);
+    if (earlier === 'conflict') throw idConflict(request.id);
+    if (!earlier) return undefined;
+    await overrides.reread(flightId);
+    return { flight: toFlightProto(operated(flightId), catalog) };
+  }
+
   /**
    * Applies a retime or cancellation (once per request id) and answers with the flight now;
    * ALREADY_EXISTS IDEMPOTENCY_CONFLICT when the id was used for another change.
    */
   async function change(
-    requestId: string,
+    request: { id: string; fingerprint: string },
     flight: OperatedFlight,
     next: Pick<FlightOverride, 'status' | 'departureUtc' | 'arrivalUtc'>,
     reason: string,
   ): Promise<{ flight: Flight }> {
     const timetabled = catalog.scheduled(flight.flightId)!;
-    const fingerprint = changeFingerprint(
-      flight.flightId,
-      next.status,
-      next.status === 'RETIMED' ? next.departureUtc : null,
-      reason,
-    );
     const override: FlightOverride = {
       flightId: flight.flightId,
       departureDate: flight.departureDate,
@@ -159,7 +178,7 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
       ...next,
     };
     const applied = await feed.applyChange(
-      { id: requestId, fingerprint },
+      request,
       override,
       {
         type: next.status,
@@ -174,11 +193,7 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
     );
     // Applied now (the view has it already) or by an earlier try of the same request, maybe
     // through another instance: either way, answer with the flight as it is.
-    if (applied === 'conflict')
-      throw alreadyExists(
-        ErrorReason.ERROR_REASON_IDEMPOTENCY_CONFLICT,
-        `request_id ${requestId} was used for a different change`,
-      );
+    if (applied === 'conflict') throw idConflict(request.id);
     if (applied === 'cancelled') {
       await overrides.reread(flight.flightId);
       throw flightCancelled(flight.flightId);
@@ -343,6 +358,9 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
     async retimeFlight(request) {
       const r = validate(requests.retimeFlightRequest, request);
       const flight = operated(r.flightId);
+      const asked = changeRequest(r.requestId, r.flightId, 'RETIMED', r.newDepartureTime, r.reason);
+      const answered = await earlierAnswer(asked, r.flightId);
+      if (answered) return answered;
       if (flight.status === 'CANCELLED') throw flightCancelled(r.flightId);
       const scheduled = catalog.scheduled(r.flightId)!;
       if (!withinRetimeReach(scheduled.departureUtc, r.newDepartureTime)) {
@@ -354,7 +372,7 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
       if (r.newDepartureTime.getTime() < deps.now().getTime())
         throw invalidField('new_departure_time', 'must not be in the past');
       const times = retimed(r.newDepartureTime, flight.durationMinutes);
-      return change(r.requestId, flight, times, r.reason);
+      return change(asked, flight, times, r.reason);
     },
 
     async cancelFlight(request) {
@@ -362,7 +380,7 @@ export function scheduleHandlers(deps: ScheduleDeps): Handlers<typeof ScheduleSe
       const flight = operated(r.flightId);
       const { departureUtc, arrivalUtc } = flight;
       return change(
-        r.requestId,
+        changeRequest(r.requestId, r.flightId, 'CANCELLED', null, r.reason),
         flight,
         { status: 'CANCELLED', departureUtc, arrivalUtc },
         r.reason,

@@ -131,6 +131,23 @@ describe.each<StoreKind>(['postgres', 'embedded'])(
       );
     });
 
+    it('answers a retry of an applied retime as it was, even once the flight is cancelled; a cancellation’s id reused for a retime is a conflict', async () => {
+      const f = aFlight();
+      const moved = (await retime(f, later(f, 25), `then-${store}`)).flight!;
+      await cancel(f, `then-cx-${store}`);
+      // The retry finds its change applied: answered with the flight as it is now, not refused
+      // as if it had failed because the flight is cancelled since.
+      const retried = (await retime(f, later(f, 25), `then-${store}`)).flight!;
+      expect(retried.status).toBe(FlightStatus.FLIGHT_STATUS_CANCELLED);
+      expect(retried.version).toBe(moved.version + 1);
+      const reused = await failure(retime(f, later(f, 25), `then-cx-${store}`));
+      expect(reused.reason).toBe('IDEMPOTENCY_CONFLICT');
+      // A new retime of the cancelled flight is still refused as such.
+      expect((await failure(retime(f, later(f, 35), `new-${store}`))).reason).toBe(
+        'FLIGHT_CANCELLED',
+      );
+    });
+
     it('calls a flight retimed back to its timetabled departure SCHEDULED, at the version that change made', async () => {
       const f = aFlight();
       const feed = watch(s);

@@ -158,7 +158,8 @@ export async function* followSeats(
     const seen = feed.moves.count;
     const unchanged = options.alone && seen === looked && caughtUp(cursor);
     const tick = unchanged ? { cursor, rows: [] } : await feed.changedSince(cursor);
-    looked = seen;
+    // Up to date as of `seen` once a read finds nothing new (as the change feed does).
+    if (tick.rows.length === 0) looked = seen;
     for (let at = 0; at < tick.rows.length; at += batch) {
       const rows = tick.rows.slice(at, at + batch);
       const following = tick.rows[at + batch];

@@ -61,3 +61,14 @@ export function changeFingerprint(
     .update(JSON.stringify([flightId, kind, departureUtc?.toISOString() ?? null, reason]))
     .digest('hex');
 }
+
+/** A retime or cancellation request as the change feed keeps it: its id and what it asked for. */
+export function changeRequest(
+  requestId: string,
+  flightId: string,
+  kind: ChangeKind,
+  departureUtc: Date | null,
+  reason: string,
+): { id: string; fingerprint: string } {
+  return { id: requestId, fingerprint: changeFingerprint(flightId, kind, departureUtc, reason) };
+}
