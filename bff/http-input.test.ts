@@ -12,6 +12,10 @@ describe('repeatedFields', () => {
     expect(repeatedFields('{"x":1,"x":2,"x":3}')).toEqual(['x']);
   });
 
+  it('leaves empty names to the schema (named there as "has a field with no name")', () => {
+    expect(repeatedFields('{"":1,"":2,"passengers":{"":1,"":2}}')).toEqual([]);
+  });
+
   it('compares names unescaped, as JSON.parse does', () => {
     expect(repeatedFields('{"cabin":1,"cab\\u0069n":2}')).toEqual(['cabin']);
   });

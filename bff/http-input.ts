@@ -72,7 +72,19 @@ export function acceptJsonBodiesOnly(app: FastifyInstance): void {
       return;
     }
     parseJson(req, body as string, (err, parsed) => {
-      const repeated = err ? [] : repeatedFields(body as string);
+      let repeated: string[] = [];
+      try {
+        if (!err) repeated = repeatedFields(body as string);
+      } catch (walk) {
+        // The visitor recurses: a body nested thousands deep (which JSON.parse takes) exhausts
+        // the stack, and was then called "not valid JSON". No request of this API nests so.
+        if (!(walk instanceof RangeError)) throw walk;
+        return done(
+          new HttpProblem(400, 'invalid-request', 'Invalid request', '(body): nests too deeply', [
+            { field: '(body)', detail: 'nests too deeply' },
+          ]),
+        );
+      }
       if (!repeated.length) return done(err, parsed);
       const errors = repeated.map((field) => ({ field, detail: 'must be given once' }));
       done(
@@ -114,7 +126,8 @@ export function repeatedFields(json: string): string[] {
     onObjectEnd: () => void open.pop(),
     onObjectProperty: (property, _offset, _length, _line, _character, pathSupplier) => {
       const keys = open.at(-1);
-      if (!keys) return;
+      // A name left empty is named by the schema, as "has a field with no name" (unreadField).
+      if (!keys || property === '') return;
       if (keys.has(property)) repeated.add(fieldPath([...pathSupplier(), property]));
       keys.add(property);
     },
