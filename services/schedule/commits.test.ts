@@ -8,6 +8,7 @@ import { Cabin } from '../../gen/ts/flights/v1/common.js';
 import {
   TEST_START_DATE,
   collect,
+  flightsOn,
   flightIdsOn,
   startSchedule,
   type ScheduleFixture,
@@ -78,19 +79,9 @@ describe('feeds on the embedded store (nobody else writes it)', () => {
       items: [{ flightId: flight!, cabin: Cabin.CABIN_ECONOMY, seats: 2 }],
       ttlSeconds: 0,
     });
-    const [f] = (
-      await collect(
-        s.client.listFlights({
-          origin: 'JFK',
-          destination: 'LHR',
-          fromDate: TEST_START_DATE,
-          toDate: TEST_START_DATE,
-          includeCancelled: false,
-        }),
-      )
-    )
-      .map((r) => r.flight!)
-      .filter((x) => x.flightId === flight);
+    const [f] = (await flightsOn(s, 'JFK', 'LHR', TEST_START_DATE, TEST_START_DATE)).filter(
+      (x) => x.flightId === flight,
+    );
     await s.client.retimeFlight({
       flightId: flight!,
       newDepartureTime: new Date(f!.departureTime!.getTime() + 20 * 60_000),
@@ -104,17 +95,7 @@ describe('feeds on the embedded store (nobody else writes it)', () => {
   });
 
   it('sends a backlog longer than one read (500 events) to a watcher from the start, without waiting for a poll', async () => {
-    const [, flight] = (
-      await collect(
-        s.client.listFlights({
-          origin: 'JFK',
-          destination: 'LHR',
-          fromDate: TEST_START_DATE,
-          toDate: TEST_START_DATE,
-          includeCancelled: false,
-        }),
-      )
-    ).map((r) => r.flight!);
+    const [, flight] = await flightsOn(s, 'JFK', 'LHR', TEST_START_DATE, TEST_START_DATE);
     // 520 real changes: the flight moved back and forth by 10 minutes.
     for (let i = 0; i < 520; i++)
       await s.client.retimeFlight({

@@ -13,8 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FlightStatus, type Flight } from '../../gen/ts/flights/v1/common.js';
 import type { WatchScheduleResponse } from '../../gen/ts/flights/v1/schedule.js';
 import {
-  TEST_START_DATE,
-  collect,
+  flightsOn,
   expectInvalidField,
   failure,
   startSchedule,
@@ -61,17 +60,7 @@ describe.each<StoreKind>(['postgres', 'embedded'])(
     beforeAll(async () => {
       s = await startSchedule(store);
       // Flights of their own: the other schedule tests use JFK→LHR.
-      flights = (
-        await collect(
-          s.client.listFlights({
-            origin: 'LHR',
-            destination: 'JFK',
-            fromDate: TEST_START_DATE,
-            toDate: '',
-            includeCancelled: false,
-          }),
-        )
-      ).map((r) => r.flight!);
+      flights = await flightsOn(s, 'LHR', 'JFK');
     });
     afterAll(() => s?.stop());
 
@@ -180,17 +169,7 @@ describe('a retime into the past', () => {
   afterAll(() => s?.stop());
 
   it('is INVALID_ARGUMENT naming new_departure_time, and moves nothing', async () => {
-    const [f] = (
-      await collect(
-        s.client.listFlights({
-          origin: 'LHR',
-          destination: 'JFK',
-          fromDate: today,
-          toDate: '',
-          includeCancelled: false,
-        }),
-      )
-    ).map((r) => r.flight!);
+    const [f] = await flightsOn(s, 'LHR', 'JFK', today);
     const anHourAgo = new Date(Math.floor((Date.now() - 60 * MINUTE) / MINUTE) * MINUTE);
     const refused = await failure(
       s.client.retimeFlight({

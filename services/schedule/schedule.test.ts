@@ -9,6 +9,7 @@ import {
 import {
   TEST_START_DATE,
   collect,
+  flightsOn,
   expectInvalidField,
   failure,
   startSchedule,
@@ -27,17 +28,7 @@ describe.each<StoreKind>(['postgres', 'embedded'])(
 
     beforeAll(async () => {
       s = await startSchedule(store);
-      jfkLhr = (
-        await collect(
-          s.client.listFlights({
-            origin: 'JFK',
-            destination: 'LHR',
-            fromDate: TEST_START_DATE,
-            toDate: '',
-            includeCancelled: false,
-          }),
-        )
-      ).map((r) => r.flight!);
+      jfkLhr = await flightsOn(s, 'JFK', 'LHR');
     });
     afterAll(() => s?.stop());
 

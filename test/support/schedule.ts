@@ -1,5 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { expect } from 'vitest';
+import type { Flight } from '../../gen/ts/flights/v1/common.js';
 import { ScheduleServiceService } from '../../gen/ts/flights/v1/schedule.js';
 import { errorDetails, type ErrorDetails } from '../../platform/errors.js';
 import type { scheduleEnv } from '../../services/schedule/service.js';
@@ -48,6 +49,29 @@ export function expectInvalidField(details: ErrorDetails, field: string): void {
   expect(details.fieldViolations.map((v) => v.field)).toContain(field);
 }
 
+/**
+ * The flights on a route over a span of local departure dates (both ends included; `toDate`
+ * empty: to the end of the horizon), as ListFlights gives them, cancelled ones left out.
+ */
+export async function flightsOn(
+  schedule: Pick<ScheduleFixture, 'client'>,
+  origin: string,
+  destination: string,
+  fromDate: string = TEST_START_DATE,
+  toDate = '',
+): Promise<Flight[]> {
+  const flights: Flight[] = [];
+  for await (const r of schedule.client.listFlights({
+    origin,
+    destination,
+    fromDate,
+    toDate,
+    includeCancelled: false,
+  }))
+    flights.push(r.flight!);
+  return flights;
+}
+
 /** Ids of the flights on a route over a span of local departure dates (both ends included). */
 export async function flightIdsOn(
   schedule: Pick<ScheduleFixture, 'client'>,
@@ -56,16 +80,7 @@ export async function flightIdsOn(
   fromDate: string,
   toDate: string,
 ): Promise<string[]> {
-  const ids: string[] = [];
-  for await (const r of schedule.client.listFlights({
-    origin,
-    destination,
-    fromDate,
-    toDate,
-    includeCancelled: false,
-  }))
-    ids.push(r.flight!.flightId);
-  return ids;
+  return (await flightsOn(schedule, origin, destination, fromDate, toDate)).map((f) => f.flightId);
 }
 
 /** Every message of a server stream, in order, once it has ended. */
