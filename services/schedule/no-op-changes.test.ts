@@ -14,6 +14,7 @@ import { FlightStatus, type Flight } from '../../gen/ts/flights/v1/common.js';
 import type { WatchScheduleResponse } from '../../gen/ts/flights/v1/schedule.js';
 import {
   flightsOn,
+  oneFlightEach,
   expectInvalidField,
   failure,
   startSchedule,
@@ -64,12 +65,7 @@ describe.each<StoreKind>(['postgres', 'embedded'])(
     });
     afterAll(() => s?.stop());
 
-    let next = 0;
-    const aFlight = () => {
-      const f = flights[next++];
-      if (!f) throw new Error('ran out of LHR-JFK flights for tests');
-      return f;
-    };
+    const aFlight = oneFlightEach(() => flights, 'LHR-JFK');
     const retime = (f: Flight, departure: Date, requestId: string, reason = 'ops') =>
       s.client.retimeFlight({
         flightId: f.flightId,

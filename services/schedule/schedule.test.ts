@@ -10,6 +10,7 @@ import {
   TEST_START_DATE,
   collect,
   flightsOn,
+  oneFlightEach,
   expectInvalidField,
   failure,
   startSchedule,
@@ -33,12 +34,7 @@ describe.each<StoreKind>(['postgres', 'embedded'])(
     afterAll(() => s?.stop());
 
     /** A distinct flight for each test, so tests do not share seats or feed events. */
-    let nextFlight = 0;
-    const aFlight = () => {
-      const f = jfkLhr[nextFlight++];
-      if (!f) throw new Error('ran out of JFK-LHR flights for tests');
-      return f;
-    };
+    const aFlight = oneFlightEach(() => jfkLhr, 'JFK-LHR');
     const economy = async (flightId: string) => {
       const { flights } = await s.client.getAvailability({ flightIds: [flightId] });
       return flights[0]!.cabins.find((c) => c.cabin === Cabin.CABIN_ECONOMY)!;

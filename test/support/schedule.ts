@@ -89,3 +89,16 @@ export async function collect<T>(stream: AsyncIterable<T>): Promise<T[]> {
   for await (const item of stream) out.push(item);
   return out;
 }
+
+/**
+ * Hands out the flights one at a time, each to one test, so tests do not share seats or feed
+ * events; throws when they run out (`route` names them in the message).
+ */
+export function oneFlightEach(flights: () => Flight[], route: string): () => Flight {
+  let next = 0;
+  return () => {
+    const f = flights()[next++];
+    if (!f) throw new Error(`ran out of ${route} flights for tests`);
+    return f;
+  };
+}
