@@ -221,7 +221,7 @@ const REFLECTION_METHODS = [
  * parses every contract file into protobufjs roots (two, v1 and v1alpha) and the reflection
  * .proto files twice, ~1 s of CPU on a loaded machine and ~7 MB of resident memory that a
  * process nobody inspects with grpcurl never needs. The methods are registered at once (no call
- * meets UNIMPLEMENTED) through grpc-js's `register`, with handler and codecs taken from the
+ * finds them missing) through grpc-js's `register`, with handler and codecs taken from the
  * real service when first used.
  */
 function addLazyReflection(server: grpc.Server, services: string[]): void {
