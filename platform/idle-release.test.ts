@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { initialIdleReleaseState, shouldRelease } from './idle-release.js';
+import { initialIdleReleaseState, releaseMemoryWhenIdle, shouldRelease } from './idle-release.js';
+import type { Logger } from './logger.js';
 
 /** Feeds `samples` (utilisation per 2 s interval) and returns the times (s) a release ran. */
 function releases(samples: number[]): number[] {
@@ -24,5 +25,26 @@ describe('shouldRelease', () => {
 
   it('does not take steady light traffic for a burst', () => {
     expect(releases([0.01, ...Array<number>(60).fill(0.2), 0.01])).toEqual([2]);
+  });
+});
+
+describe('releaseMemoryWhenIdle', () => {
+  it('releases once this process is idle after its start, and logs the RSS before and after', async () => {
+    const logged: Array<{ fields: Record<string, unknown>; message: string }> = [];
+    const log = {
+      info: (fields: Record<string, unknown>, message: string) => logged.push({ fields, message }),
+      warn: (fields: Record<string, unknown>, message: string) => logged.push({ fields, message }),
+    } as unknown as Logger;
+    releaseMemoryWhenIdle(log);
+    // Start-up counts as busy: the first idle 2 s interval releases (the test's timeout bounds it).
+    await expect.poll(() => logged.length, { timeout: 15_000, interval: 100 }).toBeGreaterThan(0);
+    const [first] = logged;
+    expect(first!.message).toBe('returned freed memory to the operating system');
+    expect(first!.fields).toMatchObject({
+      rssBeforeMb: expect.any(Number),
+      rssAfterMb: expect.any(Number),
+      // glibc here (Debian): the trim itself ran, not only the collection.
+      trimmed: true,
+    });
   });
 });
