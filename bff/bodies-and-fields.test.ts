@@ -134,6 +134,19 @@ describe('optional bodies (issue 14 item 2)', () => {
     expect(a.problem.detail).toBe('(body): nests too deeply');
   });
 
+  it('POST /api/v1/quotes: a body of many fields given twice, nested deep, gets a problem far smaller than itself', async () => {
+    // A newcomer's 60 KB body drew a 24 MB answer, every repeated field named by its whole path.
+    const inner = Array.from({ length: 2_400 }, (_, i) => `"b${i}":0,"b${i}":0`).join(',');
+    const body = `${'{"a":'.repeat(2_500)}{${inner}}${'}'.repeat(2_500)}`;
+    const a = await send('POST', '/api/v1/quotes', {
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    expectProblem(a, 400, 'invalid-request');
+    expect(a.problem.errors).toHaveLength(10);
+    expect(JSON.stringify(a.problem).length).toBeLessThan(body.length / 4);
+  });
+
   it('POST /auth/logout: a body with fields is 400 too (it reads none)', async () => {
     const a = await send('POST', '/auth/logout', {
       headers: { 'content-type': 'application/json' },

@@ -16,6 +16,18 @@ describe('repeatedFields', () => {
     expect(repeatedFields('{"":1,"":2,"passengers":{"":1,"":2}}')).toEqual([]);
   });
 
+  it('names at most 10, each path at most 200 characters (its end kept), however many there are', () => {
+    const inner = Array.from({ length: 50 }, (_, i) => `"b${i}":0,"b${i}":0`).join(',');
+    const json = `${'{"a":'.repeat(300)}{${inner}}${'}'.repeat(300)}`;
+    const named = repeatedFields(json);
+    expect(named).toHaveLength(10);
+    for (const path of named) {
+      expect(path.length).toBeLessThanOrEqual(201);
+      expect(path.startsWith('…')).toBe(true);
+    }
+    expect(named[0]!.endsWith('a.a.b0')).toBe(true);
+  });
+
   it('compares names unescaped, as JSON.parse does', () => {
     expect(repeatedFields('{"cabin":1,"cab\\u0069n":2}')).toEqual(['cabin']);
   });

@@ -109,7 +109,8 @@ export const fieldPath = (segments: JSONPath): string =>
 
 /**
  * The fields given more than once in one object of a JSON text, as paths ("cabin",
- * "passengers[0].firstName"), each once, in the order of their second appearance; [] when none.
+ * "passengers[0].firstName"), each once, in the order of their second appearance, the first
+ * MAX_REPEATED_NAMED of them; [] when none.
  * Keys are compared unescaped (`"cab\u0069n"` is `cabin`).
  *
  * Why: JSON.parse keeps the last of a repeated name (RFC 8259 §4 leaves it to the parser), so
@@ -128,12 +129,26 @@ export function repeatedFields(json: string): string[] {
       const keys = open.at(-1);
       // A name left empty is named by the schema, as "has a field with no name" (unreadField).
       if (!keys || property === '') return;
-      if (keys.has(property)) repeated.add(fieldPath([...pathSupplier(), property]));
+      if (keys.has(property) && repeated.size < MAX_REPEATED_NAMED)
+        repeated.add(shortPath(fieldPath([...pathSupplier(), property])));
       keys.add(property);
     },
   });
   return [...repeated];
 }
+
+/**
+ * At most this many repeated fields are named, each path at most MAX_PATH_CHARS long (its end
+ * kept): a 60 KB body nested 2,500 deep with 2,400 names given twice was answered with 24 MB of
+ * paths, and eight at once stalled the BFF for seconds (a newcomer's find). A client fixing its
+ * body needs the first few, not every one.
+ */
+const MAX_REPEATED_NAMED = 10;
+const MAX_PATH_CHARS = 200;
+
+/** A path cut to its last MAX_PATH_CHARS characters, "…" in front when cut. */
+const shortPath = (path: string) =>
+  path.length <= MAX_PATH_CHARS ? path : `…${path.slice(-MAX_PATH_CHARS)}`;
 
 /** The problem for a body of a type no route reads (fastify's FST_ERR_CTP_INVALID_MEDIA_TYPE). */
 export const mediaTypeProblem = (req: FastifyRequest) =>
