@@ -114,6 +114,12 @@ export async function buildBff(deps: BffDeps): Promise<FastifyInstance> {
     const span = trace.getSpan(context.active());
     if (span) reply.header('x-trace-id', span.spanContext().traceId);
   });
+  // No route matches: answer 404/405 now. fastify would otherwise read and parse the body first
+  // and call an unparseable or non-JSON one 400 or 415, which says nothing of the missing route.
+  const notFound = notFoundHandler(allowedMethods);
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.is404) return notFound(req, reply);
+  });
   app.addHook('onRequest', rejectMissingHost);
   app.addHook('onRequest', rejectRepeatedHeaders);
   app.addHook('onRequest', rejectEmptyPathParameter);
@@ -134,7 +140,7 @@ export async function buildBff(deps: BffDeps): Promise<FastifyInstance> {
   });
 
   app.setErrorHandler(handleError);
-  app.setNotFoundHandler(notFoundHandler(allowedMethods));
+  app.setNotFoundHandler(notFound);
   await registerSessions(app, deps);
   registerRoutes(app, deps);
   await registerWeb(app);

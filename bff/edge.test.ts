@@ -376,4 +376,26 @@ describe('methods a route does not take', () => {
       );
     expectProblem(await send('DELETE', '/api/v1/nowhere/at/all'), 404, 'not-found');
   });
+
+  it('answers a missing route 404 or 405 whatever body it carries (not 400 or 415 for the body)', async () => {
+    for (const [type, body] of [
+      ['application/json', '{"broken'],
+      ['application/json', '{"a": 1, "a": 2}'],
+      ['text/plain', 'hello'],
+      ['application/json; charset=latin1', '{}'],
+    ] as const) {
+      const headers = { authorization: bearer, 'content-type': type };
+      expectProblem(await send('POST', '/api/v1/nowhere', { headers, body }), 404, 'not-found');
+      const a = await send('PUT', '/api/v1/quotes', { headers, body });
+      expectProblem(a, 405, 'method-not-allowed');
+      expect(a.headers.get('allow'), type).toBe('POST');
+    }
+    // A route that exists still reads its body first.
+    const headers = { authorization: bearer, 'content-type': 'application/json' };
+    expectProblem(
+      await send('POST', '/api/v1/quotes', { headers, body: '{"broken' }),
+      400,
+      'invalid-request',
+    );
+  });
 });
