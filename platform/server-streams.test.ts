@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScheduleServiceService } from '../gen/ts/flights/v1/schedule.js';
 import { createClient, type ServiceClient } from './clients.js';
@@ -49,5 +50,58 @@ describe('a long server stream', () => {
     const cursors: string[] = [];
     for await (const m of client.watchSchedule({ cursor: '' })) cursors.push(m.cursor);
     expect(cursors).toEqual(Array.from({ length: ticks }, (_, i) => String(i + 1)));
+  });
+});
+
+/**
+ * A stopping server ends its feeds at once, telling their callers to call again (UNAVAILABLE),
+ * and still lets unary calls under way finish. It used to wait the whole grace period for
+ * streams that never end by themselves, then cut them: every stop of schedule took 10 s.
+ */
+describe('a server shutting down', () => {
+  it('ends open streams with UNAVAILABLE at once and lets a unary call under way answer', async () => {
+    const handlers: Record<string, unknown> = {};
+    for (const key of Object.keys(ScheduleServiceService))
+      handlers[key] = async () => Promise.reject(new Error(key));
+    let released = false;
+    // A feed that sends one heartbeat, then waits for news that never comes.
+    handlers.watchSchedule = async function* (_req: unknown, ctx: { signal: AbortSignal }) {
+      yield { cursor: '1', event: undefined };
+      await new Promise((_resolve, reject) =>
+        ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true }),
+      );
+    };
+    // A unary call that is still working when the shutdown begins.
+    handlers.getFlight = async () => {
+      await sleep(300);
+      released = true;
+      return { flight: undefined };
+    };
+    const server = await ServiceServer.start({
+      port: 0,
+      log: createLogger('test', 'silent'),
+      bindings: [bind(ScheduleServiceService, handlers as Handlers<Schedule>)],
+    });
+    const client = createClient(ScheduleServiceService, {
+      target: `dns:///127.0.0.1:${server.port}`,
+      defaultDeadlineMs: 30_000,
+    });
+    try {
+      const feed = client.watchSchedule({ cursor: '' })[Symbol.asyncIterator]();
+      expect((await feed.next()).value).toMatchObject({ cursor: '1' });
+      const unary = client.getFlight({ flightId: 'BA117-2026-12-01' });
+      await sleep(50); // the unary call has reached its handler
+      // A grace far longer than the test's own timeout: only a drained shutdown ends in time.
+      const stopped = server.shutdown(600_000);
+      await expect(feed.next()).rejects.toMatchObject({
+        code: grpc.status.UNAVAILABLE,
+        details: expect.stringContaining('shutting down'),
+      });
+      await expect(unary).resolves.toEqual({ flight: undefined });
+      expect(released).toBe(true);
+      expect(await stopped).toBe('drained');
+    } finally {
+      client.close();
+    }
   });
 });

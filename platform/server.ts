@@ -100,13 +100,15 @@ function callScope(call: IncomingCall, method: string, { log, identify }: Server
       log.error({ ...line, err }, 'rpc failed');
     else log.info(line, 'rpc');
   };
-  return { ctx, end };
+  return { ctx, end, controller };
 }
 
 /** What every call of a server shares: its logger, the mesh's error vocabulary, who calls. */
 interface ServerScope {
   log: Logger;
   errors: ErrorVocabulary;
+  /** Stops each server stream under way (shutdown): its handler's signal aborts. */
+  openStreams: Set<() => void>;
   identify?: (call: IncomingCall) => string | undefined;
 }
 
@@ -128,29 +130,41 @@ function adaptUnary(method: string, handler: UnaryHandler<unknown>, scope: Serve
   };
 }
 
+/**
+ * Why a stream's handler is stopped when its server shuts down. Its caller is told UNAVAILABLE,
+ * which every mesh client treats as "call again": a feed resumes from its cursor on another
+ * instance, or on this one once it is back.
+ */
+const SHUTTING_DOWN = new Error('the server is shutting down: call again to resume');
+
 function adaptServerStream(method: string, handler: StreamHandler<unknown>, scope: ServerScope) {
-  const { errors } = scope;
+  const { errors, openStreams } = scope;
   return async (call: grpc.ServerWritableStream<unknown, unknown>) => {
-    const { ctx, end } = callScope(call, method, scope);
+    const { ctx, end, controller } = callScope(call, method, scope);
+    const stop = () => controller.abort(SHUTTING_DOWN);
+    openStreams.add(stop);
+    // A stream whose handler stopped on a signal: the caller cancelled (it hears nothing more),
+    // or this server is shutting down (the caller is told to call again).
+    const endAborted = () => {
+      if (ctx.signal.reason !== SHUTTING_DOWN) return end(grpc.status.CANCELLED);
+      end(grpc.status.UNAVAILABLE);
+      call.emit('error', { code: grpc.status.UNAVAILABLE, details: SHUTTING_DOWN.message });
+    };
     try {
       for await (const message of handler(call.request as never, ctx)) {
         if (ctx.signal.aborted) break;
         if (!call.write(message)) await once(call, 'drain', { signal: ctx.signal });
       }
-      if (ctx.signal.aborted) {
-        end(grpc.status.CANCELLED);
-        return;
-      }
+      if (ctx.signal.aborted) return endAborted();
       end(grpc.status.OK);
       call.end();
     } catch (err) {
-      if (ctx.signal.aborted) {
-        end(grpc.status.CANCELLED);
-        return;
-      }
+      if (ctx.signal.aborted) return endAborted();
       const st = toStatusObject(err, errors);
       end(st.code, err);
       call.emit('error', st);
+    } finally {
+      openStreams.delete(stop);
     }
   };
 }
@@ -279,6 +293,7 @@ export class ServiceServer {
     private readonly health: HealthImplementation,
     private readonly serviceNames: string[],
     private readonly log: Logger,
+    private readonly openStreams: Set<() => void>,
   ) {}
 
   static async start(options: ServiceServerOptions): Promise<ServiceServer> {
@@ -299,6 +314,7 @@ export class ServiceServer {
     );
     health.addToServer(server);
     addLazyReflection(server, [...names, 'grpc.health.v1.Health']);
+    const openStreams = new Set<() => void>();
     for (const binding of options.bindings) {
       server.addService(
         binding.definition as unknown as grpc.ServiceDefinition,
@@ -306,6 +322,7 @@ export class ServiceServer {
           log: options.log,
           errors: options.errors ?? GENERIC_ERRORS,
           identify: options.tls?.identify,
+          openStreams,
         }),
       );
     }
@@ -322,7 +339,7 @@ export class ServiceServer {
       { port, services: names, mtls: Boolean(options.tls) },
       'grpc server listening',
     );
-    return new ServiceServer(server, port, host, health, names, options.log);
+    return new ServiceServer(server, port, host, health, names, options.log, openStreams);
   }
 
   /**
@@ -339,12 +356,17 @@ export class ServiceServer {
   }
 
   /**
-   * Stops taking calls and lets running ones finish for up to graceMs, then cuts them off.
-   * Health goes NOT_SERVING first so health-checking callers stop sending new calls.
+   * Stops taking calls and lets running unary calls finish for up to graceMs, then cuts them off.
+   * Health goes NOT_SERVING first so health-checking callers stop sending new calls. Server
+   * streams (the feeds, which last as long as their callers want) are ended at once with
+   * UNAVAILABLE, so their callers resume elsewhere at once instead of after graceMs, and a
+   * stopping process does not wait graceMs for them. Resolves with how it ended: 'drained'
+   * (every call finished) or 'forced'.
    */
-  async shutdown(graceMs: number): Promise<void> {
+  async shutdown(graceMs: number): Promise<'drained' | 'forced'> {
     this.setServing(false);
     const drained = new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
+    for (const stop of this.openStreams) stop();
     let timer: NodeJS.Timeout | undefined;
     const forced = new Promise<'forced'>((resolve) => {
       timer = setTimeout(() => resolve('forced'), graceMs);
@@ -359,5 +381,6 @@ export class ServiceServer {
       this.server.forceShutdown();
     }
     this.log.info({ outcome }, 'grpc server stopped');
+    return outcome;
   }
 }
