@@ -65,7 +65,7 @@ describe('the embedded store', () => {
       const settings = await a.query<{ setting: string }>(
         "SELECT setting FROM pg_settings WHERE name = 'shared_buffers'",
       );
-      expect(Number(settings.rows[0]!.setting) * 8).toBe(8 * 1024); // 8 kB pages: 8 MB
+      expect(Number(settings.rows[0]!.setting) * 8).toBe(2 * 1024); // 8 kB pages: 2 MB
     } finally {
       await a.close();
       await b.close();

@@ -7,8 +7,11 @@
  *   Here it runs once, in a short-lived child process, into a template directory kept in the
  *   user's cache; every empty data directory starts as a copy of it (40 MB, well under a second,
  *   against 5–15 s of initdb per store).
- * - `shared_buffers` defaults to 128 MB, all of it touched sooner or later; these stores hold
- *   megabytes, so 8 MB is plenty.
+ * - `shared_buffers` defaults to 128 MB. PostgreSQL touches all of it when it opens (it sets up
+ *   the buffer pool in its shared memory, which here is WebAssembly memory that never shrinks):
+ *   WebAssembly memory resident right after opening, measured: 8 MB → 17.2 MB, 2 MB → 11.2 MB
+ *   (1 MB gives no less). These stores hold megabytes and the services serve hot reads from their
+ *   own memory, so 256 pages of cache are plenty; a miss is a read of the data file.
  * - V8 compiles pglite.wasm (9 MB) twice, baseline (Liftoff) then optimised (TurboFan), and keeps
  *   both: ~45 MB. Liftoff alone opens the store faster and costs ~1.3× per statement, which these
  *   stores can spare (hot reads are served from memory by the services).
@@ -38,7 +41,7 @@ import type { Logger } from './logger.js';
  * backend PGlite runs (max_connections sizes the process and lock tables: 100 by default, ~5 MB).
  */
 const SETTINGS = [
-  'shared_buffers = 8MB',
+  'shared_buffers = 2MB',
   'temp_buffers = 1MB',
   'wal_buffers = 256kB',
   'max_connections = 2',
