@@ -163,14 +163,17 @@ describe('optional bodies (issue 14 item 2)', () => {
     ['POST', `/api/v1/flights/${NO_SUCH_FLIGHT}/cancel`, { 'idempotency-key': 'edge-empty' }],
     ['POST', '/auth/dev-login', {}],
   ])(
-    '%s %s needs its body: an empty one, or none, is 400 naming (body)',
+    '%s %s needs its body: an empty one, whitespace alone, or none, is 400 naming (body)',
     async (method, path, headers) => {
-      for (const contentType of [{ 'content-type': 'application/json' }, {}] as Record<
-        string,
-        string
-      >[]) {
+      for (const [contentType, body] of [
+        [{ 'content-type': 'application/json' }, undefined],
+        [{}, undefined],
+        // Whitespace is no JSON text: named as a missing body, not as broken JSON.
+        [{ 'content-type': 'application/json' }, ' \r\n\t '],
+      ] as Array<[Record<string, string>, string | undefined]>) {
         const a = await send(method, path, {
           headers: { authorization: bearer, ...contentType, ...headers },
+          body,
         });
         expectProblem(a, 400, 'invalid-request', '(body)');
         // One wording for every route that needs its body, whatever is missing.

@@ -60,13 +60,6 @@ function fastifyClientProblem(err: FastifyError, req: FastifyRequest): HttpProbl
       return new HttpProblem(400, 'invalid-request', 'Invalid request', err.message, [
         { field: 'content-length', detail: 'does not match the body' },
       ]);
-    // fastify's own wording names its internals ("content-type is set to …") and says "not
-    // valid JSON" of valid JSON whose keys it refuses (prototype poisoning): it cannot tell the
-    // two apart afterwards, so the detail names both.
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return bodyProblem(
-        'is not valid JSON, or uses a key refused for safety (__proto__, constructor.prototype)',
-      );
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return bodyProblem('is empty; this route reads a JSON object');
     default:

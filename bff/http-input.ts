@@ -67,14 +67,17 @@ export function acceptJsonBodiesOnly(app: FastifyInstance): void {
       done(unsupportedMediaType(`JSON bodies are UTF-8; charset ${charset} is not accepted`));
       return;
     }
-    if (body.length === 0) {
+    // Whitespace alone is no JSON text (RFC 8259 §2) and no body either: a client sending "\n"
+    // hears "(body): expected object" where a body is needed, like one sending nothing.
+    if ((body as string).trim().length === 0) {
       done(null, undefined);
       return;
     }
     parseJson(req, body as string, (err, parsed) => {
-      let repeated: string[] = [];
+      if (err) return done(unparseable(body as string));
+      let repeated: string[];
       try {
-        if (!err) repeated = repeatedFields(body as string);
+        repeated = repeatedFields(body as string);
       } catch (walk) {
         // The visitor recurses: a body nested thousands deep (which JSON.parse takes) exhausts
         // the stack, and was then called "not valid JSON". No request of this API nests so.
@@ -85,7 +88,7 @@ export function acceptJsonBodiesOnly(app: FastifyInstance): void {
           ]),
         );
       }
-      if (!repeated.length) return done(err, parsed);
+      if (!repeated.length) return done(null, parsed);
       const errors = repeated.map((field) => ({ field, detail: 'must be given once' }));
       done(
         new HttpProblem(
@@ -98,6 +101,23 @@ export function acceptJsonBodiesOnly(app: FastifyInstance): void {
       );
     });
   });
+}
+
+/**
+ * Why fastify's parser refused a body, said apart: JSON that does not parse, or JSON whose keys
+ * it refuses (`__proto__`, or `constructor` holding `prototype`: prototype poisoning). Its error
+ * is the same for both; parsing the text again here (only for a refused body) tells them apart.
+ */
+function unparseable(text: string): HttpProblem {
+  let detail = 'uses a key refused for safety (__proto__, or constructor with prototype)';
+  try {
+    JSON.parse(text);
+  } catch {
+    detail = 'is not valid JSON';
+  }
+  return new HttpProblem(400, 'invalid-request', 'Invalid request', `(body): ${detail}`, [
+    { field: '(body)', detail },
+  ]);
 }
 
 /**
