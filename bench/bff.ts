@@ -6,14 +6,19 @@
  *   npm run bench:bff      (BENCH_SECONDS=10 BENCH_CONNECTIONS=16 to change the load;
  *                           BENCH_ONLY=booking_read or =search to run that case alone)
  *
- * The services run in this process on embedded stores; the BFF and the baseline run as their own
- * processes: the BFF exactly as `npm run start:bff` (scripts/start.mjs: the compiled JavaScript,
- * which this script's `npm run build` brings up to date; tracing; pino logging at info), the
- * baseline through tsx with nothing preloaded (no tracing: the telemetry preload patches
- * node:http, which a bare server does not have).
+ * Every process runs as `npm start` runs it: schedule, pricing, search, booking and the BFF each
+ * its own process (scripts/start.mjs: the compiled JavaScript, which this script's `npm run
+ * build` brings up to date; tracing; pino logging at info; npm start's V8 and malloc settings),
+ * on embedded stores in a temporary directory, finding each other by static addresses
+ * (plaintext: no Consul, no mTLS). The baseline runs through tsx with nothing preloaded (no
+ * tracing: the telemetry preload patches node:http, which a bare server does not have). This
+ * process only drives the load (autocannon, and the gRPC calls of the direct variant).
  *
- * BENCH_PROFILE_DIR=dir: the BFF writes a V8 CPU profile there when it stops; profile this
- * process (the services) with `node --cpu-prof --cpu-prof-dir=dir --import tsx bench/bff.ts`.
+ * Until 2026-12-03 the four services ran inside this process, beside autocannon: one event loop
+ * for four services and the load, on one core of two, which capped the BFF's figures at what
+ * that loop managed (gRPC direct ~240 searches/s with this process at 100 % of a core).
+ *
+ * BENCH_PROFILE_DIR=dir: every process of the mesh writes a V8 CPU profile there when it stops.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -25,11 +30,12 @@ import { Cabin } from '../gen/ts/flights/v1/common.js';
 import { SortOrder } from '../gen/ts/flights/v1/search.js';
 import { bffEnv } from '../bff/config.js';
 import { loadConfig } from '../platform/config.js';
-import { startBooking } from '../test/support/booking.js';
-import { startPricing } from '../test/support/pricing.js';
+import { BookingServiceService } from '../gen/ts/flights/v1/booking.js';
+import { SearchServiceService } from '../gen/ts/flights/v1/search.js';
+import { createClient } from '../platform/clients.js';
+import { MALLOC_ENV, NODE_FLAGS } from '../scripts/process-tuning.js';
 import { freePort, ROOT } from '../test/support/processes.js';
-import { startSchedule, TEST_START_DATE } from '../test/support/schedule.js';
-import { startSearch } from '../test/support/search.js';
+import { TEST_START_DATE } from '../test/support/schedule.js';
 import { percentiles } from './percentiles.js';
 
 interface AutocannonResult {
@@ -76,12 +82,13 @@ function start(
   });
 }
 
-async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
+/** Resolves once `url` answers below 500 (or exactly `status`, when given). */
+async function waitFor(url: string, timeoutMs = 60_000, status?: number): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     if (
       await fetch(url).then(
-        (r) => r.status < 500,
+        (r) => (status === undefined ? r.status < 500 : r.status === status),
         () => false,
       )
     )
@@ -91,40 +98,78 @@ async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
   throw new Error(`${url} did not answer within ${timeoutMs} ms`);
 }
 
-process.stdout.write('starting schedule, pricing, search and booking (embedded stores)…\n');
-const schedule = await startSchedule('embedded');
-const pricing = await startPricing(schedule.address, { store: 'embedded' });
-const search = await startSearch({ schedule: schedule.address, pricing: pricing.address });
-const booking = await startBooking(
-  { schedule: schedule.address, pricing: pricing.address },
-  { store: 'embedded' },
+process.stdout.write(
+  'starting schedule, pricing, search, booking and the BFF (embedded stores)…\n',
 );
-
-const bffPort = await freePort();
-const bff = start(
-  ['scripts/start.mjs', 'bff/main.ts'],
-  {
-    PORT: String(bffPort),
-    // Not the mesh's default: a BFF of `npm start` on this machine may hold that one.
-    METRICS_PORT: String(await freePort()),
-    SCHEDULE_ADDR: schedule.address,
-    PRICING_ADDR: pricing.address,
-    SEARCH_ADDR: search.address,
-    BOOKING_ADDR: booking.address,
-    LOG_LEVEL: 'info',
-    // The per-client limit would turn a load test into a 429 test.
-    RATE_LIMIT_PER_MINUTE: '100000000',
-    // In-process benchmark: a shared test key instead of the identity service.
-    JWT_SECRET: DEV_JWT_SECRET,
-  },
-  profile,
-);
+const ports = {
+  schedule: await freePort(),
+  pricing: await freePort(),
+  search: await freePort(),
+  booking: await freePort(),
+  bff: await freePort(),
+};
+const addresses = {
+  SCHEDULE_ADDR: `127.0.0.1:${ports.schedule}`,
+  PRICING_ADDR: `127.0.0.1:${ports.pricing}`,
+  SEARCH_ADDR: `127.0.0.1:${ports.search}`,
+  BOOKING_ADDR: `127.0.0.1:${ports.booking}`,
+};
+/** One process of the mesh, as `npm start` launches it (scripts/mesh.ts). */
+const meshProcess = async (entry: string, port: number, env: Record<string, string> = {}) =>
+  start(
+    ['scripts/start.mjs', entry],
+    {
+      ...MALLOC_ENV,
+      ...addresses,
+      PORT: String(port),
+      // Not the mesh's defaults: a mesh of `npm start` on this machine may hold those.
+      METRICS_PORT: String(await freePort()),
+      SCHEDULE_START_DATE: TEST_START_DATE,
+      SCHEDULE_DAYS: '30',
+      SEARCH_START_DATE: TEST_START_DATE,
+      SEARCH_DAYS: '10',
+      LOG_LEVEL: 'info',
+      ...env,
+    },
+    [...NODE_FLAGS, ...profile],
+  );
+const services = [
+  await meshProcess('services/schedule/main.ts', ports.schedule, {
+    DATA_DIR: path.join(work, 'schedule'),
+  }),
+  await meshProcess('services/pricing/main.ts', ports.pricing, {
+    DATA_DIR: path.join(work, 'pricing'),
+  }),
+  await meshProcess('services/search/main.ts', ports.search),
+  await meshProcess('services/booking/main.ts', ports.booking, {
+    DATA_DIR: path.join(work, 'booking'),
+  }),
+];
+const bffPort = ports.bff;
+const bff = await meshProcess('bff/main.ts', bffPort, {
+  // The per-client limit would turn a load test into a 429 test.
+  RATE_LIMIT_PER_MINUTE: '100000000',
+  // A shared test key instead of the identity service.
+  JWT_SECRET: DEV_JWT_SECRET,
+});
 const bffUrl = `http://127.0.0.1:${bffPort}`;
-// A bench that fails leaves no BFF (or baseline server) behind.
-const children: ChildProcess[] = [bff];
+// A bench that fails leaves no process of its mesh (or baseline server) behind.
+const children: ChildProcess[] = [bff, ...services];
 process.once('exit', () => children.forEach((c) => c.kill('SIGKILL')));
-// Under a loaded machine tsx's first compile of the BFF alone can take a minute.
-await waitFor(`${bffUrl}/healthz`, 180_000);
+// Ready once every peer answers its health (search: once its read model is loaded).
+await waitFor(`${bffUrl}/readyz`, 180_000, 200);
+const search = {
+  client: createClient(SearchServiceService, {
+    target: `dns:///${addresses.SEARCH_ADDR}`,
+    defaultDeadlineMs: 10_000,
+  }),
+};
+const booking = {
+  client: createClient(BookingServiceService, {
+    target: `dns:///${addresses.BOOKING_ADDR}`,
+    defaultDeadlineMs: 10_000,
+  }),
+};
 
 // The requests measured, and the JSON the BFF answers them with.
 const token = await signDevToken('bench', loadConfig(bffEnv, { JWT_SECRET: DEV_JWT_SECRET }));
@@ -255,11 +300,13 @@ function cpuMsOf(pid: number | undefined): number {
     return NaN;
   }
 }
-/** This process's CPU time so far, ms: the services (and autocannon, and the direct calls). */
+/** This process's CPU time so far, ms: the load generator (autocannon, the direct calls). */
 const ownCpuMs = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 };
+/** The four services' CPU time so far, ms. */
+const servicesCpuMs = () => services.reduce((sum, c) => sum + cpuMsOf(c.pid), 0);
 
 const f = (n: number, d = 1) => n.toFixed(d).padStart(10);
 for (const [title, p, figure] of cases) {
@@ -267,12 +314,13 @@ for (const [title, p, figure] of cases) {
   const base = await run(bareUrl + p);
   const bareCpuPerRequest = (cpuMsOf(bare.pid) - bareCpu) / (base.requests.average * seconds);
   const grpc = await direct(grpcCalls[p]!);
-  const [bffCpu, ownCpu] = [cpuMsOf(bff.pid), ownCpuMs()];
+  const [bffCpu, servicesCpu, ownCpu] = [cpuMsOf(bff.pid), servicesCpuMs(), ownCpuMs()];
   const full = await run(bffUrl + p);
   const requests = full.requests.average * seconds;
   const perRequest = {
     bff: (cpuMsOf(bff.pid) - bffCpu) / requests,
-    services: (ownCpuMs() - ownCpu) / requests,
+    services: (servicesCpuMs() - servicesCpu) / requests,
+    load: (ownCpuMs() - ownCpu) / requests,
   };
   process.stdout.write(`\n${title}  (${JSON.stringify(responses[p]).length} bytes of JSON)\n`);
   process.stdout.write(
@@ -287,7 +335,7 @@ for (const [title, p, figure] of cases) {
       `${name.padEnd(30)}${f(r.requests.average)}${f(r.latency.p50, 2)}${f(r.latency.p99, 2)}${String(r.non2xx).padStart(10)}${String(r.errors + r.timeouts).padStart(8)}\n`,
     );
   process.stdout.write(
-    `CPU per request: bare server ${bareCpuPerRequest.toFixed(2)} ms; through the BFF: BFF process ${perRequest.bff.toFixed(2)} ms, services + load generator ${perRequest.services.toFixed(2)} ms\n`,
+    `CPU per request: bare server ${bareCpuPerRequest.toFixed(2)} ms; through the BFF: BFF process ${perRequest.bff.toFixed(2)} ms, services ${perRequest.services.toFixed(2)} ms, load generator ${perRequest.load.toFixed(2)} ms\n`,
   );
   process.stdout.write(
     `ratio BFF/gRPC direct: req/s ×${(full.requests.average / grpc.requests.average).toFixed(3)}, p50 ${times(full.latency.p50, grpc.latency.p50)}\n`,
@@ -299,10 +347,12 @@ for (const [title, p, figure] of cases) {
 }
 process.stdout.write(`\n${figures.join('\n')}\n`);
 
-// The BFF writes its profile (if asked for) as it exits.
-const bffExited = new Promise((resolve) => bff.once('exit', resolve));
-bff.kill('SIGTERM');
+// Each process writes its profile (if asked for) as it exits.
+search.client.close();
+booking.client.close();
 bare.kill('SIGTERM');
-await bffExited;
-await Promise.all([booking.stop(), search.stop(), pricing.stop()]);
-await schedule.stop();
+for (const child of [bff, ...services.reverse()]) {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
