@@ -305,8 +305,9 @@ const ownCpuMs = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 };
-/** The four services' CPU time so far, ms. */
-const servicesCpuMs = () => services.reduce((sum, c) => sum + cpuMsOf(c.pid), 0);
+const SERVICE_NAMES = ['schedule', 'pricing', 'search', 'booking'];
+/** Each service's CPU time so far, ms, in SERVICE_NAMES order. */
+const servicesCpuMs = () => services.map((c) => cpuMsOf(c.pid));
 
 const f = (n: number, d = 1) => n.toFixed(d).padStart(10);
 for (const [title, p, figure] of cases) {
@@ -319,7 +320,7 @@ for (const [title, p, figure] of cases) {
   const requests = full.requests.average * seconds;
   const perRequest = {
     bff: (cpuMsOf(bff.pid) - bffCpu) / requests,
-    services: (servicesCpuMs() - servicesCpu) / requests,
+    services: servicesCpuMs().map((ms, i) => (ms - servicesCpu[i]!) / requests),
     load: (ownCpuMs() - ownCpu) / requests,
   };
   process.stdout.write(`\n${title}  (${JSON.stringify(responses[p]).length} bytes of JSON)\n`);
@@ -335,7 +336,7 @@ for (const [title, p, figure] of cases) {
       `${name.padEnd(30)}${f(r.requests.average)}${f(r.latency.p50, 2)}${f(r.latency.p99, 2)}${String(r.non2xx).padStart(10)}${String(r.errors + r.timeouts).padStart(8)}\n`,
     );
   process.stdout.write(
-    `CPU per request: bare server ${bareCpuPerRequest.toFixed(2)} ms; through the BFF: BFF process ${perRequest.bff.toFixed(2)} ms, services ${perRequest.services.toFixed(2)} ms, load generator ${perRequest.load.toFixed(2)} ms\n`,
+    `CPU per request: bare server ${bareCpuPerRequest.toFixed(2)} ms; through the BFF: BFF process ${perRequest.bff.toFixed(2)} ms, services ${perRequest.services.reduce((a, b) => a + b, 0).toFixed(2)} ms (${perRequest.services.map((ms, i) => `${SERVICE_NAMES[i]} ${ms.toFixed(2)}`).join(', ')}), load generator ${perRequest.load.toFixed(2)} ms\n`,
   );
   process.stdout.write(
     `ratio BFF/gRPC direct: req/s ×${(full.requests.average / grpc.requests.average).toFixed(3)}, p50 ${times(full.latency.p50, grpc.latency.p50)}\n`,
