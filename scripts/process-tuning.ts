@@ -9,6 +9,14 @@
  * grows it to the cap and V8 keeps it, ~25 MB of each idle process's RSS (measured: pricing
  * 211 → 187 MB; 2 MB saves no more). Short-lived per-call garbage is collected just as well,
  * in more, smaller scavenges.
+ *
+ * What it costs a busy process, measured (2026-12-03, `bench:bff`'s search, same machine, minutes
+ * apart): CPU per search with 16 MB semi-spaces instead, BFF 3.41 → 2.54 ms, search 2.76 → 2.29,
+ * pricing 1.41 → 1.17. Not taken: V8 gives a grown young generation back only at a full
+ * collection after ~5 s of allocating little (a collection 5 s after the previous one shrank it
+ * from 32 MB to 1 MB in a plain node; 3 or 4 s after, it did not), and in the mesh even the idle
+ * release's collection 6 s into idleness left booking's and search's at 32 MB: booking idled at
+ * 152 MB against 136, search at 145 against 118.
  */
 export const NODE_FLAGS = [
   '--max-semi-space-size=4',
