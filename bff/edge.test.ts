@@ -390,6 +390,27 @@ describe('methods a route does not take', () => {
       expectProblem(a, 405, 'method-not-allowed');
       expect(a.headers.get('allow'), type).toBe('POST');
     }
+    // A body announced but never sent is not waited for (nor one sent, however large): the
+    // connection closes after the answer (rawHttp resolves only when it does).
+    const unsent = await rawHttp(
+      mesh.bff.url,
+      'POST /api/v1/nowhere HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 314572800\r\n\r\n{',
+    );
+    expect(unsent.status).toBe(404);
+    expect(unsent.headers.connection).toBe('close');
+    // The request's head is still judged first, as on every route.
+    for (const [request, field] of [
+      ['GET /api/v1/nowhere HTTP/1.1\r\nconnection: close\r\n\r\n', 'host'],
+      [
+        'GET /api/v1/nowhere HTTP/1.1\r\nhost: x\r\nauthorization: a\r\nauthorization: b\r\nconnection: close\r\n\r\n',
+        'authorization',
+      ],
+      ['GET /api/v1/nowhere?a=%zz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n', 'a'],
+    ] as const) {
+      const raw = await rawHttp(mesh.bff.url, request);
+      expect(raw.status, request).toBe(400);
+      expect(JSON.parse(raw.body).errors[0].field, request).toBe(field);
+    }
     // A route that exists still reads its body first.
     const headers = { authorization: bearer, 'content-type': 'application/json' };
     expectProblem(
