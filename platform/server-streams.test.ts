@@ -55,11 +55,12 @@ describe('a long server stream', () => {
 
 /**
  * A stopping server ends its feeds at once, telling their callers to call again (UNAVAILABLE),
- * and still lets unary calls under way finish. It used to wait the whole grace period for
- * streams that never end by themselves, then cut them: every stop of schedule took 10 s.
+ * and still lets other calls under way finish, streams included. It used to wait the whole
+ * grace period for feeds, which never end by themselves, then cut them: every stop of schedule
+ * took 10 s.
  */
 describe('a server shutting down', () => {
-  it('ends open streams with UNAVAILABLE at once and lets a unary call under way answer', async () => {
+  it('ends its feeds with UNAVAILABLE at once and lets unary calls and other streams finish', async () => {
     const handlers: Record<string, unknown> = {};
     for (const key of Object.keys(ScheduleServiceService))
       handlers[key] = async () => Promise.reject(new Error(key));
@@ -71,6 +72,13 @@ describe('a server shutting down', () => {
         ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true }),
       );
     };
+    // A stream that ends by itself, still sending when the shutdown begins.
+    handlers.listFlights = async function* () {
+      for (let i = 0; i < 3; i++) {
+        await sleep(100);
+        yield { flight: undefined };
+      }
+    };
     // A unary call that is still working when the shutdown begins.
     handlers.getFlight = async () => {
       await sleep(300);
@@ -80,17 +88,32 @@ describe('a server shutting down', () => {
     const server = await ServiceServer.start({
       port: 0,
       log: createLogger('test', 'silent'),
-      bindings: [bind(ScheduleServiceService, handlers as Handlers<Schedule>)],
+      bindings: [
+        bind(ScheduleServiceService, handlers as Handlers<Schedule>, { feeds: ['watchSchedule'] }),
+      ],
     });
     const client = createClient(ScheduleServiceService, {
       target: `dns:///127.0.0.1:${server.port}`,
       defaultDeadlineMs: 30_000,
     });
+    const listed = async () => {
+      let n = 0;
+      for await (const _ of client.listFlights({
+        origin: 'JFK',
+        destination: 'LHR',
+        fromDate: '2026-12-01',
+        toDate: '2026-12-01',
+        includeCancelled: false,
+      }))
+        n++;
+      return n;
+    };
     try {
       const feed = client.watchSchedule({ cursor: '' })[Symbol.asyncIterator]();
       expect((await feed.next()).value).toMatchObject({ cursor: '1' });
       const unary = client.getFlight({ flightId: 'BA117-2026-12-01' });
-      await sleep(50); // the unary call has reached its handler
+      const stream = listed();
+      await sleep(50); // both calls have reached their handlers
       // A grace far longer than the test's own timeout: only a drained shutdown ends in time.
       const stopped = server.shutdown(600_000);
       await expect(feed.next()).rejects.toMatchObject({
@@ -98,6 +121,7 @@ describe('a server shutting down', () => {
         details: expect.stringContaining('shutting down'),
       });
       await expect(unary).resolves.toEqual({ flight: undefined });
+      await expect(stream).resolves.toBe(3);
       expect(released).toBe(true);
       expect(await stopped).toBe('drained');
     } finally {

@@ -43,10 +43,26 @@ export type Handlers<D extends ServiceDef> = {
 export interface ServiceBinding {
   definition: ServiceDef;
   handlers: Record<string, (request: unknown, ctx: CallContext) => unknown>;
+  /** The server-streaming methods that run until their caller leaves (see bind). */
+  feeds: ReadonlySet<string>;
 }
 
-export function bind<D extends ServiceDef>(definition: D, handlers: Handlers<D>): ServiceBinding {
-  return { definition, handlers: handlers as ServiceBinding['handlers'] };
+/**
+ * A service's handlers, for ServiceServer. `options.feeds` names the server-streaming methods
+ * that never end by themselves (change feeds: they send until their caller leaves): a server
+ * shutting down ends those at once with UNAVAILABLE, so their callers resume elsewhere; every
+ * other call, streams included, gets the shutdown's grace to finish.
+ */
+export function bind<D extends ServiceDef>(
+  definition: D,
+  handlers: Handlers<D>,
+  options: { feeds?: Array<keyof D & string> } = {},
+): ServiceBinding {
+  return {
+    definition,
+    handlers: handlers as ServiceBinding['handlers'],
+    feeds: new Set(options.feeds ?? []),
+  };
 }
 
 function deadlineOf(call: IncomingCall): Date | undefined {
@@ -107,8 +123,8 @@ function callScope(call: IncomingCall, method: string, { log, identify }: Server
 interface ServerScope {
   log: Logger;
   errors: ErrorVocabulary;
-  /** Stops each server stream under way (shutdown): its handler's signal aborts. */
-  openStreams: Set<() => void>;
+  /** Stops each feed under way (shutdown): its handler's signal aborts. */
+  openFeeds: Set<() => void>;
   identify?: (call: IncomingCall) => string | undefined;
 }
 
@@ -137,12 +153,17 @@ function adaptUnary(method: string, handler: UnaryHandler<unknown>, scope: Serve
  */
 const SHUTTING_DOWN = new Error('the server is shutting down: call again to resume');
 
-function adaptServerStream(method: string, handler: StreamHandler<unknown>, scope: ServerScope) {
-  const { errors, openStreams } = scope;
+function adaptServerStream(
+  method: string,
+  handler: StreamHandler<unknown>,
+  scope: ServerScope,
+  feed: boolean,
+) {
+  const { errors, openFeeds } = scope;
   return async (call: grpc.ServerWritableStream<unknown, unknown>) => {
     const { ctx, end, controller } = callScope(call, method, scope);
     const stop = () => controller.abort(SHUTTING_DOWN);
-    openStreams.add(stop);
+    if (feed) openFeeds.add(stop);
     // A stream whose handler stopped on a signal: the caller cancelled (it hears nothing more),
     // or this server is shutting down (the caller is told to call again).
     const endAborted = () => {
@@ -164,7 +185,7 @@ function adaptServerStream(method: string, handler: StreamHandler<unknown>, scop
       end(st.code, err);
       call.emit('error', st);
     } finally {
-      openStreams.delete(stop);
+      openFeeds.delete(stop);
     }
   };
 }
@@ -179,7 +200,12 @@ function implementation(
     if (!handler) throw new Error(`no handler for ${def.path}`);
     if (def.requestStream) throw new Error(`client streaming is not supported: ${def.path}`);
     impl[name] = def.responseStream
-      ? adaptServerStream(def.path, handler as StreamHandler<unknown>, scope)
+      ? adaptServerStream(
+          def.path,
+          handler as StreamHandler<unknown>,
+          scope,
+          binding.feeds.has(name),
+        )
       : adaptUnary(def.path, handler as UnaryHandler<unknown>, scope);
   }
   return impl;
@@ -293,7 +319,7 @@ export class ServiceServer {
     private readonly health: HealthImplementation,
     private readonly serviceNames: string[],
     private readonly log: Logger,
-    private readonly openStreams: Set<() => void>,
+    private readonly openFeeds: Set<() => void>,
   ) {}
 
   static async start(options: ServiceServerOptions): Promise<ServiceServer> {
@@ -314,7 +340,7 @@ export class ServiceServer {
     );
     health.addToServer(server);
     addLazyReflection(server, [...names, 'grpc.health.v1.Health']);
-    const openStreams = new Set<() => void>();
+    const openFeeds = new Set<() => void>();
     for (const binding of options.bindings) {
       server.addService(
         binding.definition as unknown as grpc.ServiceDefinition,
@@ -322,7 +348,7 @@ export class ServiceServer {
           log: options.log,
           errors: options.errors ?? GENERIC_ERRORS,
           identify: options.tls?.identify,
-          openStreams,
+          openFeeds,
         }),
       );
     }
@@ -339,7 +365,7 @@ export class ServiceServer {
       { port, services: names, mtls: Boolean(options.tls) },
       'grpc server listening',
     );
-    return new ServiceServer(server, port, host, health, names, options.log, openStreams);
+    return new ServiceServer(server, port, host, health, names, options.log, openFeeds);
   }
 
   /**
@@ -356,17 +382,18 @@ export class ServiceServer {
   }
 
   /**
-   * Stops taking calls and lets running unary calls finish for up to graceMs, then cuts them off.
-   * Health goes NOT_SERVING first so health-checking callers stop sending new calls. Server
-   * streams (the feeds, which last as long as their callers want) are ended at once with
+   * Stops taking calls and lets running ones finish for up to graceMs, then cuts them off.
+   * Health goes NOT_SERVING first so health-checking callers stop sending new calls. Feeds
+   * (streams that last as long as their callers want: bind's `feeds`) are ended at once with
    * UNAVAILABLE, so their callers resume elsewhere at once instead of after graceMs, and a
    * stopping process does not wait graceMs for them. Resolves with how it ended: 'drained'
-   * (every call finished) or 'forced'.
+   * (every other call finished) or 'forced'.
    */
   async shutdown(graceMs: number): Promise<'drained' | 'forced'> {
     this.setServing(false);
     const drained = new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
-    for (const stop of this.openStreams) stop();
+    const feedsEnded = this.openFeeds.size;
+    for (const stop of this.openFeeds) stop();
     let timer: NodeJS.Timeout | undefined;
     const forced = new Promise<'forced'>((resolve) => {
       timer = setTimeout(() => resolve('forced'), graceMs);
@@ -380,7 +407,7 @@ export class ServiceServer {
       );
       this.server.forceShutdown();
     }
-    this.log.info({ outcome }, 'grpc server stopped');
+    this.log.info({ outcome, feeds_ended: feedsEnded }, 'grpc server stopped');
     return outcome;
   }
 }

@@ -101,6 +101,10 @@ export const scheduleService: ServiceSpec<typeof scheduleEnv> = {
       seatFeed: new SeatFeed(db, holds.seatMoves),
       seatFeedOptions: { pollMs, heartbeatMs: config.FEED_HEARTBEAT_MS, alone },
     });
-    return { bindings: [bind(ScheduleServiceService, handlers)] };
+    return {
+      bindings: [
+        bind(ScheduleServiceService, handlers, { feeds: ['watchSchedule', 'watchAvailability'] }),
+      ],
+    };
   },
 };
