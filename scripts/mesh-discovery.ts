@@ -3,7 +3,11 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 
-const CONSUL_DEV_ADDR = 'http://127.0.0.1:8500';
+/**
+ * The ports of the dev agent `npm start` runs, before MESH_PORT_OFFSET: its HTTP API (and UI),
+ * Serf LAN and server RPC. DNS, gRPC and Serf WAN are switched off: nothing here uses them.
+ */
+const DEV_AGENT_PORTS = { http: 8500, serfLan: 8301, server: 8300 };
 
 async function consulAnswers(address: string): Promise<boolean> {
   try {
@@ -18,11 +22,20 @@ async function consulAnswers(address: string): Promise<boolean> {
  * Discovery for the local mesh: the agent named by CONSUL_HTTP_ADDR if set; else a Consul dev
  * agent (found or built by scripts/ensure-tools.sh); else static addresses. MESH_DISCOVERY=static
  * skips Consul altogether. A dev agent it starts is handed to `adopt` (stopped with the mesh).
+ *
+ * The dev agent's ports are shifted by `portOffset` (MESH_PORT_OFFSET) like every other port of
+ * the mesh: each mesh on the machine has an agent of its own. Two meshes on one agent register
+ * the same service names, so each balanced its calls over both meshes' instances, and stopping
+ * the mesh that had started the agent left the other without discovery or intentions. An agent
+ * already answering on the (shifted) HTTP port is reused: a mesh started again, or one started
+ * by hand for it.
  */
 export async function startDiscovery(
   root: string,
   adopt: (agent: ChildProcess) => void,
+  portOffset = 0,
 ): Promise<{ consul?: string; note: string }> {
+  const CONSUL_DEV_ADDR = `http://127.0.0.1:${DEV_AGENT_PORTS.http + portOffset}`;
   if (process.env.MESH_DISCOVERY === 'static')
     return { note: 'static addresses (MESH_DISCOVERY=static)' };
   if (process.env.CONSUL_HTTP_ADDR)
@@ -45,9 +58,30 @@ export async function startDiscovery(
   // Errors only: a dev agent's start always warns of the leader election it then wins. And
   // nothing once it has been told to stop: its shutdown logs [ERROR]s about its own closing
   // connections ("context canceled"), which read like a fault to a newcomer pressing Ctrl-C.
+  const port = (base: number) => String(base + portOffset);
   const agent = spawn(
     consul,
-    ['agent', '-dev', '-ui', '-bind', '127.0.0.1', '-client', '127.0.0.1', '-log-level', 'error'],
+    [
+      ...[
+        'agent',
+        '-dev',
+        '-ui',
+        '-bind',
+        '127.0.0.1',
+        '-client',
+        '127.0.0.1',
+        '-log-level',
+        'error',
+      ],
+      ...[
+        '-http-port',
+        port(DEV_AGENT_PORTS.http),
+        '-serf-lan-port',
+        port(DEV_AGENT_PORTS.serfLan),
+      ],
+      ...['-server-port', port(DEV_AGENT_PORTS.server)],
+      ...['-dns-port', '-1', '-grpc-port', '-1', '-grpc-tls-port', '-1', '-serf-wan-port', '-1'],
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   for (const stream of [agent.stdout, agent.stderr])
@@ -55,9 +89,14 @@ export async function startDiscovery(
       if (!agent.killed) process.stdout.write(`[consul  ] ${l}\n`);
     });
   adopt(agent);
-  for (let i = 0; i < 200 && !(await consulAnswers(CONSUL_DEV_ADDR)); i++)
+  for (let i = 0; i < 200 && agent.exitCode === null; i++) {
+    if (await consulAnswers(CONSUL_DEV_ADDR))
+      return { consul: CONSUL_DEV_ADDR, note: `Consul dev agent, UI ${CONSUL_DEV_ADDR}/ui` };
     await new Promise((r) => setTimeout(r, 100));
-  return { consul: CONSUL_DEV_ADDR, note: `Consul dev agent, UI ${CONSUL_DEV_ADDR}/ui` };
+  }
+  // It exited (a port taken, its errors printed above) or never answered.
+  agent.kill();
+  return { note: `static addresses (the Consul dev agent did not answer on ${CONSUL_DEV_ADDR})` };
 }
 
 /** Waits until Consul lists an instance of `name` as passing. */

@@ -33,6 +33,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const offsetProblem = portOffsetProblem(process.env.MESH_PORT_OFFSET ?? '0', {
   BFF: BFF_PORT,
   'identity provider': IDENTITY_PORT,
+  'Consul UI': 8500,
 });
 if (offsetProblem) {
   process.stderr.write(`${offsetProblem}\n`);
@@ -179,8 +180,10 @@ ensureBuilt();
 // The web front end is checked (and built when stale) while the services start.
 const hasBff = existsSync(path.join(ROOT, 'bff', 'main.ts'));
 const webReady = hasBff ? ensureWebBuilt() : undefined;
-const discovery = await startDiscovery(ROOT, (agent) =>
-  children.push({ name: 'consul', child: agent }),
+const discovery = await startDiscovery(
+  ROOT,
+  (agent) => children.push({ name: 'consul', child: agent }),
+  PORT_OFFSET,
 );
 const discoveryEnv: NodeJS.ProcessEnv = discovery.consul
   ? { CONSUL_HTTP_ADDR: discovery.consul, SERVICE_HOST: '127.0.0.1' }

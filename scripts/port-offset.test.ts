@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { portOffsetProblem } from './port-offset.js';
 
-const PORTS = { BFF: 3000, 'identity provider': 3001 };
+const PORTS = { BFF: 3000, 'identity provider': 3001, 'Consul UI': 8500 };
 
 describe('MESH_PORT_OFFSET', () => {
   it('takes an integer from 0 to 10000 that leaves the browser-facing ports openable', () => {
@@ -23,7 +23,11 @@ describe('MESH_PORT_OFFSET', () => {
     expect(portOffsetProblem('3665', PORTS)).toContain('port 6665');
   });
 
-  it("refuses an offset that puts them on one of Consul's ports, which the offset leaves alone", () => {
+  it('refuses an offset that puts the mesh’s own Consul UI on a blocked port', () => {
+    expect(portOffsetProblem('1580', PORTS)).toContain('the Consul UI on port 10080');
+  });
+
+  it("refuses an offset that puts them on one of a default Consul agent's ports (another mesh's)", () => {
     expect(portOffsetProblem('5500', PORTS)).toBe(
       "MESH_PORT_OFFSET=5500 puts the BFF on port 8500, which Consul's agent uses: choose another offset",
     );

@@ -17,9 +17,10 @@ const CONSUL_PORTS = new Set([8300, 8301, 8302, 8500, 8502, 8503, 8600]);
 
 /**
  * Why MESH_PORT_OFFSET cannot be `raw`, or undefined when it can: an integer from 0 to 10000
- * that puts none of the ports people open in a browser (`browserPorts`, by name: the BFF's and
- * the identity provider's, before the offset) on a port browsers refuse or on one of Consul's (the
- * gRPC and metrics ports, from 9451 and 50051 up, cannot reach either). MESH_PORT_OFFSET=3000
+ * that puts none of the ports people open in a browser (`browserPorts`, by name: the BFF's, the
+ * identity provider's and Consul's UI, before the offset) on a port browsers refuse, nor the
+ * BFF's or identity's on one of a default Consul agent's (the gRPC and metrics ports, from 9451
+ * and 50051 up, cannot reach either). MESH_PORT_OFFSET=3000
  * put the BFF on 6000: the mesh never came up (the launcher's own fetch of /healthz was refused)
  * and no browser could have opened it.
  */
@@ -31,8 +32,9 @@ export function portOffsetProblem(
   if (!/^\d+$/.test(raw.trim()) || offset > 10_000)
     return `MESH_PORT_OFFSET: expected an integer from 0 to 10000, got "${raw}"`;
   for (const [name, port] of Object.entries(browserPorts)) {
-    // The offset leaves Consul's ports where they are (a second mesh shares the agent).
-    if (CONSUL_PORTS.has(port + offset))
+    // Another mesh's agent (one without an offset) holds Consul's own ports; this mesh's agent
+    // is shifted like the rest, so its UI is checked against the blocked ports only.
+    if (!CONSUL_PORTS.has(port) && CONSUL_PORTS.has(port + offset))
       return `MESH_PORT_OFFSET=${offset} puts the ${name} on port ${port + offset}, which Consul's agent uses: choose another offset`;
     if (BAD_PORTS.has(port + offset))
       return (

@@ -4,34 +4,37 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startConsul, type ConsulAgent } from './support/consul.js';
 import { ROOT, spawnProcess, type Spawned } from './support/processes.js';
 import { TEST_START_DATE } from './support/schedule.js';
 import { toolPath } from './support/tools.js';
 
 /**
- * `npm start` with Consul, as a newcomer follows its banner: the grpcurl command it prints works
- * as printed (mTLS with the client certificate it wrote), and that certificate lives under
- * MESH_DATA_DIR with the rest of the mesh's state, not in the checkout.
+ * `npm start` with Consul, as a newcomer follows its banner: the launcher starts a Consul dev
+ * agent of its own, on its ports shifted by MESH_PORT_OFFSET like the mesh's (two meshes on one
+ * agent balanced their calls over each other's instances), and stops it with the mesh; the
+ * grpcurl command it prints works as printed (mTLS with the client certificate it wrote), and
+ * that certificate lives under MESH_DATA_DIR with the rest of the mesh's state, not in the
+ * checkout.
  */
 describe('npm start launcher with Consul', () => {
-  let consul: ConsulAgent | undefined;
   let mesh: Spawned | undefined;
-  afterAll(async () => {
+  afterAll(() => {
+    // If the test failed half-way, take the launcher and every child (its agent too) with it.
     if (mesh?.child.exitCode === null) process.kill(-mesh.child.pid!, 'SIGKILL');
-    await consul?.stop();
   });
 
-  it('prints a grpcurl command that works as printed, its certificate under MESH_DATA_DIR', async () => {
-    consul = await startConsul();
+  it('runs its own Consul agent on the offset ports and prints a grpcurl command that works as printed', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'mesh-launcher-consul-'));
+    // Far from the default ports, from the static launcher test's and the ephemeral range.
+    const offset = 8000 + Math.floor(Math.random() * 900);
+    const consul = `http://127.0.0.1:${8500 + offset}`;
     mesh = spawnProcess(
       process.execPath,
       ['--import', 'tsx', 'scripts/mesh.ts'],
       {
-        CONSUL_HTTP_ADDR: consul.address,
-        // Far from the default ports, from the static launcher test's and the ephemeral range.
-        MESH_PORT_OFFSET: String(8000 + Math.floor(Math.random() * 900)),
+        // A newcomer's environment: no agent named, none on the shifted port.
+        CONSUL_HTTP_ADDR: '',
+        MESH_PORT_OFFSET: String(offset),
         MESH_DATA_DIR: dataDir,
         SCHEDULE_START_DATE: TEST_START_DATE,
         SEARCH_START_DATE: TEST_START_DATE,
@@ -40,6 +43,11 @@ describe('npm start launcher with Consul', () => {
       { detached: true },
     );
     await mesh.waitForLine((l) => l.includes('flight mesh is up'), 300_000);
+    expect(mesh.lines.join('\n')).toContain(`Consul dev agent, UI ${consul}/ui`);
+    const registered = (await (
+      await fetch(`${consul}/v1/health/service/schedule?passing=true`)
+    ).json()) as unknown[];
+    expect(registered).toHaveLength(1);
 
     const banner = mesh.lines.find((l) => /^\s+schedule\s+grpc:\/\//.test(l));
     const printed = /\(grpcurl (.+)\)$/.exec(banner ?? '')?.[1];
@@ -52,5 +60,7 @@ describe('npm start launcher with Consul', () => {
 
     process.kill(-mesh.child.pid!, 'SIGINT');
     expect(await mesh.exited).toEqual({ code: 0, signal: null });
+    // Its agent went with it.
+    await expect(fetch(`${consul}/v1/status/leader`)).rejects.toThrow();
   }, 600_000);
 });
