@@ -1,6 +1,6 @@
 /**
  * Opening the embedded store (PGlite: PostgreSQL compiled to WebAssembly) so that an idle process
- * stays small and a first start is quick. Measured on PGlite 0.5 (figures in the root README, "Start-up and memory"):
+ * stays small and a first start is quick. Measured on PGlite 0.5 (figures in docs/benchmarks.md, "Start-up and memory"):
  *
  * - `initdb` (the first open of an empty directory) peaks at ~600 MB of WebAssembly memory that
  *   the process never gives back: a service that initialised its own store idled at ~800 MB.

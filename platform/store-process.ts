@@ -5,7 +5,7 @@
  * it and serves it on a Unix socket; each instance's `Database` (kind `shared-embedded`) sends
  * it statements over HTTP, one JSON request each.
  *
- * Why not `@electric-sql/pglite-socket` (see the root README, "One embedded PostgreSQL for the
+ * Why not `@electric-sql/pglite-socket` (see docs/benchmarks.md, "One embedded PostgreSQL for the
  * whole mesh"): its multiplexer interleaves the wire messages of different connections outside
  * an explicit transaction, so one client's Parse/Bind/Execute can run another's unnamed
  * statement. Here a statement is one request that PGlite runs whole (`query()`, under its own
