@@ -199,6 +199,8 @@ function implementation(
     const handler = binding.handlers[name];
     if (!handler) throw new Error(`no handler for ${def.path}`);
     if (def.requestStream) throw new Error(`client streaming is not supported: ${def.path}`);
+    if (binding.feeds.has(name) && !def.responseStream)
+      throw new Error(`a feed must be a server-streaming method: ${def.path}`);
     impl[name] = def.responseStream
       ? adaptServerStream(
           def.path,
