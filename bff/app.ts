@@ -120,16 +120,11 @@ export async function buildBff(deps: BffDeps): Promise<FastifyInstance> {
   app.addHook('onRequest', rejectMalformedQuery);
   // No route matches: answer 404/405 once the request's head is judged, before its body is read.
   // fastify would read and parse the body first and call an unparseable or non-JSON one 400 or
-  // 415, which says nothing of the missing route. An unread body is not read afterwards either
-  // (Node would, whatever its size, to keep the connection): the connection closes instead, as
-  // it does after a 413.
+  // 415, which says nothing of the missing route. (sendProblem closes the connection rather than
+  // read the body afterwards.)
   const notFound = notFoundHandler(allowedMethods);
   app.addHook('onRequest', async (req, reply) => {
-    if (!req.is404) return;
-    const length = req.headers['content-length'];
-    if (req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0'))
-      reply.header('connection', 'close');
-    return notFound(req, reply);
+    if (req.is404) return notFound(req, reply);
   });
   app.addHook('preValidation', rejectNonObjectBody);
   app.addHook('preValidation', rejectUnreadQuery);

@@ -163,6 +163,13 @@ describe('BFF over the real mesh', () => {
         'uses a key refused for safety (__proto__, or constructor with prototype)',
       ],
       ['{"flightIds": ["BA117-2026-12-01"]} trailing', 'is not valid JSON'],
+      // A byte order mark is dropped before parsing, so the refused key is named as such.
+      [
+        '\uFEFF{"__proto__": {}}',
+        'uses a key refused for safety (__proto__, or constructor with prototype)',
+      ],
+      // Only JSON's own whitespace is no body: a no-break space is not JSON at all.
+      ['\u00A0', 'is not valid JSON'],
     ]) {
       const r = await fetch(`${bff.url}/api/v1/quotes`, {
         method: 'POST',

@@ -13,14 +13,22 @@ import { errorDetails, isServiceError } from '../platform/errors.js';
 import {
   BODY_LIMIT_BYTES,
   NOT_AN_OBJECT_REQUIRED,
+  announcesBody,
   fieldPath,
   mediaTypeProblem,
   unreadField,
 } from './http-input.js';
 import { HttpProblem, internalProblem, problemFromGrpc, type ProblemResponse } from './problem.js';
 
-/** Writes a problem: its status, problem+json content type, Retry-After and extra headers. */
+/**
+ * Writes a problem: its status, problem+json content type, Retry-After and extra headers. A
+ * problem found before the request's body was read (a check of its head, a route that does not
+ * exist, a malformed path) closes the connection: Node would otherwise read the whole unread
+ * body, whatever its size, to keep the connection open, as a 413 does not either.
+ */
 export function sendProblem(reply: FastifyReply, p: ProblemResponse): FastifyReply {
+  const req = reply.request.raw;
+  if (!req.complete && announcesBody(req.headers)) reply.header('connection', 'close');
   if (p.retryAfter) reply.header('retry-after', String(p.retryAfter));
   for (const [k, v] of Object.entries(p.headers ?? {})) reply.header(k, v);
   return reply.code(p.status).type('application/problem+json').send(p.body);

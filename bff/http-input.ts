@@ -67,9 +67,10 @@ export function acceptJsonBodiesOnly(app: FastifyInstance): void {
       done(unsupportedMediaType(`JSON bodies are UTF-8; charset ${charset} is not accepted`));
       return;
     }
-    // Whitespace alone is no JSON text (RFC 8259 §2) and no body either: a client sending "\n"
-    // hears "(body): expected object" where a body is needed, like one sending nothing.
-    if ((body as string).trim().length === 0) {
+    // JSON's whitespace alone (RFC 8259 §2: space, tab, CR, LF) is no JSON text and no body
+    // either: a client sending "\n" hears "(body): must be a JSON object" where a body is
+    // needed, like one sending nothing. Other blank characters are not JSON (U+00A0, a BOM).
+    if (/^[ \t\n\r]*$/.test(body as string)) {
       done(null, undefined);
       return;
     }
@@ -111,7 +112,8 @@ export function acceptJsonBodiesOnly(app: FastifyInstance): void {
 function unparseable(text: string): HttpProblem {
   let detail = 'uses a key refused for safety (__proto__, or constructor with prototype)';
   try {
-    JSON.parse(text);
+    // fastify's parser drops a leading byte order mark; so does this check.
+    JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch {
     detail = 'is not valid JSON';
   }
@@ -201,9 +203,7 @@ export async function rejectNonObjectBody(req: FastifyRequest): Promise<void> {
   const body = req.body;
   if (typeof body === 'object' && body !== null && !Array.isArray(body)) return;
   // No body: nothing sent (fastify may hand `null` then), as against the JSON text `null`.
-  const sent =
-    Number(req.headers['content-length'] ?? 0) > 0 ||
-    req.headers['transfer-encoding'] !== undefined;
+  const sent = announcesBody(req.headers);
   const none = body === undefined || (body === null && !sent);
   // A required body that is missing is the schema's to name, in order with the path and query
   // (handleError words it as NOT_AN_OBJECT_REQUIRED).
@@ -286,6 +286,10 @@ export async function rejectUnreadQuery(req: FastifyRequest): Promise<void> {
     errors,
   );
 }
+
+/** Whether a request's head announces a body: a Content-Length above 0, or any Transfer-Encoding. */
+export const announcesBody = (headers: FastifyRequest['headers']): boolean =>
+  Number(headers['content-length'] ?? 0) > 0 || headers['transfer-encoding'] !== undefined;
 
 /**
  * onRequest hook: a path whose parameter is empty (`GET /api/v1/quotes/`, `/api/v1/bookings//cancel`)

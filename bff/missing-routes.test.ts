@@ -1,0 +1,124 @@
+/**
+ * Requests no route answers, over real HTTP against the real BFF in front of the real services:
+ * 405 with Allow for a path that has routes for other methods, 404 for a path none has, decided
+ * from the request's head (checked first, as on every route) before any body is read.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signDevToken } from './auth.js';
+import { rawHttp } from '../test/support/http.js';
+import { startMesh, type MeshFixture } from '../test/support/mesh.js';
+import { expectProblem, send as sendTo } from '../test/support/problem.js';
+
+let mesh: MeshFixture;
+let bearer: string;
+
+beforeAll(async () => {
+  mesh = await startMesh();
+  bearer = `Bearer ${await signDevToken('routes-tester', mesh.bff.config, '1h', ['customer', 'operator'])}`;
+});
+
+afterAll(async () => {
+  await mesh?.stop();
+});
+
+const send = (method: string, path: string, init: RequestInit = {}) =>
+  sendTo(mesh.bff.url, method, path, init);
+
+describe('methods a route does not take', () => {
+  it('answers 405 with Allow for a path that has routes for other methods, 404 for no path', async () => {
+    for (const [method, path, allow] of [
+      ['DELETE', '/api/v1/bookings/ABCDEF', 'GET, HEAD'],
+      ['PUT', '/api/v1/quotes', 'POST'],
+      ['POST', '/api/v1/search', 'GET, HEAD'],
+      ['GET', '/api/v1/bookings/ABCDEF/cancel', 'POST'],
+    ] as const) {
+      const a = await send(method, path, { headers: { authorization: bearer } });
+      expectProblem(a, 405, 'method-not-allowed');
+      expect(a.headers.get('allow'), `${method} ${path}`).toBe(allow);
+    }
+    expectProblem(await send('GET', '/api/v1/nowhere'), 404, 'not-found');
+    // A trailing slash is another path, which no route has (never "answers GET, not GET").
+    expectProblem(await send('GET', '/api/v1/search/'), 404, 'not-found');
+    expectProblem(await send('GET', '/api/v1/airports/'), 404, 'not-found');
+    // …nor an empty id: a collection's POST with a slash is not told to use GET.
+    expectProblem(await send('POST', '/api/v1/quotes/'), 404, 'not-found');
+    expectProblem(await send('POST', '/api/v1/bookings/'), 404, 'not-found');
+    // A route with an empty id names no resource: 404, not "id: is required".
+    for (const [method, path] of [
+      ['GET', '/api/v1/quotes/'],
+      ['GET', '/api/v1/bookings/'],
+      ['POST', '/api/v1/bookings//cancel'],
+      ['GET', '/api/v1/flights/'],
+      ['POST', '/api/v1/flights//retime'],
+    ] as const)
+      expectProblem(
+        await send(method, path, { headers: { authorization: bearer } }),
+        404,
+        'not-found',
+      );
+    expectProblem(await send('DELETE', '/api/v1/nowhere/at/all'), 404, 'not-found');
+  });
+
+  it('answers a missing route 404 or 405 whatever body it carries (not 400 or 415 for the body)', async () => {
+    for (const [type, body] of [
+      ['application/json', '{"broken'],
+      ['application/json', '{"a": 1, "a": 2}'],
+      ['text/plain', 'hello'],
+      ['application/json; charset=latin1', '{}'],
+    ] as const) {
+      const headers = { authorization: bearer, 'content-type': type };
+      expectProblem(await send('POST', '/api/v1/nowhere', { headers, body }), 404, 'not-found');
+      const a = await send('PUT', '/api/v1/quotes', { headers, body });
+      expectProblem(a, 405, 'method-not-allowed');
+      expect(a.headers.get('allow'), type).toBe('POST');
+    }
+    // A body announced but never sent is not waited for (nor one sent, however large): the
+    // connection closes after the answer (rawHttp resolves only when it does).
+    const unsent = await rawHttp(
+      mesh.bff.url,
+      'POST /api/v1/nowhere HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 314572800\r\n\r\n{',
+    );
+    expect(unsent.status).toBe(404);
+    expect(unsent.headers.connection).toBe('close');
+    // So does every answer given before the body is read, on any route: a check of the head, an
+    // empty path parameter, a malformed path.
+    const announced = 'content-type: application/json\r\ncontent-length: 104857600\r\n\r\n{';
+    for (const [head, status] of [
+      ['POST /api/v1/quotes?a=%zz HTTP/1.1\r\nhost: x\r\n', 400],
+      ['POST /api/v1/quotes HTTP/1.1\r\nhost: x\r\nauthorization: a\r\nauthorization: b\r\n', 400],
+      [`POST /api/v1/bookings//cancel HTTP/1.1\r\nhost: x\r\nauthorization: ${bearer}\r\n`, 404],
+      ['POST /api/v1/bookings/%zz/cancel HTTP/1.1\r\nhost: x\r\n', 400],
+    ] as const) {
+      const early = await rawHttp(mesh.bff.url, head + announced);
+      expect(early.status, head).toBe(status);
+      expect(early.headers.connection, head).toBe('close');
+    }
+    // A request with no body keeps its connection.
+    const kept = await rawHttp(
+      mesh.bff.url,
+      'GET /api/v1/nowhere HTTP/1.1\r\nhost: x\r\n\r\nGET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n',
+    );
+    expect(kept.status).toBe(404);
+    expect(kept.body).toContain('HTTP/1.1 200 OK');
+    // The request's head is still judged first, as on every route.
+    for (const [request, field] of [
+      ['GET /api/v1/nowhere HTTP/1.1\r\nconnection: close\r\n\r\n', 'host'],
+      [
+        'GET /api/v1/nowhere HTTP/1.1\r\nhost: x\r\nauthorization: a\r\nauthorization: b\r\nconnection: close\r\n\r\n',
+        'authorization',
+      ],
+      ['GET /api/v1/nowhere?a=%zz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n', 'a'],
+    ] as const) {
+      const raw = await rawHttp(mesh.bff.url, request);
+      expect(raw.status, request).toBe(400);
+      expect(JSON.parse(raw.body).errors[0].field, request).toBe(field);
+    }
+    // A route that exists still reads its body first.
+    const headers = { authorization: bearer, 'content-type': 'application/json' };
+    expectProblem(
+      await send('POST', '/api/v1/quotes', { headers, body: '{"broken' }),
+      400,
+      'invalid-request',
+    );
+  });
+});
