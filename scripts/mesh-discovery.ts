@@ -5,9 +5,11 @@ import { createInterface } from 'node:readline';
 
 /**
  * The ports of the dev agent `npm start` runs, before MESH_PORT_OFFSET: its HTTP API (and UI),
- * Serf LAN and server RPC. DNS, gRPC and Serf WAN are switched off: nothing here uses them.
+ * Serf LAN and server RPC, side by side (Consul's own defaults, 8500, 8301 and 8300, put two
+ * meshes whose offsets differ by 200 on one port). DNS, gRPC, HTTPS and Serf WAN are switched
+ * off: nothing here uses them.
  */
-const DEV_AGENT_PORTS = { http: 8500, serfLan: 8301, server: 8300 };
+const DEV_AGENT_PORTS = { http: 8500, serfLan: 8501, server: 8502 };
 
 async function consulAnswers(address: string): Promise<boolean> {
   try {
@@ -81,6 +83,7 @@ export async function startDiscovery(
       ],
       ...['-server-port', port(DEV_AGENT_PORTS.server)],
       ...['-dns-port', '-1', '-grpc-port', '-1', '-grpc-tls-port', '-1', '-serf-wan-port', '-1'],
+      ...['-https-port', '-1'],
     ],
     { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
@@ -94,9 +97,13 @@ export async function startDiscovery(
       return { consul: CONSUL_DEV_ADDR, note: `Consul dev agent, UI ${CONSUL_DEV_ADDR}/ui` };
     await new Promise((r) => setTimeout(r, 100));
   }
-  // It exited (a port taken, its errors printed above) or never answered.
+  // It exited (a port taken: its error is printed above) or never answered.
+  const why =
+    agent.exitCode === null
+      ? `did not answer on ${CONSUL_DEV_ADDR}`
+      : `exited (${agent.exitCode}): see its error above; another process may hold port ${DEV_AGENT_PORTS.http + portOffset}, ${DEV_AGENT_PORTS.serfLan + portOffset} or ${DEV_AGENT_PORTS.server + portOffset}`;
   agent.kill();
-  return { note: `static addresses (the Consul dev agent did not answer on ${CONSUL_DEV_ADDR})` };
+  return { note: `static addresses (the Consul dev agent ${why})` };
 }
 
 /** Waits until Consul lists an instance of `name` as passing. */

@@ -25,8 +25,9 @@ describe('npm start launcher with Consul', () => {
 
   it('runs its own Consul agent on the offset ports and prints a grpcurl command that works as printed', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'mesh-launcher-consul-'));
-    // Far from the default ports, from the static launcher test's and the ephemeral range.
-    const offset = 8000 + Math.floor(Math.random() * 900);
+    // Far from the default ports and from the static launcher test's (offsets 7000–7899: its
+    // metrics ports end at 17361, below this agent's 17500 and up).
+    const offset = 9000 + Math.floor(Math.random() * 900);
     const consul = `http://127.0.0.1:${8500 + offset}`;
     mesh = spawnProcess(
       process.execPath,
