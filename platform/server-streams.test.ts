@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
+import { service as healthService } from 'grpc-health-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScheduleServiceService } from '../gen/ts/flights/v1/schedule.js';
 import { createClient, type ServiceClient } from './clients.js';
@@ -108,6 +109,13 @@ describe('a server shutting down', () => {
         n++;
       return n;
     };
+    // A health watch (what a health-checking client holds open): a feed too.
+    const Health = grpc.makeGenericClientConstructor(healthService, 'Health');
+    const health = new Health(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure());
+    const watch = (
+      health as unknown as { watch: (r: object) => grpc.ClientReadableStream<unknown> }
+    ).watch({ service: '' });
+    const watchEnded = new Promise<grpc.ServiceError>((resolve) => watch.on('error', resolve));
     try {
       const feed = client.watchSchedule({ cursor: '' })[Symbol.asyncIterator]();
       expect((await feed.next()).value).toMatchObject({ cursor: '1' });
@@ -123,8 +131,10 @@ describe('a server shutting down', () => {
       await expect(unary).resolves.toEqual({ flight: undefined });
       await expect(stream).resolves.toBe(3);
       expect(released).toBe(true);
+      expect(await watchEnded).toMatchObject({ code: grpc.status.UNAVAILABLE });
       expect(await stopped).toBe('drained');
     } finally {
+      health.close();
       client.close();
     }
   });

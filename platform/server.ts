@@ -1,10 +1,9 @@
 import { once, setMaxListeners } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
-import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
-import { reflectionDefinition } from './contracts.js';
 import { faultInterceptor, FaultTable } from './faults.js';
 import { GENERIC_ERRORS, toStatusObject, type ErrorVocabulary } from './errors.js';
+import { addLazyReflection } from './reflection.js';
 import type { Logger } from './logger.js';
 import { serverMetricsInterceptor } from './rpc-metrics.js';
 import { serviceNameOf, type RequestOf, type ResponseOf, type ServiceDef } from './rpc-types.js';
@@ -260,56 +259,28 @@ const serverOptions = (keepaliveMs: number): grpc.ServerOptions => ({
   'grpc.http2.min_ping_interval_without_data_ms': Math.min(10_000, keepaliveMs),
 });
 
-/** The methods @grpc/reflection serves: v1, and v1alpha for older clients. */
-const REFLECTION_METHODS = [
-  '/grpc.reflection.v1.ServerReflection/ServerReflectionInfo',
-  '/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo',
-];
-
 /**
- * Registers server reflection for `services` on `server`, built on its first call: building it
- * parses every contract file into protobufjs roots (two, v1 and v1alpha) and the reflection
- * .proto files twice, ~1 s of CPU on a loaded machine and ~7 MB of resident memory that a
- * process nobody inspects with grpcurl never needs. The methods are registered at once (no call
- * finds them missing) through grpc-js's `register`, with handler and codecs taken from the
- * real service when first used.
+ * `server` as grpc-health-check's `addToServer` sees it: its Watch (a stream that sends each
+ * change of a service's health until the caller leaves) is a feed like any other, ended at once
+ * with UNAVAILABLE when the server shuts down. The library offers no way to end its watches; a
+ * Watch left open held every shutdown for the whole grace, then was cut ("forced").
  */
-function addLazyReflection(server: grpc.Server, services: string[]): void {
-  type Method = {
-    definition: grpc.MethodDefinition<unknown, unknown>;
-    handler: grpc.handleBidiStreamingCall<unknown, unknown>;
+function withHealthWatchAsFeed(server: grpc.Server, openFeeds: Set<() => void>): grpc.Server {
+  const addService: grpc.Server['addService'] = (service, implementation) => {
+    const watch = implementation.watch as grpc.handleServerStreamingCall<unknown, unknown>;
+    server.addService(service, {
+      ...implementation,
+      watch: (call: grpc.ServerWritableStream<unknown, unknown>) => {
+        const stop = () =>
+          call.emit('error', { code: grpc.status.UNAVAILABLE, details: SHUTTING_DOWN.message });
+        openFeeds.add(stop);
+        // grpc-js emits 'cancelled' however a call ends, its caller's leaving included.
+        call.on('cancelled', () => openFeeds.delete(stop));
+        watch(call);
+      },
+    });
   };
-  let methods: Map<string, Method> | undefined;
-  const method = (path: string): Method => {
-    if (!methods) {
-      const built = new Map<string, Method>();
-      // A stand-in server that only records what the reflection service adds to it.
-      const recorder = {
-        addService(service: grpc.ServiceDefinition, impl: grpc.UntypedServiceImplementation) {
-          for (const [name, definition] of Object.entries(service))
-            built.set(definition.path, {
-              definition: definition as Method['definition'],
-              handler: (impl[name] ?? impl[definition.originalName ?? name]) as Method['handler'],
-            });
-        },
-      };
-      new ReflectionService(reflectionDefinition(), { services }).addToServer(
-        recorder as unknown as grpc.Server,
-      );
-      methods = built;
-    }
-    const found = methods.get(path);
-    if (!found) throw new Error(`@grpc/reflection did not define ${path}`);
-    return found;
-  };
-  for (const path of REFLECTION_METHODS)
-    server.register<unknown, unknown>(
-      path,
-      (call: grpc.ServerDuplexStream<unknown, unknown>) => method(path).handler(call),
-      (response) => method(path).definition.responseSerialize(response),
-      (request) => method(path).definition.requestDeserialize(request),
-      'bidi',
-    );
+  return { addService } as unknown as grpc.Server;
 }
 
 /** A grpc-js server with health, reflection and the handler adapters above. */
@@ -340,9 +311,9 @@ export class ServiceServer {
     const health = new HealthImplementation(
       Object.fromEntries(['', ...names].map((n) => [n, initial])),
     );
-    health.addToServer(server);
-    addLazyReflection(server, [...names, 'grpc.health.v1.Health']);
     const openFeeds = new Set<() => void>();
+    health.addToServer(withHealthWatchAsFeed(server, openFeeds));
+    addLazyReflection(server, [...names, 'grpc.health.v1.Health']);
     for (const binding of options.bindings) {
       server.addService(
         binding.definition as unknown as grpc.ServiceDefinition,
