@@ -4,6 +4,7 @@ import { service as healthService } from 'grpc-health-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScheduleServiceService } from '../gen/ts/flights/v1/schedule.js';
 import { createClient, type ServiceClient } from './clients.js';
+import { FaultTable, parseFault } from './faults.js';
 import { createLogger } from './logger.js';
 import { bind, ServiceServer, type Handlers } from './server.js';
 
@@ -135,6 +136,46 @@ describe('a server shutting down', () => {
       expect(await stopped).toBe('drained');
     } finally {
       health.close();
+      client.close();
+    }
+  });
+
+  it('ends a feed whose handler starts only after the shutdown began', async () => {
+    const handlers: Record<string, unknown> = {};
+    for (const key of Object.keys(ScheduleServiceService))
+      handlers[key] = async () => Promise.reject(new Error(key));
+    handlers.watchSchedule = async function* (_req: unknown, ctx: { signal: AbortSignal }) {
+      yield { cursor: '1', event: undefined };
+      await new Promise((_resolve, reject) =>
+        ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true }),
+      );
+    };
+    const server = await ServiceServer.start({
+      port: 0,
+      log: createLogger('test', 'silent'),
+      bindings: [
+        bind(ScheduleServiceService, handlers as Handlers<Schedule>, { feeds: ['watchSchedule'] }),
+      ],
+      // The call waits here before its handler runs, as behind an intentions check.
+      faults: new FaultTable({ WatchSchedule: parseFault('{"delayMs":300}') }),
+    });
+    const client = createClient(ScheduleServiceService, {
+      target: `dns:///127.0.0.1:${server.port}`,
+      defaultDeadlineMs: 30_000,
+    });
+    try {
+      // The connection is up (a call answered), so the feed's call reaches the server at once.
+      await expect(client.getAirport({ iataCode: 'LHR' })).rejects.toThrow();
+      const feed = client.watchSchedule({ cursor: '' })[Symbol.asyncIterator]();
+      const first = feed.next();
+      await sleep(100); // accepted, its handler not started yet
+      // A grace far longer than the test's own timeout: only a drained shutdown ends in time.
+      const stopped = server.shutdown(600_000);
+      // UNAVAILABLE before any message: the client's retry policy calls again (here, no server
+      // is left to answer), as it would reach another instance.
+      await expect(first).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE });
+      expect(await stopped).toBe('drained');
+    } finally {
       client.close();
     }
   });

@@ -3,6 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import { faultInterceptor, FaultTable } from './faults.js';
 import { GENERIC_ERRORS, toStatusObject, type ErrorVocabulary } from './errors.js';
+import { Feeds, SHUTTING_DOWN, withHealthWatchAsFeed } from './feeds.js';
 import { addLazyReflection } from './reflection.js';
 import type { Logger } from './logger.js';
 import { serverMetricsInterceptor } from './rpc-metrics.js';
@@ -122,8 +123,8 @@ function callScope(call: IncomingCall, method: string, { log, identify }: Server
 interface ServerScope {
   log: Logger;
   errors: ErrorVocabulary;
-  /** Stops each feed under way (shutdown): its handler's signal aborts. */
-  openFeeds: Set<() => void>;
+  /** The feeds under way, stopped when the server shuts down. */
+  openFeeds: Feeds;
   identify?: (call: IncomingCall) => string | undefined;
 }
 
@@ -144,13 +145,6 @@ function adaptUnary(method: string, handler: UnaryHandler<unknown>, scope: Serve
     );
   };
 }
-
-/**
- * Why a stream's handler is stopped when its server shuts down. Its caller is told UNAVAILABLE,
- * which every mesh client treats as "call again": a feed resumes from its cursor on another
- * instance, or on this one once it is back.
- */
-const SHUTTING_DOWN = new Error('the server is shutting down: call again to resume');
 
 function adaptServerStream(
   method: string,
@@ -259,30 +253,6 @@ const serverOptions = (keepaliveMs: number): grpc.ServerOptions => ({
   'grpc.http2.min_ping_interval_without_data_ms': Math.min(10_000, keepaliveMs),
 });
 
-/**
- * `server` as grpc-health-check's `addToServer` sees it: its Watch (a stream that sends each
- * change of a service's health until the caller leaves) is a feed like any other, ended at once
- * with UNAVAILABLE when the server shuts down. The library offers no way to end its watches; a
- * Watch left open held every shutdown for the whole grace, then was cut ("forced").
- */
-function withHealthWatchAsFeed(server: grpc.Server, openFeeds: Set<() => void>): grpc.Server {
-  const addService: grpc.Server['addService'] = (service, implementation) => {
-    const watch = implementation.watch as grpc.handleServerStreamingCall<unknown, unknown>;
-    server.addService(service, {
-      ...implementation,
-      watch: (call: grpc.ServerWritableStream<unknown, unknown>) => {
-        const stop = () =>
-          call.emit('error', { code: grpc.status.UNAVAILABLE, details: SHUTTING_DOWN.message });
-        openFeeds.add(stop);
-        // grpc-js emits 'cancelled' however a call ends, its caller's leaving included.
-        call.on('cancelled', () => openFeeds.delete(stop));
-        watch(call);
-      },
-    });
-  };
-  return { addService } as unknown as grpc.Server;
-}
-
 /** A grpc-js server with health, reflection and the handler adapters above. */
 export class ServiceServer {
   private constructor(
@@ -292,7 +262,7 @@ export class ServiceServer {
     private readonly health: HealthImplementation,
     private readonly serviceNames: string[],
     private readonly log: Logger,
-    private readonly openFeeds: Set<() => void>,
+    private readonly openFeeds: Feeds,
   ) {}
 
   static async start(options: ServiceServerOptions): Promise<ServiceServer> {
@@ -311,7 +281,7 @@ export class ServiceServer {
     const health = new HealthImplementation(
       Object.fromEntries(['', ...names].map((n) => [n, initial])),
     );
-    const openFeeds = new Set<() => void>();
+    const openFeeds = new Feeds();
     health.addToServer(withHealthWatchAsFeed(server, openFeeds));
     addLazyReflection(server, [...names, 'grpc.health.v1.Health']);
     for (const binding of options.bindings) {
@@ -349,10 +319,14 @@ export class ServiceServer {
     this.server.drain(`${this.host}:${this.port}`, graceMs);
   }
 
+  /** Sets every service's health; a value it already has is not set again (watchers hear changes only). */
   setServing(serving: boolean): void {
+    if (serving === this.serving) return;
+    this.serving = serving;
     const value: ServingStatus = serving ? 'SERVING' : 'NOT_SERVING';
     for (const name of ['', ...this.serviceNames]) this.health.setStatus(name, value);
   }
+  private serving: boolean | undefined;
 
   /**
    * Stops taking calls and lets running ones finish for up to graceMs, then cuts them off.
@@ -365,8 +339,7 @@ export class ServiceServer {
   async shutdown(graceMs: number): Promise<'drained' | 'forced'> {
     this.setServing(false);
     const drained = new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
-    const feedsEnded = this.openFeeds.size;
-    for (const stop of this.openFeeds) stop();
+    const feedsEnded = this.openFeeds.close();
     let timer: NodeJS.Timeout | undefined;
     const forced = new Promise<'forced'>((resolve) => {
       timer = setTimeout(() => resolve('forced'), graceMs);
