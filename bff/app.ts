@@ -18,6 +18,7 @@ import {
 import {
   acceptJsonBodiesOnly,
   BODY_LIMIT_BYTES,
+  closeIfBodyUnread,
   MAX_PARAM_LENGTH,
   rejectMalformedQuery,
   rejectMissingHost,
@@ -120,14 +121,15 @@ export async function buildBff(deps: BffDeps): Promise<FastifyInstance> {
   app.addHook('onRequest', rejectMalformedQuery);
   // No route matches: answer 404/405 once the request's head is judged, before its body is read.
   // fastify would read and parse the body first and call an unparseable or non-JSON one 400 or
-  // 415, which says nothing of the missing route. (sendProblem closes the connection rather than
-  // read the body afterwards.)
+  // 415, which says nothing of the missing route. (closeIfBodyUnread, on send, closes the
+  // connection rather than read the body afterwards.)
   const notFound = notFoundHandler(allowedMethods);
   app.addHook('onRequest', async (req, reply) => {
     if (req.is404) return notFound(req, reply);
   });
   app.addHook('preValidation', rejectNonObjectBody);
   app.addHook('preValidation', rejectUnreadQuery);
+  app.addHook('onSend', async (req, reply) => closeIfBodyUnread(req, reply));
   app.addHook('onResponse', async (req, reply) => {
     const line = {
       method: req.method,

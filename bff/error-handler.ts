@@ -13,22 +13,15 @@ import { errorDetails, isServiceError } from '../platform/errors.js';
 import {
   BODY_LIMIT_BYTES,
   NOT_AN_OBJECT_REQUIRED,
-  announcesBody,
+  closeIfBodyUnread,
   fieldPath,
   mediaTypeProblem,
   unreadField,
 } from './http-input.js';
 import { HttpProblem, internalProblem, problemFromGrpc, type ProblemResponse } from './problem.js';
 
-/**
- * Writes a problem: its status, problem+json content type, Retry-After and extra headers. A
- * problem found before the request's body was read (a check of its head, a route that does not
- * exist, a malformed path) closes the connection: Node would otherwise read the whole unread
- * body, whatever its size, to keep the connection open, as a 413 does not either.
- */
+/** Writes a problem: its status, problem+json content type, Retry-After and extra headers. */
 export function sendProblem(reply: FastifyReply, p: ProblemResponse): FastifyReply {
-  const req = reply.request.raw;
-  if (!req.complete && announcesBody(req.headers)) reply.header('connection', 'close');
   if (p.retryAfter) reply.header('retry-after', String(p.retryAfter));
   for (const [k, v] of Object.entries(p.headers ?? {})) reply.header(k, v);
   return reply.code(p.status).type('application/problem+json').send(p.body);
@@ -183,6 +176,8 @@ export const notFoundHandler =
  */
 export function handleFrameworkError(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
   reply.header('x-request-id', req.id);
+  // fastify runs no hooks for these: onSend's closeIfBodyUnread is applied here.
+  closeIfBodyUnread(req, reply);
   if (err.code === 'FST_ERR_BAD_URL')
     return sendProblem(
       reply,

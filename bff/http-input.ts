@@ -3,7 +3,7 @@
  * request bodies only (UTF-8, at most BODY_LIMIT_BYTES; an empty body is no body), and URLs whose
  * percent-escapes decode. Anything else is a 4xx problem naming what was wrong, never a 5xx.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { visit, type JSONPath } from 'jsonc-parser';
 import { HttpProblem } from './problem.js';
 import { CSRF_HEADER } from './session.js';
@@ -290,6 +290,15 @@ export async function rejectUnreadQuery(req: FastifyRequest): Promise<void> {
 /** Whether a request's head announces a body: a Content-Length above 0, or any Transfer-Encoding. */
 export const announcesBody = (headers: FastifyRequest['headers']): boolean =>
   Number(headers['content-length'] ?? 0) > 0 || headers['transfer-encoding'] !== undefined;
+
+/**
+ * An answer sent before the request's body was read (a problem found in its head or path, a
+ * route that does not exist, a GET that carries a body nobody reads) closes the connection:
+ * Node would otherwise read the whole unread body, whatever its size, to keep it open.
+ */
+export function closeIfBodyUnread(req: FastifyRequest, reply: FastifyReply): void {
+  if (!req.raw.complete && announcesBody(req.headers)) reply.header('connection', 'close');
+}
 
 /**
  * onRequest hook: a path whose parameter is empty (`GET /api/v1/quotes/`, `/api/v1/bookings//cancel`)

@@ -81,18 +81,23 @@ describe('methods a route does not take', () => {
     expect(unsent.status).toBe(404);
     expect(unsent.headers.connection).toBe('close');
     // So does every answer given before the body is read, on any route: a check of the head, an
-    // empty path parameter, a malformed path.
+    // empty path parameter, a malformed path, an over-long path parameter.
     const announced = 'content-type: application/json\r\ncontent-length: 104857600\r\n\r\n{';
     for (const [head, status] of [
       ['POST /api/v1/quotes?a=%zz HTTP/1.1\r\nhost: x\r\n', 400],
       ['POST /api/v1/quotes HTTP/1.1\r\nhost: x\r\nauthorization: a\r\nauthorization: b\r\n', 400],
       [`POST /api/v1/bookings//cancel HTTP/1.1\r\nhost: x\r\nauthorization: ${bearer}\r\n`, 404],
       ['POST /api/v1/bookings/%zz/cancel HTTP/1.1\r\nhost: x\r\n', 400],
+      [`POST /api/v1/bookings/${'A'.repeat(3000)}/cancel HTTP/1.1\r\nhost: x\r\n`, 414],
     ] as const) {
       const early = await rawHttp(mesh.bff.url, head + announced);
       expect(early.status, head).toBe(status);
       expect(early.headers.connection, head).toBe('close');
     }
+    // A GET's body is read by nobody: the answer closes the connection too (Node read 100 MiB).
+    const get = await rawHttp(mesh.bff.url, 'GET /healthz HTTP/1.1\r\nhost: x\r\n' + announced);
+    expect(get.status).toBe(200);
+    expect(get.headers.connection).toBe('close');
     // A request with no body keeps its connection.
     const kept = await rawHttp(
       mesh.bff.url,
