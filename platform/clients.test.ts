@@ -10,6 +10,7 @@ import {
 import { createClient, type ServiceClient } from './clients.js';
 import { errorDetails } from './errors.js';
 import { createLogger } from './logger.js';
+import { PeerUnavailable } from './peers.js';
 import { bind, ServiceServer, type CallContext, type Handlers } from './server.js';
 
 type Schedule = typeof ScheduleServiceService;
@@ -154,5 +155,48 @@ describe('client factory over real servers', () => {
     expect((await health.check({ service: '' })).status).toBe(ServingStatus.NOT_SERVING);
     downstream.setServing(true);
     health.close();
+  });
+});
+
+/**
+ * Retries stop at the service that knows: an UNAVAILABLE a running service answers (a peer of
+ * its down) is not retried again by its caller's channel, which would multiply the retries
+ * along a chain; an instance that cannot be reached is still retried by the channel.
+ */
+describe('transparent retries', () => {
+  it('do not repeat a call a running service answered UNAVAILABLE, and say when to try again', async () => {
+    let calls = 0;
+    const server = await ServiceServer.start({
+      port: 0,
+      log: createLogger('test', 'silent'),
+      bindings: [
+        bind(
+          ScheduleServiceService,
+          only({
+            async getFlight() {
+              calls++;
+              throw new PeerUnavailable(
+                { reason: 'PEER_DOWN', message: 'a service behind this one is down' },
+                new Error('connect ECONNREFUSED'),
+              );
+            },
+          }),
+        ),
+      ],
+    });
+    // GetFlight is side-effect free: the channel's retry policy covers it (4 attempts).
+    const caller = createClient(ScheduleServiceService, {
+      target: `dns:///127.0.0.1:${server.port}`,
+      defaultDeadlineMs: 5_000,
+    });
+    try {
+      const err = await caller.getFlight({ flightId: 'BA117-2026-12-01' }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: status.UNAVAILABLE });
+      expect(calls).toBe(1);
+      expect(errorDetails(err).retryDelayMs).toBe(1000);
+    } finally {
+      caller.close();
+      await server.shutdown(1_000);
+    }
   });
 });

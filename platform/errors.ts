@@ -127,6 +127,14 @@ export function toStatusObject(err: unknown, vocabulary: ErrorVocabulary): Statu
     DETAILS_KEY,
     Buffer.from(Status.encode({ code: err.code, message: err.message, details }).finish()),
   );
+  // UNAVAILABLE answered by a running service is about what is behind it (a peer down, a breaker
+  // open), not about this instance: tell the caller's channel not to retry it on its own (gRPC's
+  // server pushback; its RetryInfo says when to try again). Each hop retried such an answer up
+  // to 4 times, retries multiplied along the chain (BFF → pricing → schedule), and with schedule
+  // down a quote used its whole deadline: 504 after 3 s instead of a prompt 503 + Retry-After.
+  // An instance that is down or stopping still gets the channel's retries (that UNAVAILABLE
+  // comes from the transport, not from here).
+  if (err.code === status.UNAVAILABLE) metadata.set('grpc-retry-pushback-ms', '-1');
   return { code: err.code, details: err.message, metadata };
 }
 
