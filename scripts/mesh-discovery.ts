@@ -61,32 +61,24 @@ export async function startDiscovery(
   // nothing once it has been told to stop: its shutdown logs [ERROR]s about its own closing
   // connections ("context canceled"), which read like a fault to a newcomer pressing Ctrl-C.
   const port = (base: number) => String(base + portOffset);
-  const agent = spawn(
-    consul,
-    [
-      ...[
-        'agent',
-        '-dev',
-        '-ui',
-        '-bind',
-        '127.0.0.1',
-        '-client',
-        '127.0.0.1',
-        '-log-level',
-        'error',
-      ],
-      ...[
-        '-http-port',
-        port(DEV_AGENT_PORTS.http),
-        '-serf-lan-port',
-        port(DEV_AGENT_PORTS.serfLan),
-      ],
-      ...['-server-port', port(DEV_AGENT_PORTS.server)],
-      ...['-dns-port', '-1', '-grpc-port', '-1', '-grpc-tls-port', '-1', '-serf-wan-port', '-1'],
-      ...['-https-port', '-1'],
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
-  );
+  const flags = {
+    '-bind': '127.0.0.1',
+    '-client': '127.0.0.1',
+    '-log-level': 'error',
+    '-http-port': port(DEV_AGENT_PORTS.http),
+    '-serf-lan-port': port(DEV_AGENT_PORTS.serfLan),
+    '-server-port': port(DEV_AGENT_PORTS.server),
+    // -1 switches a listener off.
+    '-dns-port': '-1',
+    '-grpc-port': '-1',
+    '-grpc-tls-port': '-1',
+    '-https-port': '-1',
+    '-serf-wan-port': '-1',
+  };
+  const agent = spawn(consul, ['agent', '-dev', '-ui', ...Object.entries(flags).flat()], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   for (const stream of [agent.stdout, agent.stderr])
     createInterface({ input: stream }).on('line', (l) => {
       if (!agent.killed) process.stdout.write(`[consul  ] ${l}\n`);
