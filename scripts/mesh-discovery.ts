@@ -86,7 +86,10 @@ export async function startDiscovery(
   adopt(agent);
   for (let i = 0; i < 200 && agent.exitCode === null; i++) {
     if (await consulAnswers(CONSUL_DEV_ADDR))
-      return { consul: CONSUL_DEV_ADDR, note: `Consul dev agent, UI ${CONSUL_DEV_ADDR}/ui` };
+      return {
+        consul: CONSUL_DEV_ADDR,
+        note: `Consul dev agent, UI ${CONSUL_DEV_ADDR}/ui (consul commands: CONSUL_HTTP_ADDR=${CONSUL_DEV_ADDR.slice('http://'.length)})`,
+      };
     await new Promise((r) => setTimeout(r, 100));
   }
   // It exited (a port taken: its error is printed above) or never answered.

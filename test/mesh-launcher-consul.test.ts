@@ -44,7 +44,9 @@ describe('npm start launcher with Consul', () => {
       { detached: true },
     );
     await mesh.waitForLine((l) => l.includes('flight mesh is up'), 300_000);
-    expect(mesh.lines.join('\n')).toContain(`Consul dev agent, UI ${consul}/ui`);
+    expect(mesh.lines.join('\n')).toContain(
+      `Consul dev agent, UI ${consul}/ui (consul commands: CONSUL_HTTP_ADDR=127.0.0.1:${8500 + offset})`,
+    );
     const registered = (await (
       await fetch(`${consul}/v1/health/service/schedule?passing=true`)
     ).json()) as unknown[];
