@@ -21,7 +21,9 @@ import {
   closeIfBodyUnread,
   MAX_PARAM_LENGTH,
   rejectMalformedQuery,
+  originForm,
   rejectMissingHost,
+  rejectUnmetExpectation,
   rejectRepeatedHeaders,
   rejectUnreadQuery,
   rejectEmptyPathParameter,
@@ -65,6 +67,8 @@ export async function buildBff(deps: BffDeps): Promise<FastifyInstance> {
       requestIdLogLabel: 'request_id',
     }),
     bodyLimit: BODY_LIMIT_BYTES,
+    // `GET http://host/path` (absolute-form) is read as `GET /path` by everything after routing.
+    rewriteUrl: (req) => originForm(req.url ?? '/'),
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // An incoming X-Request-Id is kept when it looks like one; otherwise a fresh UUID.
     requestIdHeader: false,
@@ -80,6 +84,9 @@ export async function buildBff(deps: BffDeps): Promise<FastifyInstance> {
     clientErrorHandler: handleClientError,
     frameworkErrors: handleFrameworkError,
   });
+  // A request with an Expect header Node does not know (not 100-continue) goes through fastify
+  // like any other, where rejectUnmetExpectation answers it: Node's own answer is an empty 417.
+  app.server.on('checkExpectation', (req, res) => app.routing(req, res));
   // Before any plugin is registered: child contexts copy the parsers they find.
   acceptJsonBodiesOnly(app);
   const allowedMethods = trackAllowedMethods(app);
@@ -116,6 +123,7 @@ export async function buildBff(deps: BffDeps): Promise<FastifyInstance> {
     if (span) reply.header('x-trace-id', span.spanContext().traceId);
   });
   app.addHook('onRequest', rejectMissingHost);
+  app.addHook('onRequest', rejectUnmetExpectation);
   app.addHook('onRequest', rejectRepeatedHeaders);
   app.addHook('onRequest', rejectEmptyPathParameter);
   app.addHook('onRequest', rejectMalformedQuery);

@@ -1,7 +1,8 @@
 /**
  * Requests no route answers, over real HTTP against the real BFF in front of the real services:
  * 405 with Allow for a path that has routes for other methods, 404 for a path none has, decided
- * from the request's head (checked first, as on every route) before any body is read.
+ * from the request's head (checked first, as on every route) before any body is read; and
+ * request targets and expectations HTTP/1.1 allows (absolute-form, `Expect`).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signDevToken } from './auth.js';
@@ -125,5 +126,49 @@ describe('methods a route does not take', () => {
       400,
       'invalid-request',
     );
+  });
+});
+
+describe('request targets and expectations HTTP/1.1 allows', () => {
+  it('reads an absolute-form target as its path: routes, 405 with Allow and 404 alike', async () => {
+    const absolute = (method: string, path: string) =>
+      rawHttp(
+        mesh.bff.url,
+        `${method} ${mesh.bff.url}${path} HTTP/1.1\r\nhost: x\r\nauthorization: ${bearer}\r\nconnection: close\r\n\r\n`,
+      );
+    const found = await absolute('GET', '/api/v1/airports?q=lon');
+    expect(found.status).toBe(200);
+    expect(JSON.parse(found.body).airports[0].code).toBe('LHR');
+    const wrongMethod = await absolute('PUT', '/api/v1/quotes');
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.allow).toBe('POST');
+    expect(JSON.parse(wrongMethod.body).detail).toBe('/api/v1/quotes answers POST, not PUT');
+    const missing = await absolute('GET', '/api/v1/nowhere');
+    expect(missing.status).toBe(404);
+    expect(JSON.parse(missing.body).detail).toBe('no route GET /api/v1/nowhere');
+  });
+
+  it('answers an expectation it cannot meet 417 problem+json naming Expect; 100-continue is met', async () => {
+    const unmet = await rawHttp(
+      mesh.bff.url,
+      'GET /api/v1/airports?q=lon HTTP/1.1\r\nhost: x\r\nexpect: bogus\r\nconnection: close\r\n\r\n',
+    );
+    expect(unmet.status).toBe(417);
+    expect(unmet.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(JSON.parse(unmet.body).errors[0].field).toBe('expect');
+    // Also before a body, which is then not read (the connection closes).
+    const withBody = await rawHttp(
+      mesh.bff.url,
+      'POST /api/v1/quotes HTTP/1.1\r\nhost: x\r\nexpect: 200-ok\r\ncontent-type: application/json\r\ncontent-length: 104857600\r\n\r\n{',
+    );
+    expect(withBody.status).toBe(417);
+    expect(withBody.headers.connection).toBe('close');
+    const met = await rawHttp(
+      mesh.bff.url,
+      'GET /api/v1/airports?q=lon HTTP/1.1\r\nhost: x\r\nexpect: 100-continue\r\nconnection: close\r\n\r\n',
+    );
+    // Node's interim 100 Continue, then the answer.
+    expect(met.status).toBe(100);
+    expect(met.body).toContain('HTTP/1.1 200 OK');
   });
 });
