@@ -1,3 +1,5 @@
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
@@ -49,26 +51,50 @@ export function loadMallocTrim(): Promise<((pad: number) => number) | null> {
 }
 
 /**
- * Hands memory the process has freed back to the operating system: a full collection (which
- * also frees the native memory behind dead Buffers and typed arrays), then glibc's
- * `malloc_trim(0)`.
+ * How long after one full collection the next can shrink V8's young generation (ms). V8 shrinks
+ * it (back from up to 2 × 16 MB to 1 MB) only at a full collection made while the allocation rate
+ * it measured over about the last 5 s is low, so a process just out of a busy period needs that
+ * long with little allocated first. Measured in plain node 20: a collection 2 s into idleness
+ * left the young generation at 32 MB; another 5.5 s later took it to 1 MB and RSS 20 MB lower.
+ */
+export const YOUNG_GENERATION_SHRINK_DELAY_MS = 5_500;
+
+/** What returnFreedMemory did. */
+export interface Release {
+  /** Whether glibc's malloc_trim ran (false where there is no glibc). */
+  trimmed: boolean;
+  /** How long the event loop was blocked, ms: the two collections and the trim. */
+  pausedMs: number;
+}
+
+/**
+ * Hands memory the process has freed back to the operating system: a full collection, another
+ * one YOUNG_GENERATION_SHRINK_DELAY_MS later (the first frees what is dead, the second gives back
+ * the young generation a busy period grew, when little was allocated in between; each also frees
+ * the native memory behind dead Buffers and typed arrays), then glibc's `malloc_trim(0)`.
  *
- * Why: glibc returns freed memory only from the top of its heap. A burst of short-lived native
- * allocations (module compilation at start-up; the Buffers of a long gRPC stream, such as
+ * Why the trim: glibc returns freed memory only from the top of its heap. A burst of short-lived
+ * native allocations (module compilation at start-up; the Buffers of a long gRPC stream, such as
  * schedule listing the timetable to search) leaves free holes below long-lived ones, which stay
  * resident for good. Measured on an idle schedule after search's first load: 13.5 MB free in
  * 728 chunks of glibc's main heap; `malloc_trim(0)` (which madvises those holes away) took its
  * RSS from 168 to 152 MB. Deno calls it after module loading for the same reason.
  *
- * Resolves to whether the trim ran (false where there is no glibc). Blocks the event loop for
- * the collection and the trim's walk: 50–170 ms measured in the local mesh's processes on a
- * quiet machine, up to ~300 ms on a loaded one (the collection is most of it). Call it when
- * the process is idle.
+ * Takes YOUNG_GENERATION_SHRINK_DELAY_MS and more; blocks the event loop for the collections and
+ * the trim's walk: 50–170 ms measured in the local mesh's processes on a quiet machine, up to
+ * ~300 ms on a loaded one (the collections are most of it). Call it when the process is idle.
  */
-export async function returnFreedMemory(): Promise<boolean> {
+export async function returnFreedMemory(): Promise<Release> {
   const trim = await loadMallocTrim();
-  collectGarbage();
-  if (!trim) return false;
-  trim(0);
-  return true;
+  let pausedMs = timed(collectGarbage);
+  await sleep(YOUNG_GENERATION_SHRINK_DELAY_MS, undefined, { ref: false });
+  pausedMs += timed(collectGarbage);
+  if (trim) pausedMs += timed(() => trim(0));
+  return { trimmed: trim !== null, pausedMs };
+}
+
+function timed(run: () => unknown): number {
+  const started = performance.now();
+  run();
+  return performance.now() - started;
 }
