@@ -33,7 +33,7 @@ import { loadConfig } from '../platform/config.js';
 import { BookingServiceService } from '../gen/ts/flights/v1/booking.js';
 import { SearchServiceService } from '../gen/ts/flights/v1/search.js';
 import { createClient } from '../platform/clients.js';
-import { MALLOC_ENV, NODE_FLAGS } from '../scripts/process-tuning.js';
+import { MALLOC_ENV, meshProcessArgs } from '../scripts/process-tuning.js';
 import { freePort, ROOT } from '../test/support/processes.js';
 import { TEST_START_DATE } from '../test/support/schedule.js';
 import { percentiles } from './percentiles.js';
@@ -69,13 +69,9 @@ const profile = process.env.BENCH_PROFILE_DIR
 const times = (ms: number, baseMs: number) =>
   baseMs > 0 ? `×${(ms / baseMs).toFixed(1)}` : `${ms} ms against under 1 ms`;
 
-/** `node [options] <launch…>` with its output dropped, except errors. */
-function start(
-  launch: string[],
-  env: Record<string, string>,
-  options: string[] = [],
-): ChildProcess {
-  return spawn(process.execPath, [...options, ...launch], {
+/** `node <args…>` with its output dropped, except errors. */
+function start(args: string[], env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -116,23 +112,19 @@ const addresses = {
 };
 /** One process of the mesh, as `npm start` launches it (scripts/mesh.ts). */
 const meshProcess = async (entry: string, port: number, env: Record<string, string> = {}) =>
-  start(
-    ['scripts/start.mjs', entry],
-    {
-      ...MALLOC_ENV,
-      ...addresses,
-      PORT: String(port),
-      // Not the mesh's defaults: a mesh of `npm start` on this machine may hold those.
-      METRICS_PORT: String(await freePort()),
-      SCHEDULE_START_DATE: TEST_START_DATE,
-      SCHEDULE_DAYS: '30',
-      SEARCH_START_DATE: TEST_START_DATE,
-      SEARCH_DAYS: '10',
-      LOG_LEVEL: 'info',
-      ...env,
-    },
-    [...NODE_FLAGS, ...profile],
-  );
+  start(meshProcessArgs(entry, { nodeOptions: profile }), {
+    ...MALLOC_ENV,
+    ...addresses,
+    PORT: String(port),
+    // Not the mesh's defaults: a mesh of `npm start` on this machine may hold those.
+    METRICS_PORT: String(await freePort()),
+    SCHEDULE_START_DATE: TEST_START_DATE,
+    SCHEDULE_DAYS: '30',
+    SEARCH_START_DATE: TEST_START_DATE,
+    SEARCH_DAYS: '10',
+    LOG_LEVEL: 'info',
+    ...env,
+  });
 const services = [
   await meshProcess('services/schedule/main.ts', ports.schedule, {
     DATA_DIR: path.join(work, 'schedule'),

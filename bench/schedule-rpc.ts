@@ -3,7 +3,11 @@
  * (validation, pino logging, OpenTelemetry tracing with OTLP export, embedded store) against a
  * bare grpc-js server returning the same bytes, all driven by ghz in the same run. The service
  * also runs with its layers taken off one by one (no export; no logs; no tracing at all), so the
- * table says what each costs.
+ * table says what each costs. Each variant runs as `npm start` runs it (the compiled JavaScript,
+ * npm start's V8 and malloc settings; `npm run build` first brings dist/js up to date); the
+ * baseline is plain node with nothing preloaded. Until 2026-12-04 the baseline carried the
+ * telemetry preload (OpenTelemetry's grpc instrumentation ran in it) and the service ran through
+ * tsx without npm start's settings, with its log lines read by this process.
  *
  *   npm run bench:schedule            (BENCH_SECONDS=10 BENCH_CONCURRENCY=32 to change the load)
  */
@@ -21,7 +25,7 @@ import {
 import {
   freePort,
   ROOT,
-  spawnEntry,
+  spawnDeployed,
   spawnProcess,
   type Spawned,
 } from '../test/support/processes.js';
@@ -72,11 +76,12 @@ async function startVariant(v: Variant): Promise<{ port: number; process: Spawne
     OTEL_EXPORTER_OTLP_ENDPOINT: v.tracing === 'export' ? sinkUrl : '',
     ...v.env,
   };
-  const entry = 'services/schedule/main.ts';
-  const child =
-    v.tracing === 'off'
-      ? spawnProcess(process.execPath, ['--import', 'tsx', entry], env)
-      : spawnEntry(entry, env);
+  // As npm start runs it; its log lines (one per call at info) go where npm start's would not be
+  // read either, not into this process, which shares the two cores with it.
+  const child = spawnDeployed('services/schedule/main.ts', env, {
+    telemetry: v.tracing !== 'off',
+    stdout: 'ignore',
+  });
   const health = createClient(HealthService, {
     target: `dns:///127.0.0.1:${port}`,
     defaultDeadlineMs: 1_000,
@@ -118,7 +123,8 @@ const responseFile = path.join(work, 'response.json');
 writeFileSync(responseFile, JSON.stringify(GetFlightResponse.toJSON(response)));
 
 const barePort = await freePort();
-const bare = spawnEntry('bench/bare-schedule-server.ts', {
+// Bare: plain node, nothing preloaded (the telemetry preload would instrument its grpc-js).
+const bare = spawnProcess(process.execPath, ['--import', 'tsx', 'bench/bare-schedule-server.ts'], {
   PORT: String(barePort),
   RESPONSE_FILE: responseFile,
 });

@@ -31,7 +31,7 @@ import { defaultRules } from '../flights/connections.js';
 import { searchItineraries } from '../services/search/domain/itineraries.js';
 import { addDays } from '../flights/calendar.js';
 import { TEST_START_DATE, testDate } from '../test/support/dates.js';
-import { freePort, jsonLines, spawnEntry, type Spawned } from '../test/support/processes.js';
+import { freePort, jsonLines, spawnDeployed, type Spawned } from '../test/support/processes.js';
 import { ms, percentiles } from './percentiles.js';
 
 const LOAD_ONLY = process.env.BENCH_LOAD_ONLY === '1';
@@ -168,7 +168,7 @@ const ports = { schedule: await freePort(), pricing: await freePort(), search: a
 const common = { LOG_LEVEL: 'info', CONSUL_HTTP_ADDR: '', OTEL_EXPORTER_OTLP_ENDPOINT: '' };
 const started: Spawned[] = [];
 const start = async (entry: string, env: Record<string, string>, ready = 'ready: serving') => {
-  const p = spawnEntry(entry, { ...common, ...env });
+  const p = spawnDeployed(entry, { ...common, ...env });
   started.push(p);
   await p.waitForLine((l) => l.includes(ready), 30 * 60_000);
   return p;

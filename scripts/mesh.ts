@@ -23,7 +23,7 @@ import { startDiscovery, waitRegistered } from './mesh-discovery.js';
 import { waitHttp, waitServing } from './mesh-waits.js';
 import { ensureWebBuilt } from './web-build.js';
 import { portOffsetProblem } from './port-offset.js';
-import { MALLOC_ENV, NODE_FLAGS } from './process-tuning.js';
+import { MALLOC_ENV, meshProcessArgs } from './process-tuning.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /**
@@ -71,13 +71,7 @@ function launch(
   options: { restart?: boolean; telemetry?: boolean } = {},
   slot: { name: string; child: ChildProcess; restarts?: number[] } | undefined = undefined,
 ): ChildProcess {
-  const args = [
-    ...NODE_FLAGS,
-    'scripts/start.mjs',
-    ...(options.telemetry === false ? ['--no-telemetry'] : []),
-    entry,
-  ];
-  const child = spawn(process.execPath, args, {
+  const child = spawn(process.execPath, meshProcessArgs(entry, options), {
     cwd: ROOT,
     env: { ...MALLOC_ENV, ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

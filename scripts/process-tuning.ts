@@ -16,7 +16,12 @@
  * collection after ~5 s of allocating little (a collection 5 s after the previous one shrank it
  * from 32 MB to 1 MB in a plain node; 3 or 4 s after, it did not), and in the mesh even the idle
  * release's collection 6 s into idleness left booking's and search's at 32 MB: booking idled at
- * 152 MB against 136, search at 145 against 118.
+ * 152 MB against 136, search at 145 against 118. Tried again (2026-12-03, evening) with the idle
+ * release's two collections 5.5 s apart (platform/heap.ts): booking's young generation shrank,
+ * pricing's did not (32 MB minutes later: a process that keeps allocating a little, here its
+ * feeds' heartbeats, may never look idle enough to V8), and
+ * `bench:schedule` moved within its noise (0.49 uncapped, 0.52 capped). With the cap, those two
+ * collections take the young generation from 8 MB to 1–2 MB in every process.
  */
 export const NODE_FLAGS = [
   '--max-semi-space-size=4',
@@ -39,3 +44,23 @@ export const MALLOC_ENV = {
   MALLOC_TRIM_THRESHOLD_: '131072',
   MALLOC_MMAP_THRESHOLD_: '131072',
 };
+
+/**
+ * The node command line `npm start` runs one process of the mesh with (scripts/mesh.ts): these
+ * flags, then scripts/start.mjs (the compiled JavaScript when built, the telemetry preload unless
+ * `telemetry: false`) and the entry, e.g. `services/schedule/main.ts`. `nodeOptions` go before
+ * the script (benchmarks add `--cpu-prof`). Run it with MALLOC_ENV under the process's own
+ * environment. The benchmarks start their services with it, so they measure what `npm start` runs.
+ */
+export function meshProcessArgs(
+  entry: string,
+  options: { telemetry?: boolean; nodeOptions?: string[] } = {},
+): string[] {
+  return [
+    ...NODE_FLAGS,
+    ...(options.nodeOptions ?? []),
+    'scripts/start.mjs',
+    ...(options.telemetry === false ? ['--no-telemetry'] : []),
+    entry,
+  ];
+}

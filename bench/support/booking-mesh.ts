@@ -1,7 +1,8 @@
 /**
  * The mesh a booking benchmark runs against: fresh PostgreSQL databases (schedule, pricing,
  * booking), a Consul dev agent, and every service as its own process exactly as
- * `npm run start:<service>` runs it (tsx, tracing hook, pino at info), registered in Consul on
+ * `npm start` runs it (the compiled JavaScript, the tracing preload, pino at info, its V8 and
+ * malloc settings: scripts/process-tuning.ts), registered in Consul on
  * free ports; the BFF in front. And the invariants checked after each variant.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -9,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { DEV_JWT_SECRET } from '../../bff/auth.js';
+import { MALLOC_ENV, meshProcessArgs } from '../../scripts/process-tuning.js';
 import { ROOT, freePort } from '../../test/support/processes.js';
 import type { ConsulAgent } from '../../test/support/consul.js';
 import { TEST_START_DATE } from '../../test/support/schedule.js';
@@ -65,12 +67,13 @@ const profile = process.env.BENCH_PROFILE_DIR
   ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
   : [];
 
+/** One service as `npm start` runs it (the compiled JavaScript, its V8 and malloc settings). */
 function start(entry: string, env: Record<string, string>): ChildProcess {
-  return spawn(
-    process.execPath,
-    [...profile, '--import', 'tsx', '--import', './platform/telemetry/register.ts', entry],
-    { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] },
-  );
+  return spawn(process.execPath, meshProcessArgs(entry, { nodeOptions: profile }), {
+    cwd: ROOT,
+    env: { ...MALLOC_ENV, ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 }
 
 async function until(what: string, ok: () => Promise<boolean>, timeoutMs = 120_000) {

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { MALLOC_ENV, meshProcessArgs } from '../../scripts/process-tuning.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -67,17 +68,43 @@ export function spawnEntry(entry: string, env: NodeJS.ProcessEnv): Spawned {
   );
 }
 
+/**
+ * Runs an entry point the way `npm start` runs it (scripts/process-tuning.ts `meshProcessArgs`:
+ * the compiled JavaScript when dist/js is built and fresh, the telemetry preload unless
+ * `telemetry: false`, npm start's V8 flags and malloc settings): what a benchmark measures.
+ * CPU_PROF_DIR as for spawnEntry.
+ */
+export function spawnDeployed(
+  entry: string,
+  env: NodeJS.ProcessEnv,
+  options: { telemetry?: boolean; stdout?: 'capture' | 'ignore' } = {},
+): Spawned {
+  const nodeOptions = process.env.CPU_PROF_DIR
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CPU_PROF_DIR}`]
+    : [];
+  return spawnProcess(
+    process.execPath,
+    meshProcessArgs(entry, { telemetry: options.telemetry, nodeOptions }),
+    { ...MALLOC_ENV, METRICS_PORT: '0', ...env },
+    { stdout: options.stdout },
+  );
+}
+
 /** Runs a program with its output captured line by line. */
 export function spawnProcess(
   command: string,
   args: string[],
   env: NodeJS.ProcessEnv = {},
-  options: { detached?: boolean } = {},
+  /**
+   * `stdout: 'ignore'`: its standard output goes nowhere (a benchmark's service logging a line
+   * per call, which this process would otherwise read and keep); `lines` then holds stderr only.
+   */
+  options: { detached?: boolean; stdout?: 'capture' | 'ignore' } = {},
 ): Spawned {
   const child = spawn(command, args, {
     cwd: ROOT,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', options.stdout === 'ignore' ? 'ignore' : 'pipe', 'pipe'],
     // Its own process group, to be signalled as a terminal signals its foreground group.
     detached: options.detached ?? false,
   });
@@ -99,7 +126,7 @@ export function spawnProcess(
       }
     }
   };
-  child.stdout!.on('data', onData);
+  child.stdout?.on('data', onData);
   child.stderr!.on('data', onData);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on('exit', (code, signal) => resolve({ code, signal })),
