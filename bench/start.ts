@@ -81,14 +81,20 @@ async function startMesh(dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise((r) => launcher.once('exit', r));
+  // What the mesh said last, for the error when it does not come up (why a process exited).
+  const said: string[] = [];
+  const failed = (why: string) =>
+    new Error(`${why}\nthe mesh's last lines:\n${said.slice(-30).join('\n')}`);
   const up = new Promise<void>((resolve, reject) => {
     createInterface({ input: launcher.stdout! }).on('line', (l) => {
+      said.push(l);
       if (l.includes('flight mesh is up')) resolve();
     });
     createInterface({ input: launcher.stderr! }).on('line', (l) => {
-      if (l.includes('stopping the mesh')) reject(new Error(l));
+      said.push(l);
+      if (l.includes('stopping the mesh')) reject(failed(l));
     });
-    launcher.once('exit', (code) => reject(new Error(`npm start exited (${code})`)));
+    launcher.once('exit', (code) => reject(failed(`npm start exited (${code})`)));
   });
   await up;
   const readyS = (performance.now() - started) / 1000;
