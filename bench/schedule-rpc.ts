@@ -9,7 +9,7 @@
  * telemetry preload (OpenTelemetry's grpc instrumentation ran in it) and the service ran through
  * tsx without npm start's settings, with its log lines read by this process.
  *
- *   npm run bench:schedule   (BENCH_SECONDS=10 per variant, in BENCH_ROUNDS=5 rounds;
+ *   npm run bench:schedule   (BENCH_SECONDS=10 per variant, in BENCH_ROUNDS=3 rounds;
  *                             BENCH_CONCURRENCY=32 to change the load)
  */
 import { writeFileSync, mkdtempSync } from 'node:fs';
@@ -34,7 +34,7 @@ import { toolPath } from '../test/support/tools.js';
 import { ghzLoad, printComparison, type LoadResult } from './ghz.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
-const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const ghz = toolPath('ghz');
 const protoset = path.join(ROOT, 'gen/descriptors.binpb');
@@ -143,7 +143,7 @@ const load = (port: number, forSeconds: number) =>
   });
 
 process.stdout.write(
-  `GetFlight ${flightId}, ${response.flight ? GetFlightResponse.encode(response).finish().length : 0} bytes, ${concurrency} concurrent calls for ${seconds}s each, in ${rounds} rounds (warm-up 2s)\n`,
+  `GetFlight ${flightId}, ${response.flight ? GetFlightResponse.encode(response).finish().length : 0} bytes, ${concurrency} concurrent calls for ${seconds}s each, in ${rounds} rounds (warm-up 2s, and 1s before each round)\n`,
 );
 // Warm-up, one process at a time: JIT, connection set-up and the store's caches.
 const targets = [barePort, ...started.map((v) => v.port)];
@@ -153,9 +153,16 @@ for (const port of targets) await load(port, 2);
 // one window per variant ranked them by the moment they ran in (one run put the service with no
 // tracing below the one as deployed). Each row is the variant's median round; the headline is
 // the median over rounds of the ratio to the baseline measured in the same round.
+// Each window follows a second of the same load, unmeasured: a process idle while the others ran
+// has meanwhile returned its freed memory and shrunk its young generation (platform/heap.ts), and
+// its first second back measures that, not the steady cost of a call (2 s rounds without it read
+// 0.41 where 10 s windows read 0.49–0.59).
 const results: LoadResult[][] = targets.map(() => []);
 for (let round = 0; round < rounds; round++)
-  for (const [i, port] of targets.entries()) results[i]!.push(await load(port, seconds / rounds));
+  for (const [i, port] of targets.entries()) {
+    await load(port, 1);
+    results[i]!.push(await load(port, seconds / rounds));
+  }
 const medianOf = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
 const medianRound = (rs: LoadResult[]) => rs.find((r) => r.rps === medianOf(rs.map((x) => x.rps)))!;
 const baseline = medianRound(results[0]!);
