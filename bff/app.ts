@@ -21,15 +21,17 @@ import {
   closeIfBodyUnread,
   MAX_PARAM_LENGTH,
   rejectMalformedQuery,
-  originForm,
-  rejectMissingHost,
-  rejectUnmetExpectation,
-  rejectRepeatedHeaders,
   rejectUnreadQuery,
   rejectEmptyPathParameter,
   rejectNonObjectBody,
 } from './http-input.js';
 import { trackAllowedMethods } from './allowed-methods.js';
+import {
+  originForm,
+  rejectMissingHost,
+  rejectRepeatedHeaders,
+  rejectUnmetExpectation,
+} from './request-head.js';
 import { registerOpenApi } from './openapi.js';
 import { responseSerializer } from './response-serializer.js';
 import { HttpProblem } from './problem.js';

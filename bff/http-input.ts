@@ -6,7 +6,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { visit, type JSONPath } from 'jsonc-parser';
 import { HttpProblem } from './problem.js';
-import { CSRF_HEADER } from './session.js';
 
 /** The largest request body read (bytes): a booking of 27 passengers is well under 16 KiB. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -224,57 +223,6 @@ function decodeComponent(raw: string): string | undefined {
 }
 
 /**
- * A request target in origin-form (`/path?query`), which routes, problems and logs speak of.
- * An HTTP/1.1 server must accept the absolute-form too (RFC 9112 §3.2.2: `GET http://host/path`):
- * fastify's router matched it, but this API's own reading of the path did not (a PUT to a path
- * that takes only POST was 404, not 405). fastify's `rewriteUrl` (app.ts) hands every request
- * target through here. Any other form (origin-form, `*`) is kept as it is.
- */
-export function originForm(target: string): string {
-  const authority = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(target);
-  if (!authority) return target;
-  const rest = target.slice(authority[0].length);
-  return rest.startsWith('/') ? rest : `/${rest}`;
-}
-
-/** Node's test for a 100-continue expectation (lib/_http_server.js): anything else is unmet. */
-const CONTINUE = /(?:^|\W)100-continue(?:$|\W)/i;
-
-/**
- * onRequest hook: an `Expect` this server cannot meet (anything but 100-continue) is 417 naming
- * the header (RFC 9110 §10.1.1). Node answered it itself with an empty 417, the one answer of
- * this API that was not problem+json; app.ts now hands such requests to fastify (the server's
- * `checkExpectation` event).
- */
-export async function rejectUnmetExpectation(req: FastifyRequest): Promise<void> {
-  const expectation = req.headers.expect;
-  if (expectation === undefined || CONTINUE.test(expectation)) return;
-  throw new HttpProblem(
-    417,
-    'expectation-failed',
-    'Expectation failed',
-    `this server meets no expectation but 100-continue, not "${expectation}"`,
-    [{ field: 'expect', detail: 'must be 100-continue, or no Expect header at all' }],
-  );
-}
-
-/**
- * onRequest hook: an HTTP/1.1 request without a Host header is 400 naming it (RFC 9112 §3.2).
- * Node's own check (`requireHostHeader`, turned off in app.ts) answered it with an empty 400,
- * the one answer of this API that was not problem+json.
- */
-export async function rejectMissingHost(req: FastifyRequest): Promise<void> {
-  if (req.raw.httpVersion === '1.1' && req.headers.host === undefined)
-    throw new HttpProblem(
-      400,
-      'invalid-request',
-      'Invalid request',
-      'an HTTP/1.1 request must have a Host header',
-      [{ field: 'host', detail: 'is required' }],
-    );
-}
-
-/**
  * The problem entry for a query parameter or body field a route does not read: named, never
  * ignored, since a misspelt optional one (`adult=3`, `"cabn": "business"`) would otherwise be
  * answered as if it were not there, with the default in its place (one adult, economy). `path`
@@ -346,40 +294,6 @@ export async function rejectEmptyPathParameter(req: FastifyRequest): Promise<voi
   if (params && Object.values(params).some((v) => v === '')) {
     const path = req.url.split('?')[0]!;
     throw new HttpProblem(404, 'not-found', 'Not found', `no route ${req.method} ${path}`);
-  }
-}
-
-/**
- * The request headers this API reads as one value each. Node joins a repeated header it does
- * not know with ", ", so `Idempotency-Key: a` twice arrived as "a, a" and was refused for its
- * characters, and X-Request-Timeout twice as "is not a duration", neither saying what was wrong.
- */
-const SINGLE_VALUE_HEADERS = new Set([
-  'idempotency-key',
-  'x-request-timeout',
-  CSRF_HEADER,
-  // Node keeps the first of these and drops the rest: a second bearer token or media type was
-  // read as if it had not been sent.
-  'authorization',
-  'content-type',
-]);
-
-/** onRequest hook: one of SINGLE_VALUE_HEADERS sent more than once is 400 naming it. */
-export async function rejectRepeatedHeaders(req: FastifyRequest): Promise<void> {
-  const seen = new Set<string>();
-  const raw = req.raw.rawHeaders;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toLowerCase();
-    if (!SINGLE_VALUE_HEADERS.has(name)) continue;
-    if (seen.has(name))
-      throw new HttpProblem(
-        400,
-        'invalid-request',
-        'Invalid request',
-        `header ${name}: must be given once`,
-        [{ field: name, detail: 'must be given once' }],
-      );
-    seen.add(name);
   }
 }
 
