@@ -6,7 +6,10 @@ import { createClient, type ServiceClient } from './clients.js';
 import { ConsulCertificates } from './connect-ca.js';
 import { ConfigError } from './config.js';
 import { errorDetails } from './errors.js';
-import { FAULTS_KV_PREFIX } from './faults.js';
+import { Writable } from 'node:stream';
+import * as grpc from '@grpc/grpc-js';
+import { pino } from 'pino';
+import { FAULTS_KV_PREFIX, faultInterceptor, FaultTable, parseFault } from './faults.js';
 import { createLogger } from './logger.js';
 import { meshChannelCredentials } from './mtls.js';
 import { bind, type Handlers } from './server.js';
@@ -97,6 +100,53 @@ describe('fault flags from the environment', () => {
     });
     await expect(start).rejects.toThrow(ConfigError);
     await expect(start).rejects.toThrow(/FAULTS/);
+  });
+});
+
+describe('faultInterceptor', () => {
+  it('logs each fault it applies (method, delay, code), and nothing for calls it lets through', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+        done();
+      },
+    });
+    const table = new FaultTable({
+      GetHold: parseFault('{"delayMs": 30, "code": "FAILED_PRECONDITION"}'),
+      GetFlight: parseFault('{"delayMs": 20}'),
+    });
+    const server = new grpc.Server({ interceptors: [faultInterceptor(table, pino(sink))] });
+    const handlers: Record<string, grpc.handleUnaryCall<unknown, unknown>> = {};
+    for (const key of Object.keys(ScheduleServiceService))
+      handlers[key] = (_call, callback) => callback(null, {});
+    server.addService(ScheduleServiceService as unknown as grpc.ServiceDefinition, handlers);
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) =>
+        err ? reject(err) : resolve(p),
+      ),
+    );
+    const client = createClient(ScheduleServiceService, {
+      target: `dns:///127.0.0.1:${port}`,
+      defaultDeadlineMs: 5_000,
+    });
+    try {
+      expect(await outcome(client.getHold({ holdId: 'h' }))).toBe('FAILED_PRECONDITION');
+      expect(await outcome(client.getFlight({ flightId: 'f' }))).toBe('OK');
+      expect(await outcome(client.getAirport({ iataCode: 'JFK' }))).toBe('OK');
+      const faults = lines.filter((l) => l.msg === 'fault injected');
+      expect(faults.map(({ method, delay_ms, code }) => ({ method, delay_ms, code }))).toEqual([
+        {
+          method: '/flights.v1.ScheduleService/GetHold',
+          delay_ms: 30,
+          code: 'FAILED_PRECONDITION',
+        },
+        { method: '/flights.v1.ScheduleService/GetFlight', delay_ms: 20, code: undefined },
+      ]);
+    } finally {
+      client.close();
+      server.forceShutdown();
+    }
   });
 });
 

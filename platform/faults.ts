@@ -95,14 +95,25 @@ export class FaultTable {
 /**
  * The server interceptor that honours the table: a call a flag applies to (by its ratio) waits
  * `delayMs` before its request reaches the handler, then fails with `code` if there is one.
+ * Each fault applied is logged (`fault injected`: method, delay_ms, code): the call's own `rpc`
+ * line times the handler only, and a call failed by a flag never reaches one.
  */
 export function faultInterceptor(
   table: FaultTable,
+  log?: Logger,
   random: () => number = Math.random,
 ): grpc.ServerInterceptor {
   return (descriptor, call) => {
     const fault = table.lookup(descriptor.path);
     if (!fault || random() >= fault.ratio) return new grpc.ServerInterceptingCall(call);
+    log?.info(
+      {
+        method: descriptor.path,
+        delay_ms: fault.delayMs,
+        ...(fault.code !== undefined && { code: grpc.status[fault.code] }),
+      },
+      'fault injected',
+    );
     const intercepted: grpc.ServerInterceptingCall = new grpc.ServerInterceptingCall(call, {
       start(next) {
         next({

@@ -273,7 +273,7 @@ export class ServiceServer {
       interceptors: [
         serverMetricsInterceptor,
         ...(options.tls ? [options.tls.authorization] : []),
-        faultInterceptor(options.faults ?? new FaultTable()),
+        faultInterceptor(options.faults ?? new FaultTable(), options.log),
       ],
     });
     const names = options.bindings.map((b) => serviceNameOf(b.definition));
