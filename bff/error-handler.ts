@@ -8,6 +8,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
   isResponseSerializationError,
+  validatorCompiler,
 } from 'fastify-type-provider-zod';
 import { errorDetails, isServiceError } from '../platform/errors.js';
 import {
@@ -79,38 +80,81 @@ function fastifyClientProblem(err: FastifyError, req: FastifyRequest): HttpProbl
  * from the query as sent, so a JSON body's list (its client's choice of type) keeps its own
  * message.
  */
-function givenTwice(req: FastifyRequest, err: FastifyError, field: string): string | undefined {
-  if (err.validationContext !== 'querystring') return undefined;
+function givenTwice(req: FastifyRequest, part: RequestPart, field: string): string | undefined {
+  if (part !== 'querystring') return undefined;
   const sent = (req.query as Record<string, unknown> | undefined)?.[field];
   return Array.isArray(sent) ? 'must be given once' : undefined;
+}
+
+/** The parts of a request fastify validates, in its order: it stops at the first that fails. */
+const PARTS = ['params', 'body', 'querystring', 'headers'] as const;
+type RequestPart = (typeof PARTS)[number];
+type Validation = FastifyError['validation'] & object;
+
+/**
+ * The schema failures of the parts fastify did not get to after `failed`, by the route's own
+ * schemas and the same compiler, so one answer names every bad field of a request: a booking
+ * with a bad body and no Idempotency-Key was told of its body, then, once that was mended, of
+ * its key.
+ */
+function laterFailures(
+  req: FastifyRequest,
+  failed: RequestPart,
+): Array<{ part: RequestPart; validation: Validation }> {
+  const schemas = (req.routeOptions.schema ?? {}) as Partial<Record<RequestPart, unknown>>;
+  const values = {
+    params: req.params,
+    body: req.body,
+    querystring: req.query,
+    headers: req.headers,
+  };
+  const found = [];
+  for (const part of PARTS.slice(PARTS.indexOf(failed) + 1)) {
+    const schema = schemas[part];
+    if (!schema) continue;
+    const validate = validatorCompiler({
+      schema: schema as Parameters<typeof validatorCompiler>[0]['schema'],
+      method: req.method,
+      url: req.url,
+      httpPart: part,
+    });
+    const result = validate(values[part]) as { error?: Validation };
+    if (result.error) found.push({ part, validation: result.error });
+  }
+  return found;
 }
 
 /** fastify's error handler: the route's error, whatever threw it, as a problem. */
 export function handleError(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
   if (hasZodFastifySchemaValidationErrors(err)) {
-    const where = err.validationContext === 'headers' ? 'header ' : '';
+    const failed = err.validationContext as RequestPart;
     // One problem per field, the first found, as the services answer (platform/validation.ts):
     // a field that breaks two rules ("2026-02-30": format, then calendar) is named once.
-    const byField = new Map<string, string>();
-    for (const v of err.validation) {
-      const at = jsonPointerToPath(v.instancePath);
-      if (v.keyword === 'unrecognized_keys') {
-        for (const key of (v.params as { keys?: string[] }).keys ?? []) {
-          const e = unreadField(
-            key,
-            err.validationContext === 'querystring' ? 'querystring' : 'body',
-            at,
-          );
-          byField.set(e.field, e.detail);
+    const byField = new Map<string, { where: string; detail: string }>();
+    for (const { part, validation } of [
+      { part: failed, validation: err.validation },
+      ...laterFailures(req, failed),
+    ]) {
+      const where = part === 'headers' ? 'header ' : '';
+      for (const v of validation) {
+        const at = jsonPointerToPath(v.instancePath);
+        if (v.keyword === 'unrecognized_keys') {
+          for (const key of (v.params as { keys?: string[] }).keys ?? []) {
+            const e = unreadField(key, part === 'querystring' ? 'querystring' : 'body', at);
+            byField.set(e.field, { where, detail: e.detail });
+          }
+          continue;
         }
-        continue;
+        const field = at || '(body)';
+        // The body as a whole failed its schema: it is missing (an object is required), as
+        // rejectNonObjectBody words a body that is not an object.
+        const whole = !at && part === 'body' ? NOT_AN_OBJECT_REQUIRED : undefined;
+        if (!byField.has(field))
+          byField.set(field, {
+            where,
+            detail: whole ?? givenTwice(req, part, field) ?? v.message ?? 'is invalid',
+          });
       }
-      const field = at || '(body)';
-      // The body as a whole failed its schema: it is missing (an object is required), as
-      // rejectNonObjectBody words a body that is not an object.
-      const whole = !at && err.validationContext === 'body' ? NOT_AN_OBJECT_REQUIRED : undefined;
-      if (!byField.has(field))
-        byField.set(field, whole ?? givenTwice(req, err, field) ?? v.message ?? 'is invalid');
     }
     return sendProblem(
       reply,
@@ -118,8 +162,8 @@ export function handleError(err: FastifyError, req: FastifyRequest, reply: Fasti
         400,
         'invalid-request',
         'Invalid request',
-        [...byField].map(([field, detail]) => `${where}${field}: ${detail}`).join('; '),
-        [...byField].map(([field, detail]) => ({ field, detail })),
+        [...byField].map(([field, { where, detail }]) => `${where}${field}: ${detail}`).join('; '),
+        [...byField].map(([field, { detail }]) => ({ field, detail })),
       ).toResponse(),
     );
   }
