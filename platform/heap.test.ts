@@ -45,6 +45,13 @@ describe('returnFreedMemory', () => {
     if (onGlibc) expect(before - after).toBeGreaterThan(6 * 1024 * 1024);
   }, 30_000);
 
+  it('stops after the first collection when the process got busy during the wait', async () => {
+    let asked = 0;
+    const release = await returnFreedMemory(() => (asked++, false));
+    expect(asked).toBe(1);
+    expect(release).toMatchObject({ completed: false, trimmed: false });
+  }, 30_000);
+
   it('gives back the young generation a busy period grew', async () => {
     const youngMb = () =>
       getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')!.space_size / 2 ** 20;

@@ -60,8 +60,20 @@ export function releaseMemoryWhenIdle(log: Logger): void {
     if (releasing || !shouldRelease(state, interval.utilization, performance.now())) return;
     releasing = true;
     const before = process.memoryUsage.rss();
-    void returnFreedMemory()
-      .then(({ trimmed, pausedMs }) =>
+    const begun = performance.eventLoopUtilization();
+    // Traffic that came during the release's wait: the process is busy again, and is released at
+    // its next idle time (a burst then was otherwise forgotten, and the second collection and the
+    // trim ran in the middle of it).
+    const stillIdle = () =>
+      performance.eventLoopUtilization(performance.eventLoopUtilization(), begun).utilization <
+      IDLE_UTILISATION;
+    void returnFreedMemory(stillIdle)
+      .then(({ completed, trimmed, pausedMs }) => {
+        if (!completed) {
+          state.busy = true;
+          state.lastAt = -Infinity;
+          return;
+        }
         log.info(
           {
             rssBeforeMb: Math.round(before / 2 ** 20),
@@ -71,8 +83,8 @@ export function releaseMemoryWhenIdle(log: Logger): void {
             ms: Math.round(pausedMs),
           },
           'returned freed memory to the operating system',
-        ),
-      )
+        );
+      })
       .catch((err: unknown) => log.warn({ err }, 'returning freed memory failed'))
       .finally(() => {
         releasing = false;
