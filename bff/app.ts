@@ -27,10 +27,10 @@ import {
 } from './http-input.js';
 import { trackAllowedMethods } from './allowed-methods.js';
 import {
-  originForm,
   rejectMissingHost,
   rejectRepeatedHeaders,
   rejectUnmetExpectation,
+  rewriteAbsoluteForm,
 } from './request-head.js';
 import { registerOpenApi } from './openapi.js';
 import { responseSerializer } from './response-serializer.js';
@@ -70,7 +70,7 @@ export async function buildBff(deps: BffDeps): Promise<FastifyInstance> {
     }),
     bodyLimit: BODY_LIMIT_BYTES,
     // `GET http://host/path` (absolute-form) is read as `GET /path` by everything after routing.
-    rewriteUrl: (req) => originForm(req.url ?? '/'),
+    rewriteUrl: rewriteAbsoluteForm,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // An incoming X-Request-Id is kept when it looks like one; otherwise a fresh UUID.
     requestIdHeader: false,
@@ -86,9 +86,10 @@ export async function buildBff(deps: BffDeps): Promise<FastifyInstance> {
     clientErrorHandler: handleClientError,
     frameworkErrors: handleFrameworkError,
   });
-  // A request with an Expect header Node does not know (not 100-continue) goes through fastify
-  // like any other, where rejectUnmetExpectation answers it: Node's own answer is an empty 417.
-  app.server.on('checkExpectation', (req, res) => app.routing(req, res));
+  // A request with an Expect header Node does not know (not 100-continue) goes on as any other
+  // request (so traced and counted: the HTTP instrumentation wraps the server's 'request' event),
+  // and rejectUnmetExpectation answers it: Node's own answer is an empty 417.
+  app.server.on('checkExpectation', (req, res) => app.server.emit('request', req, res));
   // Before any plugin is registered: child contexts copy the parsers they find.
   acceptJsonBodiesOnly(app);
   const allowedMethods = trackAllowedMethods(app);

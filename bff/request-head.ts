@@ -4,22 +4,38 @@
  * failure is a 4xx problem naming the header; a request target in absolute-form is read as its
  * path.
  */
+import type { IncomingMessage } from 'node:http';
 import type { FastifyRequest } from 'fastify';
 import { HttpProblem } from './problem.js';
 import { CSRF_HEADER } from './session.js';
 
 /**
- * A request target in origin-form (`/path?query`), which routes, problems and logs speak of.
- * An HTTP/1.1 server must accept the absolute-form too (RFC 9112 §3.2.2: `GET http://host/path`):
- * fastify's router matched it, but this API's own reading of the path did not (a PUT to a path
- * that takes only POST was 404, not 405). fastify's `rewriteUrl` (app.ts) hands every request
- * target through here. Any other form (origin-form, `*`) is kept as it is.
+ * An absolute-form request target (`GET http://host:port/path?query HTTP/1.1`), which an HTTP/1.1
+ * server must accept (RFC 9112 §3.2.2), as the Host it names and its origin-form (`/path?query`),
+ * what routes, problems and logs speak of; undefined for any other target. Only `http` and
+ * `https` with a host (RFC 9110 §4.2.1: an http URI with an empty host is invalid); userinfo is
+ * dropped. fastify's router matched such a target, but this API's own reading of the path did
+ * not (a PUT to a path that takes only POST was 404, not 405).
  */
-export function originForm(target: string): string {
-  const authority = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(target);
-  if (!authority) return target;
-  const rest = target.slice(authority[0].length);
-  return rest.startsWith('/') ? rest : `/${rest}`;
+export function absoluteForm(target: string): { host: string; path: string } | undefined {
+  const match = /^https?:\/\/(?:[^/?#@]*@)?([^/?#@]+)/i.exec(target);
+  // `http://:5000/` names a port but no host.
+  if (!match || match[1]!.startsWith(':')) return undefined;
+  const rest = target.slice(match[0].length);
+  return { host: match[1]!, path: rest.startsWith('/') ? rest : `/${rest}` };
+}
+
+/**
+ * fastify's `rewriteUrl` (app.ts): an absolute-form target becomes its origin-form, and its host
+ * replaces the Host header, as RFC 9112 §3.2.2 asks (redirects are built from Host). Any other
+ * target is left to the router as it came.
+ */
+export function rewriteAbsoluteForm(req: IncomingMessage): string {
+  const url = req.url ?? '/';
+  const absolute = absoluteForm(url);
+  if (!absolute) return url;
+  req.headers.host = absolute.host;
+  return absolute.path;
 }
 
 /** Node's test for a 100-continue expectation (lib/_http_server.js): anything else is unmet. */
@@ -38,7 +54,8 @@ export async function rejectUnmetExpectation(req: FastifyRequest): Promise<void>
     417,
     'expectation-failed',
     'Expectation failed',
-    `this server meets no expectation but 100-continue, not "${expectation}"`,
+    // The value is not echoed: Node reads header bytes as Latin-1, and it may be kilobytes long.
+    'this server meets no expectation but 100-continue',
     [{ field: 'expect', detail: 'must be 100-continue, or no Expect header at all' }],
   );
 }

@@ -8,6 +8,7 @@
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDate } from '../test/support/dates.js';
+import { rawHttp } from '../test/support/http.js';
 
 const { SpanKind } = await import('@opentelemetry/api');
 const { registerInstrumentations } = await import('@opentelemetry/instrumentation');
@@ -138,5 +139,25 @@ describe('tracing through the BFF', () => {
       spans.filter((s) => s.name.includes('ConfirmHold')),
       describeAll(),
     ).toEqual([]);
+  });
+
+  it('traces a request Node hands over as an unmet expectation, as any other', async () => {
+    exporter.reset();
+    const answer = await rawHttp(
+      bff.url,
+      'GET /api/v1/airports?q=lon HTTP/1.1\r\nhost: x\r\nexpect: foo\r\nconnection: close\r\n\r\n',
+    );
+    expect(answer.status).toBe(417);
+    expect(answer.headers['x-trace-id']).toMatch(/^[0-9a-f]{32}$/);
+    await provider.forceFlush();
+    const server = exporter
+      .getFinishedSpans()
+      .find(
+        (s) =>
+          s.kind === SpanKind.SERVER && s.spanContext().traceId === answer.headers['x-trace-id'],
+      );
+    expect(
+      server?.attributes['http.response.status_code'] ?? server?.attributes['http.status_code'],
+    ).toBe(417);
   });
 });
