@@ -33,7 +33,7 @@ import { loadConfig } from '../platform/config.js';
 import { BookingServiceService } from '../gen/ts/flights/v1/booking.js';
 import { SearchServiceService } from '../gen/ts/flights/v1/search.js';
 import { createClient } from '../platform/clients.js';
-import { MALLOC_ENV, meshProcessArgs } from '../scripts/process-tuning.js';
+import { mallocEnv, meshProcessArgs } from '../scripts/process-tuning.js';
 import { freePort, ROOT } from '../test/support/processes.js';
 import { TEST_START_DATE } from '../test/support/schedule.js';
 import { percentiles } from './percentiles.js';
@@ -113,7 +113,7 @@ const addresses = {
 /** One process of the mesh, as `npm start` launches it (scripts/mesh.ts). */
 const meshProcess = async (entry: string, port: number, env: Record<string, string> = {}) =>
   start(meshProcessArgs(entry, { nodeOptions: profile }), {
-    ...MALLOC_ENV,
+    ...mallocEnv(),
     ...addresses,
     PORT: String(port),
     // Not the mesh's defaults: a mesh of `npm start` on this machine may hold those.

@@ -34,7 +34,7 @@ import { toolPath } from '../test/support/tools.js';
 import { ghzLoad, printComparison, type LoadResult } from './ghz.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
-const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const rounds = Math.max(1, Math.round(Number(process.env.BENCH_ROUNDS ?? 3)));
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const ghz = toolPath('ghz');
 const protoset = path.join(ROOT, 'gen/descriptors.binpb');
@@ -143,7 +143,7 @@ const load = (port: number, forSeconds: number) =>
   });
 
 process.stdout.write(
-  `GetFlight ${flightId}, ${response.flight ? GetFlightResponse.encode(response).finish().length : 0} bytes, ${concurrency} concurrent calls for ${seconds}s each, in ${rounds} rounds (warm-up 2s, and 1s before each round)\n`,
+  `GetFlight ${flightId}, ${response.flight ? GetFlightResponse.encode(response).finish().length : 0} bytes, ${concurrency} concurrent calls, ${seconds}s per variant in ${rounds} rounds of ${(seconds / rounds).toFixed(1)}s (warm-up 2s, and 1s before each round)\n`,
 );
 // Warm-up, one process at a time: JIT, connection set-up and the store's caches.
 const targets = [barePort, ...started.map((v) => v.port)];
@@ -163,6 +163,7 @@ for (let round = 0; round < rounds; round++)
     await load(port, 1);
     results[i]!.push(await load(port, seconds / rounds));
   }
+// With an even number of rounds, the upper of the two middle values.
 const medianOf = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
 const medianRound = (rs: LoadResult[]) => rs.find((r) => r.rps === medianOf(rs.map((x) => x.rps)))!;
 const baseline = medianRound(results[0]!);
@@ -173,9 +174,11 @@ const rows: Array<[string, LoadResult]> = [
 printComparison('schedule GetFlight: shared runtime vs bare grpc-js', rows, baseline);
 const spread = (rs: LoadResult[]) =>
   `${Math.min(...rs.map((r) => r.rps)).toFixed(0)}–${Math.max(...rs.map((r) => r.rps)).toFixed(0)}`;
+// Each row is its variant's median round, so the "× base" columns may divide figures of two
+// different rounds; the headline below pairs each round with its own baseline.
 process.stdout.write(
-  `${rounds} rounds of ${(seconds / rounds).toFixed(1)}s each; req/s from the slowest to the fastest round: ` +
-    `${['bare', ...variants.map((_, i) => `${i + 1}`)].map((n, i) => `${n} ${spread(results[i]!)}`).join(', ')}\n`,
+  `each row: its median of ${rounds} rounds; req/s from the slowest to the fastest round:\n` +
+    rows.map(([name], i) => `  ${name.padEnd(30)}${spread(results[i]!)}\n`).join(''),
 );
 // The headline figure: the service as deployed (the last variant) against the bare server.
 const deployed = results.at(-1)!;

@@ -46,6 +46,14 @@ export const MALLOC_ENV = {
 };
 
 /**
+ * MALLOC_ENV, the environment's own values kept (`MALLOC_ARENA_MAX=8 npm run bench:…` wins), for
+ * a child whose environment is built as `{ ...process.env, ...these }`.
+ */
+export function mallocEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  return Object.fromEntries(Object.entries(MALLOC_ENV).map(([k, v]) => [k, env[k] ?? v]));
+}
+
+/**
  * The node command line `npm start` runs one process of the mesh with (scripts/mesh.ts): these
  * flags, then scripts/start.mjs (the compiled JavaScript when built, the telemetry preload unless
  * `telemetry: false`) and the entry, e.g. `services/schedule/main.ts`. `nodeOptions` go before

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { MALLOC_ENV, meshProcessArgs } from '../../scripts/process-tuning.js';
+import { mallocEnv, meshProcessArgs } from '../../scripts/process-tuning.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -85,7 +85,7 @@ export function spawnDeployed(
   return spawnProcess(
     process.execPath,
     meshProcessArgs(entry, { telemetry: options.telemetry, nodeOptions }),
-    { ...MALLOC_ENV, METRICS_PORT: '0', ...env },
+    { ...mallocEnv(), METRICS_PORT: '0', ...env },
     { stdout: options.stdout },
   );
 }
