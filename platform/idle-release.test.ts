@@ -23,6 +23,18 @@ describe('shouldRelease', () => {
     expect(releases(samples)).toEqual([2, 62]);
   });
 
+  it('releases again once memory has grown 8 MB since the last release, busy spell or not', () => {
+    const state = initialIdleReleaseState();
+    const MB = 2 ** 20;
+    expect(shouldRelease(state, 0.01, 2_000, 160 * MB)).toBe(true);
+    state.releasedRss = 150 * MB;
+    // Light traffic, idle intervals, memory creeping up: nothing until it is 8 MB up and a
+    // minute has passed.
+    expect(shouldRelease(state, 0.01, 30_000, 157 * MB)).toBe(false);
+    expect(shouldRelease(state, 0.01, 40_000, 158 * MB)).toBe(false);
+    expect(shouldRelease(state, 0.01, 62_000, 158 * MB)).toBe(true);
+  });
+
   it('does not take steady light traffic for a burst', () => {
     expect(releases([0.01, ...Array<number>(60).fill(0.2), 0.01])).toEqual([2]);
   });

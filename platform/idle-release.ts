@@ -14,6 +14,13 @@ const IDLE_UTILISATION = 0.05;
  * better reused than returned and faulted back in.
  */
 const MIN_INTERVAL_MS = 60_000;
+/**
+ * Growth of resident memory since the last release (bytes) that calls for another one, busy
+ * spell or not: traffic too light ever to count as busy still leaves freed memory behind (a
+ * newcomer's mesh, left running with light traffic, had schedule creep from 150 back to 162 MB
+ * with no release after the first).
+ */
+const GROWTH_BYTES = 8 * 2 ** 20;
 
 /** What the watcher remembers between samples. */
 export interface IdleReleaseState {
@@ -21,18 +28,30 @@ export interface IdleReleaseState {
   busy: boolean;
   /** When the last release ran (ms, the same clock as `now`); -Infinity before the first. */
   lastAt: number;
+  /** Resident memory right after the last release (bytes); Infinity before the first. */
+  releasedRss: number;
 }
 
-export const initialIdleReleaseState = (): IdleReleaseState => ({ busy: true, lastAt: -Infinity });
+export const initialIdleReleaseState = (): IdleReleaseState => ({
+  busy: true,
+  lastAt: -Infinity,
+  releasedRss: Infinity,
+});
 
 /**
  * Whether to release memory now, given the utilisation (0–1) of the interval that just ended
- * at `now` (ms). Mutates `state`. Releases once per busy period, when the first idle interval
- * after it ends, and never twice within MIN_INTERVAL_MS (a busy period still pending then is
- * released at a later idle interval).
+ * at `now` (ms) and the resident memory then (bytes). Mutates `state`. Releases once per busy
+ * period, when the first idle interval after it ends, or at an idle interval once resident
+ * memory has grown GROWTH_BYTES since the last release; never twice within MIN_INTERVAL_MS (a
+ * busy period still pending then is released at a later idle interval).
  */
-export function shouldRelease(state: IdleReleaseState, utilisation: number, now: number): boolean {
-  if (utilisation >= BUSY_UTILISATION) state.busy = true;
+export function shouldRelease(
+  state: IdleReleaseState,
+  utilisation: number,
+  now: number,
+  rss = 0,
+): boolean {
+  if (utilisation >= BUSY_UTILISATION || rss >= state.releasedRss + GROWTH_BYTES) state.busy = true;
   if (!state.busy || utilisation >= IDLE_UTILISATION) return false;
   if (now - state.lastAt < MIN_INTERVAL_MS) return false;
   state.busy = false;
@@ -42,8 +61,8 @@ export function shouldRelease(state: IdleReleaseState, utilisation: number, now:
 
 /**
  * From now on, returns the process's freed memory to the operating system (returnFreedMemory)
- * each time it goes idle after being busy: after start-up, and after bursts such as a client's
- * first load. Logs each release with the resident memory before and after (MB). The timer does
+ * each time it goes idle after being busy (after start-up, and after bursts such as a client's
+ * first load) or after its memory grew GROWTH_BYTES since the last release. Logs each release with the resident memory before and after (MB). The timer does
  * not keep the process alive.
  */
 export function releaseMemoryWhenIdle(log: Logger): void {
@@ -57,7 +76,11 @@ export function releaseMemoryWhenIdle(log: Logger): void {
     const now = performance.eventLoopUtilization();
     const interval = performance.eventLoopUtilization(now, last);
     last = now;
-    if (releasing || !shouldRelease(state, interval.utilization, performance.now())) return;
+    if (
+      releasing ||
+      !shouldRelease(state, interval.utilization, performance.now(), process.memoryUsage.rss())
+    )
+      return;
     releasing = true;
     const before = process.memoryUsage.rss();
     const begun = performance.eventLoopUtilization();
@@ -74,6 +97,7 @@ export function releaseMemoryWhenIdle(log: Logger): void {
           state.lastAt = -Infinity;
           return;
         }
+        state.releasedRss = process.memoryUsage.rss();
         log.info(
           {
             rssBeforeMb: Math.round(before / 2 ** 20),
