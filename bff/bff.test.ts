@@ -218,8 +218,7 @@ describe('BFF over the real mesh', () => {
     const noKey = await call('POST', '/api/v1/bookings', { body, headers: alice });
     expect(noKey.status).toBe(400);
     expect(noKey.json.errors[0].field).toBe('idempotency-key');
-    // Every bad part of a request is named in one answer: fastify stops at the first part that
-    // fails its schema (the body here), and the client learnt of its missing key only later.
+    // Every bad part of a request named in one answer (fastify stops at the first: the body).
     const both = await call('POST', '/api/v1/bookings', {
       body: { ...body, contactEmail: 'not an address' },
       headers: alice,
