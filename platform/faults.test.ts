@@ -103,6 +103,19 @@ describe('fault flags from the environment', () => {
   });
 });
 
+describe('parseFault', () => {
+  it('refuses a flag that would do nothing or the wrong thing: code OK, a misspelt key', () => {
+    expect(() => parseFault('{"code": "OK"}')).toThrow(/code/);
+    expect(() => parseFault('{"code": 0}')).toThrow(/code/);
+    expect(() => parseFault('{"delayMS": 500}')).toThrow(/delayMS/);
+    expect(parseFault('{"delayMs": 500, "code": "UNAVAILABLE", "ratio": 0.5}')).toEqual({
+      delayMs: 500,
+      code: status.UNAVAILABLE,
+      ratio: 0.5,
+    });
+  });
+});
+
 describe('faultInterceptor', () => {
   it('logs each fault it applies (method, delay, code), and nothing for calls it lets through', async () => {
     const lines: Array<Record<string, unknown>> = [];

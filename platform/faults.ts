@@ -22,9 +22,11 @@ import type { Logger } from './logger.js';
 
 export const FAULTS_KV_PREFIX = 'flight-mesh/faults';
 
-const codeNames = Object.keys(grpc.status).filter((k) => Number.isNaN(Number(k)));
+// OK is no fault: a flag failing calls "with OK" left them without an answer (the BFF said 501).
+const codeNames = Object.keys(grpc.status).filter((k) => Number.isNaN(Number(k)) && k !== 'OK');
 
-const faultSchema = z.object({
+// Strict: a misspelt key ("delayMS") was a flag that did nothing, without a word.
+const faultSchema = z.strictObject({
   delayMs: z.number().int().min(0).max(600_000).default(0),
   code: z
     .union([
