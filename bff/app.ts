@@ -139,7 +139,8 @@ export async function buildBff(deps: BffDeps): Promise<FastifyInstance> {
     if (req.is404) return notFound(req, reply);
   });
   app.addHook('preValidation', rejectNonObjectBody);
-  app.addHook('preValidation', rejectUnreadQuery);
+  // After validation, so a request whose schemas fail hears of its unread query with the rest.
+  app.addHook('preHandler', rejectUnreadQuery);
   app.addHook('onSend', async (req, reply) => closeIfBodyUnread(req, reply));
   app.addHook('onResponse', async (req, reply) => {
     const line = {

@@ -18,6 +18,7 @@ import {
   fieldPath,
   mediaTypeProblem,
   unreadField,
+  unreadQueryErrors,
 } from './http-input.js';
 import { HttpProblem, internalProblem, problemFromGrpc, type ProblemResponse } from './problem.js';
 
@@ -156,6 +157,9 @@ export function handleError(err: FastifyError, req: FastifyRequest, reply: Fasti
           });
       }
     }
+    // A JSON route that reads no query checks it after validation (rejectUnreadQuery).
+    for (const e of unreadQueryErrors(req))
+      if (!byField.has(e.field)) byField.set(e.field, { where: '', detail: e.detail });
     return sendProblem(
       reply,
       new HttpProblem(

@@ -249,18 +249,27 @@ export function unreadField(
 const REDIRECT_ROUTES = new Set(['/auth/login', '/auth/callback']);
 
 /**
- * preValidation hook: a query parameter on a JSON route that reads none (quotes, a booking,
- * cancel, retime, /auth/session, /auth/logout, /auth/dev-login) is 400 naming it, as on the
- * routes with a query schema (strict there): a `?reason=` on cancel was dropped without a
- * word. Pages, probes and the sign-in redirects keep theirs.
+ * The query parameters of a JSON route that reads none (quotes, a booking, cancel, retime,
+ * /auth/session, /auth/logout, /auth/dev-login), each named as the routes with a query schema
+ * (strict there) name theirs: a `?reason=` on cancel was dropped without a word. Pages, probes
+ * and the sign-in redirects keep theirs. Also named by the error handler beside a request's
+ * schema failures, so one answer names every bad field.
  */
-export async function rejectUnreadQuery(req: FastifyRequest): Promise<void> {
+export function unreadQueryErrors(req: FastifyRequest): Array<{ field: string; detail: string }> {
   const url = req.routeOptions.url;
   const json = url?.startsWith('/api/') || (url?.startsWith('/auth/') && !REDIRECT_ROUTES.has(url));
-  if (!json || req.routeOptions.schema?.querystring) return;
+  if (!json || req.routeOptions.schema?.querystring) return [];
   const names = Object.keys((req.query as Record<string, unknown> | undefined) ?? {});
-  if (!names.length) return;
-  const errors = names.map((n) => unreadField(n, 'querystring'));
+  return names.map((n) => unreadField(n, 'querystring'));
+}
+
+/**
+ * preHandler hook: unreadQueryErrors as a 400, for a request whose schemas all passed (it runs
+ * after validation; when validation fails, the error handler names these with the rest).
+ */
+export async function rejectUnreadQuery(req: FastifyRequest): Promise<void> {
+  const errors = unreadQueryErrors(req);
+  if (!errors.length) return;
   throw new HttpProblem(
     400,
     'invalid-request',

@@ -195,4 +195,16 @@ describe('parameters and fields a route does not read', () => {
       expect(r.json.detail, path).toContain(`${errors[0]!.field}: ${errors[0]!.detail}`);
     }
   });
+
+  it("names an unread parameter beside the request's other bad fields, in one answer", async () => {
+    const r = await callJson(mesh.bff.url, 'POST', '/api/v1/bookings?x=1', {
+      headers: { authorization: bearer },
+      body: { quoteId: 'q', passengers: [], contactEmail: 'x' },
+    });
+    expect(r.status).toBe(400);
+    expect(
+      r.json.errors.map((e: { field: string }) => e.field).sort(),
+      JSON.stringify(r.json),
+    ).toEqual(['contactEmail', 'idempotency-key', 'passengers', 'x']);
+  });
 });
