@@ -20,8 +20,9 @@
  * release's two collections 5.5 s apart (platform/heap.ts): booking's young generation shrank,
  * pricing's did not (32 MB minutes later: a process that keeps allocating a little, here its
  * feeds' heartbeats, may never look idle enough to V8), and
- * `bench:schedule` moved within its noise (0.49 uncapped, 0.52 capped). With the cap, those two
- * collections take the young generation from 8 MB to 1–2 MB in every process.
+ * `bench:schedule` moved within its noise (0.397 uncapped, 0.391 capped, three rounds each). The
+ * cap stays; with it the young generation is at most 8 MB, and the idle release's two collections
+ * bring idle RSS down as measured in services/schedule/README.md.
  */
 export const NODE_FLAGS = [
   '--max-semi-space-size=4',
