@@ -46,10 +46,19 @@ describe('returnFreedMemory', () => {
   }, 30_000);
 
   it('stops after the first collection when the process got busy during the wait', async () => {
-    let asked = 0;
-    const release = await returnFreedMemory(() => (asked++, false));
-    expect(asked).toBe(1);
-    expect(release).toMatchObject({ completed: false, trimmed: false });
+    // Busy for half of the wait: far above an idle threshold of 5 %.
+    const timer = setInterval(() => {
+      const end = performance.now() + 50;
+      while (performance.now() < end);
+    }, 100);
+    try {
+      const release = await returnFreedMemory({ idleBelow: 0.05 });
+      expect(release).toMatchObject({ completed: false, trimmed: false });
+    } finally {
+      clearInterval(timer);
+    }
+    // Idle during the wait: completed.
+    expect(await returnFreedMemory({ idleBelow: 0.05 })).toMatchObject({ completed: true });
   }, 30_000);
 
   it('gives back the young generation a busy period grew', async () => {

@@ -62,8 +62,8 @@ export const YOUNG_GENERATION_SHRINK_DELAY_MS = 5_500;
 /** What returnFreedMemory did. */
 export interface Release {
   /**
-   * Whether the second collection and the trim ran: not when `stillIdle` said the process had
-   * got busy meanwhile (its memory is in use again; the caller releases at its next idle time).
+   * Whether the second collection and the trim ran: not when the process had got busy meanwhile
+   * (`idleBelow`) (its memory is in use again; the caller releases at its next idle time).
    */
   completed: boolean;
   /** Whether glibc's malloc_trim ran (false where there is no glibc, or not `completed`). */
@@ -88,14 +88,21 @@ export interface Release {
  * Takes YOUNG_GENERATION_SHRINK_DELAY_MS and more; blocks the event loop for the collections and
  * the trim's walk: 50–170 ms measured in the local mesh's processes on a quiet machine, up to
  * ~300 ms on a loaded one (the collections are most of it). Call it when the process is idle;
- * `stillIdle` is asked before the second collection, which is skipped (with the trim) when the
- * process got busy meanwhile.
+ * with `idleBelow`, the second collection and the trim are skipped when the event loop's
+ * utilisation (0–1) during the wait reached it: the process got busy meanwhile.
  */
-export async function returnFreedMemory(stillIdle: () => boolean = () => true): Promise<Release> {
+export async function returnFreedMemory(options: { idleBelow?: number } = {}): Promise<Release> {
   const trim = await loadMallocTrim();
   let pausedMs = timed(collectGarbage);
+  // Measured from after the first collection, so its own pause does not count as work.
+  const since = performance.eventLoopUtilization();
   await sleep(YOUNG_GENERATION_SHRINK_DELAY_MS, undefined, { ref: false });
-  if (!stillIdle()) return { completed: false, trimmed: false, pausedMs };
+  const busyMeanwhile = performance.eventLoopUtilization(
+    performance.eventLoopUtilization(),
+    since,
+  ).utilization;
+  if (busyMeanwhile >= (options.idleBelow ?? 1))
+    return { completed: false, trimmed: false, pausedMs };
   pausedMs += timed(collectGarbage);
   if (trim) pausedMs += timed(() => trim(0));
   return { completed: true, trimmed: trim !== null, pausedMs };

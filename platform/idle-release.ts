@@ -86,18 +86,15 @@ export function releaseMemoryWhenIdle(log: Logger): void {
       return;
     releasing = true;
     const before = process.memoryUsage.rss();
-    const begun = performance.eventLoopUtilization();
     // Traffic that came during the release's wait: the process is busy again, and is released at
-    // its next idle time (a burst then was otherwise forgotten, and the second collection and the
-    // trim ran in the middle of it).
-    const stillIdle = () =>
-      performance.eventLoopUtilization(performance.eventLoopUtilization(), begun).utilization <
-      IDLE_UTILISATION;
-    void returnFreedMemory(stillIdle)
+    // its next idle time, a minute on at the soonest (a burst then was otherwise forgotten, and
+    // the second collection and the trim ran in the middle of it).
+    void returnFreedMemory({ idleBelow: IDLE_UTILISATION })
       .then(async ({ completed, trimmed, pausedMs }) => {
         if (!completed) {
+          // Still at most one attempt a minute: each one's first collection is a forced full GC
+          // (light traffic cancelled every attempt and forced one every ~6 s, a newcomer found).
           state.busy = true;
-          state.lastAt = -Infinity;
           return;
         }
         // V8's helper thread goes on unmapping freed pages after the collection returns: read a
