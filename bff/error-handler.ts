@@ -131,7 +131,12 @@ export function handleError(err: FastifyError, req: FastifyRequest, reply: Fasti
     const failed = err.validationContext as RequestPart;
     // One problem per field, the first found, as the services answer (platform/validation.ts):
     // a field that breaks two rules ("2026-02-30": format, then calendar) is named once.
-    const byField = new Map<string, { where: string; detail: string }>();
+    // Keyed by part and field: a path's `flightId` and a body's `flightId` are two problems.
+    const byField = new Map<string, { field: string; where: string; detail: string }>();
+    const add = (part: string, field: string, where: string, detail: string) => {
+      if (!byField.has(`${part} ${field}`))
+        byField.set(`${part} ${field}`, { field, where, detail });
+    };
     for (const { part, validation } of [
       { part: failed, validation: err.validation },
       ...laterFailures(req, failed),
@@ -142,7 +147,7 @@ export function handleError(err: FastifyError, req: FastifyRequest, reply: Fasti
         if (v.keyword === 'unrecognized_keys') {
           for (const key of (v.params as { keys?: string[] }).keys ?? []) {
             const e = unreadField(key, part === 'querystring' ? 'querystring' : 'body', at);
-            byField.set(e.field, { where, detail: e.detail });
+            add(part, e.field, where, e.detail);
           }
           continue;
         }
@@ -150,24 +155,20 @@ export function handleError(err: FastifyError, req: FastifyRequest, reply: Fasti
         // The body as a whole failed its schema: it is missing (an object is required), as
         // rejectNonObjectBody words a body that is not an object.
         const whole = !at && part === 'body' ? NOT_AN_OBJECT_REQUIRED : undefined;
-        if (!byField.has(field))
-          byField.set(field, {
-            where,
-            detail: whole ?? givenTwice(req, part, field) ?? v.message ?? 'is invalid',
-          });
+        add(part, field, where, whole ?? givenTwice(req, part, field) ?? v.message ?? 'is invalid');
       }
     }
     // A JSON route that reads no query checks it after validation (rejectUnreadQuery).
-    for (const e of unreadQueryErrors(req))
-      if (!byField.has(e.field)) byField.set(e.field, { where: '', detail: e.detail });
+    for (const e of unreadQueryErrors(req)) add('querystring', e.field, '', e.detail);
+    const problems = [...byField.values()];
     return sendProblem(
       reply,
       new HttpProblem(
         400,
         'invalid-request',
         'Invalid request',
-        [...byField].map(([field, { where, detail }]) => `${where}${field}: ${detail}`).join('; '),
-        [...byField].map(([field, { detail }]) => ({ field, detail })),
+        problems.map(({ field, where, detail }) => `${where}${field}: ${detail}`).join('; '),
+        problems.map(({ field, detail }) => ({ field, detail })),
       ).toResponse(),
     );
   }

@@ -114,6 +114,7 @@ describe('methods a route does not take', () => {
         'authorization',
       ],
       ['GET /api/v1/nowhere?a=%zz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n', 'a'],
+      ['GET /api/v1/nowhere HTTP/1.1\r\nhost: x\r\nhost: y\r\nconnection: close\r\n\r\n', 'host'],
     ] as const) {
       const raw = await rawHttp(mesh.bff.url, request);
       expect(raw.status, request).toBe(400);

@@ -86,9 +86,10 @@ const SINGLE_VALUE_HEADERS = new Set([
   'x-request-timeout',
   CSRF_HEADER,
   // Node keeps the first of these and drops the rest: a second bearer token or media type was
-  // read as if it had not been sent.
+  // read as if it had not been sent; two Hosts must be refused (RFC 9112 §3.2).
   'authorization',
   'content-type',
+  'host',
 ]);
 
 /** onRequest hook: one of SINGLE_VALUE_HEADERS sent more than once is 400 naming it. */

@@ -207,4 +207,16 @@ describe('parameters and fields a route does not read', () => {
       JSON.stringify(r.json),
     ).toEqual(['contactEmail', 'idempotency-key', 'passengers', 'x']);
   });
+
+  it('names a path parameter and a body field of the same name as two problems', async () => {
+    const r = await callJson(mesh.bff.url, 'POST', '/api/v1/flights/nope/retime', {
+      headers: { authorization: bearer, 'idempotency-key': 'same-name' },
+      body: { flightId: NO_SUCH_FLIGHT, departure: `${testDate(2)}T10:00:00Z`, reason: 'crew' },
+    });
+    expect(r.status).toBe(400);
+    expect(r.json.errors).toEqual([
+      { field: 'flightId', detail: expect.stringMatching(/flight id/) },
+      { field: 'flightId', detail: 'is not a field of this request' },
+    ]);
+  });
 });
