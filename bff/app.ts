@@ -21,7 +21,7 @@ import {
   closeIfBodyUnread,
   MAX_PARAM_LENGTH,
   rejectMalformedQuery,
-  rejectUnreadQuery,
+  rejectUncheckedInput,
   rejectEmptyPathParameter,
   rejectNonObjectBody,
 } from './http-input.js';
@@ -139,8 +139,9 @@ export async function buildBff(deps: BffDeps): Promise<FastifyInstance> {
     if (req.is404) return notFound(req, reply);
   });
   app.addHook('preValidation', rejectNonObjectBody);
-  // After validation, so a request whose schemas fail hears of its unread query with the rest.
-  app.addHook('preHandler', rejectUnreadQuery);
+  // After validation, so a request whose schemas fail hears of its unread query and
+  // X-Request-Timeout with the rest.
+  app.addHook('preHandler', rejectUncheckedInput);
   app.addHook('onSend', async (req, reply) => closeIfBodyUnread(req, reply));
   app.addHook('onResponse', async (req, reply) => {
     const line = {

@@ -1,29 +1,53 @@
 import { HttpProblem } from './problem.js';
 
-/** 400 naming the X-Request-Timeout header (in lower case, as errors[] names every header). */
-const badHeader = (detail: string, message: string) =>
-  new HttpProblem(400, 'invalid-request', 'Invalid request', message, [
-    { field: 'x-request-timeout', detail },
-  ]);
+/** The header as errors[] names it (in lower case, as every header is named). */
+const FIELD = 'x-request-timeout';
+
+type Read = { ms: number } | { detail: string; message: string };
+
+/** X-Request-Timeout read: milliseconds ("2500", "2500ms") or seconds ("2.5s"), or what is wrong. */
+function readRequestTimeout(header: string | string[]): Read {
+  const value = Array.isArray(header) ? header[0]! : header;
+  const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(value.trim());
+  if (!m)
+    return {
+      detail: 'is not a duration',
+      message: 'X-Request-Timeout must be milliseconds ("2500") or seconds ("2.5s")',
+    };
+  const ms = m[2] === 's' ? Number(m[1]) * 1000 : Number(m[1]);
+  // No time at all is no request: 0 could mean "none" or "no limit", and neither is served.
+  if (ms === 0)
+    return { detail: 'must be more than 0', message: 'X-Request-Timeout must be more than 0' };
+  return { ms };
+}
 
 /**
- * The deadline budget of one request: the route's own, shortened (never lengthened) by an
- * X-Request-Timeout header in milliseconds ("2500") or seconds ("2.5s").
+ * What is wrong with a request's X-Request-Timeout header: [] when it is absent or a duration
+ * of more than 0, else one entry naming it. The BFF checks it with the rest of a request's input
+ * (bff/http-input.ts `uncheckedInputErrors`), so one 400 names it beside a bad body or query.
+ */
+export function requestTimeoutErrors(
+  header: string | string[] | undefined,
+): Array<{ field: string; detail: string }> {
+  if (header === undefined) return [];
+  const read = readRequestTimeout(header);
+  return 'ms' in read ? [] : [{ field: FIELD, detail: read.detail }];
+}
+
+/**
+ * The deadline budget of one request in ms: the route's own, shortened (never lengthened) by an
+ * X-Request-Timeout header in milliseconds ("2500") or seconds ("2.5s"). A header that is not
+ * such a duration is an HttpProblem 400 naming `x-request-timeout`.
  */
 export function requestBudgetMs(
   routeBudgetMs: number,
   header: string | string[] | undefined,
 ): number {
   if (header === undefined) return routeBudgetMs;
-  const value = Array.isArray(header) ? header[0]! : header;
-  const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(value.trim());
-  if (!m)
-    throw badHeader(
-      'is not a duration',
-      'X-Request-Timeout must be milliseconds ("2500") or seconds ("2.5s")',
-    );
-  const asked = m[2] === 's' ? Number(m[1]) * 1000 : Number(m[1]);
-  // No time at all is no request: 0 could mean "none" or "no limit", and neither is served.
-  if (asked === 0) throw badHeader('must be more than 0', 'X-Request-Timeout must be more than 0');
-  return Math.max(1, Math.min(routeBudgetMs, Math.round(asked)));
+  const read = readRequestTimeout(header);
+  if (!('ms' in read))
+    throw new HttpProblem(400, 'invalid-request', 'Invalid request', read.message, [
+      { field: FIELD, detail: read.detail },
+    ]);
+  return Math.max(1, Math.min(routeBudgetMs, Math.round(read.ms)));
 }

@@ -13,12 +13,15 @@ import {
 import { errorDetails, isServiceError } from '../platform/errors.js';
 import {
   BODY_LIMIT_BYTES,
+  BodyProblem,
   NOT_AN_OBJECT_REQUIRED,
   closeIfBodyUnread,
   fieldPath,
+  invalidRequest,
   mediaTypeProblem,
+  uncheckedInputErrors,
   unreadField,
-  unreadQueryErrors,
+  type InputError,
 } from './http-input.js';
 import { HttpProblem, internalProblem, problemFromGrpc, type ProblemResponse } from './problem.js';
 
@@ -37,11 +40,6 @@ export const jsonPointerToPath = (pointer: string) =>
       .filter(Boolean)
       .map((p) => (/^\d+$/.test(p) ? Number(p) : p)),
   );
-
-const bodyProblem = (detail: string) =>
-  new HttpProblem(400, 'invalid-request', 'Invalid request', `the body ${detail}`, [
-    { field: '(body)', detail },
-  ]);
 
 /**
  * fastify's own 4xx errors, raised before the handler runs (body reading and parsing), as
@@ -64,7 +62,9 @@ function fastifyClientProblem(err: FastifyError, req: FastifyRequest): HttpProbl
         { field: 'content-length', detail: 'does not match the body' },
       ]);
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return bodyProblem('is empty; this route reads a JSON object');
+      return new BodyProblem([
+        { field: '(body)', detail: 'is empty; this route reads a JSON object' },
+      ]);
     default:
       return new HttpProblem(
         err.statusCode ?? 400,
@@ -92,85 +92,91 @@ const PARTS = ['params', 'body', 'querystring', 'headers'] as const;
 type RequestPart = (typeof PARTS)[number];
 type Validation = FastifyError['validation'] & object;
 
-/**
- * The schema failures of the parts fastify did not get to after `failed`, by the route's own
- * schemas and the same compiler, so one answer names every bad field of a request: a booking
- * with a bad body and no Idempotency-Key was told of its body, then, once that was mended, of
- * its key.
- */
-function laterFailures(
-  req: FastifyRequest,
-  failed: RequestPart,
-): Array<{ part: RequestPart; validation: Validation }> {
-  const schemas = (req.routeOptions.schema ?? {}) as Partial<Record<RequestPart, unknown>>;
+/** A part's schema failure as problem entries: one per field, the first rule it breaks. */
+function inputErrors(req: FastifyRequest, part: RequestPart, validation: Validation): InputError[] {
+  const where = part === 'headers' ? 'header ' : '';
+  const found: InputError[] = [];
+  for (const v of validation) {
+    const at = jsonPointerToPath(v.instancePath);
+    if (v.keyword === 'unrecognized_keys') {
+      for (const key of (v.params as { keys?: string[] }).keys ?? [])
+        found.push({
+          ...unreadField(key, part === 'querystring' ? 'querystring' : 'body', at),
+          where,
+        });
+      continue;
+    }
+    const field = at || '(body)';
+    // The body as a whole failed its schema: it is missing (an object is required), as
+    // rejectNonObjectBody words a body that is not an object.
+    const whole = !at && part === 'body' ? NOT_AN_OBJECT_REQUIRED : undefined;
+    const detail = whole ?? givenTwice(req, part, field) ?? v.message ?? 'is invalid';
+    found.push({ field, detail, where });
+  }
+  return found;
+}
+
+/** A part's failures by the route's own schema and the compiler fastify uses: [] if it passes. */
+function validatePart(req: FastifyRequest, part: RequestPart): InputError[] {
+  const schema = (req.routeOptions.schema as Partial<Record<RequestPart, unknown>> | undefined)?.[
+    part
+  ];
+  if (!schema) return [];
   const values = {
     params: req.params,
     body: req.body,
     querystring: req.query,
     headers: req.headers,
   };
-  const found = [];
-  for (const part of PARTS.slice(PARTS.indexOf(failed) + 1)) {
-    const schema = schemas[part];
-    if (!schema) continue;
-    const validate = validatorCompiler({
-      schema: schema as Parameters<typeof validatorCompiler>[0]['schema'],
-      method: req.method,
-      url: req.url,
-      httpPart: part,
-    });
-    const result = validate(values[part]) as { error?: Validation };
-    if (result.error) found.push({ part, validation: result.error });
-  }
-  return found;
+  const validate = validatorCompiler({
+    schema: schema as Parameters<typeof validatorCompiler>[0]['schema'],
+    method: req.method,
+    url: req.url,
+    httpPart: part,
+  });
+  const result = validate(values[part]) as { error?: Validation };
+  return result.error ? inputErrors(req, part, result.error) : [];
+}
+
+/**
+ * One 400 naming every bad input of a request, from what is already known of some parts (fastify
+ * stops at the first part whose schema fails; a body that does not parse stops it before any),
+ * the schemas of the parts not yet checked, and what no schema checks (uncheckedInputErrors). A
+ * booking with a bad body and no Idempotency-Key was told of its body, then, once that was
+ * mended, of its key. One entry per field and part, the first found, as the services answer
+ * (platform/validation.ts): "2026-02-30" breaks format, then calendar, and is named once; a
+ * path's `flightId` and a body's `flightId` are two.
+ */
+function invalidInput(
+  req: FastifyRequest,
+  known: Partial<Record<RequestPart, InputError[]>>,
+  unchecked: RequestPart[],
+): HttpProblem {
+  const byField = new Map<string, InputError>();
+  const add = (part: string, errors: InputError[]) => {
+    for (const e of errors)
+      if (!byField.has(`${part} ${e.field}`)) byField.set(`${part} ${e.field}`, e);
+  };
+  for (const part of PARTS)
+    add(part, known[part] ?? (unchecked.includes(part) ? validatePart(req, part) : []));
+  add('unchecked', uncheckedInputErrors(req));
+  return invalidRequest([...byField.values()]);
 }
 
 /** fastify's error handler: the route's error, whatever threw it, as a problem. */
 export function handleError(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
   if (hasZodFastifySchemaValidationErrors(err)) {
+    // The parts before the one that failed passed; those after it were not checked.
     const failed = err.validationContext as RequestPart;
-    // One problem per field, the first found, as the services answer (platform/validation.ts):
-    // a field that breaks two rules ("2026-02-30": format, then calendar) is named once.
-    // Keyed by part and field: a path's `flightId` and a body's `flightId` are two problems.
-    const byField = new Map<string, { field: string; where: string; detail: string }>();
-    const add = (part: string, field: string, where: string, detail: string) => {
-      if (!byField.has(`${part} ${field}`))
-        byField.set(`${part} ${field}`, { field, where, detail });
-    };
-    for (const { part, validation } of [
-      { part: failed, validation: err.validation },
-      ...laterFailures(req, failed),
-    ]) {
-      const where = part === 'headers' ? 'header ' : '';
-      for (const v of validation) {
-        const at = jsonPointerToPath(v.instancePath);
-        if (v.keyword === 'unrecognized_keys') {
-          for (const key of (v.params as { keys?: string[] }).keys ?? []) {
-            const e = unreadField(key, part === 'querystring' ? 'querystring' : 'body', at);
-            add(part, e.field, where, e.detail);
-          }
-          continue;
-        }
-        const field = at || '(body)';
-        // The body as a whole failed its schema: it is missing (an object is required), as
-        // rejectNonObjectBody words a body that is not an object.
-        const whole = !at && part === 'body' ? NOT_AN_OBJECT_REQUIRED : undefined;
-        add(part, field, where, whole ?? givenTwice(req, part, field) ?? v.message ?? 'is invalid');
-      }
-    }
-    // A JSON route that reads no query checks it after validation (rejectUnreadQuery).
-    for (const e of unreadQueryErrors(req)) add('querystring', e.field, '', e.detail);
-    const problems = [...byField.values()];
-    return sendProblem(
-      reply,
-      new HttpProblem(
-        400,
-        'invalid-request',
-        'Invalid request',
-        problems.map(({ field, where, detail }) => `${where}${field}: ${detail}`).join('; '),
-        problems.map(({ field, detail }) => ({ field, detail })),
-      ).toResponse(),
-    );
+    const later = PARTS.slice(PARTS.indexOf(failed) + 1);
+    const known = { [failed]: inputErrors(req, failed, err.validation) };
+    return sendProblem(reply, invalidInput(req, known, later).toResponse());
+  }
+  // Found while reading the body: no schema has run.
+  const body = err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? fastifyClientProblem(err, req) : err;
+  if (body instanceof BodyProblem) {
+    const others = PARTS.filter((p) => p !== 'body');
+    return sendProblem(reply, invalidInput(req, { body: body.fields }, others).toResponse());
   }
   if (err instanceof HttpProblem) return sendProblem(reply, err.toResponse());
   if (isServiceError(err as unknown)) {

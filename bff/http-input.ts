@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { visit, type JSONPath } from 'jsonc-parser';
+import { requestTimeoutErrors } from './deadlines.js';
 import { HttpProblem } from './problem.js';
 
 /** The largest request body read (bytes): a booking of 27 passengers is well under 16 KiB. */
@@ -82,23 +83,10 @@ export function acceptJsonBodiesOnly(app: FastifyInstance): void {
         // The visitor recurses: a body nested thousands deep (which JSON.parse takes) exhausts
         // the stack, and was then called "not valid JSON". No request of this API nests so.
         if (!(walk instanceof RangeError)) throw walk;
-        return done(
-          new HttpProblem(400, 'invalid-request', 'Invalid request', '(body): nests too deeply', [
-            { field: '(body)', detail: 'nests too deeply' },
-          ]),
-        );
+        return done(new BodyProblem([{ field: '(body)', detail: 'nests too deeply' }]));
       }
       if (!repeated.length) return done(null, parsed);
-      const errors = repeated.map((field) => ({ field, detail: 'must be given once' }));
-      done(
-        new HttpProblem(
-          400,
-          'invalid-request',
-          'Invalid request',
-          errors.map((e) => `${e.field}: ${e.detail}`).join('; '),
-          errors,
-        ),
-      );
+      done(new BodyProblem(repeated.map((field) => ({ field, detail: 'must be given once' }))));
     });
   });
 }
@@ -116,9 +104,37 @@ function unparseable(text: string): HttpProblem {
   } catch {
     detail = 'is not valid JSON';
   }
-  return new HttpProblem(400, 'invalid-request', 'Invalid request', `(body): ${detail}`, [
-    { field: '(body)', detail },
-  ]);
+  return new BodyProblem([{ field: '(body)', detail }]);
+}
+
+/** One bad input: its name, what is wrong, and `where` ("header ") to say so in the detail. */
+export interface InputError {
+  field: string;
+  detail: string;
+  where?: '' | 'header ';
+}
+
+/** A 400 naming inputs: "field: detail; header name: detail; …" as its detail, each in errors[]. */
+export const invalidRequest = (errors: InputError[]) =>
+  new HttpProblem(
+    400,
+    'invalid-request',
+    'Invalid request',
+    errors.map((e) => `${e.where ?? ''}${e.field}: ${e.detail}`).join('; '),
+    errors.map(({ field, detail }) => ({ field, detail })),
+  );
+
+/**
+ * A 400 about the body, found while reading it (it does not parse, repeats a field, is not an
+ * object): before the request's schemas ran, so the error handler adds what they find in the
+ * path, query and headers, and one answer names every bad input (a body that is not JSON hid a
+ * missing Idempotency-Key until it was mended).
+ */
+export class BodyProblem extends HttpProblem {
+  constructor(readonly fields: InputError[]) {
+    const { message, errors } = invalidRequest(fields);
+    super(400, 'invalid-request', 'Invalid request', message, errors);
+  }
 }
 
 /**
@@ -208,9 +224,7 @@ export async function rejectNonObjectBody(req: FastifyRequest): Promise<void> {
   // (handleError words it as NOT_AN_OBJECT_REQUIRED).
   if (none) return;
   const detail = bodyOptional(schema) ? NOT_AN_OBJECT : NOT_AN_OBJECT_REQUIRED;
-  throw new HttpProblem(400, 'invalid-request', 'Invalid request', `(body): ${detail}`, [
-    { field: '(body)', detail },
-  ]);
+  throw new BodyProblem([{ field: '(body)', detail }]);
 }
 
 /** Decodes one query component as a form-urlencoded parser would; undefined when it cannot. */
@@ -264,19 +278,26 @@ export function unreadQueryErrors(req: FastifyRequest): Array<{ field: string; d
 }
 
 /**
- * preHandler hook: unreadQueryErrors as a 400, for a request whose schemas all passed (it runs
- * after validation; when validation fails, the error handler names these with the rest).
+ * What a request's schemas do not check: the query parameters of a JSON route that reads none
+ * (unreadQueryErrors) and, on the API's routes (each calls a service with a deadline), the
+ * X-Request-Timeout header (bff/deadlines.ts). The error handler names these beside any schema
+ * or body failure, so one answer names every bad input.
  */
-export async function rejectUnreadQuery(req: FastifyRequest): Promise<void> {
-  const errors = unreadQueryErrors(req);
-  if (!errors.length) return;
-  throw new HttpProblem(
-    400,
-    'invalid-request',
-    'Invalid request',
-    errors.map((e) => `${e.field}: ${e.detail}`).join('; '),
-    errors,
-  );
+export function uncheckedInputErrors(req: FastifyRequest): InputError[] {
+  const timeout = req.routeOptions.url?.startsWith('/api/')
+    ? requestTimeoutErrors(req.headers['x-request-timeout'])
+    : [];
+  return [...unreadQueryErrors(req), ...timeout.map((e) => ({ ...e, where: 'header ' as const }))];
+}
+
+/**
+ * preHandler hook: uncheckedInputErrors as a 400, for a request whose body and schemas all
+ * passed (it runs after validation; when validation fails, the error handler names these with
+ * the rest).
+ */
+export async function rejectUncheckedInput(req: FastifyRequest): Promise<void> {
+  const errors = uncheckedInputErrors(req);
+  if (errors.length) throw invalidRequest(errors);
 }
 
 /** Whether a request's head announces a body: a Content-Length above 0, or any Transfer-Encoding. */

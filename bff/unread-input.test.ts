@@ -208,6 +208,61 @@ describe('parameters and fields a route does not read', () => {
     ).toEqual(['contactEmail', 'idempotency-key', 'passengers', 'x']);
   });
 
+  it('names a body that does not parse, or is not an object, beside the bad header and query', async () => {
+    // Each body is refused while it is read, before any schema runs: the missing key, the bad
+    // X-Request-Timeout and the unread query were named only once the body was mended.
+    const bodies: Array<[string, { field: string; detail: string }]> = [
+      ['{"quoteId": ', { field: '(body)', detail: 'is not valid JSON' }],
+      ['[1, 2]', { field: '(body)', detail: 'must be a JSON object' }],
+      ['{"quoteId": "a", "quoteId": "b"}', { field: 'quoteId', detail: 'must be given once' }],
+    ];
+    for (const [body, bodyError] of bodies) {
+      const res = await fetch(`${mesh.bff.url}/api/v1/bookings?x=1`, {
+        method: 'POST',
+        headers: {
+          authorization: bearer,
+          'content-type': 'application/json',
+          'x-request-timeout': 'soon',
+        },
+        body,
+      });
+      const json = await res.json();
+      expect(res.status, body).toBe(400);
+      expect(json.errors, body).toEqual([
+        bodyError,
+        { field: 'idempotency-key', detail: expect.any(String) },
+        { field: 'x', detail: 'is not a parameter of this route' },
+        { field: 'x-request-timeout', detail: 'is not a duration' },
+      ]);
+      expect(json.detail, body).toMatch(
+        /^.+; header idempotency-key: .+; x: .+; header x-request-timeout: is not a duration$/,
+      );
+    }
+  });
+
+  it('names a bad X-Request-Timeout beside the body, the query, and alone', async () => {
+    const quote = { flightIds: [NO_SUCH_FLIGHT], passengers: { adults: 1 }, cabin: 'economy' };
+    const cases: Array<[string, unknown, string[]]> = [
+      // A body its schema refuses: the header was named only once the body was mended.
+      ['/api/v1/quotes', { ...quote, cabin: 'deck' }, ['cabin', 'x-request-timeout']],
+      // A query the route does not read: named alone, the header after it was mended.
+      ['/api/v1/quotes?x=1', quote, ['x', 'x-request-timeout']],
+      ['/api/v1/quotes', quote, ['x-request-timeout']],
+    ];
+    for (const [i, [path, body, fields]] of cases.entries()) {
+      const r = await callJson(mesh.bff.url, 'POST', path, {
+        headers: { 'idempotency-key': `timeout-${i}`, 'x-request-timeout': '0' },
+        body,
+      });
+      expect(r.status, path).toBe(400);
+      expect(
+        r.json.errors.map((e: { field: string }) => e.field),
+        JSON.stringify(r.json),
+      ).toEqual(fields);
+      expect(r.json.detail, path).toMatch(/header x-request-timeout: must be more than 0$/);
+    }
+  });
+
   it('names a path parameter and a body field of the same name as two problems', async () => {
     const r = await callJson(mesh.bff.url, 'POST', '/api/v1/flights/nope/retime', {
       headers: { authorization: bearer, 'idempotency-key': 'same-name' },
