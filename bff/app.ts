@@ -4,7 +4,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import fastifyRateLimit from '@fastify/rate-limit';
-import { context, trace } from '@opentelemetry/api';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { validatorCompiler } from 'fastify-type-provider-zod';
 import { nameHttpRoute } from '../platform/http-metrics.js';
@@ -27,12 +26,14 @@ import {
 } from './http-input.js';
 import { trackAllowedMethods } from './allowed-methods.js';
 import {
-  rejectMissingHost,
+  rejectAsteriskForm,
+  rejectBadHost,
   rejectRepeatedHeaders,
   rejectUnmetExpectation,
   rewriteAbsoluteForm,
 } from './request-head.js';
 import { registerOpenApi } from './openapi.js';
+import { identifyAnswer, logAnswer } from './request-log.js';
 import { responseSerializer } from './response-serializer.js';
 import { HttpProblem } from './problem.js';
 import { registerRoutes, type RouteDeps } from './routes/index.js';
@@ -51,7 +52,7 @@ export async function buildBff(deps: BffDeps): Promise<FastifyInstance> {
     // (measured on Node 20: set afterwards it never fired), and to fastify, which otherwise
     // sets 0 afterwards and so also turned off Node's own 5-minute default.
     http: {
-      // rejectMissingHost answers it, as problem+json.
+      // rejectBadHost answers it, as problem+json.
       requireHostHeader: false,
       requestTimeout: deps.config.REQUEST_RECEIVE_TIMEOUT_MS,
       // How often Node looks for requests past it (30 s by default: a stalled request would
@@ -118,14 +119,11 @@ export async function buildBff(deps: BffDeps): Promise<FastifyInstance> {
   });
 
   app.addHook('onRequest', async (req, reply) => {
-    reply.header('x-request-id', req.id);
     nameHttpRoute(req.routeOptions.url); // http.route of http.server.request.duration
-    // With the HTTP instrumentation (bff/main.ts is started with platform/telemetry), the
-    // request runs inside a server span that continues an incoming traceparent.
-    const span = trace.getSpan(context.active());
-    if (span) reply.header('x-trace-id', span.spanContext().traceId);
+    identifyAnswer(req, reply);
   });
-  app.addHook('onRequest', rejectMissingHost);
+  app.addHook('onRequest', rejectBadHost);
+  app.addHook('onRequest', rejectAsteriskForm);
   app.addHook('onRequest', rejectUnmetExpectation);
   app.addHook('onRequest', rejectRepeatedHeaders);
   app.addHook('onRequest', rejectEmptyPathParameter);
@@ -143,18 +141,7 @@ export async function buildBff(deps: BffDeps): Promise<FastifyInstance> {
   // X-Request-Timeout with the rest.
   app.addHook('preHandler', rejectUncheckedInput);
   app.addHook('onSend', async (req, reply) => closeIfBodyUnread(req, reply));
-  app.addHook('onResponse', async (req, reply) => {
-    const line = {
-      method: req.method,
-      route: req.routeOptions.url ?? req.url,
-      status: reply.statusCode,
-      duration_ms: Math.round(reply.elapsedTime),
-      client: req.ip,
-      ...(reply.raw.writableFinished ? {} : { aborted: true }),
-    };
-    if (reply.statusCode >= 500) req.log.warn(line, 'http');
-    else req.log.info(line, 'http');
-  });
+  app.addHook('onResponse', async (req, reply) => logAnswer(req, reply));
 
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(notFound);

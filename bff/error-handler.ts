@@ -24,6 +24,8 @@ import {
   type InputError,
 } from './http-input.js';
 import { HttpProblem, internalProblem, problemFromGrpc, type ProblemResponse } from './problem.js';
+import { identifyAnswer, logAnswer } from './request-log.js';
+import { NOT_A_TARGET } from './request-head.js';
 
 /** Writes a problem: its status, problem+json content type, Retry-After and extra headers. */
 export function sendProblem(reply: FastifyReply, p: ProblemResponse): FastifyReply {
@@ -227,19 +229,28 @@ export const notFoundHandler =
 
 /**
  * Errors fastify raises while routing, before any hook: a path whose percent-escapes do not
- * decode (400) or a path parameter longer than MAX_PARAM_LENGTH (414). problem+json like the rest.
+ * decode or a target that is no path (400), a path parameter longer than MAX_PARAM_LENGTH (414).
+ * problem+json like the rest, with the request and trace ids and the log line the hooks would
+ * have given it (request-log.ts).
  */
 export function handleFrameworkError(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
-  reply.header('x-request-id', req.id);
+  identifyAnswer(req, reply);
+  reply.raw.once('close', () => logAnswer(req, reply));
   // fastify runs no hooks for these: onSend's closeIfBodyUnread is applied here.
   closeIfBodyUnread(req, reply);
-  if (err.code === 'FST_ERR_BAD_URL')
+  if (err.code === 'FST_ERR_BAD_URL') {
+    // `ftp://x/y`, `localhost:5000`: absolute-form of another scheme, or authority-form (for
+    // CONNECT), reach the router as they came (request-head.ts reads only http and https).
+    const path = req.url.startsWith('/');
     return sendProblem(
       reply,
       new HttpProblem(400, 'invalid-request', 'Invalid request', err.message, [
-        { field: '(path)', detail: 'is not well-formed percent-encoded UTF-8' },
+        path
+          ? { field: '(path)', detail: 'is not well-formed percent-encoded UTF-8' }
+          : { field: '(path)', detail: NOT_A_TARGET },
       ]).toResponse(),
     );
+  }
   if (err.code === 'FST_ERR_MAX_PARAM_LENGTH')
     return sendProblem(
       reply,

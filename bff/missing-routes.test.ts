@@ -5,7 +5,14 @@
  * request targets and expectations HTTP/1.1 allows (absolute-form, `Expect`).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signDevToken } from './auth.js';
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import { BFF_PROCESS, connectThrough, createBffClients } from './clients.js';
+import { buildBff } from './app.js';
+import { createAuthenticator, signDevToken } from './auth.js';
+import { absoluteForm } from './request-head.js';
+import { openRuntime } from '../platform/runtime.js';
+import type { Logger } from '../platform/logger.js';
 import { rawHttp } from '../test/support/http.js';
 import { startMesh, type MeshFixture } from '../test/support/mesh.js';
 import { expectProblem, send as sendTo } from '../test/support/problem.js';
@@ -171,5 +178,75 @@ describe('request targets and expectations HTTP/1.1 allows', () => {
     // Node's interim 100 Continue, then the answer.
     expect(met.status).toBe(100);
     expect(met.body).toContain('HTTP/1.1 200 OK');
+  });
+});
+
+describe('targets that are no path, and hosts that are no host', () => {
+  it('answers 400 naming (path) or host, with ids and a log line even when no route ran', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const { runtime, close } = openRuntime(BFF_PROCESS, { LOG_LEVEL: 'silent' });
+    const app = await buildBff({
+      clients: createBffClients(connectThrough(runtime.client)),
+      config: runtime.config,
+      log: log as unknown as Logger,
+      authenticate: createAuthenticator(runtime.config),
+    });
+    try {
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      const { port } = app.server.address() as AddressInfo;
+      // Raw, so the target is sent as it is (fetch and inject would make a URL of it).
+      const get = async (target: string, host = 'flights.example', method = 'GET') => {
+        const r = await rawHttp(
+          `http://127.0.0.1:${port}`,
+          `${method} ${target} HTTP/1.1\r\nhost: ${host}\r\nconnection: close\r\n\r\n`,
+        );
+        return { ...r, json: () => JSON.parse(r.body) as { errors: unknown } };
+      };
+      for (const [target, host, field, detail] of [
+        // Another scheme's absolute-form: was "is not well-formed percent-encoded UTF-8".
+        [
+          'ftp://x.example/healthz',
+          undefined,
+          '(path)',
+          'must be a path (/…) or an http or https URL',
+        ],
+        // The asterisk-form is OPTIONS's alone: GET * served the web front end.
+        ['*', undefined, '(path)', 'must be a path (/…) or an http or https URL'],
+        ['/%zz', undefined, '(path)', 'is not well-formed percent-encoded UTF-8'],
+        // Hosts sign-in would have built its redirect_uri from.
+        ['/healthz', 'h:abc', 'host', 'is not a host and optional port'],
+        ['/healthz', 'a@b', 'host', 'is not a host and optional port'],
+        ['/healthz', 'h:99999', 'host', 'is not a host and optional port'],
+        ['http://h:abc/healthz', undefined, 'host', 'is not a host and optional port'],
+      ] as const) {
+        lines.length = 0;
+        const r = await get(target, host);
+        const what = `${target} host ${host}`;
+        expect(r.status, what).toBe(400);
+        expect(r.headers['content-type'], what).toMatch(/^application\/problem\+json/);
+        expect(r.json().errors, what).toEqual([{ field, detail }]);
+        expect(r.headers['x-request-id'], what).toBeTruthy();
+        // A router-level 400 was answered without the request's log line.
+        await expect
+          .poll(() => lines.filter((l) => l.msg === 'http'), { message: what })
+          .toEqual([expect.objectContaining({ method: 'GET', status: 400 })]);
+      }
+      // Hosts as RFC 3986 writes them stay served; in absolute-form the host follows the last
+      // `@` (it was read as b in http://a@b@c/), as a browser reads it.
+      for (const [target, host] of [
+        ['/healthz', '[::1]:5000'],
+        ['/healthz', 'flights.example:'],
+        ['/healthz', 'bff_1:5000'],
+        ['http://a@b@c.example/healthz', 'x'],
+      ] as const)
+        expect((await get(target, host)).status, `${target} ${host}`).toBe(200);
+      expect(absoluteForm('http://a@b@c.example/x')).toEqual({ host: 'c.example', path: '/x' });
+      // OPTIONS * asks about the server, not a resource: no route, not a bad request.
+      expect((await get('*', 'x', 'OPTIONS')).status).toBe(404);
+    } finally {
+      await app.close();
+      await close();
+    }
   });
 });

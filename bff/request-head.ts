@@ -18,11 +18,15 @@ import { CSRF_HEADER } from './session.js';
  * not (a PUT to a path that takes only POST was 404, not 405).
  */
 export function absoluteForm(target: string): { host: string; path: string } | undefined {
-  const match = /^https?:\/\/(?:[^/?#@]*@)?([^/?#@]+)/i.exec(target);
+  const match = /^https?:\/\/([^/?#]*)/i.exec(target);
+  if (!match) return undefined;
+  // The host follows the last `@`, as a browser's URL parser reads `http://a@b@c/` (host c: the
+  // first version read b). Whether what is left is a host at all is rejectBadHost's to say.
+  const host = match[1]!.slice(match[1]!.lastIndexOf('@') + 1);
   // `http://:5000/` names a port but no host.
-  if (!match || match[1]!.startsWith(':')) return undefined;
+  if (!host || host.startsWith(':')) return undefined;
   const rest = target.slice(match[0].length);
-  return { host: match[1]!, path: rest.startsWith('/') ? rest : `/${rest}` };
+  return { host, path: rest.startsWith('/') ? rest : `/${rest}` };
 }
 
 /**
@@ -36,6 +40,25 @@ export function rewriteAbsoluteForm(req: IncomingMessage): string {
   if (!absolute) return url;
   req.headers.host = absolute.host;
   return absolute.path;
+}
+
+/** What a request target that is neither a path nor an http(s) URL is told. */
+export const NOT_A_TARGET = 'must be a path (/…) or an http or https URL';
+
+/**
+ * onRequest hook: `*` as the target of anything but OPTIONS is 400 (RFC 9112 §3.2.4: the
+ * asterisk-form is OPTIONS's alone). The router matched it to the web front end's catch-all,
+ * which served a page for `GET *`.
+ */
+export async function rejectAsteriskForm(req: FastifyRequest): Promise<void> {
+  if (req.url === '*' && req.method !== 'OPTIONS')
+    throw new HttpProblem(
+      400,
+      'invalid-request',
+      'Invalid request',
+      `the target * ${NOT_A_TARGET}`,
+      [{ field: '(path)', detail: NOT_A_TARGET }],
+    );
 }
 
 /** Node's test for a 100-continue expectation (lib/_http_server.js): anything else is unmet. */
@@ -61,12 +84,23 @@ export async function rejectUnmetExpectation(req: FastifyRequest): Promise<void>
 }
 
 /**
+ * A Host as RFC 9110 §7.2 allows it: `uri-host [ ":" port ]` (RFC 3986 §3.2.2–3.2.3), where the
+ * host is a name or IPv4 address (unreserved characters, percent-escapes, sub-delims) or an IP
+ * literal in brackets, and the port is digits up to 65535. No userinfo.
+ */
+const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+)(?::(\d{0,5}))?$/;
+
+/**
  * onRequest hook: an HTTP/1.1 request without a Host header is 400 naming it (RFC 9112 §3.2).
  * Node's own check (`requireHostHeader`, turned off in app.ts) answered it with an empty 400,
- * the one answer of this API that was not problem+json.
+ * the one answer of this API that was not problem+json. A Host that is no host and port (`h:abc`,
+ * `a@b`, `h h`), sent as such or named by an absolute-form target, is 400 too (RFC 9112 §3.2:
+ * "an invalid field value"): sign-in builds its redirect_uri from it.
  */
-export async function rejectMissingHost(req: FastifyRequest): Promise<void> {
-  if (req.raw.httpVersion === '1.1' && req.headers.host === undefined)
+export async function rejectBadHost(req: FastifyRequest): Promise<void> {
+  const host = req.headers.host;
+  if (host === undefined) {
+    if (req.raw.httpVersion !== '1.1') return;
     throw new HttpProblem(
       400,
       'invalid-request',
@@ -74,6 +108,16 @@ export async function rejectMissingHost(req: FastifyRequest): Promise<void> {
       'an HTTP/1.1 request must have a Host header',
       [{ field: 'host', detail: 'is required' }],
     );
+  }
+  const valid = HOST.exec(host);
+  if (valid && Number(valid[1] ?? 0) <= 65535) return;
+  throw new HttpProblem(
+    400,
+    'invalid-request',
+    'Invalid request',
+    'the Host header (or the host of an absolute-form target) must be a host name or address and an optional port',
+    [{ field: 'host', detail: 'is not a host and optional port' }],
+  );
 }
 
 /**

@@ -226,7 +226,7 @@ describe('parameters and fields a route does not read', () => {
         },
         body,
       });
-      const json = await res.json();
+      const json = (await res.json()) as { errors: unknown; detail: string };
       expect(res.status, body).toBe(400);
       expect(json.errors, body).toEqual([
         bodyError,
