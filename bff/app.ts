@@ -13,6 +13,7 @@ import {
   handleError,
   handleFrameworkError,
   notFoundHandler,
+  refuseConnect,
 } from './error-handler.js';
 import {
   acceptJsonBodiesOnly,
@@ -91,6 +92,7 @@ export async function buildBff(deps: BffDeps): Promise<FastifyInstance> {
   // request (so traced and counted: the HTTP instrumentation wraps the server's 'request' event),
   // and rejectUnmetExpectation answers it: Node's own answer is an empty 417.
   app.server.on('checkExpectation', (req, res) => app.server.emit('request', req, res));
+  app.server.on('connect', refuseConnect);
   // Before any plugin is registered: child contexts copy the parsers they find.
   acceptJsonBodiesOnly(app);
   const allowedMethods = trackAllowedMethods(app);

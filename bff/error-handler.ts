@@ -3,7 +3,9 @@
  * error, an HttpProblem), in fastify before the handler (schema validation, body parsing), before
  * routing (a malformed URL), or in Node's HTTP parser before fastify sees the request at all.
  */
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
@@ -281,7 +283,8 @@ export function handleClientError(err: Error, socket: Socket): void {
       ? [431, 'headers-too-large', 'Request header fields too large']
       : code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? [408, 'request-timeout', 'Request timeout']
-        : [400, 'invalid-request', 'Bad request'];
+        : // One title per problem type (RFC 9457 §3.1.3), as everywhere else: was "Bad request".
+          [400, 'invalid-request', 'Invalid request'];
   // A URL must be ASCII (RFC 3986): raw "é" or a space in it is refused by the parser, which
   // says in which part (`reason`: "Invalid char in url query" / "… path").
   const where = /query/.test((err as { reason?: string }).reason ?? '') ? '(query)' : '(path)';
@@ -301,8 +304,27 @@ export function handleClientError(err: Error, socket: Socket): void {
           ],
         )
       : new HttpProblem(status, slug, title, 'the HTTP request could not be read');
+  writeRawProblem(socket, problem);
+}
+
+/** A problem written straight to a socket nobody else will answer on, which is then closed. */
+function writeRawProblem(socket: Duplex, problem: HttpProblem): void {
   const body = JSON.stringify(problem.toResponse().body);
   socket.end(
-    `HTTP/1.1 ${status} ${title}\r\nconnection: close\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status]}\r\nconnection: close\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
+
+/**
+ * The server's `connect` event: a CONNECT request (a tunnel, as to a proxy) is 501 problem+json.
+ * Node hands CONNECT to this event, not to fastify, and with no listener closed the connection
+ * without a word. The BFF is an origin server: it opens no tunnels.
+ */
+export function refuseConnect(_req: IncomingMessage, socket: Duplex): void {
+  writeRawProblem(
+    socket,
+    new HttpProblem(501, 'not-implemented', 'Not implemented', 'this server opens no tunnels', [
+      { field: '(method)', detail: 'CONNECT is not served' },
+    ]),
   );
 }

@@ -45,6 +45,33 @@ describe('methods a route does not take', () => {
       expect(a.headers.get('allow'), `${method} ${path}`).toBe(allow);
     }
     expectProblem(await send('GET', '/api/v1/nowhere'), 404, 'not-found');
+    // Outside the API too: the probes, the contract, the pages (they were 404).
+    for (const [method, path, allow] of [
+      ['POST', '/healthz', 'GET, HEAD'],
+      ['PUT', '/openapi.json', 'GET, HEAD'],
+      ['POST', '/', 'GET, HEAD'],
+      ['DELETE', '/bookings', 'GET, HEAD'],
+    ] as const) {
+      const a = await send(method, path);
+      expectProblem(a, 405, 'method-not-allowed');
+      expect(a.headers.get('allow'), `${method} ${path}`).toBe(allow);
+    }
+    // A catch-all offers nothing for a path it does not have.
+    expectProblem(await send('POST', '/assets/nothing.js'), 404, 'not-found');
+    // CONNECT (a tunnel) is Node's to hand over: it closed the connection without an answer.
+    const connect = await rawHttp(
+      mesh.bff.url,
+      'CONNECT x.example:443 HTTP/1.1\r\nhost: x.example:443\r\n\r\n',
+    );
+    expect(connect.status).toBe(501);
+    expect(connect.headers['content-type']).toBe('application/problem+json');
+    expect(JSON.parse(connect.body).errors).toEqual([
+      { field: '(method)', detail: 'CONNECT is not served' },
+    ]);
+    // What Node's parser refuses has the title of its problem type, as everywhere else.
+    const garbage = await rawHttp(mesh.bff.url, 'GARBAGE\r\n\r\n');
+    expect(garbage.status).toBe(400);
+    expect(JSON.parse(garbage.body).title).toBe('Invalid request');
     // A trailing slash is another path, which no route has (never "answers GET, not GET").
     expectProblem(await send('GET', '/api/v1/search/'), 404, 'not-found');
     expectProblem(await send('GET', '/api/v1/airports/'), 404, 'not-found');
