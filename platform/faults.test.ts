@@ -9,6 +9,8 @@ import { errorDetails } from './errors.js';
 import { Writable } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
 import { pino } from 'pino';
+import { propagation } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { FAULTS_KV_PREFIX, faultInterceptor, FaultTable, parseFault } from './faults.js';
 import { createLogger } from './logger.js';
 import { meshChannelCredentials } from './mtls.js';
@@ -144,19 +146,41 @@ describe('faultInterceptor', () => {
       defaultDeadlineMs: 5_000,
     });
     try {
-      expect(await outcome(client.getHold({ holdId: 'h' }))).toBe('FAILED_PRECONDITION');
+      // The caller's trace, as the gRPC instrumentation sends it (W3C traceparent, read by the
+      // propagator platform/telemetry/tracing.ts installs).
+      propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+      const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+      const traced = new grpc.Metadata();
+      traced.set('traceparent', `00-${traceId}-00f067aa0ba902b7-01`);
+      expect(await outcome(client.getHold({ holdId: 'h' }, { metadata: traced }))).toBe(
+        'FAILED_PRECONDITION',
+      );
       expect(await outcome(client.getFlight({ flightId: 'f' }))).toBe('OK');
       expect(await outcome(client.getAirport({ iataCode: 'JFK' }))).toBe('OK');
       const faults = lines.filter((l) => l.msg === 'fault injected');
-      expect(faults.map(({ method, delay_ms, code }) => ({ method, delay_ms, code }))).toEqual([
+      expect(
+        faults.map(({ method, delay_ms, code, trace_id }) => ({
+          method,
+          delay_ms,
+          code,
+          trace_id,
+        })),
+      ).toEqual([
         {
           method: '/flights.v1.ScheduleService/GetHold',
           delay_ms: 30,
           code: 'FAILED_PRECONDITION',
+          trace_id: traceId,
         },
-        { method: '/flights.v1.ScheduleService/GetFlight', delay_ms: 20, code: undefined },
+        {
+          method: '/flights.v1.ScheduleService/GetFlight',
+          delay_ms: 20,
+          code: undefined,
+          trace_id: undefined,
+        },
       ]);
     } finally {
+      propagation.disable();
       client.close();
       server.forceShutdown();
     }

@@ -15,6 +15,13 @@
  * `FAULTS='{"HoldSeats":{"delayMs":3000}}'`. Health checks and reflection are never faulted.
  */
 import * as grpc from '@grpc/grpc-js';
+import {
+  isSpanContextValid,
+  propagation,
+  ROOT_CONTEXT,
+  trace,
+  type TextMapGetter,
+} from '@opentelemetry/api';
 import Consul from 'consul';
 import { z } from 'zod';
 import { retryDelayMs } from './backoff.js';
@@ -94,11 +101,29 @@ export class FaultTable {
   }
 }
 
+/** Reads a propagation field from gRPC metadata (its values are lists; text ones are strings). */
+const metadataGetter: TextMapGetter<grpc.Metadata> = {
+  keys: (metadata) => Object.keys(metadata.getMap()),
+  get: (metadata, key) => metadata.get(key).map(String),
+};
+
+/**
+ * The trace the caller sent (`traceparent`, read by the process's configured propagator) as
+ * `trace_id`, or nothing. Interceptors run before the gRPC instrumentation opens the call's
+ * span, so the logger's mixin finds none: without this a `fault injected` line could not be
+ * tied to the request it slowed or failed.
+ */
+function callerTrace(metadata: grpc.Metadata): { trace_id?: string } {
+  const caller = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, metadata, metadataGetter));
+  return caller && isSpanContextValid(caller) ? { trace_id: caller.traceId } : {};
+}
+
 /**
  * The server interceptor that honours the table: a call a flag applies to (by its ratio) waits
  * `delayMs` before its request reaches the handler, then fails with `code` if there is one.
- * Each fault applied is logged (`fault injected`: method, delay_ms, code): the call's own `rpc`
- * line times the handler only, and a call failed by a flag never reaches one.
+ * Each fault applied is logged (`fault injected`: method, delay_ms, code, and the caller's
+ * trace_id): the call's own `rpc` line times the handler only, and a call failed by a flag never
+ * reaches one.
  */
 export function faultInterceptor(
   table: FaultTable,
@@ -108,17 +133,21 @@ export function faultInterceptor(
   return (descriptor, call) => {
     const fault = table.lookup(descriptor.path);
     if (!fault || random() >= fault.ratio) return new grpc.ServerInterceptingCall(call);
-    log?.info(
-      {
-        method: descriptor.path,
-        delay_ms: fault.delayMs,
-        ...(fault.code !== undefined && { code: grpc.status[fault.code] }),
-      },
-      'fault injected',
-    );
     const intercepted: grpc.ServerInterceptingCall = new grpc.ServerInterceptingCall(call, {
       start(next) {
         next({
+          onReceiveMetadata(metadata, nextMetadata) {
+            log?.info(
+              {
+                method: descriptor.path,
+                delay_ms: fault.delayMs,
+                ...(fault.code !== undefined && { code: grpc.status[fault.code] }),
+                ...callerTrace(metadata),
+              },
+              'fault injected',
+            );
+            nextMetadata(metadata);
+          },
           onReceiveMessage(message, nextMessage) {
             setTimeout(() => {
               if (fault.code === undefined) return nextMessage(message);
