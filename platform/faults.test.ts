@@ -11,7 +11,13 @@ import * as grpc from '@grpc/grpc-js';
 import { pino } from 'pino';
 import { propagation } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { FAULTS_KV_PREFIX, faultInterceptor, FaultTable, parseFault } from './faults.js';
+import {
+  FAULTS_KV_PREFIX,
+  faultInterceptor,
+  FaultTable,
+  parseFault,
+  watchFaults,
+} from './faults.js';
 import { createLogger } from './logger.js';
 import { meshChannelCredentials } from './mtls.js';
 import { bind, type Handlers } from './server.js';
@@ -107,9 +113,25 @@ describe('fault flags from the environment', () => {
 
 describe('parseFault', () => {
   it('refuses a flag that would do nothing or the wrong thing: code OK, a misspelt key', () => {
-    expect(() => parseFault('{"code": "OK"}')).toThrow(/code/);
-    expect(() => parseFault('{"code": 0}')).toThrow(/code/);
-    expect(() => parseFault('{"delayMS": 500}')).toThrow(/delayMS/);
+    // Each message says what would be accepted (zod's own said "Invalid input").
+    const code =
+      'code: must be a gRPC status name other than OK (UNAVAILABLE, …) or its number, 1–16';
+    expect(() => parseFault('{"code": "OK"}')).toThrow(code);
+    expect(() => parseFault('{"code": 0}')).toThrow(code);
+    expect(() => parseFault('{"code": "unavailable"}')).toThrow(code);
+    expect(() => parseFault('{"delayMS": 500}')).toThrow(
+      /^delayMS: is not a field of a flag \(delayMs, code, ratio\)$/,
+    );
+    expect(() => parseFault('{"delayMs": -1, "ratio": 2}')).toThrow(
+      /^delayMs: must be 0 or more; ratio: must be a number from 0 to 1$/,
+    );
+    expect(() => parseFault('{"delayMs": "2s"}')).toThrow(
+      /^delayMs: must be a number of milliseconds$/,
+    );
+    expect(() => parseFault('[1]')).toThrow(
+      /^the flag: must be a JSON object with delayMs, code, ratio/,
+    );
+    expect(() => parseFault('{delayMs: 5}')).toThrow(/^the flag: is not JSON/);
     expect(parseFault('{"delayMs": 500, "code": "UNAVAILABLE", "ratio": 0.5}')).toEqual({
       delayMs: 500,
       code: status.UNAVAILABLE,
@@ -219,6 +241,37 @@ describe('fault flags in Consul KV, with a real agent', () => {
 
   it('is off by default', async () => {
     expect(await outcome(client.getHold({ holdId: 'h' }))).toBe('OK');
+  });
+
+  it('logs a change of its own flags once, and nothing for writes elsewhere in KV', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+        done();
+      },
+    });
+    const table = new FaultTable();
+    const stop = watchFaults(consul.address, 'quiet', table, pino(sink));
+    const said = () => lines.filter((l) => /fault flags/.test(String(l.msg))).map((l) => l.msg);
+    try {
+      await vi.waitFor(() => expect(said()).toEqual(['no fault flags']), { timeout: 10_000 });
+      // Another service's flags wake this watch too (Consul's index is the table's).
+      for (let i = 0; i < 3; i++) await put('GetHold', `{"delayMs":${i}}`);
+      const res = await fetch(`${consul.address}/v1/kv/${FAULTS_KV_PREFIX}/quiet/GetFlight`, {
+        method: 'PUT',
+        body: '{"delayMs":5}',
+      });
+      expect(res.ok).toBe(true);
+      await vi.waitFor(() => expect(table.size).toBe(1), { timeout: 10_000 });
+      expect(said()).toEqual(['no fault flags', 'fault flags set']);
+    } finally {
+      stop();
+      await fetch(`${consul.address}/v1/kv/${FAULTS_KV_PREFIX}/quiet?recurse`, {
+        method: 'DELETE',
+      });
+      await remove('GetHold');
+    }
   });
 
   it('applies a flag put in KV and lifts it when the key is deleted, without a restart', async () => {

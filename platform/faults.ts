@@ -32,26 +32,62 @@ export const FAULTS_KV_PREFIX = 'flight-mesh/faults';
 // OK is no fault: a flag failing calls "with OK" left them without an answer (the BFF said 501).
 const codeNames = Object.keys(grpc.status).filter((k) => Number.isNaN(Number(k)) && k !== 'OK');
 
-// Strict: a misspelt key ("delayMS") was a flag that did nothing, without a word.
-const faultSchema = z.strictObject({
-  delayMs: z.number().int().min(0).max(600_000).default(0),
-  code: z
-    .union([
-      z.number().int().min(1).max(16),
-      z.enum(codeNames as [string, ...string[]]).transform((n) => grpc.status[n as 'OK']),
-    ])
-    .optional(),
-  ratio: z.number().min(0).max(1).default(1),
-});
+const FIELDS = 'delayMs, code, ratio';
+const CODE = 'must be a gRPC status name other than OK (UNAVAILABLE, …) or its number, 1–16';
+
+// Strict: a misspelt key ("delayMS") was a flag that did nothing, without a word. Each message
+// says what would be accepted: zod's own ("Invalid input") left an operator guessing.
+const faultSchema = z.strictObject(
+  {
+    delayMs: z
+      .number({ error: 'must be a number of milliseconds' })
+      .int({ error: 'must be whole milliseconds' })
+      .min(0, { error: 'must be 0 or more' })
+      .max(600_000, { error: 'must be at most 600000 (10 minutes)' })
+      .default(0),
+    code: z
+      .union(
+        [
+          z.number().int({ error: CODE }).min(1, { error: CODE }).max(16, { error: CODE }),
+          z.enum(codeNames as [string, ...string[]]).transform((n) => grpc.status[n as 'OK']),
+        ],
+        { error: CODE },
+      )
+      .optional(),
+    ratio: z
+      .number({ error: 'must be a number from 0 to 1' })
+      .min(0, { error: 'must be a number from 0 to 1' })
+      .max(1, { error: 'must be a number from 0 to 1' })
+      .default(1),
+  },
+  { error: `must be a JSON object with ${FIELDS}, e.g. {"delayMs":2000,"code":"UNAVAILABLE"}` },
+);
 
 /** A parsed flag: delay in ms, the status code to fail with (none: only delay), the ratio 0–1. */
 export type Fault = z.infer<typeof faultSchema>;
 
-/** Parses one flag's JSON; throws a message naming what is wrong. */
+/**
+ * Parses one flag's JSON; throws an Error whose message names each thing wrong
+ * ("delayMS: is not a field of a flag (delayMs, code, ratio)"; "the flag: is not JSON").
+ */
 export function parseFault(json: string): Fault {
-  const result = faultSchema.safeParse(JSON.parse(json));
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    throw new Error(`the flag: is not JSON; e.g. {"delayMs":2000,"code":"UNAVAILABLE"}`);
+  }
+  const result = faultSchema.safeParse(value);
   if (!result.success)
-    throw new Error(result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    throw new Error(
+      result.error.issues
+        .flatMap((i) =>
+          i.code === 'unrecognized_keys'
+            ? i.keys.map((k) => `${k}: is not a field of a flag (${FIELDS})`)
+            : [`${i.path.join('.') || 'the flag'}: ${i.message}`],
+        )
+        .join('; '),
+    );
   return result.data;
 }
 
@@ -70,7 +106,7 @@ export const faultEnv = {
       } catch (err) {
         ctx.addIssue({
           code: 'custom',
-          message: `expected {"Method":{"delayMs":…,"code":…,"ratio":…}}: ${String(err)}`,
+          message: `expected {"Method":{"delayMs":…,"code":…,"ratio":…}}: ${err instanceof Error ? err.message : String(err)}`,
         });
         return z.NEVER;
       }
@@ -192,6 +228,7 @@ export function watchFaults(
   let retry: NodeJS.Timeout | undefined;
   let failures = 0;
   let stopped = false;
+  let seen: string | undefined;
   const start = () => {
     if (stopped) return;
     const current = consul.watch({
@@ -201,6 +238,11 @@ export function watchFaults(
     watch = current;
     current.on('change', (entries: KvEntry[] | undefined) => {
       failures = 0;
+      // Consul wakes a watch of a prefix on writes elsewhere in KV too: the same flags again are
+      // no news, and are neither logged nor re-applied.
+      const raw = JSON.stringify((entries ?? []).map(({ Key, Value }) => [Key, Value]));
+      if (raw === seen) return;
+      seen = raw;
       const flags: Record<string, Fault> = {};
       for (const { Key, Value } of entries ?? []) {
         const method = Key.slice(prefix.length);
@@ -208,7 +250,10 @@ export function watchFaults(
         try {
           flags[method] = parseFault(Value);
         } catch (err) {
-          log.warn({ key: Key, err: String(err) }, 'fault flag ignored: not a valid flag');
+          log.warn(
+            { key: Key, err: (err as Error).message },
+            'fault flag ignored: not a valid flag',
+          );
         }
       }
       table.replace(flags);
