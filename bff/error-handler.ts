@@ -25,7 +25,13 @@ import {
   unreadField,
   type InputError,
 } from './http-input.js';
-import { HttpProblem, internalProblem, problemFromGrpc, type ProblemResponse } from './problem.js';
+import {
+  HttpProblem,
+  internalProblem,
+  problemFromGrpc,
+  typeOfHttpStatus,
+  type ProblemResponse,
+} from './problem.js';
 import { identifyAnswer, logAnswer } from './request-log.js';
 import { NOT_A_TARGET } from './request-head.js';
 
@@ -69,13 +75,14 @@ function fastifyClientProblem(err: FastifyError, req: FastifyRequest): HttpProbl
       return new BodyProblem([
         { field: '(body)', detail: 'is empty; this route reads a JSON object' },
       ]);
-    default:
-      return new HttpProblem(
-        err.statusCode ?? 400,
-        'invalid-request',
-        'Invalid request',
-        err.message,
-      );
+    default: {
+      const status = err.statusCode ?? 400;
+      const { slug, title } = typeOfHttpStatus(status) ?? {
+        slug: 'invalid-request',
+        title: 'Invalid request',
+      };
+      return new HttpProblem(status, slug, title, err.message);
+    }
   }
 }
 

@@ -68,6 +68,17 @@ describe('methods a route does not take', () => {
     expect(JSON.parse(connect.body).errors).toEqual([
       { field: '(method)', detail: 'CONNECT is not served' },
     ]);
+    // A plugin's own refusal is typed by its status: the asset server's 403 for a path out of
+    // its folder was `invalid-request`, "Invalid request".
+    const escaped = await rawHttp(
+      mesh.bff.url,
+      'GET /assets/../package.json HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n',
+    );
+    expect(escaped.status).toBe(403);
+    expect(JSON.parse(escaped.body)).toMatchObject({
+      type: 'https://flight-mesh.dev/problems/forbidden',
+      title: 'Forbidden',
+    });
     // What Node's parser refuses has the title of its problem type, as everywhere else.
     const garbage = await rawHttp(mesh.bff.url, 'GARBAGE\r\n\r\n');
     expect(garbage.status).toBe(400);

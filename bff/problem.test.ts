@@ -9,6 +9,7 @@ import {
   jsonFieldPath,
   PROBLEM_BASE,
   problemFromGrpc,
+  typeOfHttpStatus,
 } from './problem.js';
 import { problem } from './schemas.js';
 
@@ -170,5 +171,14 @@ describe('gRPC status → HTTP problem', () => {
     expect(httpText('flight_ids[2]: SOLD_OUT on BA117-2026-12-01, see items[0].flight_id')).toBe(
       'flightIds[2]: SOLD_OUT on BA117-2026-12-01, see items[0].flightId',
     );
+  });
+});
+
+describe('typeOfHttpStatus', () => {
+  it('types a status as the gRPC code that maps to it does, and leaves others unknown', () => {
+    expect(typeOfHttpStatus(403)).toEqual({ slug: 'forbidden', title: 'Forbidden' });
+    expect(typeOfHttpStatus(404)).toEqual({ slug: 'not-found', title: 'Not found' });
+    expect(typeOfHttpStatus(400)).toEqual({ slug: 'invalid-request', title: 'Invalid request' });
+    expect(typeOfHttpStatus(418)).toBeUndefined();
   });
 });

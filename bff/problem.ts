@@ -57,6 +57,16 @@ export const BY_CODE: Record<status, Mapping> = {
 };
 
 /**
+ * The problem type of an HTTP status, for errors that arrive with a status only (a plugin's 403,
+ * say): the first gRPC code's type that maps to it, or undefined. An error with status 403 was
+ * typed `invalid-request` and titled "Invalid request".
+ */
+export function typeOfHttpStatus(http: number): { slug: string; title: string } | undefined {
+  const mapping = Object.values(BY_CODE).find((m) => m.http === http);
+  return mapping && { slug: mapping.slug, title: mapping.title };
+}
+
+/**
  * Every ErrorInfo reason of the contracts (flights.v1.ErrorReason without its prefix): its
  * title, and for some a more precise HTTP status than the code's (only ever within 4xx).
  */
