@@ -6,14 +6,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AddressInfo } from 'node:net';
-import pino from 'pino';
 import { BFF_PROCESS, connectThrough, createBffClients } from './clients.js';
 import { buildBff } from './app.js';
 import { createAuthenticator, signDevToken } from './auth.js';
 import { absoluteForm } from './request-head.js';
 import { openRuntime } from '../platform/runtime.js';
-import type { Logger } from '../platform/logger.js';
 import { rawHttp } from '../test/support/http.js';
+import { capturingLogger } from '../test/support/logs.js';
 import { startMesh, type MeshFixture } from '../test/support/mesh.js';
 import { expectProblem, send as sendTo } from '../test/support/problem.js';
 
@@ -221,13 +220,12 @@ describe('request targets and expectations HTTP/1.1 allows', () => {
 
 describe('targets that are no path, and hosts that are no host', () => {
   it('answers 400 naming (path) or host, with ids and a log line even when no route ran', async () => {
-    const lines: Array<Record<string, unknown>> = [];
-    const log = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const { log, lines } = capturingLogger();
     const { runtime, close } = openRuntime(BFF_PROCESS, { LOG_LEVEL: 'silent' });
     const app = await buildBff({
       clients: createBffClients(connectThrough(runtime.client)),
       config: runtime.config,
-      log: log as unknown as Logger,
+      log,
       authenticate: createAuthenticator(runtime.config),
     });
     try {

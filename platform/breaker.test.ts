@@ -1,7 +1,6 @@
-import { Writable } from 'node:stream';
 import { status } from '@grpc/grpc-js';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { capturingLogger } from '../test/support/logs.js';
 import { ScheduleServiceService } from '../gen/ts/flights/v1/schedule.js';
 import { countsAgainst, createGuard, type GuardOptions } from './breaker.js';
 import { createClient, type ServiceClient } from './clients.js';
@@ -52,16 +51,11 @@ describe('circuit breaker and bulkhead over a real server', () => {
     dependencyUnavailable: 'PEER_DOWN',
   };
   const state = { mode: 'ok' as Mode, calls: 0, streams: 0, release: [] as Array<() => void> };
-  const logLines: Array<{ msg: string; target?: string; state?: string }> = [];
-  const log = pino(
-    { level: 'info' },
-    new Writable({
-      write(chunk: Buffer, _enc, done) {
-        logLines.push(JSON.parse(chunk.toString()));
-        done();
-      },
-    }),
-  );
+  const { log, lines: logLines } = capturingLogger<{
+    msg: string;
+    target?: string;
+    state?: string;
+  }>();
   let server: ServiceServer;
   const clients: ServiceClient<Schedule>[] = [];
 

@@ -2,13 +2,12 @@ import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ScheduleServiceService } from '../gen/ts/flights/v1/schedule.js';
 import { startConsul, type ConsulAgent } from '../test/support/consul.js';
+import { capturingLogger } from '../test/support/logs.js';
 import { createClient, type ServiceClient } from './clients.js';
 import { ConsulCertificates } from './connect-ca.js';
 import { ConfigError } from './config.js';
 import { errorDetails } from './errors.js';
-import { Writable } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
-import { pino } from 'pino';
 import { propagation } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import {
@@ -142,18 +141,12 @@ describe('parseFault', () => {
 
 describe('faultInterceptor', () => {
   it('logs each fault it applies (method, delay, code), and nothing for calls it lets through', async () => {
-    const lines: Array<Record<string, unknown>> = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-        done();
-      },
-    });
+    const { log, lines } = capturingLogger();
     const table = new FaultTable({
       GetHold: parseFault('{"delayMs": 30, "code": "FAILED_PRECONDITION"}'),
       GetFlight: parseFault('{"delayMs": 20}'),
     });
-    const server = new grpc.Server({ interceptors: [faultInterceptor(table, pino(sink))] });
+    const server = new grpc.Server({ interceptors: [faultInterceptor(table, log)] });
     const handlers: Record<string, grpc.handleUnaryCall<unknown, unknown>> = {};
     for (const key of Object.keys(ScheduleServiceService))
       handlers[key] = (_call, callback) => callback(null, {});
@@ -244,15 +237,9 @@ describe('fault flags in Consul KV, with a real agent', () => {
   });
 
   it('logs a change of its own flags once, and nothing for writes elsewhere in KV', async () => {
-    const lines: Array<Record<string, unknown>> = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-        done();
-      },
-    });
+    const { log, lines } = capturingLogger();
     const table = new FaultTable();
-    const stop = watchFaults(consul.address, 'quiet', table, pino(sink));
+    const stop = watchFaults(consul.address, 'quiet', table, log);
     const said = () => lines.filter((l) => /fault flags/.test(String(l.msg))).map((l) => l.msg);
     try {
       await vi.waitFor(() => expect(said()).toEqual(['no fault flags']), { timeout: 10_000 });

@@ -1,20 +1,10 @@
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { capturingLogger } from '../test/support/logs.js';
 import { startPeriodic } from './periodic.js';
 import { retryDelayMs } from './backoff.js';
 
 /** A logger whose lines a test can read. */
-function capturingLogger() {
-  const lines: Array<{ level: number; msg: string; job?: string }> = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(JSON.parse(String(chunk)));
-      done();
-    },
-  });
-  return { log: pino({ level: 'info' }, stream), lines };
-}
+const capturing = () => capturingLogger<{ level: number; msg: string; job?: string }>();
 
 /** A run the test finishes by hand. */
 function controllableRun() {
@@ -33,7 +23,7 @@ describe('periodic jobs', () => {
   afterEach(() => vi.useRealTimers());
 
   it('runs at start and every interval, never two runs at once', async () => {
-    const { log } = capturingLogger();
+    const { log } = capturing();
     const { state, run } = controllableRun();
     const job = startPeriodic({ name: 'sweep', intervalMs: 1_000, run, log });
     expect(state.started).toBe(1);
@@ -47,7 +37,7 @@ describe('periodic jobs', () => {
   });
 
   it('logs a failed run and keeps its schedule', async () => {
-    const { log, lines } = capturingLogger();
+    const { log, lines } = capturing();
     const { state, run } = controllableRun();
     const job = startPeriodic({ name: 'sweep', intervalMs: 1_000, run, log });
     state.fail(new Error('database gone'));
@@ -61,7 +51,7 @@ describe('periodic jobs', () => {
   });
 
   it('stops: waits for the run under way, then runs no more', async () => {
-    const { log } = capturingLogger();
+    const { log } = capturing();
     const { state, run } = controllableRun();
     const job = startPeriodic({ name: 'sweep', intervalMs: 1_000, run, log });
     let stopped = false;
