@@ -58,7 +58,16 @@ async function signInThroughProvider(
   await before?.(page);
   // No development sign-in with a real issuer: the provider's login instead.
   expect(await page.getByRole('button', { name: 'Sign in (dev only)' }).count()).toBe(0);
-  await page.getByRole('link', { name: 'Sign in' }).click();
+  const signIn = page.getByRole('link', { name: 'Sign in' });
+  // Readable: the header's white link colour once made it white on its white background.
+  // Runs in the page; the test's TypeScript knows no DOM, so the page's function is typed here.
+  type Styled = { getComputedStyle(e: unknown): { color: string; backgroundColor: string } };
+  const colours = await signIn.evaluate((a) => {
+    const style = (globalThis as unknown as Styled).getComputedStyle(a);
+    return { text: style.color, background: style.backgroundColor };
+  });
+  expect(colours.text).not.toBe(colours.background);
+  await signIn.click();
   await page.waitForURL((url) => url.origin === new URL(idp.issuer).origin);
   await page.getByLabel('User name').fill(user);
   await page.getByLabel('Password').fill(password(user));
