@@ -34,7 +34,7 @@ import {
   rewriteAbsoluteForm,
 } from './request-head.js';
 import { registerOpenApi } from './openapi.js';
-import { identifyAnswer, logAnswer } from './request-log.js';
+import { identifyAnswer, logAbandoned, logAnswer } from './request-log.js';
 import { responseSerializer } from './response-serializer.js';
 import { HttpProblem } from './problem.js';
 import { registerRoutes, type RouteDeps } from './routes/index.js';
@@ -144,6 +144,7 @@ export async function buildBff(deps: BffDeps): Promise<FastifyInstance> {
   app.addHook('preHandler', rejectUncheckedInput);
   app.addHook('onSend', async (req, reply) => closeIfBodyUnread(req, reply));
   app.addHook('onResponse', async (req, reply) => logAnswer(req, reply));
+  app.addHook('onRequestAbort', logAbandoned);
 
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(notFound);

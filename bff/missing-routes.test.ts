@@ -229,6 +229,11 @@ describe('targets that are no path, and hosts that are no host', () => {
       authenticate: createAuthenticator(runtime.config),
     });
     try {
+      // A route slower than its client's patience (the test's own: every hook is the BFF's).
+      app.get('/slow', async () => {
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        return { late: true };
+      });
       await app.listen({ port: 0, host: '127.0.0.1' });
       const { port } = app.server.address() as AddressInfo;
       // Raw, so the target is sent as it is (fetch and inject would make a URL of it).
@@ -280,6 +285,16 @@ describe('targets that are no path, and hosts that are no host', () => {
       expect(absoluteForm('http://a@b@c.example/x')).toEqual({ host: 'c.example', path: '/x' });
       // OPTIONS * asks about the server, not a resource: no route, not a bad request.
       expect((await get('*', 'x', 'OPTIONS')).status).toBe(404);
+      // A client that gives up is logged too (fastify runs no onResponse then): 499, aborted.
+      lines.length = 0;
+      await fetch(`http://127.0.0.1:${port}/slow`, { signal: AbortSignal.timeout(100) }).catch(
+        () => undefined,
+      );
+      await expect
+        .poll(() => lines.filter((l) => l.msg === 'http'))
+        .toEqual([expect.objectContaining({ route: '/slow', status: 499, aborted: true })]);
+      await new Promise((resolve) => setTimeout(resolve, 1_200)); // the handler ends: no second line
+      expect(lines.filter((l) => l.msg === 'http')).toHaveLength(1);
     } finally {
       await app.close();
       await close();

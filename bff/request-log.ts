@@ -7,30 +7,49 @@
 import { context, trace } from '@opentelemetry/api';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
+/** Each request's reply, for onRequestAbort, which fastify calls with the request only. */
+const replies = new WeakMap<FastifyRequest, FastifyReply>();
+
 /**
  * Sets `x-request-id` (the request's id) and, inside a server span (bff/main.ts starts the
  * HTTP instrumentation), `x-trace-id`, so a client can quote either when it reports a problem.
  */
 export function identifyAnswer(req: FastifyRequest, reply: FastifyReply): void {
+  replies.set(req, reply);
   reply.header('x-request-id', req.id);
   const span = trace.getSpan(context.active());
   if (span) reply.header('x-trace-id', span.spanContext().traceId);
 }
 
+/** Requests whose line is written: an aborted one may yet see its response fail ('error'). */
+const logged = new WeakSet<FastifyRequest>();
+
 /**
- * The one log line of a request, once answered: method, route (the path when no route matched),
- * status, duration (ms), client address, and `aborted` when the client left before the answer
- * was written. 5xx at warn, the rest at info.
+ * The one log line of a request, once answered or abandoned: method, route (the path when no
+ * route matched), status, duration (ms), client address, and `aborted` when the client left
+ * before the answer was written (status 499 if nothing of it was sent: the client closed the
+ * request, as CANCELLED is answered). 5xx at warn, the rest at info. Called from onResponse and
+ * onRequestAbort (fastify runs no onResponse for a request whose client left), and for refusals
+ * before routing; a request is logged once.
  */
 export function logAnswer(req: FastifyRequest, reply: FastifyReply): void {
+  if (logged.has(req)) return;
+  logged.add(req);
+  const aborted = !reply.raw.writableFinished;
   const line = {
     method: req.method,
     route: req.routeOptions.url ?? req.url,
-    status: reply.statusCode,
+    status: aborted && !reply.raw.headersSent ? 499 : reply.statusCode,
     duration_ms: Math.round(reply.elapsedTime),
     client: req.ip,
-    ...(reply.raw.writableFinished ? {} : { aborted: true }),
+    ...(aborted ? { aborted: true } : {}),
   };
-  if (reply.statusCode >= 500) req.log.warn(line, 'http');
+  if (line.status >= 500) req.log.warn(line, 'http');
   else req.log.info(line, 'http');
+}
+
+/** onRequestAbort: the line of a request whose client left before it was answered. */
+export async function logAbandoned(req: FastifyRequest): Promise<void> {
+  const reply = replies.get(req);
+  if (reply) logAnswer(req, reply);
 }
