@@ -237,10 +237,10 @@ describe('targets that are no path, and hosts that are no host', () => {
       await app.listen({ port: 0, host: '127.0.0.1' });
       const { port } = app.server.address() as AddressInfo;
       // Raw, so the target is sent as it is (fetch and inject would make a URL of it).
-      const get = async (target: string, host = 'flights.example', method = 'GET') => {
+      const get = async (target: string, host = 'flights.example', method = 'GET', more = '') => {
         const r = await rawHttp(
           `http://127.0.0.1:${port}`,
-          `${method} ${target} HTTP/1.1\r\nhost: ${host}\r\nconnection: close\r\n\r\n`,
+          `${method} ${target} HTTP/1.1\r\nhost: ${host}\r\n${more}connection: close\r\n\r\n`,
         );
         return { ...r, json: () => JSON.parse(r.body) as { errors: unknown } };
       };
@@ -283,6 +283,19 @@ describe('targets that are no path, and hosts that are no host', () => {
       ] as const)
         expect((await get(target, host)).status, `${target} ${host}`).toBe(200);
       expect(absoluteForm('http://a@b@c.example/x')).toEqual({ host: 'c.example', path: '/x' });
+      // From a trusted proxy (here: loopback), the forwarded host and scheme stand for Host and
+      // the connection's: sign-in built `javascript://…` and `http://a@b/x?y/…` redirect URIs.
+      for (const [more, field, detail] of [
+        ['x-forwarded-host: a@b/x?y\r\n', 'x-forwarded-host', 'is not a host and optional port'],
+        ['x-forwarded-proto: javascript\r\n', 'x-forwarded-proto', 'must be http or https'],
+      ] as const) {
+        const r = await get('/auth/login', 'flights.example', 'GET', more);
+        expect(r.status, more).toBe(400);
+        expect(r.json().errors, more).toEqual([{ field, detail }]);
+      }
+      const forwarded = 'x-forwarded-host: flights.example:443\r\nx-forwarded-proto: https\r\n';
+      expect((await get('/healthz', 'bff:5000', 'GET', forwarded)).status).toBe(200);
+      expect((await get('/healthz', 'flights.example:000080')).status).toBe(200);
       // OPTIONS * asks about the server, not a resource: no route, not a bad request.
       expect((await get('*', 'x', 'OPTIONS')).status).toBe(404);
       // A client that gives up is logged too (fastify runs no onResponse then): 499, aborted.

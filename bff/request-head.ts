@@ -86,9 +86,9 @@ export async function rejectUnmetExpectation(req: FastifyRequest): Promise<void>
 /**
  * A Host as RFC 9110 §7.2 allows it: `uri-host [ ":" port ]` (RFC 3986 §3.2.2–3.2.3), where the
  * host is a name or IPv4 address (unreserved characters, percent-escapes, sub-delims) or an IP
- * literal in brackets, and the port is digits up to 65535. No userinfo.
+ * literal in brackets, and the port is digits (leading zeros allowed) up to 65535. No userinfo.
  */
-const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+)(?::(\d{0,5}))?$/;
+const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+)(?::(\d*))?$/;
 
 /**
  * onRequest hook: an HTTP/1.1 request without a Host header is 400 naming it (RFC 9112 §3.2).
@@ -109,15 +109,39 @@ export async function rejectBadHost(req: FastifyRequest): Promise<void> {
       [{ field: 'host', detail: 'is required' }],
     );
   }
+  if (!isHost(host))
+    throw new HttpProblem(
+      400,
+      'invalid-request',
+      'Invalid request',
+      'the Host header (or the host of an absolute-form target) must be a host name or address and an optional port',
+      [{ field: 'host', detail: 'is not a host and optional port' }],
+    );
+  // From a trusted proxy (TRUST_PROXY), X-Forwarded-Host and X-Forwarded-Proto take the place
+  // of Host and the connection's scheme in everything the BFF builds from them (sign-in's
+  // redirect URI was `javascript://…` or `http://a@b/x?y/…`).
+  if (req.host !== host && !isHost(req.host))
+    throw new HttpProblem(
+      400,
+      'invalid-request',
+      'Invalid request',
+      'X-Forwarded-Host must be a host name or address and an optional port',
+      [{ field: 'x-forwarded-host', detail: 'is not a host and optional port' }],
+    );
+  if (req.protocol !== 'http' && req.protocol !== 'https')
+    throw new HttpProblem(
+      400,
+      'invalid-request',
+      'Invalid request',
+      'X-Forwarded-Proto must be http or https',
+      [{ field: 'x-forwarded-proto', detail: 'must be http or https' }],
+    );
+}
+
+/** Whether `host` is a host and optional port as HOST reads it, the port at most 65535. */
+function isHost(host: string): boolean {
   const valid = HOST.exec(host);
-  if (valid && Number(valid[1] ?? 0) <= 65535) return;
-  throw new HttpProblem(
-    400,
-    'invalid-request',
-    'Invalid request',
-    'the Host header (or the host of an absolute-form target) must be a host name or address and an optional port',
-    [{ field: 'host', detail: 'is not a host and optional port' }],
-  );
+  return valid !== null && Number(valid[1] ?? 0) <= 65535;
 }
 
 /**
