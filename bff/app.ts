@@ -27,6 +27,7 @@ import {
 } from './http-input.js';
 import { trackAllowedMethods } from './allowed-methods.js';
 import {
+  continueWhenReadingBody,
   rejectAsteriskForm,
   rejectBadHost,
   rejectRepeatedHeaders,
@@ -88,10 +89,12 @@ export async function buildBff(deps: BffDeps): Promise<FastifyInstance> {
     clientErrorHandler: handleClientError,
     frameworkErrors: handleFrameworkError,
   });
-  // A request with an Expect header Node does not know (not 100-continue) goes on as any other
-  // request (so traced and counted: the HTTP instrumentation wraps the server's 'request' event),
-  // and rejectUnmetExpectation answers it: Node's own answer is an empty 417.
+  // A request with an Expect header goes on as any other (so traced and counted: the HTTP
+  // instrumentation wraps the server's 'request' event). rejectUnmetExpectation answers one
+  // this server cannot meet (Node's own answer is an empty 417); continueWhenReadingBody sends
+  // 100 Continue when the body is about to be read (Node sent it before any check).
   app.server.on('checkExpectation', (req, res) => app.server.emit('request', req, res));
+  app.server.on('checkContinue', (req, res) => app.server.emit('request', req, res));
   app.server.on('connect', refuseConnect);
   // Before any plugin is registered: child contexts copy the parsers they find.
   acceptJsonBodiesOnly(app);
@@ -138,6 +141,7 @@ export async function buildBff(deps: BffDeps): Promise<FastifyInstance> {
   app.addHook('onRequest', async (req, reply) => {
     if (req.is404) return notFound(req, reply);
   });
+  app.addHook('preParsing', continueWhenReadingBody);
   app.addHook('preValidation', rejectNonObjectBody);
   // After validation, so a request whose schemas fail hears of its unread query and
   // X-Request-Timeout with the rest.

@@ -212,9 +212,37 @@ describe('request targets and expectations HTTP/1.1 allows', () => {
       mesh.bff.url,
       'GET /api/v1/airports?q=lon HTTP/1.1\r\nhost: x\r\nexpect: 100-continue\r\nconnection: close\r\n\r\n',
     );
-    // Node's interim 100 Continue, then the answer.
-    expect(met.status).toBe(100);
-    expect(met.body).toContain('HTTP/1.1 200 OK');
+    // No body to wait for: the answer, without an interim 100.
+    expect(met.status).toBe(200);
+    // With a body: 100 Continue when it is about to be read, then the answer.
+    const quote = '{"flightIds":["ZZ1-2030-01-01"],"passengers":{"adults":1},"cabin":"economy"}';
+    const upload = await rawHttp(
+      mesh.bff.url,
+      `POST /api/v1/quotes HTTP/1.1\r\nhost: x\r\nexpect: 100-continue\r\ncontent-type: application/json\r\ncontent-length: ${quote.length}\r\nconnection: close\r\n\r\n${quote}`,
+    );
+    expect(upload.status).toBe(100);
+    expect(upload.body).toMatch(/^HTTP\/1\.1 4\d\d /);
+    // A request refused on its head alone is not first invited to upload its body (Node sent
+    // 100 at once): no token, no route, a body announced over the limit.
+    for (const [head, status] of [
+      [`POST /api/v1/bookings HTTP/1.1\r\ncontent-length: 60000\r\n`, 401],
+      [`POST /nowhere HTTP/1.1\r\ncontent-length: 10\r\n`, 404],
+      [`POST /api/v1/quotes HTTP/1.1\r\ncontent-length: 6000000\r\n`, 413],
+    ] as const) {
+      const refused = await rawHttp(
+        mesh.bff.url,
+        `${head}host: x\r\nexpect: 100-continue\r\ncontent-type: application/json\r\n\r\n`,
+      );
+      expect(refused.status, head).toBe(status);
+    }
+    // 100-continue with another expectation is not met: Node found 100-continue in it.
+    for (const expect100 of ['expect: 100-continue, foo', 'expect: 100-continue\r\nexpect: foo']) {
+      const mixed = await rawHttp(
+        mesh.bff.url,
+        `GET /healthz HTTP/1.1\r\nhost: x\r\n${expect100}\r\nconnection: close\r\n\r\n`,
+      );
+      expect(mixed.status, expect100).toBe(417);
+    }
   });
 });
 

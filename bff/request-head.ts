@@ -5,7 +5,8 @@
  * path.
  */
 import type { IncomingMessage } from 'node:http';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { announcesBody } from './http-input.js';
 import { HttpProblem } from './problem.js';
 import { CSRF_HEADER } from './session.js';
 
@@ -61,14 +62,18 @@ export async function rejectAsteriskForm(req: FastifyRequest): Promise<void> {
     );
 }
 
-/** Node's test for a 100-continue expectation (lib/_http_server.js): anything else is unmet. */
-const CONTINUE = /(?:^|\W)100-continue(?:$|\W)/i;
+/**
+ * The one expectation this server meets (RFC 9110 §10.1.1). Node's own test finds 100-continue
+ * anywhere in the value, so `100-continue, foo` (or two Expect headers, which Node joins) was
+ * served as if `foo` were met.
+ */
+const CONTINUE = /^\s*100-continue\s*$/i;
 
 /**
- * onRequest hook: an `Expect` this server cannot meet (anything but 100-continue) is 417 naming
- * the header (RFC 9110 §10.1.1). Node answered it itself with an empty 417, the one answer of
- * this API that was not problem+json; app.ts now hands such requests to fastify (the server's
- * `checkExpectation` event).
+ * onRequest hook: an `Expect` this server cannot meet (anything but 100-continue alone) is 417
+ * naming the header (RFC 9110 §10.1.1). Node answered it itself with an empty 417, the one
+ * answer of this API that was not problem+json; app.ts now hands such requests to fastify (the
+ * server's `checkExpectation` and `checkContinue` events).
  */
 export async function rejectUnmetExpectation(req: FastifyRequest): Promise<void> {
   const expectation = req.headers.expect;
@@ -177,4 +182,18 @@ export async function rejectRepeatedHeaders(req: FastifyRequest): Promise<void> 
       );
     seen.add(name);
   }
+}
+
+/**
+ * preParsing hook: the interim `100 Continue` a client that sent `Expect: 100-continue` waits
+ * for, sent when its body is about to be read, so a request refused on its head alone (no
+ * token, no route, a bad header) is refused without first being invited to upload its body
+ * (Node sent 100 as soon as the head arrived). Not for a body announced over `bodyLimit`
+ * (bytes): the 413 comes instead.
+ */
+export async function continueWhenReadingBody(req: FastifyRequest, reply: FastifyReply) {
+  if (!req.headers.expect || !announcesBody(req.headers)) return;
+  const limit = req.routeOptions.bodyLimit ?? Infinity;
+  if (Number(req.headers['content-length'] ?? 0) > limit) return;
+  reply.raw.writeContinue();
 }
