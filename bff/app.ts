@@ -20,7 +20,6 @@ import {
   BODY_LIMIT_BYTES,
   closeIfBodyUnread,
   MAX_PARAM_LENGTH,
-  rejectMalformedQuery,
   rejectUncheckedInput,
   rejectEmptyPathParameter,
   rejectNonObjectBody,
@@ -30,7 +29,7 @@ import {
   continueWhenReadingBody,
   rejectAsteriskForm,
   rejectBadHost,
-  rejectRepeatedHeaders,
+  rejectMalformedHead,
   rejectUnmetExpectation,
   rewriteAbsoluteForm,
 } from './request-head.js';
@@ -130,9 +129,8 @@ export async function buildBff(deps: BffDeps): Promise<FastifyInstance> {
   app.addHook('onRequest', rejectBadHost);
   app.addHook('onRequest', rejectAsteriskForm);
   app.addHook('onRequest', rejectUnmetExpectation);
-  app.addHook('onRequest', rejectRepeatedHeaders);
   app.addHook('onRequest', rejectEmptyPathParameter);
-  app.addHook('onRequest', rejectMalformedQuery);
+  app.addHook('onRequest', rejectMalformedHead);
   // No route matches: answer 404/405 once the request's head is judged, before its body is read.
   // fastify would read and parse the body first and call an unparseable or non-JSON one 400 or
   // 415, which says nothing of the missing route. (closeIfBodyUnread, on send, closes the

@@ -118,7 +118,13 @@ describe('optional bodies (issue 14 item 2)', () => {
           body,
         });
         expectProblem(a, 400, 'invalid-request', field);
-        expect(a.problem.detail, body).toBe(`${field}: must be given once`);
+        // Named once: given twice, or (on a route that has no such field) not a field at all;
+        // the rest of the body is named beside it.
+        const named = a.problem.errors?.filter((e) => e.field === field);
+        expect(
+          named?.map((e) => e.detail),
+          body,
+        ).toEqual([expect.stringMatching(/^(must be given once|is not a field of this request)$/)]);
       }
     },
   );
@@ -143,7 +149,8 @@ describe('optional bodies (issue 14 item 2)', () => {
       body,
     });
     expectProblem(a, 400, 'invalid-request');
-    expect(a.problem.errors).toHaveLength(10);
+    // At most 10 repeated fields, beside what the body's schema finds at its top.
+    expect(a.problem.errors!.filter((e) => e.detail === 'must be given once')).toHaveLength(10);
     expect(JSON.stringify(a.problem).length).toBeLessThan(body.length / 4);
   });
 

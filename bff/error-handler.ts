@@ -16,6 +16,8 @@ import { errorDetails, isServiceError } from '../platform/errors.js';
 import {
   BODY_LIMIT_BYTES,
   BodyProblem,
+  HeadProblem,
+  NOT_A_FIELD,
   NOT_AN_OBJECT_REQUIRED,
   closeIfBodyUnread,
   fieldPath,
@@ -127,25 +129,28 @@ function inputErrors(req: FastifyRequest, part: RequestPart, validation: Validat
   return found;
 }
 
+/** What fastify validates of a part: the path parameters, body, query or headers. */
+function partValue(req: FastifyRequest, part: RequestPart): unknown {
+  return { params: req.params, body: req.body, querystring: req.query, headers: req.headers }[part];
+}
+
 /** A part's failures by the route's own schema and the compiler fastify uses: [] if it passes. */
-function validatePart(req: FastifyRequest, part: RequestPart): InputError[] {
+function validatePart(
+  req: FastifyRequest,
+  part: RequestPart,
+  value: unknown = partValue(req, part),
+): InputError[] {
   const schema = (req.routeOptions.schema as Partial<Record<RequestPart, unknown>> | undefined)?.[
     part
   ];
   if (!schema) return [];
-  const values = {
-    params: req.params,
-    body: req.body,
-    querystring: req.query,
-    headers: req.headers,
-  };
   const validate = validatorCompiler({
     schema: schema as Parameters<typeof validatorCompiler>[0]['schema'],
     method: req.method,
     url: req.url,
     httpPart: part,
   });
-  const result = validate(values[part]) as { error?: Validation };
+  const result = validate(value) as { error?: Validation };
   return result.error ? inputErrors(req, part, result.error) : [];
 }
 
@@ -168,9 +173,13 @@ function invalidInput(
     for (const e of errors)
       if (!byField.has(`${part} ${e.field}`)) byField.set(`${part} ${e.field}`, e);
   };
-  for (const part of PARTS)
-    add(part, known[part] ?? (unchecked.includes(part) ? validatePart(req, part) : []));
-  add('unchecked', uncheckedInputErrors(req));
+  for (const part of PARTS) {
+    add(part, known[part] ?? []);
+    if (unchecked.includes(part)) add(part, validatePart(req, part));
+  }
+  // What no schema checks is of the query (unread parameters) or the headers (the timeout).
+  for (const e of uncheckedInputErrors(req))
+    add(e.where === 'header ' ? 'headers' : 'querystring', [e]);
   return invalidRequest([...byField.values()]);
 }
 
@@ -187,7 +196,19 @@ export function handleError(err: FastifyError, req: FastifyRequest, reply: Fasti
   const body = err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? fastifyClientProblem(err, req) : err;
   if (body instanceof BodyProblem) {
     const others = PARTS.filter((p) => p !== 'body');
-    return sendProblem(reply, invalidInput(req, { body: body.fields }, others).toResponse());
+    // A body that parsed (a field given twice) is also checked against its schema. One entry a
+    // field: a field the request does not have is told so, given twice or not; one it has,
+    // that it was given twice (its schema saw only the last value).
+    const failures = body.parsed === undefined ? [] : validatePart(req, 'body', body.parsed);
+    const notFields = failures.filter((e) => e.detail === NOT_A_FIELD);
+    const known = { body: [...notFields, ...body.fields, ...failures] };
+    return sendProblem(reply, invalidInput(req, known, others).toResponse());
+  }
+  // Found in the request's head: the body is not read; the path, query and headers are checked.
+  if (err instanceof HeadProblem) {
+    const known = err.fields;
+    const unchecked: RequestPart[] = ['params', 'querystring', 'headers'];
+    return sendProblem(reply, invalidInput(req, known, unchecked).toResponse());
   }
   if (err instanceof HttpProblem) return sendProblem(reply, err.toResponse());
   if (isServiceError(err as unknown)) {

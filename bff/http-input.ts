@@ -86,7 +86,8 @@ export function acceptJsonBodiesOnly(app: FastifyInstance): void {
         return done(new BodyProblem([{ field: '(body)', detail: 'nests too deeply' }]));
       }
       if (!repeated.length) return done(null, parsed);
-      done(new BodyProblem(repeated.map((field) => ({ field, detail: 'must be given once' }))));
+      const errors = repeated.map((field) => ({ field, detail: 'must be given once' }));
+      done(new BodyProblem(errors, parsed));
     });
   });
 }
@@ -131,8 +132,31 @@ export const invalidRequest = (errors: InputError[]) =>
  * missing Idempotency-Key until it was mended).
  */
 export class BodyProblem extends HttpProblem {
-  constructor(readonly fields: InputError[]) {
+  /**
+   * `parsed`: the body as JSON.parse read it, when it did (a field given twice), so its schema
+   * can name the rest of what is wrong with it.
+   */
+  constructor(
+    readonly fields: InputError[],
+    readonly parsed?: unknown,
+  ) {
     const { message, errors } = invalidRequest(fields);
+    super(400, 'invalid-request', 'Invalid request', message, errors);
+  }
+}
+
+/**
+ * A 400 about the request's head (headers given twice, query escapes that do not decode), found
+ * before its body is read: the error handler adds what the path, query and header schemas find
+ * (the body is named once the head is sound: an answer given before the body is read closes
+ * the connection rather than read a body of any size).
+ */
+export class HeadProblem extends HttpProblem {
+  constructor(readonly fields: Partial<Record<'headers' | 'querystring', InputError[]>>) {
+    const { message, errors } = invalidRequest([
+      ...(fields.querystring ?? []),
+      ...(fields.headers ?? []),
+    ]);
     super(400, 'invalid-request', 'Invalid request', message, errors);
   }
 }
@@ -236,6 +260,9 @@ function decodeComponent(raw: string): string | undefined {
   }
 }
 
+/** What a body field a route does not read is told. */
+export const NOT_A_FIELD = 'is not a field of this request';
+
 /**
  * The problem entry for a query parameter or body field a route does not read: named, never
  * ignored, since a misspelt optional one (`adult=3`, `"cabn": "business"`) would otherwise be
@@ -253,7 +280,7 @@ export function unreadField(
       ? { field: '(query)', detail: 'has a parameter with no name' }
       : { field: path || '(body)', detail: 'has a field with no name' };
   if (where === 'querystring') return { field: key, detail: 'is not a parameter of this route' };
-  return { field: path ? `${path}.${key}` : key, detail: 'is not a field of this request' };
+  return { field: path ? `${path}.${key}` : key, detail: NOT_A_FIELD };
 }
 
 /**
@@ -328,14 +355,15 @@ export async function rejectEmptyPathParameter(req: FastifyRequest): Promise<voi
 }
 
 /**
- * onRequest hook: a query string whose percent-escapes do not decode (`%zz`, a cut-off or
- * invalid UTF-8 sequence such as `%E0%A4%A` or `%FF`) is 400 naming the parameter. Checked here
- * because fastify's query parser keeps such text as it is, which would reach the services as
- * if the client had meant it.
+ * The query parameters whose percent-escapes do not decode (`%zz`, a cut-off or invalid UTF-8
+ * sequence such as `%E0%A4%A` or `%FF`), each named (a name that does not decode as `(query)`).
+ * Checked because fastify's query parser keeps such text as it is, which would reach the
+ * services as if the client had meant it. request-head.ts's rejectMalformedHead answers them.
  */
-export async function rejectMalformedQuery(req: FastifyRequest): Promise<void> {
+export function malformedQueryErrors(req: FastifyRequest): InputError[] {
   const start = req.url.indexOf('?');
-  if (start === -1) return;
+  if (start === -1) return [];
+  const errors: InputError[] = [];
   for (const pair of req.url.slice(start + 1).split('&')) {
     const split = pair.indexOf('=');
     const rawName = split === -1 ? pair : pair.slice(0, split);
@@ -345,13 +373,7 @@ export async function rejectMalformedQuery(req: FastifyRequest): Promise<void> {
       (split === -1 || decodeComponent(pair.slice(split + 1)) !== undefined)
     )
       continue;
-    const field = name ?? '(query)';
-    throw new HttpProblem(
-      400,
-      'invalid-request',
-      'Invalid request',
-      `query parameter ${field}: malformed percent-encoding`,
-      [{ field, detail: 'is not well-formed percent-encoded UTF-8' }],
-    );
+    errors.push({ field: name ?? '(query)', detail: 'is not well-formed percent-encoded UTF-8' });
   }
+  return errors;
 }

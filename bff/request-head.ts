@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { announcesBody } from './http-input.js';
+import { announcesBody, HeadProblem, malformedQueryErrors, type InputError } from './http-input.js';
 import { HttpProblem } from './problem.js';
 import { CSRF_HEADER } from './session.js';
 
@@ -165,23 +165,30 @@ const SINGLE_VALUE_HEADERS = new Set([
   'host',
 ]);
 
-/** onRequest hook: one of SINGLE_VALUE_HEADERS sent more than once is 400 naming it. */
-export async function rejectRepeatedHeaders(req: FastifyRequest): Promise<void> {
+/** The SINGLE_VALUE_HEADERS sent more than once, each named once: "must be given once". */
+function repeatedHeaderErrors(req: FastifyRequest): InputError[] {
   const seen = new Set<string>();
+  const repeated = new Set<string>();
   const raw = req.raw.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
     if (!SINGLE_VALUE_HEADERS.has(name)) continue;
-    if (seen.has(name))
-      throw new HttpProblem(
-        400,
-        'invalid-request',
-        'Invalid request',
-        `header ${name}: must be given once`,
-        [{ field: name, detail: 'must be given once' }],
-      );
+    if (seen.has(name)) repeated.add(name);
     seen.add(name);
   }
+  return [...repeated].map((field) => ({ field, detail: 'must be given once', where: 'header ' }));
+}
+
+/**
+ * onRequest hook: a head that cannot be read as sent — one of SINGLE_VALUE_HEADERS more than
+ * once, a query escape that does not decode (http-input.ts `malformedQueryErrors`) — is 400
+ * naming every such input, with what the path, query and header schemas find (the error handler
+ * adds those: HeadProblem).
+ */
+export async function rejectMalformedHead(req: FastifyRequest): Promise<void> {
+  const headers = repeatedHeaderErrors(req);
+  const querystring = malformedQueryErrors(req);
+  if (headers.length || querystring.length) throw new HeadProblem({ headers, querystring });
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signDevToken } from './auth.js';
-import { callJson } from '../test/support/http.js';
+import { callJson, rawHttp } from '../test/support/http.js';
 import { startMesh, type MeshFixture } from '../test/support/mesh.js';
 import { testDate } from '../test/support/dates.js';
 
@@ -24,6 +24,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await mesh?.stop();
 });
+
+const ADA = { givenName: 'Ada', familyName: 'Lovelace', type: 'adult', dateOfBirth: '1985-12-10' };
 
 /** A flight id of the right shape that the timetable does not have. */
 const NO_SUCH_FLIGHT = `ZZ999-${testDate(2)}`;
@@ -214,7 +216,15 @@ describe('parameters and fields a route does not read', () => {
     const bodies: Array<[string, { field: string; detail: string }]> = [
       ['{"quoteId": ', { field: '(body)', detail: 'is not valid JSON' }],
       ['[1, 2]', { field: '(body)', detail: 'must be a JSON object' }],
-      ['{"quoteId": "a", "quoteId": "b"}', { field: 'quoteId', detail: 'must be given once' }],
+      // The rest of this body is sound (another test names the rest of one that is not).
+      [
+        JSON.stringify({
+          quoteId: 'a',
+          passengers: [ADA],
+          contactEmail: 'ada@example.com',
+        }).replace('{', '{"quoteId":"z",'),
+        { field: 'quoteId', detail: 'must be given once' },
+      ],
     ];
     for (const [body, bodyError] of bodies) {
       const res = await fetch(`${mesh.bff.url}/api/v1/bookings?x=1`, {
@@ -237,6 +247,64 @@ describe('parameters and fields a route does not read', () => {
       expect(json.detail, body).toMatch(
         /^.+; header idempotency-key: .+; x: .+; header x-request-timeout: is not a duration$/,
       );
+    }
+  });
+
+  it('names every input of a head that cannot be read as sent, with the query and headers', async () => {
+    // Each kind named only its first, and alone: two repeated headers, two bad escapes.
+    const query = await callJson(mesh.bff.url, 'GET', '/api/v1/airports?q=%zz&limit=%ff&bogus=1');
+    expect(query.status).toBe(400);
+    expect(query.json.errors).toEqual([
+      { field: 'q', detail: 'is not well-formed percent-encoded UTF-8' },
+      { field: 'limit', detail: 'is not well-formed percent-encoded UTF-8' },
+      { field: 'bogus', detail: 'is not a parameter of this route' },
+    ]);
+    const raw = await rawHttp(
+      mesh.bff.url,
+      `POST /api/v1/bookings?x=%zz HTTP/1.1\r\nhost: x\r\nauthorization: ${bearer}\r\n` +
+        'idempotency-key: a\r\nidempotency-key: b\r\nx-request-timeout: 1\r\nx-request-timeout: 2\r\n' +
+        'content-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}',
+    );
+    expect(raw.status).toBe(400);
+    // The body is named once the head is sound: it is not read (the connection closes).
+    expect(JSON.parse(raw.body).errors).toEqual([
+      { field: 'x', detail: 'is not well-formed percent-encoded UTF-8' },
+      { field: 'idempotency-key', detail: 'must be given once' },
+      { field: 'x-request-timeout', detail: 'must be given once' },
+    ]);
+  });
+
+  it('names the rest of a body that gives a field twice', async () => {
+    const cases: Array<[string, Record<string, string | undefined>]> = [
+      // The rest of the body was not checked: one answer named only the repeated field.
+      [
+        '{"quoteId":"a","quoteId":"b","passengers":"x","bogus":1}',
+        {
+          quoteId: 'must be given once',
+          passengers: undefined,
+          contactEmail: undefined,
+          bogus: 'is not a field of this request',
+        },
+      ],
+      // Not a field at all, given twice: that it is no field is what matters.
+      ['{"bogus":1,"bogus":2}', { bogus: 'is not a field of this request' }],
+    ];
+    for (const [body, expected] of cases) {
+      const res = await fetch(`${mesh.bff.url}/api/v1/bookings`, {
+        method: 'POST',
+        headers: {
+          authorization: bearer,
+          'content-type': 'application/json',
+          'idempotency-key': 'twice',
+        },
+        body,
+      });
+      const json = (await res.json()) as { errors: Array<{ field: string; detail: string }> };
+      expect(res.status, body).toBe(400);
+      const named = Object.fromEntries(json.errors.map((e) => [e.field, e.detail]));
+      for (const [field, detail] of Object.entries(expected))
+        expect(named[field], `${body} ${field}`).toBe(detail ?? named[field]);
+      expect(Object.keys(named), body).toEqual(expect.arrayContaining(Object.keys(expected)));
     }
   });
 

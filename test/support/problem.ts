@@ -6,7 +6,12 @@ export interface ProblemAnswer {
   status: number;
   contentType: string | null;
   /** The parsed body (a problem document when the status is 4xx or 5xx). */
-  problem: { type: string; status: number; detail: string; errors?: { field: string }[] };
+  problem: {
+    type: string;
+    status: number;
+    detail: string;
+    errors?: { field: string; detail: string }[];
+  };
   headers: Headers;
 }
 
