@@ -342,6 +342,16 @@ describe('query strings and headers read as sent', () => {
       field: 'idempotency-key',
       detail: 'must be printable ASCII: letters (a–z, A–Z), digits and . _ : ~ -',
     });
+    // Sent but empty (the key is optional on quotes): "is required" said it was not sent.
+    const emptyKey = await rawHttp(
+      mesh.bff.url,
+      `POST /api/v1/quotes HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-type: application/json\r\nidempotency-key:\r\ncontent-length: ${body.length}\r\n\r\n${body}`,
+    );
+    expect(emptyKey.status).toBe(400);
+    expect(JSON.parse(emptyKey.body).errors).toContainEqual({
+      field: 'idempotency-key',
+      detail: 'must not be empty',
+    });
     // A header read as one value, sent twice (even with the same value), is named as such.
     for (const [header, value] of [
       ['Idempotency-Key', 'key-1'],

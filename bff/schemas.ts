@@ -103,6 +103,9 @@ export const idempotencyKey = z
   // some of them C1 controls, and would be refused for those instead of for what was sent.
   // Other text problems (C0 controls, DEL) keep the text rule's words, as every field does.
   .superRefine((s, ctx) => {
+    // Sent but empty: the mesh's rule (clientId) says "is required", which over gRPC is what an
+    // empty field means; a header sent empty was sent.
+    if (s === '') ctx.addIssue({ code: 'custom', message: 'must not be empty' });
     const c0OrDel = [...s].some((c) => c < ' ' || c === '\u007F');
     if (/[\u0080-\u00FF]/.test(s) && !c0OrDel)
       ctx.addIssue({

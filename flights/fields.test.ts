@@ -4,7 +4,7 @@ import { errorDetails, toStatusObject } from '../platform/errors.js';
 import { validate } from '../platform/validation.js';
 import { FLIGHTS_ERRORS } from './errors.js';
 import { SortOrder } from '../gen/ts/flights/v1/search.js';
-import { fields, protoEnum } from './fields.js';
+import { fields, protoEnum, text } from './fields.js';
 
 describe('flights fields', () => {
   it('turns every problem into a field violation', () => {
@@ -36,6 +36,24 @@ describe('flights fields', () => {
     const result = fields.passengers.safeParse(passengers);
     expect(result.success).toBe(false);
     expect(result.error!.issues.map((i) => i.path.join('.'))).toEqual([field]);
+  });
+
+  it('tells a text left out from one sent empty', () => {
+    const schema = z.object({ key: text().min(1).optional(), name: text().min(1) });
+    const violations = (input: unknown) => {
+      try {
+        validate(schema, input);
+      } catch (err) {
+        return errorDetails(Object.assign(new Error(), toStatusObject(err, FLIGHTS_ERRORS)))
+          .fieldViolations;
+      }
+      return [];
+    };
+    expect(violations({ key: '', name: '' })).toEqual([
+      { field: 'key', description: 'must not be empty' },
+      { field: 'name', description: 'must not be empty' },
+    ]);
+    expect(violations({})).toEqual([{ field: 'name', description: 'is required' }]);
   });
 
   it('takes a flight id only with a departure date the calendar has', () => {

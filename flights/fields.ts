@@ -30,8 +30,10 @@ z.config({
         const min = Number(issue.minimum);
         if (issue.origin === 'array' || issue.origin === 'set')
           return `must have at least ${min} item${min === 1 ? '' : 's'}`;
+        // Sent but empty (or blank, once trimmed): "is required" told the client it had not
+        // sent it (an empty optional Idempotency-Key was "is required").
         if (issue.origin === 'string')
-          return min === 1 ? 'is required' : `must be at least ${min} characters`;
+          return min === 1 ? 'must not be empty' : `must be at least ${min} characters`;
         return min <= Number.MIN_SAFE_INTEGER ? 'is too small' : `must be at least ${min}`;
       }
       case 'invalid_value':
