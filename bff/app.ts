@@ -8,13 +8,8 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { validatorCompiler } from 'fastify-type-provider-zod';
 import { nameHttpRoute } from '../platform/http-metrics.js';
 import type { Logger } from '../platform/logger.js';
-import {
-  handleClientError,
-  handleError,
-  handleFrameworkError,
-  notFoundHandler,
-  refuseConnect,
-} from './error-handler.js';
+import { handleError, handleFrameworkError, notFoundHandler } from './error-handler.js';
+import { handleClientError, refuseConnect } from './socket-errors.js';
 import {
   acceptJsonBodiesOnly,
   BODY_LIMIT_BYTES,
@@ -94,7 +89,7 @@ export async function buildBff(deps: BffDeps): Promise<FastifyInstance> {
   // 100 Continue when the body is about to be read (Node sent it before any check).
   app.server.on('checkExpectation', (req, res) => app.server.emit('request', req, res));
   app.server.on('checkContinue', (req, res) => app.server.emit('request', req, res));
-  app.server.on('connect', refuseConnect);
+  app.server.on('connect', refuseConnect(app.log));
   // Before any plugin is registered: child contexts copy the parsers they find.
   acceptJsonBodiesOnly(app);
   const allowedMethods = trackAllowedMethods(app);

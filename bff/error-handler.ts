@@ -1,11 +1,8 @@
 /**
  * Every failure → an RFC 9457 problem+json answer, wherever it arises: in a handler (a gRPC
- * error, an HttpProblem), in fastify before the handler (schema validation, body parsing), before
- * routing (a malformed URL), or in Node's HTTP parser before fastify sees the request at all.
+ * error, an HttpProblem), in fastify before the handler (schema validation, body parsing), or
+ * before routing (a malformed URL). What Node's HTTP parser refuses is socket-errors.ts's.
  */
-import { STATUS_CODES, type IncomingMessage } from 'node:http';
-import type { Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
@@ -290,69 +287,4 @@ export function handleFrameworkError(err: FastifyError, req: FastifyRequest, rep
     );
   req.log.error({ err }, 'routing failed');
   return sendProblem(reply, internalProblem());
-}
-
-/**
- * Requests Node's HTTP parser rejects (headers too large, garbage) never reach fastify: the
- * answer is written to the socket by hand, still problem+json, and the connection closed.
- */
-export function handleClientError(err: Error, socket: Socket): void {
-  if ((err as NodeJS.ErrnoException).code === 'ECONNRESET' || socket.destroyed) return;
-  const code = (err as NodeJS.ErrnoException).code;
-  // The request ran out of time after it was already answered (a 401 or 415 sent before its
-  // body came, the rest of which never did): a second answer to it would be one too many, so
-  // the connection is closed without one, as Node itself does once anything was written.
-  if (code === 'ERR_HTTP_REQUEST_TIMEOUT' && socket.bytesWritten > 0) {
-    socket.destroy();
-    return;
-  }
-  const [status, slug, title] =
-    code === 'HPE_HEADER_OVERFLOW'
-      ? [431, 'headers-too-large', 'Request header fields too large']
-      : code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? [408, 'request-timeout', 'Request timeout']
-        : // One title per problem type (RFC 9457 §3.1.3), as everywhere else: was "Bad request".
-          [400, 'invalid-request', 'Invalid request'];
-  // A URL must be ASCII (RFC 3986): raw "é" or a space in it is refused by the parser, which
-  // says in which part (`reason`: "Invalid char in url query" / "… path").
-  const where = /query/.test((err as { reason?: string }).reason ?? '') ? '(query)' : '(path)';
-  const problem =
-    code === 'HPE_INVALID_URL'
-      ? new HttpProblem(
-          status,
-          slug,
-          title,
-          `the URL's ${where.slice(1, -1)} has a character that must be percent-encoded`,
-          [
-            {
-              field: where,
-              detail:
-                'has a character that must be percent-encoded (a space, a control character or non-ASCII text: é is %C3%A9)',
-            },
-          ],
-        )
-      : new HttpProblem(status, slug, title, 'the HTTP request could not be read');
-  writeRawProblem(socket, problem);
-}
-
-/** A problem written straight to a socket nobody else will answer on, which is then closed. */
-function writeRawProblem(socket: Duplex, problem: HttpProblem): void {
-  const body = JSON.stringify(problem.toResponse().body);
-  socket.end(
-    `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status]}\r\nconnection: close\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  );
-}
-
-/**
- * The server's `connect` event: a CONNECT request (a tunnel, as to a proxy) is 501 problem+json.
- * Node hands CONNECT to this event, not to fastify, and with no listener closed the connection
- * without a word. The BFF is an origin server: it opens no tunnels.
- */
-export function refuseConnect(_req: IncomingMessage, socket: Duplex): void {
-  writeRawProblem(
-    socket,
-    new HttpProblem(501, 'not-implemented', 'Not implemented', 'this server opens no tunnels', [
-      { field: '(method)', detail: 'CONNECT is not served' },
-    ]),
-  );
 }

@@ -78,10 +78,13 @@ describe('methods a route does not take', () => {
       type: 'https://flight-mesh.dev/problems/forbidden',
       title: 'Forbidden',
     });
-    // What Node's parser refuses has the title of its problem type, as everywhere else.
+    // What Node's parser refuses has the title of its problem type, as everywhere else, and a
+    // request id (it had none, and no log line).
     const garbage = await rawHttp(mesh.bff.url, 'GARBAGE\r\n\r\n');
     expect(garbage.status).toBe(400);
     expect(JSON.parse(garbage.body).title).toBe('Invalid request');
+    expect(garbage.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(connect.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     // A trailing slash is another path, which no route has (never "answers GET, not GET").
     expectProblem(await send('GET', '/api/v1/search/'), 404, 'not-found');
     expectProblem(await send('GET', '/api/v1/airports/'), 404, 'not-found');
@@ -326,6 +329,17 @@ describe('targets that are no path, and hosts that are no host', () => {
       expect((await get('/healthz', 'flights.example:000080')).status).toBe(200);
       // OPTIONS * asks about the server, not a resource: no route, not a bad request.
       expect((await get('*', 'x', 'OPTIONS')).status).toBe(404);
+      // What fastify never sees (Node's parser refused it; CONNECT) is logged too.
+      for (const [request, status] of [
+        ['GARBAGE\r\n\r\n', 400],
+        ['CONNECT x:443 HTTP/1.1\r\nhost: x:443\r\n\r\n', 501],
+      ] as const) {
+        lines.length = 0;
+        const r = await rawHttp(`http://127.0.0.1:${port}`, request);
+        await expect
+          .poll(() => lines.filter((l) => l.msg === 'http'), { message: request })
+          .toEqual([expect.objectContaining({ status, request_id: r.headers['x-request-id'] })]);
+      }
       // A client that gives up is logged too (fastify runs no onResponse then): 499, aborted.
       lines.length = 0;
       await fetch(`http://127.0.0.1:${port}/slow`, { signal: AbortSignal.timeout(100) }).catch(
