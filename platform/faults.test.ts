@@ -139,6 +139,22 @@ describe('parseFault', () => {
   });
 });
 
+describe('FaultTable', () => {
+  it("ignores, with a warning naming the service's methods, a flag for a method it does not have", () => {
+    const { log, lines } = capturingLogger();
+    const table = new FaultTable({}, ['GetHold', 'GetFlight'], log);
+    const flag = parseFault('{"delayMs": 5}');
+    // Misspelt, in camelCase, another service's: each was "fault flags set", and never applied.
+    const taken = table.replace({ GetHold: flag, CreateQuot: flag, getFlight: flag, '*': flag });
+    expect(Object.keys(taken)).toEqual(['GetHold', '*']);
+    expect(table.size).toBe(2);
+    expect(lines.map((l) => [l.msg, l.methods])).toEqual([
+      ['fault flag ignored: this service has no method CreateQuot', ['GetHold', 'GetFlight']],
+      ['fault flag ignored: this service has no method getFlight', ['GetHold', 'GetFlight']],
+    ]);
+  });
+});
+
 describe('faultInterceptor', () => {
   it('logs each fault it applies (method, delay, code), and nothing for calls it lets through', async () => {
     const { log, lines } = capturingLogger();

@@ -117,12 +117,31 @@ export const faultEnv = {
 export class FaultTable {
   private flags = new Map<string, Fault>();
 
-  constructor(initial: Record<string, Fault> = {}) {
+  /**
+   * `methods`: the service's method names ("HoldSeats"), when known: a flag for another name
+   * (misspelt, another service's, in camelCase) is ignored with a warning on `log` naming the
+   * methods there are; it could never apply, and was accepted without a word.
+   */
+  constructor(
+    initial: Record<string, Fault> = {},
+    private readonly methods?: readonly string[],
+    private readonly log?: Logger,
+  ) {
     this.replace(initial);
   }
 
-  replace(flags: Record<string, Fault>): void {
-    this.flags = new Map(Object.entries(flags));
+  /** Puts `flags` in force in place of the last ones; returns those it took. */
+  replace(flags: Record<string, Fault>): Record<string, Fault> {
+    const taken = Object.entries(flags).filter(([method]) => {
+      if (method === '*' || !this.methods || this.methods.includes(method)) return true;
+      this.log?.warn(
+        { method, methods: this.methods },
+        `fault flag ignored: this service has no method ${method}`,
+      );
+      return false;
+    });
+    this.flags = new Map(taken);
+    return Object.fromEntries(taken);
   }
 
   /** The flag for a call path ("/pkg.Service/Method"), if any. */
@@ -246,7 +265,11 @@ export function watchFaults(
       const flags: Record<string, Fault> = {};
       for (const { Key, Value } of entries ?? []) {
         const method = Key.slice(prefix.length);
-        if (!method || !Value) continue;
+        if (!method) continue;
+        if (!Value) {
+          log.warn({ key: Key }, 'fault flag ignored: it is empty (delete the key to lift a flag)');
+          continue;
+        }
         try {
           flags[method] = parseFault(Value);
         } catch (err) {
@@ -256,8 +279,8 @@ export function watchFaults(
           );
         }
       }
-      table.replace(flags);
-      log.info({ faults: flags }, Object.keys(flags).length ? 'fault flags set' : 'no fault flags');
+      const taken = table.replace(flags);
+      log.info({ faults: taken }, Object.keys(taken).length ? 'fault flags set' : 'no fault flags');
     });
     current.on('error', (err: unknown) => {
       current.end();

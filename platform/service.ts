@@ -47,8 +47,12 @@ export async function startService<S extends z.ZodRawShape, N extends string>(
     spec.start,
   );
   const { config, log } = runtime;
-  // Injected faults: FAULTS from the environment, replaced by Consul KV's flags when watched.
-  const faults = new FaultTable(config.FAULTS);
+  // Injected faults: FAULTS from the environment, replaced by Consul KV's flags when watched,
+  // each for a method this service has ("/flights.v1.ScheduleService/HoldSeats" → HoldSeats).
+  const methods = started.bindings.flatMap((b) =>
+    Object.values(b.definition).map((m) => m.path.slice(m.path.lastIndexOf('/') + 1)),
+  );
+  const faults = new FaultTable(config.FAULTS, methods, log);
   const stopWatchingFaults = config.CONSUL_HTTP_ADDR
     ? watchFaults(config.CONSUL_HTTP_ADDR, spec.name, faults, log)
     : undefined;
