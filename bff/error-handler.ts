@@ -271,11 +271,17 @@ export function handleFrameworkError(err: FastifyError, req: FastifyRequest, rep
     const path = req.url.startsWith('/');
     return sendProblem(
       reply,
-      new HttpProblem(400, 'invalid-request', 'Invalid request', err.message, [
-        path
-          ? { field: '(path)', detail: 'is not well-formed percent-encoded UTF-8' }
-          : { field: '(path)', detail: NOT_A_TARGET },
-      ]).toResponse(),
+      new HttpProblem(
+        400,
+        'invalid-request',
+        'Invalid request',
+        path ? err.message : `the target ${NOT_A_TARGET}`,
+        [
+          path
+            ? { field: '(path)', detail: 'is not well-formed percent-encoded UTF-8' }
+            : { field: '(path)', detail: NOT_A_TARGET },
+        ],
+      ).toResponse(),
     );
   }
   if (err.code === 'FST_ERR_MAX_PARAM_LENGTH')

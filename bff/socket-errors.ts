@@ -9,6 +9,7 @@ import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { HttpProblem } from './problem.js';
+import { NOT_A_TARGET } from './request-head.js';
 
 /**
  * fastify's `clientErrorHandler` (called with the fastify instance as `this`): a request Node's
@@ -44,6 +45,19 @@ function parserProblem(err: Error): HttpProblem {
       'Request timeout',
       // It was: "the HTTP request could not be read".
       'the request (its head and body) did not arrive in full in time',
+    );
+  // The request line as received: a target that is no path (`GET h:80`, `GET mailto:x`,
+  // `GET https:/x`) was told it had a character to percent-encode.
+  const target = /^[A-Z]+ (\S+)/.exec(
+    (err as { rawPacket?: Buffer }).rawPacket?.toString('latin1') ?? '',
+  )?.[1];
+  if (code === 'HPE_INVALID_URL' && target !== undefined && !target.startsWith('/'))
+    return new HttpProblem(
+      400,
+      'invalid-request',
+      'Invalid request',
+      `the target ${NOT_A_TARGET}`,
+      [{ field: '(path)', detail: NOT_A_TARGET }],
     );
   if (code === 'HPE_INVALID_URL') {
     // A URL must be ASCII (RFC 3986): raw "é" or a space in it is refused by the parser, which
