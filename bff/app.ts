@@ -24,6 +24,7 @@ import {
   continueWhenReadingBody,
   rejectAsteriskForm,
   rejectBadHost,
+  rejectUnknownVersion,
   rejectMalformedHead,
   rejectUnmetExpectation,
   rewriteAbsoluteForm,
@@ -121,6 +122,7 @@ export async function buildBff(deps: BffDeps): Promise<FastifyInstance> {
     nameHttpRoute(req.routeOptions.url); // http.route of http.server.request.duration
     identifyAnswer(req, reply);
   });
+  app.addHook('onRequest', rejectUnknownVersion);
   app.addHook('onRequest', rejectBadHost);
   app.addHook('onRequest', rejectAsteriskForm);
   app.addHook('onRequest', rejectUnmetExpectation);

@@ -332,6 +332,22 @@ describe('targets that are no path, and hosts that are no host', () => {
       expect((await get('/healthz', 'flights.example:000080')).status).toBe(200);
       // OPTIONS * asks about the server, not a resource: no route, not a bad request.
       expect((await get('*', 'x', 'OPTIONS')).status).toBe(404);
+      // HTTP/1.1 needs a Host whatever the target (an absolute-form one was served without).
+      const hostless = await rawHttp(
+        `http://127.0.0.1:${port}`,
+        'GET http://flights.example/healthz HTTP/1.1\r\nconnection: close\r\n\r\n',
+      );
+      expect(hostless.status).toBe(400);
+      expect(JSON.parse(hostless.body).errors).toEqual([{ field: 'host', detail: 'is required' }]);
+      // A version this server does not speak (Node's parser takes HTTP/2.0 in a request line).
+      const version = await rawHttp(
+        `http://127.0.0.1:${port}`,
+        'GET /healthz HTTP/2.0\r\nhost: x\r\nconnection: close\r\n\r\n',
+      );
+      expect(version.status).toBe(505);
+      expect(JSON.parse(version.body).errors).toEqual([
+        { field: '(version)', detail: 'must be HTTP/1.1 or HTTP/1.0' },
+      ]);
       // What fastify never sees (Node's parser refused it; CONNECT) is logged too.
       for (const [request, status] of [
         ['GARBAGE\r\n\r\n', 400],

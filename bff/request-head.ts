@@ -39,7 +39,9 @@ export function rewriteAbsoluteForm(req: IncomingMessage): string {
   const url = req.url ?? '/';
   const absolute = absoluteForm(url);
   if (!absolute) return url;
-  req.headers.host = absolute.host;
+  // Without a Host header the request is still refused (RFC 9112 §3.2: an HTTP/1.1 request
+  // must carry one, whatever its target): rejectBadHost answers it.
+  if (req.headers.host !== undefined) req.headers.host = absolute.host;
   return absolute.path;
 }
 
@@ -86,6 +88,21 @@ export async function rejectUnmetExpectation(req: FastifyRequest): Promise<void>
     'this server meets no expectation but 100-continue',
     [{ field: 'expect', detail: 'must be 100-continue, or no Expect header at all' }],
   );
+}
+
+/**
+ * onRequest hook: an HTTP version other than 1.x is 505 (RFC 9110 §15.6.6). Node's parser takes
+ * `HTTP/2.0` or `HTTP/0.9` in a request line and answered them as 1.1.
+ */
+export async function rejectUnknownVersion(req: FastifyRequest): Promise<void> {
+  if (req.raw.httpVersionMajor !== 1)
+    throw new HttpProblem(
+      505,
+      'http-version-not-supported',
+      'HTTP version not supported',
+      `this server speaks HTTP/1.1 (and 1.0), not HTTP/${req.raw.httpVersion}`,
+      [{ field: '(version)', detail: 'must be HTTP/1.1 or HTTP/1.0' }],
+    );
 }
 
 /**
