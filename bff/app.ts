@@ -12,6 +12,7 @@ import { handleError, handleFrameworkError, notFoundHandler } from './error-hand
 import { handleClientError, refuseConnect } from './socket-errors.js';
 import {
   acceptJsonBodiesOnly,
+  announcesBody,
   BODY_LIMIT_BYTES,
   closeIfBodyUnread,
   MAX_PARAM_LENGTH,
@@ -22,6 +23,7 @@ import {
 import { trackAllowedMethods } from './allowed-methods.js';
 import {
   continueWhenReadingBody,
+  expectsContinue,
   rejectAsteriskForm,
   rejectBadHost,
   rejectUnknownVersion,
@@ -89,7 +91,12 @@ export async function buildBff(deps: BffDeps): Promise<FastifyInstance> {
   // this server cannot meet (Node's own answer is an empty 417); continueWhenReadingBody sends
   // 100 Continue when the body is about to be read (Node sent it before any check).
   app.server.on('checkExpectation', (req, res) => app.server.emit('request', req, res));
-  app.server.on('checkContinue', (req, res) => app.server.emit('request', req, res));
+  app.server.on('checkContinue', (req, res) => {
+    // No body to wait for: Node's own answer (100 at once), which keeps the connection. Left
+    // unsent, Node closes the connection after the response, in case a body follows.
+    if (expectsContinue(req.headers) && !announcesBody(req.headers)) res.writeContinue();
+    app.server.emit('request', req, res);
+  });
   app.server.on('connect', refuseConnect(app.log));
   // Before any plugin is registered: child contexts copy the parsers they find.
   acceptJsonBodiesOnly(app);
@@ -97,6 +104,9 @@ export async function buildBff(deps: BffDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(responseSerializer);
 
+  // Before any plugin is registered, so the contract's and the docs' routes answer problem+json
+  // too (a plugin keeps the handlers it found: /openapi.json answered fastify's own JSON).
+  app.setErrorHandler(handleError);
   await registerOpenApi(app);
   await app.register(fastifyRateLimit, {
     max: deps.config.RATE_LIMIT_PER_MINUTE,
@@ -145,7 +155,6 @@ export async function buildBff(deps: BffDeps): Promise<FastifyInstance> {
   app.addHook('onResponse', async (req, reply) => logAnswer(req, reply));
   app.addHook('onRequestAbort', logAbandoned);
 
-  app.setErrorHandler(handleError);
   app.setNotFoundHandler(notFound);
   await registerSessions(app, deps);
   registerRoutes(app, deps);

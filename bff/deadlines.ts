@@ -8,6 +8,8 @@ type Read = { ms: number } | { detail: string; message: string };
 /** X-Request-Timeout read: milliseconds ("2500", "2500ms") or seconds ("2.5s"), or what is wrong. */
 function readRequestTimeout(header: string | string[]): Read {
   const value = Array.isArray(header) ? header[0]! : header;
+  if (!value.trim())
+    return { detail: 'must not be empty', message: 'X-Request-Timeout must not be empty' };
   const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(value.trim());
   if (!m)
     return {

@@ -32,6 +32,7 @@ import {
   type ProblemResponse,
 } from './problem.js';
 import { identifyAnswer, logAnswer } from './request-log.js';
+import { undecodableQueryNames } from './query.js';
 import { NOT_A_TARGET } from './request-head.js';
 
 /** Writes a problem: its status, problem+json content type, Retry-After and extra headers. */
@@ -166,7 +167,10 @@ function invalidInput(
   unchecked: RequestPart[],
 ): HttpProblem {
   const byField = new Map<string, InputError>();
+  const undecodable = undecodableQueryNames(req);
   const add = (part: string, errors: InputError[]) => {
+    // A query name that does not decode is named once, as `(query)`, not again by its schema.
+    if (part === 'querystring') errors = errors.filter((e) => !undecodable.has(e.field));
     for (const e of errors)
       if (!byField.has(`${part} ${e.field}`)) byField.set(`${part} ${e.field}`, e);
   };

@@ -6,6 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { visit, type JSONPath } from 'jsonc-parser';
 import { requestTimeoutErrors } from './deadlines.js';
+import { undecodableQueryNames } from './query.js';
 import { HttpProblem } from './problem.js';
 
 /** The largest request body read (bytes): a booking of 27 passengers is well under 16 KiB. */
@@ -251,15 +252,6 @@ export async function rejectNonObjectBody(req: FastifyRequest): Promise<void> {
   throw new BodyProblem([{ field: '(body)', detail }]);
 }
 
-/** Decodes one query component as a form-urlencoded parser would; undefined when it cannot. */
-function decodeComponent(raw: string): string | undefined {
-  try {
-    return decodeURIComponent(raw.replaceAll('+', ' '));
-  } catch {
-    return undefined;
-  }
-}
-
 /** What a body field a route does not read is told. */
 export const NOT_A_FIELD = 'is not a field of this request';
 
@@ -300,8 +292,10 @@ export function unreadQueryErrors(req: FastifyRequest): Array<{ field: string; d
   const url = req.routeOptions.url;
   const json = url?.startsWith('/api/') || (url?.startsWith('/auth/') && !REDIRECT_ROUTES.has(url));
   if (!json || req.routeOptions.schema?.querystring) return [];
+  // A name whose escapes do not decode is malformedQueryErrors' to name, once.
+  const undecodable = undecodableQueryNames(req);
   const names = Object.keys((req.query as Record<string, unknown> | undefined) ?? {});
-  return names.map((n) => unreadField(n, 'querystring'));
+  return names.filter((n) => !undecodable.has(n)).map((n) => unreadField(n, 'querystring'));
 }
 
 /**
@@ -352,28 +346,4 @@ export async function rejectEmptyPathParameter(req: FastifyRequest): Promise<voi
     const path = req.url.split('?')[0]!;
     throw new HttpProblem(404, 'not-found', 'Not found', `no route ${req.method} ${path}`);
   }
-}
-
-/**
- * The query parameters whose percent-escapes do not decode (`%zz`, a cut-off or invalid UTF-8
- * sequence such as `%E0%A4%A` or `%FF`), each named (a name that does not decode as `(query)`).
- * Checked because fastify's query parser keeps such text as it is, which would reach the
- * services as if the client had meant it. request-head.ts's rejectMalformedHead answers them.
- */
-export function malformedQueryErrors(req: FastifyRequest): InputError[] {
-  const start = req.url.indexOf('?');
-  if (start === -1) return [];
-  const errors: InputError[] = [];
-  for (const pair of req.url.slice(start + 1).split('&')) {
-    const split = pair.indexOf('=');
-    const rawName = split === -1 ? pair : pair.slice(0, split);
-    const name = decodeComponent(rawName);
-    if (
-      name !== undefined &&
-      (split === -1 || decodeComponent(pair.slice(split + 1)) !== undefined)
-    )
-      continue;
-    errors.push({ field: name ?? '(query)', detail: 'is not well-formed percent-encoded UTF-8' });
-  }
-  return errors;
 }

@@ -6,7 +6,8 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { announcesBody, HeadProblem, malformedQueryErrors, type InputError } from './http-input.js';
+import { announcesBody, HeadProblem, type InputError } from './http-input.js';
+import { malformedQueryErrors } from './query.js';
 import { HttpProblem } from './problem.js';
 import { CSRF_HEADER } from './session.js';
 
@@ -71,6 +72,10 @@ export async function rejectAsteriskForm(req: FastifyRequest): Promise<void> {
  */
 const CONTINUE = /^\s*100-continue\s*$/i;
 
+/** Whether a request's Expect is 100-continue alone, the one expectation this server meets. */
+export const expectsContinue = (headers: IncomingMessage['headers']): boolean =>
+  headers.expect !== undefined && CONTINUE.test(headers.expect);
+
 /**
  * onRequest hook: an `Expect` this server cannot meet (anything but 100-continue alone) is 417
  * naming the header (RFC 9110 §10.1.1). Node answered it itself with an empty 417, the one
@@ -79,7 +84,7 @@ const CONTINUE = /^\s*100-continue\s*$/i;
  */
 export async function rejectUnmetExpectation(req: FastifyRequest): Promise<void> {
   const expectation = req.headers.expect;
-  if (expectation === undefined || CONTINUE.test(expectation)) return;
+  if (expectation === undefined || CONTINUE.test(expectation) || !isHttp11(req)) return;
   throw new HttpProblem(
     417,
     'expectation-failed',
@@ -150,7 +155,8 @@ export async function rejectBadHost(req: FastifyRequest): Promise<void> {
       'X-Forwarded-Host must be a host name or address and an optional port',
       [{ field: 'x-forwarded-host', detail: 'is not a host and optional port' }],
     );
-  if (req.protocol !== 'http' && req.protocol !== 'https')
+  // Schemes are case-insensitive (RFC 3986 §3.1): HTTPS is https.
+  if (!/^https?$/i.test(req.protocol))
     throw new HttpProblem(
       400,
       'invalid-request',
@@ -198,7 +204,7 @@ function repeatedHeaderErrors(req: FastifyRequest): InputError[] {
 
 /**
  * onRequest hook: a head that cannot be read as sent — one of SINGLE_VALUE_HEADERS more than
- * once, a query escape that does not decode (http-input.ts `malformedQueryErrors`) — is 400
+ * once, a query escape that does not decode (query.ts `malformedQueryErrors`) — is 400
  * naming every such input, with what the path, query and header schemas find (the error handler
  * adds those: HeadProblem).
  */
@@ -213,11 +219,20 @@ export async function rejectMalformedHead(req: FastifyRequest): Promise<void> {
  * for, sent when its body is about to be read, so a request refused on its head alone (no
  * token, no route, a bad header) is refused without first being invited to upload its body
  * (Node sent 100 as soon as the head arrived). Not for a body announced over `bodyLimit`
- * (bytes): the 413 comes instead.
+ * (bytes): the 413 comes instead; nor to an HTTP/1.0 client.
  */
 export async function continueWhenReadingBody(req: FastifyRequest, reply: FastifyReply) {
-  if (!req.headers.expect || !announcesBody(req.headers)) return;
+  if (!req.headers.expect || !announcesBody(req.headers) || !isHttp11(req)) return;
   const limit = req.routeOptions.bodyLimit ?? Infinity;
   if (Number(req.headers['content-length'] ?? 0) > limit) return;
+  // Not for a body this API does not read (JSON only): the 415 comes instead.
+  if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) return;
   reply.raw.writeContinue();
 }
+
+/**
+ * An expectation is HTTP/1.1's: one in an HTTP/1.0 request is ignored (RFC 9110 §10.1.1), and
+ * a 100 Continue sent to an HTTP/1.0 client would read as the final answer.
+ */
+const isHttp11 = (req: FastifyRequest) =>
+  req.raw.httpVersionMajor === 1 && req.raw.httpVersionMinor === 1;

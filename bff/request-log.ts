@@ -9,6 +9,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /** Each request's reply, for onRequestAbort, which fastify calls with the request only. */
 const replies = new WeakMap<FastifyRequest, FastifyReply>();
+/** The latest request routed on each connection, for an answer written to its socket. */
+const onSocket = new WeakMap<object, FastifyRequest>();
 
 /**
  * Sets `x-request-id` (the request's id) and, inside a server span (bff/main.ts starts the
@@ -16,6 +18,7 @@ const replies = new WeakMap<FastifyRequest, FastifyReply>();
  */
 export function identifyAnswer(req: FastifyRequest, reply: FastifyReply): void {
   replies.set(req, reply);
+  onSocket.set(req.raw.socket, req);
   reply.header('x-request-id', req.id);
   const span = trace.getSpan(context.active());
   if (span) reply.header('x-trace-id', span.spanContext().traceId);
@@ -52,4 +55,36 @@ export function logAnswer(req: FastifyRequest, reply: FastifyReply): void {
 export async function logAbandoned(req: FastifyRequest): Promise<void> {
   const reply = replies.get(req);
   if (reply) logAnswer(req, reply);
+}
+
+/**
+ * The request routed on `socket` that has no answer yet (its final answer not begun, no line
+ * logged), if any: the one a 408 written to the socket answers (its body never came in full).
+ */
+export function unansweredOn(socket: object): FastifyRequest | undefined {
+  const req = onSocket.get(socket);
+  if (!req || logged.has(req) || replies.get(req)?.raw.headersSent) return undefined;
+  return req;
+}
+
+/**
+ * The line of a request answered by writing to its socket (socket-errors.ts): its own id,
+ * method and route, `status`, and `reason` (what refused it). It is logged once: the socket's
+ * closing no longer makes it "aborted" (499) as if its client had left.
+ */
+export function logSocketAnswer(req: FastifyRequest, status: number, reason: string): void {
+  if (logged.has(req)) return;
+  logged.add(req);
+  const reply = replies.get(req);
+  req.log.info(
+    {
+      method: req.method,
+      route: req.routeOptions.url ?? req.url,
+      status,
+      duration_ms: reply ? Math.round(reply.elapsedTime) : undefined,
+      client: req.ip,
+      reason,
+    },
+    'http',
+  );
 }

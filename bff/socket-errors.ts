@@ -7,23 +7,36 @@
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import { HttpProblem } from './problem.js';
 import { NOT_A_TARGET } from './request-head.js';
+import { logSocketAnswer, unansweredOn } from './request-log.js';
 
 /**
  * fastify's `clientErrorHandler` (called with the fastify instance as `this`): a request Node's
  * parser refused, answered 400, 408 or 431 problem+json and the connection closed.
  */
 export function handleClientError(this: FastifyInstance, err: Error, socket: Duplex): void {
-  if ((err as NodeJS.ErrnoException).code === 'ECONNRESET' || socket.destroyed) return;
   const code = (err as NodeJS.ErrnoException).code;
-  // The request ran out of time after it was already answered (a 401 or 415 sent before its
-  // body came, the rest of which never did): a second answer to it would be one too many, so
-  // the connection is closed without one, as Node itself does once anything was written.
-  if (code === 'ERR_HTTP_REQUEST_TIMEOUT' && (socket as { bytesWritten?: number }).bytesWritten) {
+  // Nobody to answer: the client reset the connection, or it is already ended (the client
+  // closed it after an answer this server wrote: a second one, and its line, were written).
+  if (code === 'ECONNRESET' || socket.destroyed || !socket.writable) {
     socket.destroy();
     return;
+  }
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    // A request routed on this connection whose body never came in full: the 408 is its answer,
+    // under its own id (and not a 499 "aborted" as if its client had left), even after an
+    // interim 100 Continue.
+    const pending = unansweredOn(socket);
+    if (pending) return writeRawProblem(socket, parserProblem(err), this.log, code, pending);
+    // The request was already answered (a 401 or 415 sent before its body came, the rest of
+    // which never did): a second answer would be one too many, so the connection is closed
+    // without one, as Node itself does once anything was written.
+    if ((socket as { bytesWritten?: number }).bytesWritten) {
+      socket.destroy();
+      return;
+    }
   }
   writeRawProblem(socket, parserProblem(err), this.log, code);
 }
@@ -88,19 +101,22 @@ function parserProblem(err: Error): HttpProblem {
 
 /**
  * A problem written straight to a socket nobody else will answer on, which is then closed, with
- * a fresh `x-request-id` and its log line (`http`, `reason`: what refused it).
+ * `request`'s id (a request already routed) or a fresh one, and its log line (`http`, `reason`:
+ * what refused it).
  */
 function writeRawProblem(
   socket: Duplex,
   problem: HttpProblem,
   log: FastifyBaseLogger,
   reason: string | undefined,
+  request?: FastifyRequest,
 ): void {
-  const id = randomUUID();
+  const id = request?.id ?? randomUUID();
   const body = JSON.stringify(problem.toResponse().body);
   socket.end(
     `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status]}\r\nconnection: close\r\ncontent-type: application/problem+json\r\nx-request-id: ${id}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
+  if (request) return logSocketAnswer(request, problem.status, reason ?? '');
   const line = {
     request_id: id,
     status: problem.status,

@@ -259,6 +259,11 @@ describe('parameters and fields a route does not read', () => {
       { field: 'limit', detail: 'is not well-formed percent-encoded UTF-8' },
       { field: 'bogus', detail: 'is not a parameter of this route' },
     ]);
+    // A name that does not decode is named once, as such (it was also "not a parameter").
+    const undecodable = await callJson(mesh.bff.url, 'GET', '/api/v1/airports?q=lon&%zz');
+    expect(undecodable.json.errors).toEqual([
+      { field: '(query)', detail: 'is not well-formed percent-encoded UTF-8' },
+    ]);
     const raw = await rawHttp(
       mesh.bff.url,
       `POST /api/v1/bookings?x=%zz HTTP/1.1\r\nhost: x\r\nauthorization: ${bearer}\r\n` +
@@ -329,6 +334,14 @@ describe('parameters and fields a route does not read', () => {
       ).toEqual(fields);
       expect(r.json.detail, path).toMatch(/header x-request-timeout: must be more than 0$/);
     }
+  });
+
+  it('names an X-Request-Timeout sent empty as such', async () => {
+    const r = await callJson(mesh.bff.url, 'GET', '/api/v1/airports?q=lon', {
+      headers: { 'x-request-timeout': '' },
+    });
+    expect(r.status).toBe(400);
+    expect(r.json.errors).toEqual([{ field: 'x-request-timeout', detail: 'must not be empty' }]);
   });
 
   it('names a path parameter and a body field of the same name as two problems', async () => {
