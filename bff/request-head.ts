@@ -11,6 +11,10 @@ import { malformedQueryErrors } from './query.js';
 import { HttpProblem } from './problem.js';
 import { CSRF_HEADER } from './session.js';
 
+/** A 400 naming one input: `message` as the detail, `field` and `detail` in errors[]. */
+const invalid = (message: string, field: string, detail: string) =>
+  new HttpProblem(400, 'invalid-request', 'Invalid request', message, [{ field, detail }]);
+
 /**
  * An absolute-form request target (`GET http://host:port/path?query HTTP/1.1`), which an HTTP/1.1
  * server must accept (RFC 9112 §3.2.2), as the Host it names and its origin-form (`/path?query`),
@@ -56,13 +60,7 @@ export const NOT_A_TARGET = 'must be a path (/…) or an http or https URL';
  */
 export async function rejectAsteriskForm(req: FastifyRequest): Promise<void> {
   if (req.url === '*' && req.method !== 'OPTIONS')
-    throw new HttpProblem(
-      400,
-      'invalid-request',
-      'Invalid request',
-      `the target * ${NOT_A_TARGET}`,
-      [{ field: '(path)', detail: NOT_A_TARGET }],
-    );
+    throw invalid(`the target * ${NOT_A_TARGET}`, '(path)', NOT_A_TARGET);
 }
 
 /**
@@ -128,41 +126,29 @@ export async function rejectBadHost(req: FastifyRequest): Promise<void> {
   const host = req.headers.host;
   if (host === undefined) {
     if (req.raw.httpVersion !== '1.1') return;
-    throw new HttpProblem(
-      400,
-      'invalid-request',
-      'Invalid request',
-      'an HTTP/1.1 request must have a Host header',
-      [{ field: 'host', detail: 'is required' }],
-    );
+    throw invalid('an HTTP/1.1 request must have a Host header', 'host', 'is required');
   }
   if (!isHost(host))
-    throw new HttpProblem(
-      400,
-      'invalid-request',
-      'Invalid request',
+    throw invalid(
       'the Host header (or the host of an absolute-form target) must be a host name or address and an optional port',
-      [{ field: 'host', detail: 'is not a host and optional port' }],
+      'host',
+      'is not a host and optional port',
     );
   // From a trusted proxy (TRUST_PROXY), X-Forwarded-Host and X-Forwarded-Proto take the place
   // of Host and the connection's scheme in everything the BFF builds from them (sign-in's
   // redirect URI was `javascript://…` or `http://a@b/x?y/…`).
   if (req.host !== host && !isHost(req.host))
-    throw new HttpProblem(
-      400,
-      'invalid-request',
-      'Invalid request',
+    throw invalid(
       'X-Forwarded-Host must be a host name or address and an optional port',
-      [{ field: 'x-forwarded-host', detail: 'is not a host and optional port' }],
+      'x-forwarded-host',
+      'is not a host and optional port',
     );
   // Schemes are case-insensitive (RFC 3986 §3.1): HTTPS is https.
   if (!/^https?$/i.test(req.protocol))
-    throw new HttpProblem(
-      400,
-      'invalid-request',
-      'Invalid request',
+    throw invalid(
       'X-Forwarded-Proto must be http or https',
-      [{ field: 'x-forwarded-proto', detail: 'must be http or https' }],
+      'x-forwarded-proto',
+      'must be http or https',
     );
 }
 
