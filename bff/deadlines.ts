@@ -1,4 +1,4 @@
-import { HttpProblem } from './problem.js';
+import { invalidRequest } from './problem.js';
 
 /** The header as errors[] names it (in lower case, as every header is named). */
 const FIELD = 'x-request-timeout';
@@ -47,9 +47,6 @@ export function requestBudgetMs(
 ): number {
   if (header === undefined) return routeBudgetMs;
   const read = readRequestTimeout(header);
-  if (!('ms' in read))
-    throw new HttpProblem(400, 'invalid-request', 'Invalid request', read.message, [
-      { field: FIELD, detail: read.detail },
-    ]);
+  if (!('ms' in read)) throw invalidRequest([{ field: FIELD, detail: read.detail }], read.message);
   return Math.max(1, Math.min(routeBudgetMs, Math.round(read.ms)));
 }

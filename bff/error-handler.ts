@@ -18,22 +18,22 @@ import {
   NOT_AN_OBJECT_REQUIRED,
   closeIfBodyUnread,
   fieldPath,
-  invalidRequest,
   mediaTypeProblem,
   uncheckedInputErrors,
   unreadField,
-  type InputError,
 } from './http-input.js';
 import {
   HttpProblem,
   internalProblem,
   problemFromGrpc,
+  invalidRequest,
   typeOfHttpStatus,
+  type InputError,
   type ProblemResponse,
 } from './problem.js';
 import { identifyAnswer, logAnswer } from './request-log.js';
 import { undecodableQueryNames } from './query.js';
-import { NOT_A_TARGET } from './request-head.js';
+import { notATarget } from './request-head.js';
 
 /** Writes a problem: its status, problem+json content type, Retry-After and extra headers. */
 export function sendProblem(reply: FastifyReply, p: ProblemResponse): FastifyReply {
@@ -68,9 +68,10 @@ function fastifyClientProblem(err: FastifyError, req: FastifyRequest): HttpProbl
         [{ field: '(body)', detail: 'is too large' }],
       );
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return new HttpProblem(400, 'invalid-request', 'Invalid request', err.message, [
-        { field: 'content-length', detail: 'does not match the body' },
-      ]);
+      return invalidRequest(
+        [{ field: 'content-length', detail: 'does not match the body' }],
+        err.message,
+      );
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new BodyProblem([
         { field: '(body)', detail: 'is empty; this route reads a JSON object' },
@@ -273,20 +274,13 @@ export function handleFrameworkError(err: FastifyError, req: FastifyRequest, rep
     // `ftp://x/y`, `localhost:5000`: absolute-form of another scheme, or authority-form (for
     // CONNECT), reach the router as they came (request-head.ts reads only http and https).
     const path = req.url.startsWith('/');
-    return sendProblem(
-      reply,
-      new HttpProblem(
-        400,
-        'invalid-request',
-        'Invalid request',
-        path ? err.message : `the target ${NOT_A_TARGET}`,
-        [
-          path
-            ? { field: '(path)', detail: 'is not well-formed percent-encoded UTF-8' }
-            : { field: '(path)', detail: NOT_A_TARGET },
-        ],
-      ).toResponse(),
-    );
+    const problem = path
+      ? invalidRequest(
+          [{ field: '(path)', detail: 'is not well-formed percent-encoded UTF-8' }],
+          err.message,
+        )
+      : notATarget();
+    return sendProblem(reply, problem.toResponse());
   }
   if (err.code === 'FST_ERR_MAX_PARAM_LENGTH')
     return sendProblem(

@@ -7,7 +7,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { visit, type JSONPath } from 'jsonc-parser';
 import { requestTimeoutErrors } from './deadlines.js';
 import { undecodableQueryNames } from './query.js';
-import { HttpProblem } from './problem.js';
+import { HttpProblem, invalidRequest, type InputError } from './problem.js';
+
+export type { InputError };
 
 /** The largest request body read (bytes): a booking of 27 passengers is well under 16 KiB. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -108,23 +110,6 @@ function unparseable(text: string): HttpProblem {
   }
   return new BodyProblem([{ field: '(body)', detail }]);
 }
-
-/** One bad input: its name, what is wrong, and `where` ("header ") to say so in the detail. */
-export interface InputError {
-  field: string;
-  detail: string;
-  where?: '' | 'header ';
-}
-
-/** A 400 naming inputs: "field: detail; header name: detail; …" as its detail, each in errors[]. */
-export const invalidRequest = (errors: InputError[]) =>
-  new HttpProblem(
-    400,
-    'invalid-request',
-    'Invalid request',
-    errors.map((e) => `${e.where ?? ''}${e.field}: ${e.detail}`).join('; '),
-    errors.map(({ field, detail }) => ({ field, detail })),
-  );
 
 /**
  * A 400 about the body, found while reading it (it does not parse, repeats a field, is not an

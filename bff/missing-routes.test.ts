@@ -25,6 +25,13 @@ afterAll(async () => {
 const send = (method: string, path: string, init: RequestInit = {}) =>
   sendTo(mesh.bff.url, method, path, init);
 
+/** Sends `request` as it is; expects `status`, and the connection closed after it (body unread). */
+async function expectClosedAnswer(request: string, status: number) {
+  const answer = await rawHttp(mesh.bff.url, request);
+  expect(answer.status, request).toBe(status);
+  expect(answer.headers.connection, request).toBe('close');
+}
+
 describe('methods a route does not take', () => {
   it('answers 405 with Allow for a path that has routes for other methods, 404 for no path', async () => {
     for (const [method, path, allow] of [
@@ -116,12 +123,10 @@ describe('methods a route does not take', () => {
     }
     // A body announced but never sent is not waited for (nor one sent, however large): the
     // connection closes after the answer (rawHttp resolves only when it does).
-    const unsent = await rawHttp(
-      mesh.bff.url,
+    await expectClosedAnswer(
       'POST /api/v1/nowhere HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 314572800\r\n\r\n{',
+      404,
     );
-    expect(unsent.status).toBe(404);
-    expect(unsent.headers.connection).toBe('close');
     // So does every answer given before the body is read, on any route: a check of the head, an
     // empty path parameter, a malformed path, an over-long path parameter.
     const announced = 'content-type: application/json\r\ncontent-length: 104857600\r\n\r\n{';
@@ -132,14 +137,10 @@ describe('methods a route does not take', () => {
       ['POST /api/v1/bookings/%zz/cancel HTTP/1.1\r\nhost: x\r\n', 400],
       [`POST /api/v1/bookings/${'A'.repeat(3000)}/cancel HTTP/1.1\r\nhost: x\r\n`, 414],
     ] as const) {
-      const early = await rawHttp(mesh.bff.url, head + announced);
-      expect(early.status, head).toBe(status);
-      expect(early.headers.connection, head).toBe('close');
+      await expectClosedAnswer(head + announced, status);
     }
     // A GET's body is read by nobody: the answer closes the connection too (Node read 100 MiB).
-    const get = await rawHttp(mesh.bff.url, 'GET /healthz HTTP/1.1\r\nhost: x\r\n' + announced);
-    expect(get.status).toBe(200);
-    expect(get.headers.connection).toBe('close');
+    await expectClosedAnswer('GET /healthz HTTP/1.1\r\nhost: x\r\n' + announced, 200);
     // A request with no body keeps its connection.
     const kept = await rawHttp(
       mesh.bff.url,
@@ -199,12 +200,10 @@ describe('request targets and expectations HTTP/1.1 allows', () => {
     expect(unmet.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(JSON.parse(unmet.body).errors[0].field).toBe('expect');
     // Also before a body, which is then not read (the connection closes).
-    const withBody = await rawHttp(
-      mesh.bff.url,
+    await expectClosedAnswer(
       'POST /api/v1/quotes HTTP/1.1\r\nhost: x\r\nexpect: 200-ok\r\ncontent-type: application/json\r\ncontent-length: 104857600\r\n\r\n{',
+      417,
     );
-    expect(withBody.status).toBe(417);
-    expect(withBody.headers.connection).toBe('close');
     const met = await rawHttp(
       mesh.bff.url,
       'GET /api/v1/airports?q=lon HTTP/1.1\r\nhost: x\r\nexpect: 100-continue\r\nconnection: close\r\n\r\n',

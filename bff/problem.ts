@@ -223,5 +223,25 @@ export class HttpProblem extends Error {
   }
 }
 
+/** One bad input: its name, what is wrong, and `where` ("header ") to say so in the detail. */
+export interface InputError {
+  field: string;
+  detail: string;
+  where?: '' | 'header ';
+}
+
+/**
+ * A 400 naming inputs, each in errors[]; its detail `message`, or "field: detail; header name:
+ * detail; …". The one way the BFF words bad input, wherever it is found.
+ */
+export const invalidRequest = (errors: InputError[], message?: string) =>
+  new HttpProblem(
+    400,
+    'invalid-request',
+    'Invalid request',
+    message ?? errors.map((e) => `${e.where ?? ''}${e.field}: ${e.detail}`).join('; '),
+    errors.map(({ field, detail }) => ({ field, detail })),
+  );
+
 export const internalProblem = (): ProblemResponse =>
   new HttpProblem(500, 'internal', 'Internal error', INTERNAL_DETAIL).toResponse();

@@ -3,7 +3,7 @@
  * it is): its pairs, and the names and values whose percent-escapes do not decode.
  */
 import type { FastifyRequest } from 'fastify';
-import type { InputError } from './http-input.js';
+import type { InputError } from './problem.js';
 
 /** Decodes one query component as a form-urlencoded parser would; undefined when it cannot. */
 export function decodeComponent(raw: string): string | undefined {

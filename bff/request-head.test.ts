@@ -4,24 +4,17 @@ import { absoluteForm, rewriteAbsoluteForm } from './request-head.js';
 
 describe('absoluteForm', () => {
   it('reads an http(s) target with a host as that host and its origin-form', () => {
-    expect(absoluteForm('http://127.0.0.1:5000/api/v1/quotes')).toEqual({
-      host: '127.0.0.1:5000',
-      path: '/api/v1/quotes',
-    });
-    expect(absoluteForm('HTTPS://x.example/api/v1/search?origin=JFK')).toEqual({
-      host: 'x.example',
-      path: '/api/v1/search?origin=JFK',
-    });
-    expect(absoluteForm('http://x.example')).toEqual({ host: 'x.example', path: '/' });
-    expect(absoluteForm('http://x.example?q=1')).toEqual({ host: 'x.example', path: '/?q=1' });
-    expect(absoluteForm('http://user@x.example:80/a/b')).toEqual({
-      host: 'x.example:80',
-      path: '/a/b',
-    });
-    expect(absoluteForm('http://[::1]:5000/healthz')).toEqual({
-      host: '[::1]:5000',
-      path: '/healthz',
-    });
+    for (const [target, host, path] of [
+      ['http://127.0.0.1:5000/api/v1/quotes', '127.0.0.1:5000', '/api/v1/quotes'],
+      ['HTTPS://x.example/api/v1/search?origin=JFK', 'x.example', '/api/v1/search?origin=JFK'],
+      ['http://x.example', 'x.example', '/'],
+      ['http://x.example?q=1', 'x.example', '/?q=1'],
+      ['http://user@x.example:80/a/b', 'x.example:80', '/a/b'],
+      ['http://[::1]:5000/healthz', '[::1]:5000', '/healthz'],
+      // The host follows the last @, as a browser's URL parser reads it (it was read as b).
+      ['http://a@b@c.example/x', 'c.example', '/x'],
+    ] as const)
+      expect(absoluteForm(target), target).toEqual({ host, path });
   });
 
   it('leaves every other target to the router: origin-form, *, other schemes, no host', () => {
@@ -48,6 +41,10 @@ describe('rewriteAbsoluteForm', () => {
     } as unknown as IncomingMessage;
     expect(rewriteAbsoluteForm(req)).toBe('/auth/login?returnTo=/bookings');
     expect(req.headers.host).toBe('flights.example');
+    // Without a Host header it stays without one, for rejectBadHost to refuse (RFC 9112 §3.2).
+    const hostless = { url: 'http://x.example/healthz', headers: {} } as unknown as IncomingMessage;
+    expect(rewriteAbsoluteForm(hostless)).toBe('/healthz');
+    expect(hostless.headers.host).toBeUndefined();
     const plain = { url: '/healthz', headers: { host: 'x' } } as unknown as IncomingMessage;
     expect(rewriteAbsoluteForm(plain)).toBe('/healthz');
     expect(plain.headers.host).toBe('x');

@@ -6,14 +6,11 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { announcesBody, HeadProblem, type InputError } from './http-input.js';
+import { announcesBody, HeadProblem } from './http-input.js';
+import type { InputError } from './problem.js';
 import { malformedQueryErrors } from './query.js';
-import { HttpProblem } from './problem.js';
+import { HttpProblem, invalidRequest } from './problem.js';
 import { CSRF_HEADER } from './session.js';
-
-/** A 400 naming one input: `message` as the detail, `field` and `detail` in errors[]. */
-const invalid = (message: string, field: string, detail: string) =>
-  new HttpProblem(400, 'invalid-request', 'Invalid request', message, [{ field, detail }]);
 
 /**
  * An absolute-form request target (`GET http://host:port/path?query HTTP/1.1`), which an HTTP/1.1
@@ -59,9 +56,15 @@ export const NOT_A_TARGET = 'must be a path (/…) or an http or https URL';
  * which served a page for `GET *`.
  */
 export async function rejectAsteriskForm(req: FastifyRequest): Promise<void> {
-  if (req.url === '*' && req.method !== 'OPTIONS')
-    throw invalid(`the target * ${NOT_A_TARGET}`, '(path)', NOT_A_TARGET);
+  if (req.url === '*' && req.method !== 'OPTIONS') throw notATarget();
 }
+
+/**
+ * The 400 for a request target that is neither a path nor an http(s) URL, wherever it is found:
+ * here (`*`), by fastify's router (`ftp://…`) or by Node's parser (`h:80`, `mailto:x`).
+ */
+export const notATarget = () =>
+  invalidRequest([{ field: '(path)', detail: NOT_A_TARGET }], `the target ${NOT_A_TARGET}`);
 
 /**
  * The one expectation this server meets (RFC 9110 §10.1.1). Node's own test finds 100-continue
@@ -125,30 +128,30 @@ const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+)(?::(\d*))?$/
 export async function rejectBadHost(req: FastifyRequest): Promise<void> {
   const host = req.headers.host;
   if (host === undefined) {
-    if (req.raw.httpVersion !== '1.1') return;
-    throw invalid('an HTTP/1.1 request must have a Host header', 'host', 'is required');
+    if (!isHttp11(req)) return;
+    throw invalidRequest(
+      [{ field: 'host', detail: 'is required' }],
+      'an HTTP/1.1 request must have a Host header',
+    );
   }
   if (!isHost(host))
-    throw invalid(
+    throw invalidRequest(
+      [{ field: 'host', detail: 'is not a host and optional port' }],
       'the Host header (or the host of an absolute-form target) must be a host name or address and an optional port',
-      'host',
-      'is not a host and optional port',
     );
   // From a trusted proxy (TRUST_PROXY), X-Forwarded-Host and X-Forwarded-Proto take the place
   // of Host and the connection's scheme in everything the BFF builds from them (sign-in's
   // redirect URI was `javascript://…` or `http://a@b/x?y/…`).
   if (req.host !== host && !isHost(req.host))
-    throw invalid(
+    throw invalidRequest(
+      [{ field: 'x-forwarded-host', detail: 'is not a host and optional port' }],
       'X-Forwarded-Host must be a host name or address and an optional port',
-      'x-forwarded-host',
-      'is not a host and optional port',
     );
   // Schemes are case-insensitive (RFC 3986 §3.1): HTTPS is https.
   if (!/^https?$/i.test(req.protocol))
-    throw invalid(
+    throw invalidRequest(
+      [{ field: 'x-forwarded-proto', detail: 'must be http or https' }],
       'X-Forwarded-Proto must be http or https',
-      'x-forwarded-proto',
-      'must be http or https',
     );
 }
 

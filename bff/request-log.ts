@@ -36,18 +36,25 @@ const logged = new WeakSet<FastifyRequest>();
  * before routing; a request is logged once.
  */
 export function logAnswer(req: FastifyRequest, reply: FastifyReply): void {
+  const aborted = !reply.raw.writableFinished;
+  writeLine(req, aborted && !reply.raw.headersSent ? 499 : reply.statusCode, {
+    duration_ms: Math.round(reply.elapsedTime),
+    ...(aborted ? { aborted: true } : {}),
+  });
+}
+
+/** The request's one `http` line (none if it has one): 5xx at warn, the rest at info. */
+function writeLine(req: FastifyRequest, status: number, extra: Record<string, unknown>): void {
   if (logged.has(req)) return;
   logged.add(req);
-  const aborted = !reply.raw.writableFinished;
   const line = {
     method: req.method,
     route: req.routeOptions.url ?? req.url,
-    status: aborted && !reply.raw.headersSent ? 499 : reply.statusCode,
-    duration_ms: Math.round(reply.elapsedTime),
+    status,
     client: req.ip,
-    ...(aborted ? { aborted: true } : {}),
+    ...extra,
   };
-  if (line.status >= 500) req.log.warn(line, 'http');
+  if (status >= 500) req.log.warn(line, 'http');
   else req.log.info(line, 'http');
 }
 
@@ -73,18 +80,9 @@ export function unansweredOn(socket: object): FastifyRequest | undefined {
  * closing no longer makes it "aborted" (499) as if its client had left.
  */
 export function logSocketAnswer(req: FastifyRequest, status: number, reason: string): void {
-  if (logged.has(req)) return;
-  logged.add(req);
   const reply = replies.get(req);
-  req.log.info(
-    {
-      method: req.method,
-      route: req.routeOptions.url ?? req.url,
-      status,
-      duration_ms: reply ? Math.round(reply.elapsedTime) : undefined,
-      client: req.ip,
-      reason,
-    },
-    'http',
-  );
+  writeLine(req, status, {
+    ...(reply && { duration_ms: Math.round(reply.elapsedTime) }),
+    reason,
+  });
 }

@@ -8,8 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
-import { HttpProblem } from './problem.js';
-import { NOT_A_TARGET } from './request-head.js';
+import { HttpProblem, invalidRequest } from './problem.js';
+import { notATarget } from './request-head.js';
 import { logSocketAnswer, unansweredOn } from './request-log.js';
 
 /**
@@ -65,23 +65,13 @@ function parserProblem(err: Error): HttpProblem {
     (err as { rawPacket?: Buffer }).rawPacket?.toString('latin1') ?? '',
   )?.[1];
   if (code === 'HPE_INVALID_URL' && target !== undefined && !target.startsWith('/'))
-    return new HttpProblem(
-      400,
-      'invalid-request',
-      'Invalid request',
-      `the target ${NOT_A_TARGET}`,
-      [{ field: '(path)', detail: NOT_A_TARGET }],
-    );
+    return notATarget();
   if (code === 'HPE_INVALID_URL') {
     // A URL must be ASCII (RFC 3986): raw "é" or a space in it is refused by the parser, which
     // says in which part (`reason`: "Invalid char in url query" / "… path").
     const where = /query/.test((err as { reason?: string }).reason ?? '') ? '(query)' : '(path)';
     // One title per problem type (RFC 9457 §3.1.3), as everywhere else: was "Bad request".
-    return new HttpProblem(
-      400,
-      'invalid-request',
-      'Invalid request',
-      `the URL's ${where.slice(1, -1)} has a character that must be percent-encoded`,
+    return invalidRequest(
       [
         {
           field: where,
@@ -89,6 +79,7 @@ function parserProblem(err: Error): HttpProblem {
             'has a character that must be percent-encoded (a space, a control character or non-ASCII text: é is %C3%A9)',
         },
       ],
+      `the URL's ${where.slice(1, -1)} has a character that must be percent-encoded`,
     );
   }
   return new HttpProblem(
