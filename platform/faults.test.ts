@@ -14,6 +14,7 @@ import {
   FAULTS_KV_PREFIX,
   faultInterceptor,
   FaultTable,
+  methodNames,
   parseFault,
   watchFaults,
 } from './faults.js';
@@ -136,6 +137,16 @@ describe('parseFault', () => {
       code: status.UNAVAILABLE,
       ratio: 0.5,
     });
+  });
+});
+
+describe('methodNames', () => {
+  it('names each method of a service as its call path ends (HoldSeats, not holdSeats)', () => {
+    const names = methodNames([bind(ScheduleServiceService, {} as Handlers<Schedule>)]);
+    expect(names).toContain('HoldSeats');
+    expect(names).toContain('GetHold');
+    expect(names).not.toContain('holdSeats');
+    expect(names).toHaveLength(Object.keys(ScheduleServiceService).length);
   });
 });
 

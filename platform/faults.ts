@@ -26,6 +26,7 @@ import Consul from 'consul';
 import { z } from 'zod';
 import { retryDelayMs } from './backoff.js';
 import type { Logger } from './logger.js';
+import type { ServiceDef } from './rpc-types.js';
 
 export const FAULTS_KV_PREFIX = 'flight-mesh/faults';
 
@@ -112,6 +113,16 @@ export const faultEnv = {
       }
     }),
 };
+
+/**
+ * The method names fault flags are keyed by ("HoldSeats", as in the call path
+ * "/flights.v1.ScheduleService/HoldSeats") of every service a process serves.
+ */
+export function methodNames(bindings: ReadonlyArray<{ definition: ServiceDef }>): string[] {
+  return bindings.flatMap((b) =>
+    Object.values(b.definition).map((m) => m.path.slice(m.path.lastIndexOf('/') + 1)),
+  );
+}
 
 /** The flags in force, by method name ("HoldSeats", or "*" for all). */
 export class FaultTable {

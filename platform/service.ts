@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { ConsulRegistration } from './consul.js';
-import { FaultTable, watchFaults } from './faults.js';
+import { FaultTable, methodNames, watchFaults } from './faults.js';
 import { runProcess } from './lifecycle.js';
 import type { Mesh } from './mesh.js';
 import { launch, once, type RunningProcess, type Runtime, type ServiceConfig } from './runtime.js';
@@ -49,10 +49,7 @@ export async function startService<S extends z.ZodRawShape, N extends string>(
   const { config, log } = runtime;
   // Injected faults: FAULTS from the environment, replaced by Consul KV's flags when watched,
   // each for a method this service has ("/flights.v1.ScheduleService/HoldSeats" → HoldSeats).
-  const methods = started.bindings.flatMap((b) =>
-    Object.values(b.definition).map((m) => m.path.slice(m.path.lastIndexOf('/') + 1)),
-  );
-  const faults = new FaultTable(config.FAULTS, methods, log);
+  const faults = new FaultTable(config.FAULTS, methodNames(started.bindings), log);
   const stopWatchingFaults = config.CONSUL_HTTP_ADDR
     ? watchFaults(config.CONSUL_HTTP_ADDR, spec.name, faults, log)
     : undefined;
