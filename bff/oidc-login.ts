@@ -75,6 +75,17 @@ export function backChannelFetch(issuer: string, internalUrl: string): oidc.Cust
 }
 
 /**
+ * The origin the client addressed, as the BFF writes it into what it builds (sign-in's redirect
+ * URI, a cookie's `Secure`): the scheme and host request-head.ts's rejectBadHost let through (forwarded ones from
+ * a trusted proxy), normalised as a URL writes them: `HTTPS` → https, `localhost:` →
+ * localhost, port `04800` → 4800, a default port dropped. Written as sent, identity refused
+ * such a redirect URI, and `HTTPS` made a session cookie without `Secure`.
+ */
+export function publicOrigin(req: FastifyRequest): URL {
+  return new URL(`${req.protocol.toLowerCase()}://${req.host}`);
+}
+
+/**
  * @param options.issuer the provider's issuer, as browsers reach it
  * @param options.internalUrl where this process reaches the provider, if not at the issuer
  */
@@ -118,7 +129,7 @@ export function registerOidcLogin(
     const back = `${returnTo}${returnTo.includes('?') ? '&' : '?'}signin=failed`;
     return reply.header('cache-control', 'no-store').redirect(back);
   };
-  const origin = (req: FastifyRequest) => `${req.protocol}://${req.host}`;
+  const origin = (req: FastifyRequest) => publicOrigin(req).origin;
 
   app.get('/auth/login', { schema: { hide: true } }, async (req, reply) => {
     let config: oidc.Configuration;
@@ -146,7 +157,7 @@ export function registerOidcLogin(
       path: '/auth',
       httpOnly: true,
       sameSite: 'lax',
-      secure: req.protocol === 'https',
+      secure: publicOrigin(req).protocol === 'https:',
       maxAge: FLOW_TTL_MS / 1000,
     });
     const url = oidc.buildAuthorizationUrl(config, {

@@ -34,7 +34,7 @@ import { DEV_JWT_SECRET, type Authenticator } from './auth.js';
 import { emptyBody } from './schemas.js';
 import type { BffConfig } from './config.js';
 import type { Logger } from '../platform/logger.js';
-import { registerOidcLogin } from './oidc-login.js';
+import { publicOrigin, registerOidcLogin } from './oidc-login.js';
 import { HttpProblem } from './problem.js';
 
 export const SESSION_COOKIE = 'fm_session';
@@ -132,7 +132,7 @@ export async function registerSessions(app: FastifyInstance, deps: SessionDeps):
     path: '/',
     httpOnly: true,
     sameSite: 'lax' as const,
-    secure: req.protocol === 'https',
+    secure: publicOrigin(req).protocol === 'https:',
   });
 
   let refresher: Refresher | undefined;
