@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { publicOrigin } from './oidc-login.js';
 
 const addressed = (protocol: string, host: string) =>
-  publicOrigin({ protocol, host } as FastifyRequest).origin;
+  publicOrigin({ protocol, host } as unknown as FastifyRequest).origin;
 
 describe('publicOrigin', () => {
   it('writes the addressed origin as a URL does, so identity finds its redirect URI', () => {
@@ -14,8 +14,8 @@ describe('publicOrigin', () => {
     expect(addressed('http', '127.0.0.1:04800')).toBe('http://127.0.0.1:4800');
     expect(addressed('https', 'flights.example:443')).toBe('https://flights.example');
     expect(addressed('http', '[::1]:3000')).toBe('http://[::1]:3000');
-    expect(publicOrigin({ protocol: 'HTTPS', host: 'x' } as FastifyRequest).protocol).toBe(
-      'https:',
-    );
+    expect(
+      publicOrigin({ protocol: 'HTTPS', host: 'x' } as unknown as FastifyRequest).protocol,
+    ).toBe('https:');
   });
 });
