@@ -37,7 +37,8 @@ RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --no-audit --no-fund
 # --- runtime: non-root, compiled JavaScript (the same way as `npm start`) ------------------
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production
-# The memory settings `npm start` gives every process (scripts/process-tuning.ts says why).
+# The memory settings `npm start` gives every process (scripts/process-tuning.ts says why);
+# docker-compose.yml gives the read path's processes their larger young generation.
 ENV NODE_OPTIONS="--max-semi-space-size=4 --v8-pool-size=1" \
     MALLOC_ARENA_MAX=2 MALLOC_TRIM_THRESHOLD_=131072 MALLOC_MMAP_THRESHOLD_=131072
 WORKDIR /app

@@ -5,32 +5,44 @@
  */
 
 /**
- * V8's young generation capped at 4 MB per semi-space (default 16 MB): start-up's module loading
- * grows it to the cap and V8 keeps it, ~25 MB of each idle process's RSS (measured: pricing
- * 211 → 187 MB; 2 MB saves no more). Short-lived per-call garbage is collected just as well,
- * in more, smaller scavenges.
+ * V8's young generation capped at 4 MB per semi-space (default 16 MB) in most processes:
+ * start-up's module loading grows it to the cap and V8 keeps it, ~25 MB of each idle process's
+ * RSS (measured: pricing 211 → 187 MB; 2 MB saves no more). V8 gives a grown young generation
+ * back only at a full collection after ~5 s of allocating little, which the idle release
+ * arranges (platform/heap.ts) but a process that keeps allocating a little may never give
+ * (pricing's stayed at 32 MB minutes after its traffic stopped, its feeds' heartbeats going on).
  *
- * What it costs a busy process, measured (2026-12-03, `bench:bff`'s search, same machine, minutes
- * apart): CPU per search with 16 MB semi-spaces instead, BFF 3.41 → 2.54 ms, search 2.76 → 2.29,
- * pricing 1.41 → 1.17. Not taken: V8 gives a grown young generation back only at a full
- * collection after ~5 s of allocating little (a collection 5 s after the previous one shrank it
- * from 32 MB to 1 MB in a plain node; 3 or 4 s after, it did not), and in the mesh even the idle
- * release's collection 6 s into idleness left booking's and search's at 32 MB: booking idled at
- * 152 MB against 136, search at 145 against 118. Tried again (2026-12-03, evening) with the idle
- * release's two collections 5.5 s apart (platform/heap.ts): booking's young generation shrank,
- * pricing's did not (32 MB minutes later: a process that keeps allocating a little, here its
- * feeds' heartbeats, may never look idle enough to V8), and
- * `bench:schedule` moved within its noise (0.397 uncapped, 0.391 capped, three rounds each). The
- * cap stays; with it the young generation is at most 8 MB, and the idle release's two collections
- * bring idle RSS down as measured in services/schedule/README.md.
+ * The read path's processes are the exception: per request they make far more short-lived
+ * garbage than the others (a 20-itinerary search is ~36 KB of JSON in the BFF, its protobuf in
+ * search and pricing), and a 4 MB young generation made garbage collection ~21–25 % of their
+ * CPU under load (profiled with `npm run bench:bff`, 2026-12-03, night). With V8's default,
+ * A/B over two interleaved rounds, CPU per search: BFF 4.32, 4.00 → 3.32, 3.29 ms; pricing
+ * 1.89, 1.78 → 1.38, 1.40; search 3.31, 3.30 → 2.94, 3.11; searches/s through the BFF 105,
+ * 138 → 177, 170. They have the headroom under the 150 MB idle budget for a young generation
+ * V8 may keep (up to 2 × 16 MB), where schedule and booking do not; SEMI_SPACE_MB says which.
+ * Booking reads and GetFlight moved within their noise, so those processes keep the cap.
  */
-export const NODE_FLAGS = [
-  '--max-semi-space-size=4',
-  // One helper thread for V8's background work (concurrent marking, compile jobs) instead of
-  // four: on two cores the others only queued, and each kept its own memory (schedule idle
-  // 168 → 158 MB, booking 147 → 143, measured; CPU per GetFlight unchanged within noise).
-  '--v8-pool-size=1',
-];
+const SEMI_SPACE_MB: Record<string, number> = {
+  'bff/main.ts': 16,
+  'services/search/main.ts': 16,
+  'services/pricing/main.ts': 16,
+};
+/** The young generation's cap of every process not in SEMI_SPACE_MB, MB per semi-space. */
+const DEFAULT_SEMI_SPACE_MB = 4;
+
+/**
+ * The V8 flags of the mesh's process started from `entry` (its path from the repository's
+ * root, e.g. `services/pricing/main.ts`; anything else gets the default cap).
+ */
+export function nodeFlags(entry = ''): string[] {
+  return [
+    `--max-semi-space-size=${SEMI_SPACE_MB[entry] ?? DEFAULT_SEMI_SPACE_MB}`,
+    // One helper thread for V8's background work (concurrent marking, compile jobs) instead of
+    // four: on two cores the others only queued, and each kept its own memory (schedule idle
+    // 168 → 158 MB, booking 147 → 143, measured; CPU per GetFlight unchanged within noise).
+    '--v8-pool-size=1',
+  ];
+}
 /**
  * glibc's malloc makes an arena per thread that allocates (up to 8 per core): each idle process
  * kept ~3–4 MB more resident with them (pricing 155 → 151 MB, measured). Two arenas are plenty
@@ -66,7 +78,7 @@ export function meshProcessArgs(
   options: { telemetry?: boolean; nodeOptions?: string[] } = {},
 ): string[] {
   return [
-    ...NODE_FLAGS,
+    ...nodeFlags(entry),
     ...(options.nodeOptions ?? []),
     'scripts/start.mjs',
     ...(options.telemetry === false ? ['--no-telemetry'] : []),

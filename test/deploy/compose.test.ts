@@ -15,7 +15,7 @@ import { bookingEnv } from '../../services/booking/service.js';
 import { pricingEnv } from '../../services/pricing/service.js';
 import { scheduleEnv } from '../../services/schedule/service.js';
 import { searchEnv } from '../../services/search/service.js';
-import { MALLOC_ENV, NODE_FLAGS } from '../../scripts/process-tuning.js';
+import { MALLOC_ENV, nodeFlags } from '../../scripts/process-tuning.js';
 import { freePort, ROOT } from '../support/processes.js';
 import { startSchedule, type ScheduleFixture } from '../support/schedule.js';
 import { toolPath } from '../support/tools.js';
@@ -105,7 +105,8 @@ describe('docker-compose.yml against the code', () => {
   it('gives each service exactly the environment its code reads, with values it accepts', () => {
     for (const [name, shape] of Object.entries(SHAPES)) {
       const env = services[name]!.environment as Record<string, string>;
-      const unread = Object.keys(env).filter((k) => !(k in shape));
+      // NODE_OPTIONS is node's own (checked against scripts/process-tuning.ts below).
+      const unread = Object.keys(env).filter((k) => !(k in shape) && k !== 'NODE_OPTIONS');
       expect(unread, `${name} sets variables nothing reads`).toEqual([]);
       // Required variables are there and every value parses as the service itself would parse
       // it. (SERVICE_HOST=auto resolves to this machine's address here, as in a container.)
@@ -262,7 +263,7 @@ describe('Dockerfile', () => {
       expect(ignored, dir).not.toContain(dir);
   });
 
-  it('runs every process with the memory settings `npm start` gives it', () => {
+  it('runs every process with the memory settings `npm start` gives it, its young generation too', () => {
     const runtime = dockerfile
       .split(/^FROM /m)
       .at(-1)!
@@ -272,8 +273,14 @@ describe('Dockerfile', () => {
         [...pairs!.matchAll(/(\w+)=("[^"]*"|\S+)/g)].map(([, k, v]) => [k, v!.replace(/"/g, '')]),
       ),
     );
-    expect(env.NODE_OPTIONS?.split(' ')).toEqual(NODE_FLAGS);
+    expect(env.NODE_OPTIONS?.split(' ')).toEqual(nodeFlags());
     for (const [name, value] of Object.entries(MALLOC_ENV)) expect(env[name], name).toBe(value);
+    // Each container's own NODE_OPTIONS, where it has one, replaces the image's.
+    for (const [name, s] of Object.entries(services).filter(([, s]) => s.build)) {
+      const entry = (s.command as string[])[0]!;
+      const options = (s.environment?.NODE_OPTIONS as string | undefined) ?? env.NODE_OPTIONS!;
+      expect(options.split(' '), name).toEqual(nodeFlags(entry));
+    }
   });
 });
 
