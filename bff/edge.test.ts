@@ -319,6 +319,20 @@ describe('media types, sizes and malformed URLs (issue 14 item 3)', () => {
     },
   );
 
+  it('says what a booking reference must be when one has six characters but is none', async () => {
+    // The BFF's own check (letters and digits), then booking's (none a reference never has).
+    for (const [reference, detail] of [
+      ['AB-CDE', 'must be 6 letters or digits'],
+      ['OOOOOO', 'must be 6 letters or digits, none of them 0, 1, I, L or O'],
+    ]) {
+      const a = await send('GET', `/api/v1/bookings/${reference}`, {
+        headers: { authorization: bearer },
+      });
+      expectProblem(a, 400, 'invalid-request', 'reference');
+      expect(a.problem.errors, reference).toEqual([{ field: 'reference', detail }]);
+    }
+  });
+
   it('answers requests Node cannot parse with 400 problem+json, and keeps serving', async () => {
     for (const request of [
       'GARBAGE\r\n\r\n',

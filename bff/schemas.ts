@@ -147,7 +147,7 @@ export const bookingHeaders = z.object({
 
 export const bookingParams = z.object({
   reference: text()
-    .regex(/^[A-Za-z0-9]{6}$/, 'must be a 6-character booking reference')
+    .regex(/^[A-Za-z0-9]{6}$/, 'must be 6 letters or digits')
     .transform((s) => s.toUpperCase()),
 });
 

@@ -3,10 +3,13 @@
  * output a token the BFF's verifier accepts.
  */
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthenticator } from '../bff/auth.js';
-import { API_RESOURCE } from '../identity/config.js';
+import { API_RESOURCE, IDENTITY_PORT } from '../identity/config.js';
 import { startTestIdentity, type IdentityFixture } from '../test/support/identity.js';
 import { ROOT } from '../test/support/processes.js';
 
@@ -18,14 +21,18 @@ afterAll(async () => {
   await idp?.stop();
 });
 
-const devToken = async (...args: string[]) => {
+/** The script with `args`, against the test's identity service unless `env` says otherwise. */
+const devTokenIn = async (env: Record<string, string | undefined>, ...args: string[]) => {
+  const base: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of ['IDENTITY_URL', 'IDENTITY_DATA_DIR', 'MESH_DATA_DIR', 'MESH_PORT_OFFSET'])
+    delete base[k];
   try {
     const { stdout } = await promisify(execFile)(
       process.execPath,
       ['--import', 'tsx', 'scripts/dev-token.ts', ...args],
       {
         cwd: ROOT,
-        env: { ...process.env, IDENTITY_URL: idp.issuer, IDENTITY_DATA_DIR: idp.dataDir },
+        env: { ...base, IDENTITY_URL: idp.issuer, IDENTITY_DATA_DIR: idp.dataDir, ...env },
       },
     );
     return { code: 0, stdout: stdout.trim(), stderr: '' };
@@ -34,6 +41,7 @@ const devToken = async (...args: string[]) => {
     return { code: e.code, stdout: e.stdout.trim(), stderr: e.stderr };
   }
 };
+const devToken = (...args: string[]) => devTokenIn({}, ...args);
 
 describe('scripts/dev-token.ts', () => {
   const verify = () => createAuthenticator({ JWT_ISSUER: idp.issuer, JWT_AUDIENCE: API_RESOURCE });
@@ -57,5 +65,34 @@ describe('scripts/dev-token.ts', () => {
     const unknown = await devToken('mallory');
     expect(unknown).toMatchObject({ code: 1, stdout: '' });
     expect(unknown.stderr).toBe('dev-token: mallory is no demo user: pass --password\n');
+  });
+
+  it('finds a mesh by MESH_DATA_DIR and MESH_PORT_OFFSET, as npm start was given them', async () => {
+    // The ops secret under <MESH_DATA_DIR>/identity, where npm start keeps identity's data.
+    const meshData = await mkdtemp(path.join(tmpdir(), 'dev-token-'));
+    try {
+      await symlink(idp.dataDir, path.join(meshData, 'identity'));
+      const ops = await devTokenIn(
+        { IDENTITY_DATA_DIR: undefined, MESH_DATA_DIR: meshData },
+        '--ops',
+      );
+      expect(ops.code, ops.stderr).toBe(0);
+      expect((await verify()(`Bearer ${ops.stdout}`)).subject).toBe('flight-mesh-ops');
+    } finally {
+      await rm(meshData, { recursive: true, force: true });
+    }
+    // The issuer on identity's port plus the offset (nothing listens there in this test).
+    const offset = await devTokenIn({ IDENTITY_URL: undefined, MESH_PORT_OFFSET: '7' });
+    expect(offset).toMatchObject({ code: 1, stdout: '' });
+    expect(offset.stderr).toContain(`nothing answers at http://127.0.0.1:${IDENTITY_PORT + 7}`);
+  });
+
+  it('prints its usage for --help, and with a refusal for an option it does not know', async () => {
+    const help = await devToken('--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^usage: npm run -s dev-token -- \[user\]/);
+    const unknown = await devToken('--user', 'alice');
+    expect(unknown).toMatchObject({ code: 2, stdout: '' });
+    expect(unknown.stderr).toMatch(/^dev-token: Unknown option '--user'.*\nusage: /s);
   });
 });

@@ -7,10 +7,14 @@
  *
  * The user's password: --password <p>, else $DEV_TOKEN_PASSWORD, else the documented demo
  * password of a demo user (identity/users.ts; demo only). The ops client's secret:
- * $OPS_CLIENT_SECRET, else the one the identity service generated under ./data/identity.
- * The issuer: $IDENTITY_URL, default http://127.0.0.1:3001 (`npm start` runs it there).
+ * $OPS_CLIENT_SECRET, else the one the identity service generated in its data dir
+ * ($IDENTITY_DATA_DIR, else identity/ under $MESH_DATA_DIR, default ./data, as `npm start`
+ * puts it). The issuer: $IDENTITY_URL, else where `npm start` runs it: http://127.0.0.1:3001,
+ * plus $MESH_PORT_OFFSET. So a mesh started with MESH_PORT_OFFSET and MESH_DATA_DIR exported
+ * is found with the same two variables.
  */
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { clientCredentials, loginWithPassword, LoginFlowError } from '../identity/client.js';
 import { IDENTITY_PORT } from '../identity/config.js';
@@ -18,22 +22,49 @@ import { opsClientSecretFile } from '../identity/keys.js';
 import { CLI_CLIENT_ID, CLI_REDIRECT_URI, OPS_CLIENT_ID } from '../identity/clients.js';
 import { DEMO_USERS } from '../identity/users.js';
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: { password: { type: 'string' }, ops: { type: 'boolean', default: false } },
-});
-const issuer = process.env.IDENTITY_URL ?? `http://127.0.0.1:${IDENTITY_PORT}`;
+const USAGE = `usage: npm run -s dev-token -- [user] [--password <p>]   (default user: alice)
+       npm run -s dev-token -- --ops                    (the ops service client's token)
+Demo users: ${DEMO_USERS.map((u) => u.id).join(', ')}. Environment: IDENTITY_URL, MESH_PORT_OFFSET,
+MESH_DATA_DIR, IDENTITY_DATA_DIR, DEV_TOKEN_PASSWORD, OPS_CLIENT_SECRET.
+`;
+
+function args() {
+  try {
+    return parseArgs({
+      allowPositionals: true,
+      options: {
+        password: { type: 'string' },
+        ops: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    // parseArgs' own refusal (an unknown option, --password without a value): said, not thrown.
+    process.stderr.write(`dev-token: ${(err as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+const { values, positionals } = args();
+if (values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+const offset = Number(process.env.MESH_PORT_OFFSET || 0);
+if (!Number.isInteger(offset)) {
+  process.stderr.write(
+    `dev-token: MESH_PORT_OFFSET: expected an integer, got "${process.env.MESH_PORT_OFFSET}"\n`,
+  );
+  process.exit(2);
+}
+const issuer = process.env.IDENTITY_URL ?? `http://127.0.0.1:${IDENTITY_PORT + offset}`;
+const identityDataDir =
+  process.env.IDENTITY_DATA_DIR ?? path.join(process.env.MESH_DATA_DIR ?? './data', 'identity');
 
 async function token(): Promise<string> {
   if (values.ops) {
     const secret =
       process.env.OPS_CLIENT_SECRET ??
-      (
-        await readFile(
-          opsClientSecretFile(process.env.IDENTITY_DATA_DIR ?? './data/identity'),
-          'utf8',
-        )
-      ).trim();
+      (await readFile(opsClientSecretFile(identityDataDir), 'utf8')).trim();
     return (await clientCredentials({ issuer, clientId: OPS_CLIENT_ID, clientSecret: secret }))
       .access_token;
   }

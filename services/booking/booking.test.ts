@@ -140,16 +140,23 @@ describe('booking saga with real schedule, pricing and PostgreSQL', () => {
     expect(stranger.reason).toBe('BOOKING_NOT_FOUND');
   });
 
-  it('turns an expired quote into QUOTE_EXPIRED and books nothing', async () => {
+  it('turns an expired quote into QUOTE_EXPIRED and books nothing, keeping nothing for the key', async () => {
     const q = await quote(flights.shift()!);
+    const request = bookingRequest(q.quoteId);
     clockOffsetMs = 16 * 60_000;
     try {
-      const expired = await failure(booking.client.createBooking(bookingRequest(q.quoteId)));
+      const expired = await failure(booking.client.createBooking(request));
       expect(expired.code).toBe(status.FAILED_PRECONDITION);
       expect(expired.reason).toBe('QUOTE_EXPIRED');
+      // Refused by pricing before any record: no booking to name.
+      expect(expired.metadata).not.toHaveProperty('booking_reference');
     } finally {
       clockOffsetMs = 0;
     }
+    // So the key holds no outcome: the same request, once the quote is valid again, is decided
+    // afresh (the clocks moved back here; in life, seats a cancellation gave back).
+    const again = await booking.client.createBooking(request);
+    expect(again.booking!.status).toBe(BookingStatus.BOOKING_STATUS_CONFIRMED);
   });
 
   it('makes one booking of a request sent five times at once, and refuses the key for another request', async () => {
@@ -273,9 +280,13 @@ describe('booking saga with real schedule, pricing and PostgreSQL', () => {
     ];
     for (const [patch, field] of cases)
       expectInvalidField(await failure(booking.client.createBooking({ ...base, ...patch })), field);
-    expectInvalidField(
-      await failure(booking.client.getBooking({ bookingReference: 'O0O0O0', customerId: '' })),
-      'booking_reference',
+    const lookalike = await failure(
+      booking.client.getBooking({ bookingReference: 'OOOOOO', customerId: '' }),
+    );
+    expectInvalidField(lookalike, 'booking_reference');
+    // Six characters, but of those a reference never has: the answer says which.
+    expect(lookalike.fieldViolations[0]!.description).toBe(
+      'must be 6 letters or digits, none of them 0, 1, I, L or O',
     );
     expectInvalidField(
       await failure(booking.client.listBookings({ customerId: '', pageSize: 0, pageToken: '' })),

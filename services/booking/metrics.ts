@@ -2,7 +2,8 @@
  * Booking's own figures on /metrics (the platform measures its RPCs): how bookings end, by
  * reason (the booking funnel's bottom), each saga step's result, and sagas taken over by
  * recovery. A booking is counted once, by whoever moves it to its end (a retried request that
- * finds it settled counts nothing).
+ * finds it settled counts nothing); a request refused before any booking was recorded (pricing
+ * would not confirm its quote) counts each time, since nothing is kept for its key.
  */
 import { status } from '@grpc/grpc-js';
 import { metrics } from '../../platform/metrics.js';
