@@ -23,7 +23,7 @@ await runHttpProcess({
       authenticate: createAuthenticator(config),
       draining: () => draining,
     });
-    await app.listen({ port: config.PORT, host: '0.0.0.0' });
+    await app.listen({ port: config.PORT, host: config.HOST });
     const address = app.server.address();
     return {
       port: typeof address === 'object' && address ? address.port : config.PORT,

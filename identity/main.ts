@@ -15,7 +15,7 @@ await runProcess('identity', async () => {
   const config = loadConfig(identityEnv);
   const log = createLogger('identity', config.LOG_LEVEL);
   // Before the provider, so a METRICS_PORT already taken fails the start early.
-  const metrics = await startMetricsEndpoint(config.METRICS_PORT, log);
+  const metrics = await startMetricsEndpoint(config.METRICS_PORT, log, config.HOST);
   const identity = await startIdentity(config, log);
   log.info(
     { url: identity.url, issuer: identity.issuer, dataDir: config.DATA_DIR },

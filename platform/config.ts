@@ -44,6 +44,12 @@ export function commonEnv(defaultPort: number, defaultMetricsPort = 0) {
     /** Where GET /metrics (Prometheus) is served, on its own port; 0 = not served. */
     METRICS_PORT: port.default(defaultMetricsPort),
     /**
+     * The address the process listens on, its API and /metrics alike: every interface by
+     * default (a container); `npm start` gives 127.0.0.1, so a mesh on a laptop is not reachable
+     * from the network it is on.
+     */
+    HOST: z.string().min(1).default('0.0.0.0'),
+    /**
      * Address other instances and Consul use to reach this one; "auto" = this machine's first
      * non-loopback IPv4 (what a container with replicas needs: each registers its own address).
      */

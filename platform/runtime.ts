@@ -193,7 +193,11 @@ export async function launch<S extends z.ZodRawShape, N extends string, T>(
     } else runtime.log.warn('static mode (no CONSUL_HTTP_ADDR): mesh calls are plaintext');
     // Before the process's own start, so a METRICS_PORT already taken fails it early; closed
     // last (stops run in reverse), so the endpoint still answers while the process drains.
-    const metrics = await startMetricsEndpoint(runtime.config.METRICS_PORT, runtime.log);
+    const metrics = await startMetricsEndpoint(
+      runtime.config.METRICS_PORT,
+      runtime.log,
+      runtime.config.HOST,
+    );
     if (metrics) runtime.onStop(() => metrics.close());
     return { runtime, started: await start(runtime), close, metrics };
   } catch (err) {

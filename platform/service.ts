@@ -59,6 +59,7 @@ export async function startService<S extends z.ZodRawShape, N extends string>(
     log,
     errors: spec.mesh.errors,
     port: config.PORT,
+    host: config.HOST,
     startNotServing: Boolean(started.ready),
     tls:
       runtime.certificates && config.CONSUL_HTTP_ADDR

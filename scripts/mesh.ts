@@ -73,7 +73,10 @@ function launch(
 ): ChildProcess {
   const child = spawn(process.execPath, meshProcessArgs(entry, options), {
     cwd: ROOT,
-    env: { ...MALLOC_ENV, ...process.env, ...env },
+    // Every process listens on loopback only (HOST): a mesh on a laptop, with its demo users and
+    // unauthenticated /metrics, is not for the network the laptop is on. After the environment,
+    // which may hold a HOST of its own (some shells export the machine's name as HOST).
+    env: { ...MALLOC_ENV, ...process.env, ...env, HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group: the terminal's Ctrl-C reaches only this launcher, which stops
     // each child once, in order. In the terminal's group a child got SIGINT from the

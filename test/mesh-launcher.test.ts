@@ -1,4 +1,5 @@
 import { mkdtempSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -7,7 +8,7 @@ import { Cabin } from '../gen/ts/flights/v1/common.js';
 import { PricingServiceService } from '../gen/ts/flights/v1/pricing.js';
 import { ScheduleServiceService } from '../gen/ts/flights/v1/schedule.js';
 import { createClient } from '../platform/clients.js';
-import { BFF_PORT, MESH } from '../flights/mesh.js';
+import { BFF_METRICS_PORT, BFF_PORT, MESH } from '../flights/mesh.js';
 import { IDENTITY_PORT } from '../identity/config.js';
 import { portOffsetProblem } from '../scripts/port-offset.js';
 import { bookingRequest } from './support/booking.js';
@@ -15,6 +16,34 @@ import { testDate } from './support/dates.js';
 import { retryingUnavailable } from './support/retry.js';
 import { jsonLines, spawnProcess, type Spawned } from './support/processes.js';
 import { flightIdsOn, TEST_START_DATE } from './support/schedule.js';
+
+/**
+ * The local addresses TCP sockets listen on, by port, from the kernel's own tables (Linux):
+ * "127.0.0.1", "0.0.0.0", "::" …
+ */
+async function listeningAddresses(): Promise<Map<number, string[]>> {
+  const byPort = new Map<number, string[]>();
+  for (const [file, v6] of [
+    ['/proc/net/tcp', false],
+    ['/proc/net/tcp6', true],
+  ] as const) {
+    const rows = (await readFile(file, 'utf8').catch(() => '')).trim().split('\n').slice(1);
+    for (const row of rows) {
+      const [, local, , state] = row.trim().split(/\s+/);
+      if (state !== '0A') continue; // LISTEN
+      const [hex, portHex] = local!.split(':') as [string, string];
+      const address = v6
+        ? /^0+$/.test(hex)
+          ? '::'
+          : hex
+        : // Little-endian IPv4: "0100007F" is 127.0.0.1.
+          [6, 4, 2, 0].map((i) => parseInt(hex.slice(i, i + 2), 16)).join('.');
+      const port = parseInt(portHex, 16);
+      byPort.set(port, [...(byPort.get(port) ?? []), address]);
+    }
+  }
+  return byPort;
+}
 
 /**
  * `npm start` as a person at a terminal uses it: one Ctrl-C is one graceful stop of every
@@ -28,7 +57,7 @@ describe('npm start launcher', () => {
     if (mesh?.child.exitCode === null) process.kill(-mesh.child.pid!, 'SIGKILL');
   });
 
-  it('runs two pricing instances on one embedded store: a quote from a killed one books, and it comes back; one Ctrl-C stops every process gracefully', async () => {
+  it('listens on loopback only; runs two pricing instances on one embedded store: a quote from a killed one books, and it comes back; one Ctrl-C stops every process gracefully', async () => {
     // Not one that puts the BFF on a port browsers block (7080: 10080), which the launcher refuses.
     let offset: number;
     do offset = 7000 + Math.floor(Math.random() * 900);
@@ -49,6 +78,16 @@ describe('npm start launcher', () => {
     );
     await mesh.waitForLine((l) => l.includes('flight mesh is up'), 300_000);
     const m = mesh;
+
+    // Every API and /metrics port of the mesh listens on loopback only, and on no other address.
+    const ports = [
+      ...Object.values(MESH).flatMap((s) => [s.port, s.metricsPort]),
+      BFF_PORT,
+      BFF_METRICS_PORT,
+      IDENTITY_PORT,
+    ].map((p) => p + offset);
+    const listening = await listeningAddresses();
+    for (const p of ports) expect(listening.get(p), `port ${p}`).toEqual(['127.0.0.1']);
 
     // The embedded defaults: no DATABASE_URL, so pricing's two instances share a store process.
     const target = (name: keyof typeof MESH, instance = 0) =>

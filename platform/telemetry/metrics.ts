@@ -91,17 +91,18 @@ export async function serveMetrics(options: {
 }
 
 /**
- * A process's METRICS_PORT endpoint: nothing for port 0, else /metrics on every interface, with
- * one log line naming the port. A port already taken fails the start-up, naming METRICS_PORT.
+ * A process's METRICS_PORT endpoint: nothing for port 0, else /metrics on `host` (every
+ * interface unless given), with one log line naming the port. A port already taken fails the start-up, naming METRICS_PORT.
  */
 export async function startMetricsEndpoint(
   port: number,
   log: Logger,
+  host = '0.0.0.0',
 ): Promise<MetricsEndpoint | undefined> {
   if (port === 0) return undefined;
   let endpoint: MetricsEndpoint;
   try {
-    endpoint = await serveMetrics({ port });
+    endpoint = await serveMetrics({ port, host });
   } catch (err) {
     throw new Error(`METRICS_PORT ${port}: cannot serve /metrics: ${(err as Error).message}`, {
       cause: err,
