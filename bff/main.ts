@@ -5,6 +5,7 @@
  * graceful stop on SIGTERM/SIGINT); bff/app.ts is the HTTP API itself.
  */
 import { runHttpProcess } from '../platform/http-process.js';
+import { listenOrExplain } from '../platform/listen.js';
 import { buildBff } from './app.js';
 import { createAuthenticator } from './auth.js';
 import { BFF_PROCESS, connectThrough, createBffClients } from './clients.js';
@@ -23,7 +24,9 @@ await runHttpProcess({
       authenticate: createAuthenticator(config),
       draining: () => draining,
     });
-    await app.listen({ port: config.PORT, host: config.HOST });
+    await listenOrExplain({ host: config.HOST, port: config.PORT, variables: 'HOST, PORT' }, () =>
+      app.listen({ port: config.PORT, host: config.HOST }),
+    );
     const address = app.server.address();
     return {
       port: typeof address === 'object' && address ? address.port : config.PORT,

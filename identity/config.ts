@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { listenHost } from '../platform/listen.js';
 
 /** The identity service's conventional port (ARCHITECTURE.md). */
 export const IDENTITY_PORT = 3001;
@@ -23,7 +24,7 @@ export const identityEnv = {
   /** GET /metrics (Prometheus) on its own port; 0 = not served. Only identity/main.ts serves it. */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(IDENTITY_METRICS_PORT),
   /** Where to listen: loopback for `npm start`; `0.0.0.0` in a container. */
-  HOST: z.string().min(1).default('127.0.0.1'),
+  HOST: listenHost('127.0.0.1'),
   /**
    * The issuer URL as clients and browsers reach it, and the `iss` of every token. Unset: the
    * listening address, http://127.0.0.1:<PORT>.

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from '../platform/logger.js';
+import { listenOrExplain } from '../platform/listen.js';
 import type { IdentityConfig } from './config.js';
 import { interactionRoutes } from './interactions.js';
 import { loadOrCreateSecrets } from './keys.js';
@@ -45,10 +46,14 @@ export async function startIdentity(config: IdentityConfig, log: Logger): Promis
     UserDirectory.create(),
   ]);
   const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.PORT, config.HOST, resolve);
-  });
+  await listenOrExplain(
+    { host: config.HOST, port: config.PORT, variables: 'HOST, PORT' },
+    () =>
+      new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.PORT, config.HOST, resolve);
+      }),
+  );
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`;
   const issuer = config.ISSUER ?? url;

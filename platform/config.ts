@@ -1,5 +1,6 @@
 import { networkInterfaces } from 'node:os';
 import { z } from 'zod';
+import { listenHost } from './listen.js';
 
 /** Thrown at start-up when the environment is wrong; the message names every bad variable. */
 export class ConfigError extends Error {
@@ -48,7 +49,7 @@ export function commonEnv(defaultPort: number, defaultMetricsPort = 0) {
      * default (a container); `npm start` gives 127.0.0.1, so a mesh on a laptop is not reachable
      * from the network it is on.
      */
-    HOST: z.string().min(1).default('0.0.0.0'),
+    HOST: listenHost('0.0.0.0'),
     /**
      * Address other instances and Consul use to reach this one; "auto" = this machine's first
      * non-loopback IPv4 (what a container with replicas needs: each registers its own address).

@@ -1,4 +1,5 @@
 import { ConfigError } from './config.js';
+import { ListenError } from './listen.js';
 import { releaseMemoryWhenIdle } from './idle-release.js';
 import type { Logger } from './logger.js';
 import { flushTracing } from './telemetry/tracing.js';
@@ -54,7 +55,10 @@ export async function runProcess(
       process.stderr.write(`${name}: ${err.message}\n`);
       process.exit(2);
     }
-    process.stderr.write(`${name}: failed to start: ${(err as Error).stack ?? String(err)}\n`);
+    // A refused listen is said in one line (what to change is the environment); anything
+    // else with its stack, as it is a fault to find.
+    const said = err instanceof ListenError ? err.message : ((err as Error).stack ?? String(err));
+    process.stderr.write(`${name}: failed to start: ${said}\n`);
     process.exit(1);
   }
 }

@@ -5,6 +5,7 @@ import { faultInterceptor, FaultTable } from './faults.js';
 import { GENERIC_ERRORS, toStatusObject, type ErrorVocabulary } from './errors.js';
 import { Feeds, SHUTTING_DOWN, withHealthWatchAsFeed } from './feeds.js';
 import { addLazyReflection } from './reflection.js';
+import { listenOrExplain } from './listen.js';
 import type { Logger } from './logger.js';
 import { serverMetricsInterceptor } from './rpc-metrics.js';
 import { serviceNameOf, type RequestOf, type ResponseOf, type ServiceDef } from './rpc-types.js';
@@ -297,12 +298,16 @@ export class ServiceServer {
     }
     const host = options.host ?? '0.0.0.0';
     const address = `${host}:${options.port}`;
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(
-        address,
-        options.tls?.credentials ?? grpc.ServerCredentials.createInsecure(),
-        (err, p) => (err ? reject(err) : resolve(p)),
-      ),
+    const port = await listenOrExplain(
+      { host, port: options.port, variables: 'HOST, PORT' },
+      () =>
+        new Promise<number>((resolve, reject) =>
+          server.bindAsync(
+            address,
+            options.tls?.credentials ?? grpc.ServerCredentials.createInsecure(),
+            (err, p) => (err ? reject(err) : resolve(p)),
+          ),
+        ),
     );
     options.log.info(
       { port, services: names, mtls: Boolean(options.tls) },

@@ -7,6 +7,7 @@ import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { observeRuntime } from './runtime-metrics.js';
 import { inferServiceName } from './service-name.js';
+import { listenOrExplain } from '../listen.js';
 
 /** Where every process serves its metrics, on its own port (METRICS_PORT). */
 export const METRICS_PATH = '/metrics';
@@ -92,7 +93,7 @@ export async function serveMetrics(options: {
 
 /**
  * A process's METRICS_PORT endpoint: nothing for port 0, else /metrics on `host` (every
- * interface unless given), with one log line naming the port. A port already taken fails the start-up, naming METRICS_PORT.
+ * interface unless given), with one log line naming the port. An address it cannot listen on fails the start-up with a ListenError naming HOST and METRICS_PORT.
  */
 export async function startMetricsEndpoint(
   port: number,
@@ -100,14 +101,9 @@ export async function startMetricsEndpoint(
   host = '0.0.0.0',
 ): Promise<MetricsEndpoint | undefined> {
   if (port === 0) return undefined;
-  let endpoint: MetricsEndpoint;
-  try {
-    endpoint = await serveMetrics({ port, host });
-  } catch (err) {
-    throw new Error(`METRICS_PORT ${port}: cannot serve /metrics: ${(err as Error).message}`, {
-      cause: err,
-    });
-  }
+  const endpoint = await listenOrExplain({ host, port, variables: 'HOST, METRICS_PORT' }, () =>
+    serveMetrics({ port, host }),
+  );
   log.info({ metrics_port: endpoint.port, path: METRICS_PATH }, 'metrics endpoint listening');
   return endpoint;
 }
