@@ -94,5 +94,47 @@ describe('scripts/dev-token.ts', () => {
     const unknown = await devToken('--user', 'alice');
     expect(unknown).toMatchObject({ code: 2, stdout: '' });
     expect(unknown.stderr).toMatch(/^dev-token: Unknown option '--user'.*\nusage: /s);
+    for (const [extra, said] of [
+      [['alice', 'olive'], 'one user at a time, got "alice olive"'],
+      [['--ops', 'alice'], '--ops takes no user, got "alice"'],
+    ] as const) {
+      const r = await devToken(...extra);
+      expect(r).toMatchObject({ code: 2, stdout: '' });
+      expect(r.stderr).toMatch(new RegExp(`^dev-token: ${said}\nusage: `));
+    }
+  });
+
+  it('refuses an offset npm start refuses, and an issuer that is no http(s) URL', async () => {
+    // npm start's own check (scripts/port-offset.ts): dev-token agreed to some it refused.
+    for (const raw of ['99999', '-4000', '0x5dc', '1e3', '3000']) {
+      const r = await devTokenIn({ IDENTITY_URL: undefined, MESH_PORT_OFFSET: raw });
+      expect(r, raw).toMatchObject({ code: 2, stdout: '' });
+      expect(r.stderr, raw).toMatch(/^dev-token: MESH_PORT_OFFSET/);
+    }
+    // Empty is unset, as for every variable of the mesh: the default issuer's port.
+    const empty = await devTokenIn({ IDENTITY_URL: undefined, MESH_PORT_OFFSET: '' });
+    expect(empty.stderr).not.toMatch(/MESH_PORT_OFFSET/);
+    // Without a scheme it was read as a URL whose scheme is "127.0.0.1", and "nothing answers".
+    const bare = await devTokenIn({ IDENTITY_URL: '127.0.0.1:3001' });
+    expect(bare).toMatchObject({ code: 2, stdout: '' });
+    expect(bare.stderr).toMatch(
+      /^dev-token: IDENTITY_URL: expected an http\(s\):\/\/ URL such as http:\/\/127\.0\.0\.1:3001, got "127\.0\.0\.1:3001"\n/,
+    );
+  });
+
+  it('says where it looked for the ops secret, and how to point it elsewhere', async () => {
+    const nowhere = await mkdtemp(path.join(tmpdir(), 'dev-token-empty-'));
+    try {
+      const r = await devTokenIn({ IDENTITY_DATA_DIR: undefined, MESH_DATA_DIR: nowhere }, '--ops');
+      expect(r).toEqual({
+        code: 1,
+        stdout: '',
+        stderr:
+          `dev-token: no ops client secret at ${path.join(nowhere, 'identity', 'ops-client-secret')}: ` +
+          'set MESH_DATA_DIR (or IDENTITY_DATA_DIR) as the mesh was started with, or OPS_CLIENT_SECRET\n',
+      });
+    } finally {
+      await rm(nowhere, { recursive: true, force: true });
+    }
   });
 });

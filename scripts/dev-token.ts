@@ -21,6 +21,7 @@ import { IDENTITY_PORT } from '../identity/config.js';
 import { opsClientSecretFile } from '../identity/keys.js';
 import { CLI_CLIENT_ID, CLI_REDIRECT_URI, OPS_CLIENT_ID } from '../identity/clients.js';
 import { DEMO_USERS } from '../identity/users.js';
+import { meshPortOffset } from './port-offset.js';
 
 const USAGE = `usage: npm run -s dev-token -- [user] [--password <p>]   (default user: alice)
        npm run -s dev-token -- --ops                    (the ops service client's token)
@@ -40,8 +41,7 @@ function args() {
     });
   } catch (err) {
     // parseArgs' own refusal (an unknown option, --password without a value): said, not thrown.
-    process.stderr.write(`dev-token: ${(err as Error).message}\n${USAGE}`);
-    process.exit(2);
+    refuse((err as Error).message);
   }
 }
 const { values, positionals } = args();
@@ -49,22 +49,46 @@ if (values.help) {
   process.stdout.write(USAGE);
   process.exit(0);
 }
-const offset = Number(process.env.MESH_PORT_OFFSET || 0);
-if (!Number.isInteger(offset)) {
-  process.stderr.write(
-    `dev-token: MESH_PORT_OFFSET: expected an integer, got "${process.env.MESH_PORT_OFFSET}"\n`,
-  );
+/** Says what is wrong with how it was called, with the usage, and exits 2. */
+function refuse(problem: string): never {
+  process.stderr.write(`dev-token: ${problem}\n${USAGE}`);
   process.exit(2);
 }
-const issuer = process.env.IDENTITY_URL ?? `http://127.0.0.1:${IDENTITY_PORT + offset}`;
+if (positionals.length > (values.ops ? 0 : 1))
+  refuse(
+    values.ops
+      ? `--ops takes no user, got "${positionals.join(' ')}"`
+      : `one user at a time, got "${positionals.join(' ')}"`,
+  );
+// The offset as npm start reads it, so both agree on where the mesh is.
+const portOffset = meshPortOffset(process.env.MESH_PORT_OFFSET);
+if (portOffset.problem !== undefined) refuse(portOffset.problem);
+const issuer = process.env.IDENTITY_URL || `http://127.0.0.1:${IDENTITY_PORT + portOffset.offset}`;
+if (!/^https?:$/.test(URL.parse(issuer)?.protocol ?? ''))
+  refuse(
+    `IDENTITY_URL: expected an http(s):// URL such as http://127.0.0.1:${IDENTITY_PORT}, got "${issuer}"`,
+  );
 const identityDataDir =
-  process.env.IDENTITY_DATA_DIR ?? path.join(process.env.MESH_DATA_DIR ?? './data', 'identity');
+  process.env.IDENTITY_DATA_DIR || path.join(process.env.MESH_DATA_DIR || './data', 'identity');
+
+/** The ops client's secret: $OPS_CLIENT_SECRET, else the file identity keeps in its data dir. */
+async function opsSecret(): Promise<string> {
+  if (process.env.OPS_CLIENT_SECRET) return process.env.OPS_CLIENT_SECRET;
+  const file = opsClientSecretFile(identityDataDir);
+  try {
+    return (await readFile(file, 'utf8')).trim();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    throw new LoginFlowError(
+      `no ops client secret at ${file}: set MESH_DATA_DIR (or IDENTITY_DATA_DIR) as the mesh ` +
+        'was started with, or OPS_CLIENT_SECRET',
+    );
+  }
+}
 
 async function token(): Promise<string> {
   if (values.ops) {
-    const secret =
-      process.env.OPS_CLIENT_SECRET ??
-      (await readFile(opsClientSecretFile(identityDataDir), 'utf8')).trim();
+    const secret = await opsSecret();
     return (await clientCredentials({ issuer, clientId: OPS_CLIENT_ID, clientSecret: secret }))
       .access_token;
   }

@@ -22,7 +22,7 @@ import { HUMAN_IDENTITY, writeGrpcurlCertificates } from './grpcurl-certs.js';
 import { startDiscovery, waitRegistered } from './mesh-discovery.js';
 import { waitHttp, waitServing } from './mesh-waits.js';
 import { ensureWebBuilt } from './web-build.js';
-import { portOffsetProblem } from './port-offset.js';
+import { meshPortOffset } from './port-offset.js';
 import { MALLOC_ENV, meshProcessArgs } from './process-tuning.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -30,16 +30,12 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
  * MESH_PORT_OFFSET shifts every port this launcher gives out (a second mesh beside the first,
  * or a test's); MESH_DATA_DIR moves the embedded stores (default ./data).
  */
-const offsetProblem = portOffsetProblem(process.env.MESH_PORT_OFFSET ?? '0', {
-  BFF: BFF_PORT,
-  'identity provider': IDENTITY_PORT,
-  'Consul UI': 8500,
-});
-if (offsetProblem) {
-  process.stderr.write(`${offsetProblem}\n`);
+const portOffset = meshPortOffset(process.env.MESH_PORT_OFFSET);
+if (portOffset.problem !== undefined) {
+  process.stderr.write(`${portOffset.problem}\n`);
   process.exit(2);
 }
-const PORT_OFFSET = Number(process.env.MESH_PORT_OFFSET ?? 0);
+const PORT_OFFSET = portOffset.offset;
 const DATA_ROOT = path.resolve(process.env.MESH_DATA_DIR ?? path.join(ROOT, 'data'));
 const ORDER: ServiceName[] = ['schedule', 'pricing', 'search', 'booking'];
 const pretty = process.stdout.isTTY
@@ -317,10 +313,17 @@ const bffUp = webReady?.then(async (web) => {
   await waitHttp(`http://127.0.0.1:${bffPort}/healthz`);
 });
 await identityUp;
-// With MESH_PORT_OFFSET the token script must be told where the issuer is.
-const devToken = PORT_OFFSET
-  ? `IDENTITY_URL=${issuer} npm run -s dev-token`
-  : 'npm run -s dev-token';
+// dev-token finds the issuer and the ops secret by the same two variables npm start was given.
+const devToken = [
+  PORT_OFFSET ? `MESH_PORT_OFFSET=${PORT_OFFSET}` : '',
+  // Quoted as a shell reads it back, when it holds more than a path's usual characters.
+  process.env.MESH_DATA_DIR
+    ? `MESH_DATA_DIR=${/^[\w@%+=:,./-]+$/.test(process.env.MESH_DATA_DIR) ? process.env.MESH_DATA_DIR : `'${process.env.MESH_DATA_DIR.replace(/'/g, `'\\''`)}'`}`
+    : '',
+  'npm run -s dev-token',
+]
+  .filter(Boolean)
+  .join(' ');
 started.push(`  identity  ${issuer}   (tokens: ${devToken} -- alice)`);
 started.push(...(await Promise.all(serving)));
 if (discovery.consul) {

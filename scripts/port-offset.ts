@@ -1,3 +1,6 @@
+import { BFF_PORT } from '../flights/mesh.js';
+import { IDENTITY_PORT } from '../identity/config.js';
+
 /**
  * Ports a browser and fetch() refuse to connect to: the Fetch standard's "bad ports"
  * (https://fetch.spec.whatwg.org/#port-blocking), as Chromium, Firefox and Node's fetch apply
@@ -43,4 +46,23 @@ export function portOffsetProblem(
       );
   }
   return undefined;
+}
+
+/** The ports of a mesh people open in a browser, before the offset (see portOffsetProblem). */
+export const MESH_BROWSER_PORTS = {
+  BFF: BFF_PORT,
+  'identity provider': IDENTITY_PORT,
+  'Consul UI': 8500,
+};
+
+/**
+ * MESH_PORT_OFFSET as `npm start` and dev-token read it (unset or empty: 0): `{ offset }`, or
+ * `{ problem }` in portOffsetProblem's words, for the caller to print before exiting 2.
+ */
+export function meshPortOffset(
+  raw: string | undefined,
+): { offset: number; problem?: undefined } | { problem: string } {
+  const value = raw?.trim() ? raw : '0';
+  const problem = portOffsetProblem(value, MESH_BROWSER_PORTS);
+  return problem ? { problem } : { offset: Number(value) };
 }

@@ -23,7 +23,7 @@ describe('npm start launcher with Consul', () => {
     if (mesh?.child.exitCode === null) process.kill(-mesh.child.pid!, 'SIGKILL');
   });
 
-  it('runs its own Consul agent on the offset ports and prints a grpcurl command that works as printed', async () => {
+  it('runs its own Consul agent on the offset ports and prints grpcurl and dev-token commands that work as printed', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'mesh-launcher-consul-'));
     // Far from the default ports and from the static launcher test's (offsets 7000–7899: its
     // metrics ports end at 17361, below this agent's 17500 and up).
@@ -60,6 +60,23 @@ describe('npm start launcher with Consul', () => {
     expect(path.resolve(ROOT, cert)).toBe(path.join(dataDir, 'tls', 'grpcurl.pem'));
     const { stdout } = await promisify(execFile)(toolPath('grpcurl'), args, { cwd: ROOT });
     expect(stdout).toContain('flights.v1.ScheduleService');
+
+    // The token command it prints finds this mesh's identity (and, for --ops, its data dir).
+    const identity = mesh.lines.find((l) => /^\s+identity\s+http:\/\//.test(l));
+    const tokens = /\(tokens: (.+) -- alice\)$/.exec(identity ?? '')?.[1];
+    expect(tokens, identity).toBe(
+      `MESH_PORT_OFFSET=${offset} MESH_DATA_DIR=${dataDir} npm run -s dev-token`,
+    );
+    const shellEnv = { ...process.env };
+    for (const k of ['IDENTITY_URL', 'IDENTITY_DATA_DIR', 'MESH_DATA_DIR', 'MESH_PORT_OFFSET'])
+      delete shellEnv[k];
+    for (const who of ['alice', '--ops']) {
+      const token = await promisify(execFile)('sh', ['-c', `${tokens} -- ${who}`], {
+        cwd: ROOT,
+        env: shellEnv,
+      });
+      expect(token.stdout.trim().split('.'), who).toHaveLength(3); // a JWT
+    }
 
     process.kill(-mesh.child.pid!, 'SIGINT');
     expect(await mesh.exited).toEqual({ code: 0, signal: null });
