@@ -146,9 +146,7 @@ export const bookingHeaders = z.object({
 });
 
 export const bookingParams = z.object({
-  reference: text()
-    .regex(/^[A-Za-z0-9]{6}$/, 'must be 6 letters or digits')
-    .transform((s) => s.toUpperCase()),
+  reference: fields.bookingReference,
 });
 
 export const bookingsQuery = z.strictObject({

@@ -159,6 +159,12 @@ export function protoEnum<E extends Record<string, string | number>>(
 }
 
 /**
+ * The characters of a booking reference: no 0/O, no 1/I/L, so a reference read over the phone
+ * cannot be mistaken (booking issues them: services/booking/domain/reference.ts).
+ */
+export const BOOKING_REFERENCE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
+
+/**
  * Building blocks of the request schemas of every service (and the BFF): the flights
  * vocabulary's fields, validated once the same way everywhere. Every string among them is a
  * `text()`.
@@ -190,6 +196,21 @@ export const fields = {
     text().trim().min(1, 'is required').max(100, 'must be at most 100 characters'),
     { shows: /\p{L}/u, message: 'must contain a letter' },
   ),
+  /**
+   * A booking reference: six of BOOKING_REFERENCE_ALPHABET, read in any case and trimmed, kept
+   * in upper case. The rule is said whole: "OOOOOO" has six characters, and the BFF once let it
+   * through as "6 letters or digits" for booking to refuse in other words.
+   */
+  // The rule on the text as sent (either case, spaces around), so an OpenAPI document shows it
+  // as the pattern the server applies; kept in upper case.
+  bookingReference: text()
+    .regex(
+      new RegExp(
+        `^\\s*[${BOOKING_REFERENCE_ALPHABET}${BOOKING_REFERENCE_ALPHABET.replace(/\d/g, '').toLowerCase()}]{6}\\s*$`,
+      ),
+      'must be 6 letters or digits, none of them 0, 1, I, L or O',
+    )
+    .transform((s) => s.trim().toUpperCase()),
   /** A client-chosen id or idempotency key. */
   clientId: text()
     .min(1, 'is required')

@@ -2,12 +2,9 @@
 import { z } from 'zod';
 import { PassengerType } from '../../gen/ts/flights/v1/common.js';
 import { fields, orEmpty, protoEnum, text } from '../../flights/fields.js';
-import { REFERENCE_PATTERN, REFERENCE_RULE } from './domain/reference.js';
 
 const customerId = text().min(1, 'is required').max(128, 'must be at most 128 characters');
-const reference = text()
-  .transform((s) => s.trim().toUpperCase())
-  .pipe(z.string().regex(REFERENCE_PATTERN, REFERENCE_RULE));
+const reference = fields.bookingReference;
 
 export const createBooking = z.object({
   idempotencyKey: fields.clientId,
