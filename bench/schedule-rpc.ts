@@ -182,8 +182,11 @@ process.stdout.write(
 );
 // The headline figure: the service as deployed (the last variant) against the bare server.
 const deployed = results.at(-1)!;
-const ratio = medianOf(deployed.map((r, round) => r.rps / results[0]![round]!.rps)).toFixed(3);
-process.stdout.write(`\n`);
+const roundRatios = deployed.map((r, round) => r.rps / results[0]![round]!.rps);
+const ratio = medianOf(roundRatios).toFixed(3);
+process.stdout.write(
+  `headline: the median of each round's as deployed ÷ bare (${roundRatios.map((r) => r.toFixed(3)).join(', ')})\n\n`,
+);
 process.stdout.write(`bench schedule.getflight.ratio ${ratio}\n`);
 
 await Promise.all([...started.map((v) => v.process.stop()), bare.stop()]);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestIdentity, type IdentityFixture } from '../test/support/identity.js';
+import { ROOT } from '../test/support/processes.js';
 import {
   authorizeWithPassword,
   clientCredentials,
@@ -73,6 +74,14 @@ describe('identity over HTTP: discovery and keys', () => {
     const res = await fetch(`${idp.url}/healthz`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('answers /favicon.ico with the web front end’s icon (browsers ask every origin for it)', async () => {
+    const res = await fetch(`${idp.url}/favicon.ico`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/svg+xml');
+    const web = await readFile(path.join(ROOT, 'web', 'public', 'favicon.svg'), 'utf8');
+    expect(await res.text()).toBe(web.trim());
   });
 });
 

@@ -9,7 +9,7 @@ import { interactionRoutes } from './interactions.js';
 import { loadOrCreateSecrets } from './keys.js';
 import { createProvider, providerConfiguration } from './provider.js';
 import { UserDirectory } from './users.js';
-import { html } from './views.js';
+import { FAVICON_SVG, html } from './views.js';
 
 export interface RunningIdentity {
   /** The issuer: `iss` of its tokens, base of /.well-known/openid-configuration. */
@@ -65,6 +65,12 @@ export async function startIdentity(config: IdentityConfig, log: Logger): Promis
   provider.use(async (ctx, next) => {
     if (ctx.path === '/healthz') {
       ctx.body = { status: 'ok' };
+      return;
+    }
+    if (ctx.path === '/favicon.ico' && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
+      ctx.type = 'image/svg+xml';
+      ctx.set('cache-control', 'public, max-age=86400');
+      ctx.body = FAVICON_SVG;
       return;
     }
     await next();

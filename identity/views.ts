@@ -69,3 +69,11 @@ passwords in the README.</p>
 </body>
 </html>`;
 }
+
+/**
+ * The site's icon, the web front end's own (web/public/favicon.svg; a test keeps them equal),
+ * written out here because identity is deployed without the web build. Served at /favicon.ico,
+ * which browsers ask every origin for: the sign-in page's was a 404 in the console.
+ */
+export const FAVICON_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#0b4f8a"/><path fill="#fff" d="M27 17.5v-2.2l-9.5-5.6V5.5a1.5 1.5 0 0 0-3 0v4.2L5 15.3v2.2l9.5-2.8v5.7L12 22.2V24l4-1.2 4 1.2v-1.8l-2.5-1.8v-5.7z"/></svg>';
