@@ -330,6 +330,12 @@ describe('media types, sizes and malformed URLs (issue 14 item 3)', () => {
       expectProblem(a, 400, 'invalid-request', 'reference');
       expect(a.problem.errors, reference).toEqual([{ field: 'reference', detail }]);
     }
+    // The OpenAPI document gives the rule as the pattern applied (it gave none): either case.
+    const spec = await callJson(mesh.bff.url, 'GET', '/openapi.json');
+    const [param] = spec.json.paths['/api/v1/bookings/{reference}'].get.parameters;
+    expect(param.schema.pattern).toBe(
+      '^\\s*[ABCDEFGHJKMNPQRSTUVWXYZ23456789abcdefghjkmnpqrstuvwxyz]{6}\\s*$',
+    );
   });
 
   it('answers requests Node cannot parse with 400 problem+json, and keeps serving', async () => {
