@@ -164,6 +164,10 @@ describe('the web front end in a real browser', { timeout: 120_000 }, () => {
     await page.getByRole('button', { name: 'Book now' }).dblclick();
     const ref = await reference(page);
     expect(ref).toMatch(/^[A-Z0-9]{6}$/);
+    // Times labelled by the airports' zones, as on the results (they were bare UTC offsets here).
+    const summary = page.locator('.confirmation .segments');
+    await expect.poll(() => summary.textContent()).toMatch(/GMT\+1 .*GMT\+8/s);
+    expect(await summary.textContent()).not.toMatch(/UTC/);
     if (SCREENSHOTS) await page.screenshot({ path: 'docs/web-confirmation.png' });
     expect(await bookingsOf('alice')).toEqual([
       expect.objectContaining({ reference: ref, status: 'confirmed' }),
@@ -301,6 +305,8 @@ describe('the web front end in a real browser', { timeout: 120_000 }, () => {
       .getByRole('row')
       .filter({ has: page.getByRole('rowheader', { name: flight }) });
     expect(await unlabelledControls(page)).toEqual([]);
+    // Local times with their zones, as the results show them (there were none).
+    await expect.poll(() => row.getByRole('cell').first().textContent()).toMatch(/EST → .*GMT/);
     await row.getByRole('button', { name: `Cancel ${flight}` }).click();
     await row.getByLabel('Reason').fill('weather');
     await row.getByRole('button', { name: 'Cancel flight' }).click();

@@ -1,17 +1,21 @@
 /** A booking made: its reference first, then what was booked. */
 import type { Booking } from '../api/types';
+import { useAirports } from '../airports';
 import { dayOffset, formatDate, formatMoney, localDate, localTime, zoneLabel } from '../format';
 
 export function BookingSummary({ booking }: { booking: Booking }) {
+  // The airports' zones, so a time is labelled as on the search page ("EST", not "UTC−05:00").
+  const airports = useAirports(booking.segments.flatMap((s) => [s.origin, s.destination]));
   return (
     <>
       <ul className="segments">
         {booking.segments.map((s) => (
           <li key={s.flightId}>
             <strong>{s.flightNumber}</strong> {formatDate(localDate(s.departure))} · {s.origin}{' '}
-            {localTime(s.departure)} <span className="hint">{zoneLabel(s.departure)}</span> →{' '}
+            {localTime(s.departure)}{' '}
+            <span className="hint">{zoneLabel(s.departure, airports[s.origin]?.timeZone)}</span> →{' '}
             {s.destination} {localTime(s.arrival)}{' '}
-            <span className="hint">{zoneLabel(s.arrival)}</span>
+            <span className="hint">{zoneLabel(s.arrival, airports[s.destination]?.timeZone)}</span>
             {dayOffset(s.departure, s.arrival) > 0 && (
               <sup className="plus-days">+{dayOffset(s.departure, s.arrival)}</sup>
             )}

@@ -6,14 +6,24 @@ import { useState, type FormEvent } from 'react';
 import { api, ApiProblem, randomKey } from '../api/http';
 import { describeProblem } from '../api/messages';
 import type { Flight } from '../api/types';
-import { localTime } from '../format';
+import { useAirports } from '../airports';
+import { dayOffset, localTime, zoneLabel } from '../format';
 import { AirportInput } from '../search/AirportInput';
 import { useSession } from '../session';
 
 /** "2026-12-01T08:25:00-05:00" with its time replaced by "09:40", same date and offset. */
 const withTime = (iso: string, hhmm: string) => `${iso.slice(0, 11)}${hhmm}:00${iso.slice(19)}`;
 
-function FlightRow({ flight, onChange }: { flight: Flight; onChange(f: Flight): void }) {
+function FlightRow({
+  flight,
+  zones,
+  onChange,
+}: {
+  flight: Flight;
+  /** IANA time zones by airport code, for the zone labels (as on the search page). */
+  zones: Record<string, string | undefined>;
+  onChange(f: Flight): void;
+}) {
   const [mode, setMode] = useState<'idle' | 'retime' | 'cancel'>('idle');
   const [time, setTime] = useState(localTime(flight.departure));
   const [reason, setReason] = useState('');
@@ -50,7 +60,13 @@ function FlightRow({ flight, onChange }: { flight: Flight; onChange(f: Flight): 
     <tr className={`flight status-${flight.status}`}>
       <th scope="row">{flight.flightNumber}</th>
       <td>
-        {localTime(flight.departure)} → {localTime(flight.arrival)}
+        {localTime(flight.departure)}{' '}
+        <span className="hint">{zoneLabel(flight.departure, zones[flight.origin])}</span> →{' '}
+        {localTime(flight.arrival)}{' '}
+        <span className="hint">{zoneLabel(flight.arrival, zones[flight.destination])}</span>
+        {dayOffset(flight.departure, flight.arrival) > 0 && (
+          <sup className="plus-days">+{dayOffset(flight.departure, flight.arrival)}</sup>
+        )}
       </td>
       <td>
         <span className="badge">{flight.status}</span>
@@ -137,6 +153,8 @@ export function OperatorPage() {
   const [flights, setFlights] = useState<Flight[]>();
   const [problem, setProblem] = useState<ApiProblem>();
   const [loading, setLoading] = useState(false);
+  const airports = useAirports(flights?.flatMap((f) => [f.origin, f.destination]) ?? []);
+  const zones = Object.fromEntries(Object.values(airports).map((a) => [a.code, a.timeZone]));
 
   if (!session) return null;
   if (!session.roles.includes('operator'))
@@ -221,6 +239,7 @@ export function OperatorPage() {
                 <FlightRow
                   key={f.flightId}
                   flight={f}
+                  zones={zones}
                   onChange={(c) =>
                     setFlights((all) => all?.map((x) => (x.flightId === c.flightId ? c : x)))
                   }
